@@ -1,0 +1,101 @@
+//! capi/src/gil.rs: GIL scopes for native threads and GIL-released regions.
+
+use core::ffi::c_void;
+use core::mem::size_of;
+
+use pyz3_sdk::gil;
+
+use crate::panic::guard;
+
+/// A GIL scope returned by `pyz3_gil_acquire`; pass it back to `pyz3_gil_release` unchanged.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_gil {
+    /// Internal: how the scope was entered.
+    pub state: i32,
+}
+
+/// A GIL-released region returned by `pyz3_nogil_begin`; pass it to `pyz3_nogil_end` unchanged.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_nogil {
+    /// Internal: the saved thread state (NULL when nothing was released).
+    pub tstate: *mut c_void,
+    /// Internal: the saved scope depth.
+    pub depth: u32,
+    /// Must be zero.
+    pub reserved: u32,
+}
+
+const _: () = assert!(size_of::<pyz3_gil>() == 4);
+const _: () = assert!(size_of::<pyz3_nogil>() == size_of::<usize>() + 8);
+
+const NESTED: i32 = -1;
+const UNAVAILABLE: i32 = -2;
+
+/// Takes the GIL for a scope and returns its token. Nestable: if this thread already holds the
+/// GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
+/// cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
+///
+/// Scopes must be released in reverse order on the thread that took them. If Python is not
+/// running, nothing is taken and the token is inert.
+#[no_mangle]
+pub extern "C" fn pyz3_gil_acquire() -> pyz3_gil {
+    guard(pyz3_gil { state: UNAVAILABLE }, || {
+        let state = match gil::acquire() {
+            gil::Token::Nested => NESTED,
+            gil::Token::Unavailable => UNAVAILABLE,
+            gil::Token::Ensured(s) => s as i32,
+        };
+        pyz3_gil { state }
+    })
+}
+
+/// Ends a scope from `pyz3_gil_acquire`.
+#[no_mangle]
+pub extern "C" fn pyz3_gil_release(token: pyz3_gil) {
+    guard((), || {
+        let t = match token.state {
+            NESTED => gil::Token::Nested,
+            UNAVAILABLE => gil::Token::Unavailable,
+            0 => gil::Token::Ensured(pyo3_ffi::PyGILState_STATE::PyGILState_LOCKED),
+            _ => gil::Token::Ensured(pyo3_ffi::PyGILState_STATE::PyGILState_UNLOCKED),
+        };
+        gil::release(t)
+    })
+}
+
+/// True when the calling thread holds the GIL (by pyz3 or otherwise). Any thread.
+#[no_mangle]
+pub extern "C" fn pyz3_gil_held() -> bool {
+    guard(false, gil::held)
+}
+
+/// Releases the GIL so other Python threads run while this thread does native work; end the
+/// region with `pyz3_nogil_end`. Inside the region do not touch Python objects; pyz3
+/// allocation and `pyz3_raise` still work (they take the GIL briefly). If the thread does not
+/// hold the GIL through pyz3, nothing is released and the region is inert.
+#[no_mangle]
+pub extern "C" fn pyz3_nogil_begin() -> pyz3_nogil {
+    let inert = pyz3_nogil {
+        tstate: core::ptr::null_mut(),
+        depth: 0,
+        reserved: 0,
+    };
+    guard(inert, || {
+        let r = gil::release_begin();
+        pyz3_nogil {
+            tstate: r.tstate().cast(),
+            depth: r.saved_depth(),
+            reserved: 0,
+        }
+    })
+}
+
+/// Re-takes the GIL released by `pyz3_nogil_begin` (blocks until it is available).
+#[no_mangle]
+pub extern "C" fn pyz3_nogil_end(region: pyz3_nogil) {
+    guard((), || {
+        gil::release_end(gil::Released::from_parts(region.tstate.cast(), region.depth))
+    })
+}

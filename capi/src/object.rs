@@ -1,0 +1,158 @@
+//! capi/src/object.rs: reference counting, a few containers, and calling Python.
+//!
+//! All functions here require the GIL. Functions that take a `value` to store *steal* it (the
+//! container takes over the reference, even on failure), so results of `pyz3_from_*` can be
+//! passed straight in; a NULL `value` (a failed conversion) makes them fail with the exception
+//! that conversion set.
+
+use core::ffi::c_char;
+
+use pyo3_ffi::{self as ffi, PyObject};
+use pyz3_sdk::abi::{PYZ3_ERROR, PYZ3_OK};
+use pyz3_sdk::{error, pool, tls};
+
+use crate::panic::guard;
+
+/// Adds a reference to `obj` (NULL is ignored).
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_incref(obj: *mut PyObject) {
+    // SAFETY: GIL held and `obj` valid or NULL per the contract.
+    unsafe { ffi::Py_XINCREF(obj) }
+}
+
+/// Drops a reference to `obj` (NULL is ignored).
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_decref(obj: *mut PyObject) {
+    // SAFETY: GIL held and `obj` valid or NULL per the contract.
+    unsafe { ffi::Py_XDECREF(obj) }
+}
+
+#[cold]
+fn fail_null() -> i32 {
+    // SAFETY: GIL held per the contract.
+    unsafe {
+        if !error::occurred() {
+            error::raise_str(ffi::PyExc_SystemError, "NULL object passed to a pyz3 container function");
+        }
+    }
+    PYZ3_ERROR
+}
+
+#[inline]
+fn status(rc: core::ffi::c_int) -> i32 {
+    if rc < 0 {
+        tls::note_error();
+        PYZ3_ERROR
+    } else {
+        PYZ3_OK
+    }
+}
+
+/// A new empty `dict`.
+#[no_mangle]
+pub extern "C" fn pyz3_dict_new() -> *mut PyObject {
+    // SAFETY: GIL held per the contract.
+    guard(core::ptr::null_mut(), || unsafe { ffi::PyDict_New() })
+}
+
+/// `dict[key] = value`, with `key` a NUL-terminated UTF-8 string (interned) and `value`
+/// stolen. Returns `PYZ3_OK` or `PYZ3_ERROR`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_dict_set(dict: *mut PyObject, key: *const c_char, value: *mut PyObject) -> i32 {
+    guard(PYZ3_ERROR, || {
+        // SAFETY: GIL held; pointers valid or NULL per the contract.
+        unsafe {
+            if dict.is_null() || key.is_null() || value.is_null() {
+                ffi::Py_XDECREF(value);
+                return fail_null();
+            }
+            let k = pool::intern_cstr(key);
+            if k.is_null() {
+                ffi::Py_DECREF(value);
+                return PYZ3_ERROR;
+            }
+            let rc = ffi::PyDict_SetItem(dict, k, value);
+            ffi::Py_DECREF(k);
+            ffi::Py_DECREF(value);
+            status(rc)
+        }
+    })
+}
+
+/// A new empty `list`.
+#[no_mangle]
+pub extern "C" fn pyz3_list_new() -> *mut PyObject {
+    // SAFETY: GIL held per the contract.
+    guard(core::ptr::null_mut(), || unsafe { ffi::PyList_New(0) })
+}
+
+/// Appends `value` (stolen) to `list`. Returns `PYZ3_OK` or `PYZ3_ERROR`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_list_append(list: *mut PyObject, value: *mut PyObject) -> i32 {
+    guard(PYZ3_ERROR, || {
+        // SAFETY: GIL held; pointers valid or NULL per the contract.
+        unsafe {
+            if list.is_null() || value.is_null() {
+                ffi::Py_XDECREF(value);
+                return fail_null();
+            }
+            let rc = ffi::PyList_Append(list, value);
+            ffi::Py_DECREF(value);
+            status(rc)
+        }
+    })
+}
+
+/// A new `tuple` of `count` items taken from `items` (each stolen; all must be non-NULL, else
+/// all are released and NULL is returned).
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_tuple_new(items: *const *mut PyObject, count: usize) -> *mut PyObject {
+    guard(core::ptr::null_mut(), || {
+        // SAFETY: GIL held; `items` holds `count` references or NULLs per the contract.
+        unsafe {
+            let items = if count == 0 {
+                &[][..]
+            } else {
+                core::slice::from_raw_parts(items, count)
+            };
+            if items.iter().any(|o| o.is_null()) {
+                for &o in items {
+                    ffi::Py_XDECREF(o);
+                }
+                fail_null();
+                return core::ptr::null_mut();
+            }
+            let t = ffi::PyTuple_New(count as isize);
+            if t.is_null() {
+                for &o in items {
+                    ffi::Py_DECREF(o);
+                }
+                return t;
+            }
+            for (i, &o) in items.iter().enumerate() {
+                ffi::PyTuple_SET_ITEM(t, i as isize, o);
+            }
+            t
+        }
+    })
+}
+
+/// Calls `callable(*args)` with `nargs` borrowed positional arguments. Returns a new reference,
+/// or NULL with the exception the call raised.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_call_object(callable: *mut PyObject, args: *const *mut PyObject, nargs: usize) -> *mut PyObject {
+    guard(core::ptr::null_mut(), || {
+        // SAFETY: GIL held; `args` holds `nargs` valid objects per the contract.
+        unsafe {
+            if callable.is_null() {
+                fail_null();
+                return core::ptr::null_mut();
+            }
+            let r = ffi::PyObject_Vectorcall(callable, args, nargs, core::ptr::null_mut());
+            if r.is_null() {
+                tls::note_error();
+            }
+            r
+        }
+    })
+}

@@ -1,0 +1,138 @@
+//! sdk/src/error.rs: raising Python exceptions from the runtime and from plugins.
+//!
+//! Every place in pyz3 that sets a Python exception goes through [`raise`] / [`raise_str`] (or
+//! calls [`crate::tls::note_error`] after a CPython call failed), so the trampoline can tell a
+//! clean success from "a result with an exception set" without calling `PyErr_Occurred` on the
+//! success path.
+
+use core::ffi::{c_char, CStr};
+
+use pyo3_ffi as ffi;
+
+use crate::abi::*;
+use crate::tls;
+
+/// The exception type for a `PYZ3_EXC_*` kind (`RuntimeError` for unknown kinds).
+pub fn exception_type(kind: i32) -> *mut ffi::PyObject {
+    // SAFETY: the PyExc_* statics are initialised for the lifetime of the interpreter.
+    unsafe {
+        match kind {
+            PYZ3_EXC_VALUE_ERROR => ffi::PyExc_ValueError,
+            PYZ3_EXC_TYPE_ERROR => ffi::PyExc_TypeError,
+            PYZ3_EXC_OVERFLOW_ERROR => ffi::PyExc_OverflowError,
+            PYZ3_EXC_KEY_ERROR => ffi::PyExc_KeyError,
+            PYZ3_EXC_INDEX_ERROR => ffi::PyExc_IndexError,
+            PYZ3_EXC_MEMORY_ERROR => ffi::PyExc_MemoryError,
+            PYZ3_EXC_ZERO_DIVISION_ERROR => ffi::PyExc_ZeroDivisionError,
+            PYZ3_EXC_NOT_IMPLEMENTED_ERROR => ffi::PyExc_NotImplementedError,
+            PYZ3_EXC_OS_ERROR => ffi::PyExc_OSError,
+            PYZ3_EXC_ATTRIBUTE_ERROR => ffi::PyExc_AttributeError,
+            PYZ3_EXC_ASSERTION_ERROR => ffi::PyExc_AssertionError,
+            PYZ3_EXC_TIMEOUT_ERROR => ffi::PyExc_TimeoutError,
+            PYZ3_EXC_SYSTEM_ERROR => ffi::PyExc_SystemError,
+            _ => ffi::PyExc_RuntimeError,
+        }
+    }
+}
+
+/// Sets `exc_type(message)` as the current exception. The GIL must be held.
+///
+/// # Safety
+/// GIL held; `exc_type` a valid exception type.
+pub unsafe fn raise_str(exc_type: *mut ffi::PyObject, message: &str) {
+    tls::note_error();
+    // SAFETY: GIL held; the message is valid UTF-8 of the given length.
+    unsafe {
+        let msg = ffi::PyUnicode_FromStringAndSize(message.as_ptr().cast(), message.len() as isize);
+        if msg.is_null() {
+            return; // MemoryError is already set.
+        }
+        ffi::PyErr_SetObject(exc_type, msg);
+        ffi::Py_DECREF(msg);
+    }
+}
+
+/// Sets an exception of `kind` with a UTF-8 message (`len` bytes, invalid bytes replaced).
+///
+/// # Safety
+/// GIL held; `message` readable for `len` bytes (or NULL).
+pub unsafe fn raise_bytes(kind: i32, message: *const c_char, len: usize) {
+    tls::note_error();
+    let exc_type = exception_type(kind);
+    // SAFETY: GIL held; `message` is readable for `len` bytes per the contract.
+    unsafe {
+        if message.is_null() {
+            ffi::PyErr_SetNone(exc_type);
+            return;
+        }
+        let msg = ffi::PyUnicode_DecodeUTF8(message, len as isize, c"replace".as_ptr());
+        if msg.is_null() {
+            return;
+        }
+        ffi::PyErr_SetObject(exc_type, msg);
+        ffi::Py_DECREF(msg);
+    }
+}
+
+/// As [`raise_bytes`] with a NUL-terminated message.
+///
+/// # Safety
+/// GIL held; `message` NUL-terminated (or NULL).
+pub unsafe fn raise_cstr(kind: i32, message: *const c_char) {
+    let len = if message.is_null() {
+        0
+    } else {
+        // SAFETY: NUL-terminated per the contract.
+        unsafe { CStr::from_ptr(message) }.to_bytes().len()
+    };
+    // SAFETY: forwarded.
+    unsafe { raise_bytes(kind, message, len) }
+}
+
+/// Is an exception set on this thread? The GIL must be held.
+///
+/// # Safety
+/// GIL held.
+#[inline]
+pub unsafe fn occurred() -> bool {
+    // SAFETY: GIL held.
+    unsafe { !ffi::PyErr_Occurred().is_null() }
+}
+
+/// Raises `SystemError(message)` after chaining any exception that is already set as its cause.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn raise_system_error_chained(message: &str) {
+    // SAFETY: GIL held.
+    unsafe {
+        let mut ptype = core::ptr::null_mut();
+        let mut pvalue = core::ptr::null_mut();
+        let mut ptb = core::ptr::null_mut();
+        ffi::PyErr_Fetch(&mut ptype, &mut pvalue, &mut ptb);
+        if ptype.is_null() {
+            raise_str(ffi::PyExc_SystemError, message);
+            return;
+        }
+        ffi::PyErr_NormalizeException(&mut ptype, &mut pvalue, &mut ptb);
+        if !ptb.is_null() && !pvalue.is_null() {
+            ffi::PyException_SetTraceback(pvalue, ptb);
+        }
+        raise_str(ffi::PyExc_SystemError, message);
+        let mut t2 = core::ptr::null_mut();
+        let mut v2 = core::ptr::null_mut();
+        let mut tb2 = core::ptr::null_mut();
+        ffi::PyErr_Fetch(&mut t2, &mut v2, &mut tb2);
+        ffi::PyErr_NormalizeException(&mut t2, &mut v2, &mut tb2);
+        if !v2.is_null() && !pvalue.is_null() {
+            ffi::Py_INCREF(pvalue);
+            ffi::PyException_SetCause(v2, pvalue);
+            ffi::Py_INCREF(pvalue);
+            ffi::PyException_SetContext(v2, pvalue);
+        }
+        ffi::PyErr_Restore(t2, v2, tb2);
+        ffi::Py_XDECREF(ptype);
+        ffi::Py_XDECREF(pvalue);
+        ffi::Py_XDECREF(ptb);
+    }
+}

@@ -1,0 +1,26 @@
+//! sdk/src/lib.rs: pyz3's core runtime as a safe(ish) Rust API over `pyo3-ffi`.
+//!
+//! One module per concern: [`abi`] (the plugin ABI's structs and constants), [`tls`] (per-thread
+//! state), [`gil`] (the GIL-state cache), [`alloc`] (aligned allocation on CPython's allocator),
+//! [`convert`] (fast conversions), [`pool`] (pooled objects), [`error`] (raising), [`opts`]
+//! (run-time switches). The `extern "C"` surface lives in the `capi` crate; module building in
+//! the `loader` crate. Nothing here is exported from the shared library by itself.
+
+pub mod abi;
+pub mod alloc;
+pub mod convert;
+pub mod error;
+pub mod gil;
+pub mod opts;
+pub mod pool;
+pub mod tls;
+
+/// The runtime's version (the Cargo package version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// An address unique to this copy of the runtime in the process; plugins and the loader compare
+/// it to prove they share one runtime.
+pub fn runtime_id() -> usize {
+    static ANCHOR: u8 = 0;
+    &ANCHOR as *const u8 as usize
+}
