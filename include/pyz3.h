@@ -359,6 +359,30 @@ void *pyz3_realloc(void *ptr, size_t new_size, size_t align);
 // ignored. Callable from any thread, like `pyz3_alloc`.
 void pyz3_free(void *ptr, size_t align);
 
+// Converts an `int` (or `__index__` object) to `int8_t`.
+int32_t pyz3_to_i8(PyObject *obj, int8_t *out);
+
+// Converts an `int` (or `__index__` object) to `int16_t`.
+int32_t pyz3_to_i16(PyObject *obj, int16_t *out);
+
+// Converts an `int` (or `__index__` object) to `int32_t`.
+int32_t pyz3_to_i32(PyObject *obj, int32_t *out);
+
+// Converts an `int` (or `__index__` object) to `int64_t`.
+int32_t pyz3_to_i64(PyObject *obj, int64_t *out);
+
+// Converts a non-negative `int` (or `__index__` object) to `uint8_t`.
+int32_t pyz3_to_u8(PyObject *obj, uint8_t *out);
+
+// Converts a non-negative `int` (or `__index__` object) to `uint16_t`.
+int32_t pyz3_to_u16(PyObject *obj, uint16_t *out);
+
+// Converts a non-negative `int` (or `__index__` object) to `uint32_t`.
+int32_t pyz3_to_u32(PyObject *obj, uint32_t *out);
+
+// Converts a non-negative `int` (or `__index__` object) to `uint64_t`.
+int32_t pyz3_to_u64(PyObject *obj, uint64_t *out);
+
 // Converts a `float`, `int` or object with `__float__`/`__index__` to `double`.
 int32_t pyz3_to_f64(PyObject *obj, double *out);
 

@@ -29,21 +29,13 @@ unsafe fn store<T>(obj: *mut PyObject, ty: u8, out: *mut T, r: convert::ConvResu
     }
 }
 
-macro_rules! to_int {
-    ($(#[$doc:meta])* $name:ident, $t:ty, $code:expr, $conv:ident, $bits:expr) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(obj: *mut PyObject, out: *mut $t) -> i32 {
-            if obj.is_null() || out.is_null() {
-                return null_argument();
-            }
-            // SAFETY: GIL held and pointers valid per the contract.
-            guard(PYZ3_ERROR, || unsafe {
-                let r = convert::$conv(obj, $bits).map(|v| v as $t);
-                store(obj, $code, out, r)
-            })
-        }
-    };
+#[inline(always)]
+unsafe fn to_int<T>(obj: *mut PyObject, out: *mut T, ty: u8, conv: impl FnOnce() -> convert::ConvResult<T>) -> i32 {
+    if obj.is_null() || out.is_null() {
+        return null_argument();
+    }
+    // SAFETY: GIL held and pointers valid per the contract.
+    guard(PYZ3_ERROR, || unsafe { store(obj, ty, out, conv()) })
 }
 
 #[cold]
@@ -53,38 +45,61 @@ fn null_argument() -> i32 {
     PYZ3_ERROR
 }
 
-to_int!(
-    /// Converts an `int` (or `__index__` object) to `int8_t`.
-    pyz3_to_i8, i8, PYZ3_T_I8, to_signed, 8
-);
-to_int!(
-    /// Converts an `int` (or `__index__` object) to `int16_t`.
-    pyz3_to_i16, i16, PYZ3_T_I16, to_signed, 16
-);
-to_int!(
-    /// Converts an `int` (or `__index__` object) to `int32_t`.
-    pyz3_to_i32, i32, PYZ3_T_I32, to_signed, 32
-);
-to_int!(
-    /// Converts an `int` (or `__index__` object) to `int64_t`.
-    pyz3_to_i64, i64, PYZ3_T_I64, to_signed, 64
-);
-to_int!(
-    /// Converts a non-negative `int` (or `__index__` object) to `uint8_t`.
-    pyz3_to_u8, u8, PYZ3_T_U8, to_unsigned, 8
-);
-to_int!(
-    /// Converts a non-negative `int` (or `__index__` object) to `uint16_t`.
-    pyz3_to_u16, u16, PYZ3_T_U16, to_unsigned, 16
-);
-to_int!(
-    /// Converts a non-negative `int` (or `__index__` object) to `uint32_t`.
-    pyz3_to_u32, u32, PYZ3_T_U32, to_unsigned, 32
-);
-to_int!(
-    /// Converts a non-negative `int` (or `__index__` object) to `uint64_t`.
-    pyz3_to_u64, u64, PYZ3_T_U64, to_unsigned, 64
-);
+/// Converts an `int` (or `__index__` object) to `int8_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_I8, || convert::to_signed(obj, 8).map(|v| v as i8)) }
+}
+
+/// Converts an `int` (or `__index__` object) to `int16_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_i16(obj: *mut PyObject, out: *mut i16) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_I16, || convert::to_signed(obj, 16).map(|v| v as i16)) }
+}
+
+/// Converts an `int` (or `__index__` object) to `int32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_i32(obj: *mut PyObject, out: *mut i32) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_I32, || convert::to_signed(obj, 32).map(|v| v as i32)) }
+}
+
+/// Converts an `int` (or `__index__` object) to `int64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_i64(obj: *mut PyObject, out: *mut i64) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_I64, || convert::to_signed(obj, 64).map(|v| v as i64)) }
+}
+
+/// Converts a non-negative `int` (or `__index__` object) to `uint8_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_u8(obj: *mut PyObject, out: *mut u8) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_U8, || convert::to_unsigned(obj, 8).map(|v| v as u8)) }
+}
+
+/// Converts a non-negative `int` (or `__index__` object) to `uint16_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_u16(obj: *mut PyObject, out: *mut u16) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_U16, || convert::to_unsigned(obj, 16).map(|v| v as u16)) }
+}
+
+/// Converts a non-negative `int` (or `__index__` object) to `uint32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_u32(obj: *mut PyObject, out: *mut u32) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_U32, || convert::to_unsigned(obj, 32).map(|v| v as u32)) }
+}
+
+/// Converts a non-negative `int` (or `__index__` object) to `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_to_u64(obj: *mut PyObject, out: *mut u64) -> i32 {
+    // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
+    unsafe { to_int(obj, out, PYZ3_T_U64, || convert::to_unsigned(obj, 64).map(|v| v as u64)) }
+}
 
 /// Converts a `float`, `int` or object with `__float__`/`__index__` to `double`.
 #[no_mangle]

@@ -1,0 +1,125 @@
+# Makefile: the project's build. `make demo` and `make test` set everything up on a fresh machine.
+#
+# Layout of what the build produces (all under build/, never committed):
+#   build/cargo/py3.X/       cargo target dir of libpyz3 built for CPython 3.X
+#   build/lib/               libpyz3.so.1 (+ libpyz3.so link, libpyz3.a) to link plugins against
+#   build/python/pyz3/       the pyz3 package: Python sources + _pyz3.cpython-3X-*.so per version
+#   build/plugins/           sample plugins (lib<name>.so, lib<name>_zig.so, ...)
+# Virtualenvs: .venv/py3.X, one per Python version found, with the test tools.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON_VERSIONS ?= 3.10 3.11 3.12 3.13
+# The version used for cargo tests, lints and the demo.
+MAIN_PY ?= 3.11
+
+# Interpreter for a version: pyenv's install, else pythonX.Y on PATH if it really runs.
+py_for = $(or $(firstword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1))),$(shell python$(1) -c 'import sys; print(sys.executable)' 2>/dev/null))
+FOUND_VERSIONS := $(foreach v,$(PYTHON_VERSIONS),$(if $(call py_for,$(v)),$(v)))
+MAIN_PYTHON := $(call py_for,$(MAIN_PY))
+
+VENV := .venv
+venv_py = $(VENV)/py$(1)/bin/python
+BUILD := build
+CARGO ?= cargo
+CC ?= gcc
+PLUGIN_CFLAGS := -std=c11 -O2 -fPIC -Wall -Wextra -Werror -Iinclude
+PLUGIN_LDFLAGS := -shared -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,--as-needed
+PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
+RUST_SOURCES := $(shell find sdk capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
+
+C_PLUGINS := hello
+C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
+
+.PHONY: help venv runtime plugins demo test lint fmt header check-header cargo-test header-compile pytest clean
+
+help:
+	@echo "make demo    build libpyz3 and the sample plugins, load them, show them working"
+	@echo "make test    every test suite: lints, cargo tests, header checks, pytest on $(FOUND_VERSIONS)"
+	@echo "make header  regenerate include/pyz3.h"
+
+# ---- virtualenvs ------------------------------------------------------------------------------
+VENV_STAMPS := $(foreach v,$(FOUND_VERSIONS),$(VENV)/py$(v)/.stamp)
+venv: $(VENV_STAMPS)
+
+$(VENV)/py%/.stamp: tests/requirements.txt
+	@test -n "$(call py_for,$*)" || { echo "Python $* not found"; exit 1; }
+	$(call py_for,$*) -m venv --clear $(VENV)/py$*
+	$(VENV)/py$*/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/py$*/bin/python -m pip install --quiet -r tests/requirements.txt
+	touch $@
+
+# ---- the runtime, once per Python version --------------------------------------------------------
+RUNTIME_LIBS := $(foreach v,$(FOUND_VERSIONS),$(BUILD)/cargo/py$(v)/release/libpyz3.so)
+
+$(BUILD)/cargo/py%/release/libpyz3.so: $(RUST_SOURCES)
+	PYO3_PYTHON=$(call py_for,$*) PYO3_BUILD_EXTENSION_MODULE=1 CARGO_TARGET_DIR=$(BUILD)/cargo/py$* \
+		$(CARGO) build --release --locked -p pyz3-capi
+	@touch $@
+
+$(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h
+	rm -rf $(BUILD)/python/pyz3 && mkdir -p $(BUILD)/python/pyz3/include $(BUILD)/python/pyz3/lib $(BUILD)/lib
+	cp $(PY_SOURCES) $(BUILD)/python/pyz3/
+	cp include/pyz3.h $(BUILD)/python/pyz3/include/
+	$(foreach v,$(FOUND_VERSIONS),cp $(BUILD)/cargo/py$(v)/release/libpyz3.so \
+		$(BUILD)/python/pyz3/_pyz3$(shell $(call py_for,$(v)) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))') &&) true
+	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.so $(BUILD)/lib/libpyz3.so.1
+	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.a $(BUILD)/lib/libpyz3.a
+	ln -sf libpyz3.so.1 $(BUILD)/lib/libpyz3.so
+	cp -P $(BUILD)/lib/libpyz3.so $(BUILD)/lib/libpyz3.so.1 $(BUILD)/python/pyz3/lib/
+	touch $@
+
+runtime: $(BUILD)/.runtime-stamp
+
+# ---- sample plugins ------------------------------------------------------------------------------
+$(BUILD)/plugins/lib%.so: plugins/c/%/*.c include/pyz3.h $(BUILD)/.runtime-stamp
+	@mkdir -p $(BUILD)/plugins
+	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@ $(PLUGIN_LDFLAGS)
+
+plugins: $(C_PLUGIN_LIBS)
+
+# ---- demo ----------------------------------------------------------------------------------------
+demo: venv runtime plugins
+	PYTHONPATH=$(BUILD)/python $(call venv_py,$(MAIN_PY)) plugins/demo.py $(BUILD)/plugins
+
+# ---- tests ---------------------------------------------------------------------------------------
+test: lint check-header header-compile cargo-test pytest
+
+fmt:
+	$(CARGO) fmt --all
+
+lint: venv
+	$(CARGO) fmt --all -- --check
+	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/python tests plugins bench
+	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/python tests plugins bench
+
+header:
+	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) run --locked -q -p pyz3-gen-header -- include/pyz3.h
+
+check-header:
+	@mkdir -p $(BUILD)
+	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) run --locked -q -p pyz3-gen-header -- $(BUILD)/pyz3.h.generated
+	@diff -u include/pyz3.h $(BUILD)/pyz3.h.generated \
+		|| { echo "include/pyz3.h is stale: run 'make header' and commit the result"; exit 1; }
+
+header-compile:
+	@mkdir -p $(BUILD)/header-test
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c tests/c/header_c11.c -o $(BUILD)/header-test/c11.o
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -c tests/c/header_cxx17.cpp -o $(BUILD)/header-test/cxx17.o
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude tests/c/layout.c -o $(BUILD)/header-test/layout
+	$(BUILD)/header-test/layout > $(BUILD)/header-test/layout.txt
+
+cargo-test:
+	PYO3_PYTHON=$(MAIN_PYTHON) LD_LIBRARY_PATH=$(dir $(MAIN_PYTHON))../lib $(CARGO) test --locked --workspace
+
+pytest: venv runtime plugins
+	@set -e; for v in $(FOUND_VERSIONS); do \
+		echo "== pytest on Python $$v =="; \
+		PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD) $(VENV)/py$$v/bin/python -m pytest -q tests/python; \
+	done
+
+clean:
+	rm -rf $(BUILD) target
