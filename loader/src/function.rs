@@ -468,7 +468,7 @@ impl Function {
         f.method_def = ffi::PyMethodDef {
             ml_name: c_name.as_ptr(),
             ml_meth: ffi::PyMethodDefPointer {
-                PyCFunctionFastWithKeywords: trampoline,
+                PyCFunctionFastWithKeywords: pick_trampoline(&f),
             },
             ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
             ml_doc: c_doc.as_ptr(),
@@ -577,57 +577,229 @@ unsafe fn signature_literal(obj: *mut ffi::PyObject) -> Result<String, String> {
 
 const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 
-/// The trampoline for every plugin function.
-unsafe extern "C" fn trampoline(
+/// Which trampoline serves a function; chosen once at load time so the hot path carries no
+/// branches for features the function does not use.
+///
+/// Typed functions with up to [`SPECIAL_MAX_ARITY`] parameters of one common type and a common
+/// return type get a trampoline monomorphised for exactly that shape (no loop, no per-argument
+/// type dispatch); other typed functions share `trampoline_plain`/`trampoline_general`.
+fn pick_trampoline(f: &Function) -> ffi::PyCFunctionFastWithKeywords {
+    if f.raw.is_some() {
+        return trampoline_raw;
+    }
+    if f.optional_mask != 0 || f.release_gil {
+        return trampoline_general;
+    }
+    special::lookup(f.nparams, &f.types[..f.nparams], f.ret_type).unwrap_or(trampoline_plain)
+}
+
+/// Trampolines monomorphised per (arity, parameter type, return type).
+mod special {
+    use super::*;
+
+    pub const SPECIAL_MAX_ARITY: usize = 3;
+    const PARAM_TYPES: [u8; 5] = [PYZ3_T_I64, PYZ3_T_F64, PYZ3_T_STR, PYZ3_T_BOOL, PYZ3_T_OBJECT];
+    const RET_TYPES: [u8; 7] = [
+        PYZ3_T_VOID,
+        PYZ3_T_I64,
+        PYZ3_T_F64,
+        PYZ3_T_BOOL,
+        PYZ3_T_STR,
+        PYZ3_T_BYTES,
+        PYZ3_T_OBJECT,
+    ];
+
+    type Tramp = ffi::PyCFunctionFastWithKeywords;
+
+    unsafe extern "C" fn fixed<const N: usize, const T: u8, const R: u8>(
+        slf: *mut ffi::PyObject,
+        args: *const *mut ffi::PyObject,
+        nargsf: ffi::Py_ssize_t,
+        kwnames: *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject {
+        // SAFETY: as in `trampoline_plain`; N, T and R match the function's declaration (checked
+        // by `lookup`).
+        unsafe {
+            let f = function_of(slf);
+            if !kwnames.is_null() || nargsf as usize != N {
+                return call_slow(f, args, nargsf as usize, kwnames);
+            }
+            // No switch read (an atomic load the compiler cannot drop) when there is nothing to
+            // convert.
+            let fast = N > 0 && opts::fast_paths();
+            let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); N];
+            for (i, slot) in vals.iter_mut().enumerate() {
+                let o = *args.add(i);
+                if let Err(e) = convert::to_value_into(T, o, slot.as_mut_ptr(), fast) {
+                    return arg_error(f, i, o, e);
+                }
+            }
+            invoke_ret::<false, R>(f, vals.as_ptr().cast(), 0)
+        }
+    }
+
+    macro_rules! by_ret {
+        ($n:literal, $t:expr) => {
+            [
+                fixed::<$n, { $t }, PYZ3_T_VOID> as Tramp,
+                fixed::<$n, { $t }, PYZ3_T_I64>,
+                fixed::<$n, { $t }, PYZ3_T_F64>,
+                fixed::<$n, { $t }, PYZ3_T_BOOL>,
+                fixed::<$n, { $t }, PYZ3_T_STR>,
+                fixed::<$n, { $t }, PYZ3_T_BYTES>,
+                fixed::<$n, { $t }, PYZ3_T_OBJECT>,
+            ]
+        };
+    }
+    macro_rules! by_param {
+        ($n:literal) => {
+            [
+                by_ret!($n, PYZ3_T_I64),
+                by_ret!($n, PYZ3_T_F64),
+                by_ret!($n, PYZ3_T_STR),
+                by_ret!($n, PYZ3_T_BOOL),
+                by_ret!($n, PYZ3_T_OBJECT),
+            ]
+        };
+    }
+
+    static NOARGS: [Tramp; 7] = by_ret!(0, PYZ3_T_I64);
+    static TABLE: [[[Tramp; 7]; 5]; SPECIAL_MAX_ARITY] = [by_param!(1), by_param!(2), by_param!(3)];
+
+    /// The specialised trampoline for this shape, if there is one.
+    pub fn lookup(n: usize, types: &[u8], ret: u8) -> Option<Tramp> {
+        let r = RET_TYPES.iter().position(|&t| t == ret)?;
+        if n == 0 {
+            return Some(NOARGS[r]);
+        }
+        if n > SPECIAL_MAX_ARITY || types.iter().any(|&t| t != types[0]) {
+            return None;
+        }
+        let p = PARAM_TYPES.iter().position(|&t| t == types[0])?;
+        Some(TABLE[n - 1][p][r])
+    }
+}
+
+#[inline(always)]
+unsafe fn function_of<'a>(slf: *mut ffi::PyObject) -> &'a Function {
+    // SAFETY: `slf` is the FunctionObject this builtin was created with.
+    unsafe { &*(*(slf as *mut FunctionObject)).func }
+}
+
+/// Typed functions without optional parameters that keep the GIL: the common, hot case.
+unsafe extern "C" fn trampoline_plain(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: `slf` is the FunctionObject this builtin was created with; CPython passes a valid
-    // argument vector of `nargs` positional values followed by one value per keyword name.
+    // SAFETY: CPython's vectorcall contract: `args` holds `nargsf` positional values followed by
+    // one value per keyword name.
     unsafe {
-        let f = &*(*(slf as *mut FunctionObject)).func;
-        let nargs = nargsf as usize;
-        if kwnames.is_null() && nargs == f.nparams {
-            call_with(f, args)
-        } else {
-            call_slow(f, args, nargs, kwnames)
+        let f = function_of(slf);
+        if !kwnames.is_null() || nargsf as usize != f.nparams {
+            return call_slow(f, args, nargsf as usize, kwnames);
         }
+        let fast = opts::fast_paths();
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
+        for i in 0..f.nparams {
+            let o = *args.add(i);
+            if let Err(e) = convert::to_value_into(f.types[i], o, vals[i].as_mut_ptr(), fast) {
+                return arg_error(f, i, o, e);
+            }
+        }
+        invoke::<false>(f, vals.as_ptr().cast(), 0)
     }
 }
 
-/// Every argument present in order (no keywords, no defaults): the hot path.
-#[inline(always)]
-unsafe fn call_with(f: &Function, args: *const *mut ffi::PyObject) -> *mut ffi::PyObject {
-    // SAFETY: `args` holds `f.nparams` valid objects.
+/// Typed functions with optional parameters or `PYZ3_FN_RELEASE_GIL`.
+unsafe extern "C" fn trampoline_general(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `trampoline_plain`.
     unsafe {
-        if f.raw.is_some() {
-            return call_raw(f, args);
+        let f = function_of(slf);
+        if !kwnames.is_null() || nargsf as usize != f.nparams {
+            return call_slow(f, args, nargsf as usize, kwnames);
         }
+        convert_and_invoke(f, core::slice::from_raw_parts(args, f.nparams))
+    }
+}
+
+/// Raw functions: the plugin gets the Python objects.
+unsafe extern "C" fn trampoline_raw(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `trampoline_plain`.
+    unsafe {
+        let f = function_of(slf);
+        if !kwnames.is_null() || nargsf as usize != f.nparams {
+            return call_slow(f, args, nargsf as usize, kwnames);
+        }
+        call_raw(f, args)
+    }
+}
+
+/// Converts `slots` (NULL = use the default) and calls a typed function.
+unsafe fn convert_and_invoke(f: &Function, slots: &[*mut ffi::PyObject]) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller.
+    unsafe {
+        let fast = opts::fast_paths();
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
         let mut none_mask = 0u64;
-        for i in 0..f.nparams {
-            let o = *args.add(i);
-            if f.optional_mask & (1 << i) != 0 && o == ffi::Py_None() {
-                none_mask |= 1 << i;
-                vals[i].write(pyz3_value::ZERO);
+        for (j, &o) in slots.iter().enumerate() {
+            if o.is_null() {
+                let d = &f.defaults[j];
+                vals[j].write(d.value);
+                if d.is_none {
+                    none_mask |= 1 << j;
+                }
                 continue;
             }
-            match convert::to_value(f.types[i], o) {
-                Ok(v) => {
-                    vals[i].write(v);
-                }
-                Err(e) => return arg_error(f, i, o, e),
+            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
+                none_mask |= 1 << j;
+                vals[j].write(pyz3_value::ZERO);
+                continue;
+            }
+            if let Err(e) = convert::to_value_into(f.types[j], o, vals[j].as_mut_ptr(), fast) {
+                return arg_error(f, j, o, e);
             }
         }
-        invoke(f, vals.as_ptr().cast(), none_mask)
+        if f.release_gil {
+            invoke::<true>(f, vals.as_ptr().cast(), none_mask)
+        } else {
+            invoke::<false>(f, vals.as_ptr().cast(), none_mask)
+        }
     }
 }
 
 /// Calls a typed function with converted arguments and turns its result into an object.
 #[inline(always)]
-unsafe fn invoke(f: &Function, vals: *const pyz3_value, none_mask: u64) -> *mut ffi::PyObject {
+unsafe fn invoke<const RELEASE_GIL: bool>(
+    f: &Function,
+    vals: *const pyz3_value,
+    none_mask: u64,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe { invoke_ret::<RELEASE_GIL, ANY_RET>(f, vals, none_mask) }
+}
+
+/// `R` for "the return type is read from the function at run time".
+const ANY_RET: u8 = u8::MAX;
+
+/// [`invoke`] for a return type known at compile time (`R`), or read at run time (`ANY_RET`).
+#[inline(always)]
+unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
+    f: &Function,
+    vals: *const pyz3_value,
+    none_mask: u64,
+) -> *mut ffi::PyObject {
     // SAFETY: `vals` holds one initialised value per parameter; `fn_` is set for typed functions.
     unsafe {
         let call = pyz3_call {
@@ -637,7 +809,7 @@ unsafe fn invoke(f: &Function, vals: *const pyz3_value, none_mask: u64) -> *mut 
         let mut ret = pyz3_value::ZERO;
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
-        let status = if f.release_gil {
+        let status = if RELEASE_GIL {
             let region = gil::release_begin();
             let s = fn_(vals, &mut ret, &call);
             gil::release_end(region);
@@ -647,7 +819,8 @@ unsafe fn invoke(f: &Function, vals: *const pyz3_value, none_mask: u64) -> *mut 
         };
         gil::leave_call();
         if status == PYZ3_OK && !tls::take_error_hint() {
-            return result_object(f, &ret);
+            let ty = if R == ANY_RET { f.ret_type } else { R };
+            return result_of_type(f, ty, &ret);
         }
         finish_unusual(f, status, &ret)
     }
@@ -655,11 +828,20 @@ unsafe fn invoke(f: &Function, vals: *const pyz3_value, none_mask: u64) -> *mut 
 
 #[inline(always)]
 unsafe fn result_object(f: &Function, ret: &pyz3_value) -> *mut ffi::PyObject {
-    // SAFETY: GIL held; `ret` holds the member the return type names.
+    // SAFETY: forwarded.
+    unsafe { result_of_type(f, f.ret_type, ret) }
+}
+
+#[inline(always)]
+unsafe fn result_of_type(f: &Function, ty: u8, ret: &pyz3_value) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; `ret` holds the member the return type names; the pool is filled
+    // whenever a plugin function exists.
     unsafe {
-        match f.ret_type {
+        match ty {
             PYZ3_T_STR | PYZ3_T_BYTES | PYZ3_T_OBJECT => checked_object_result(f, ret.obj),
-            t => convert::from_value(t, ret),
+            PYZ3_T_VOID => convert::none(),
+            PYZ3_T_F64 => convert::from_f64(ret.f64),
+            t => convert::from_value_with(t, ret, opts::pool()),
         }
     }
 }
@@ -874,31 +1056,7 @@ unsafe fn call_slow(
             }
             return call_raw(f, slots.as_ptr());
         }
-        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
-        let mut none_mask = 0u64;
-        for j in 0..f.nparams {
-            let o = slots[j];
-            if o.is_null() {
-                let d = &f.defaults[j];
-                vals[j].write(d.value);
-                if d.is_none {
-                    none_mask |= 1 << j;
-                }
-                continue;
-            }
-            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
-                none_mask |= 1 << j;
-                vals[j].write(pyz3_value::ZERO);
-                continue;
-            }
-            match convert::to_value(f.types[j], o) {
-                Ok(v) => {
-                    vals[j].write(v);
-                }
-                Err(e) => return arg_error(f, j, o, e),
-            }
-        }
-        invoke(f, vals.as_ptr().cast(), none_mask)
+        convert_and_invoke(f, &slots[..f.nparams])
     }
 }
 

@@ -125,9 +125,19 @@ unsafe fn i64_generic(op: *mut ffi::PyObject) -> ConvResult<i64> {
 /// GIL held; `op` a valid object.
 #[inline(always)]
 pub unsafe fn to_i64(op: *mut ffi::PyObject) -> ConvResult<i64> {
+    // SAFETY: forwarded.
+    unsafe { to_i64_with(op, opts::fast_paths()) }
+}
+
+/// [`to_i64`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_i64_with(op: *mut ffi::PyObject, fast: bool) -> ConvResult<i64> {
     // SAFETY: GIL held by the caller.
     unsafe {
-        if opts::fast_paths() && is_exact(op, &raw mut ffi::PyLong_Type) {
+        if fast && is_exact(op, &raw mut ffi::PyLong_Type) {
             if let Some(v) = exact_long_small(op) {
                 return Ok(v);
             }
@@ -143,7 +153,17 @@ pub unsafe fn to_i64(op: *mut ffi::PyObject) -> ConvResult<i64> {
 #[inline(always)]
 pub unsafe fn to_signed(op: *mut ffi::PyObject, bits: u32) -> ConvResult<i64> {
     // SAFETY: forwarded.
-    let v = unsafe { to_i64(op)? };
+    unsafe { to_signed_with(op, bits, opts::fast_paths()) }
+}
+
+/// [`to_signed`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_signed_with(op: *mut ffi::PyObject, bits: u32, fast: bool) -> ConvResult<i64> {
+    // SAFETY: forwarded.
+    let v = unsafe { to_i64_with(op, fast)? };
     if bits < 64 {
         let lim = 1i64 << (bits - 1);
         if v < -lim || v >= lim {
@@ -185,9 +205,19 @@ unsafe fn u64_generic(op: *mut ffi::PyObject) -> ConvResult<u64> {
 /// GIL held; `op` a valid object.
 #[inline(always)]
 pub unsafe fn to_unsigned(op: *mut ffi::PyObject, bits: u32) -> ConvResult<u64> {
+    // SAFETY: forwarded.
+    unsafe { to_unsigned_with(op, bits, opts::fast_paths()) }
+}
+
+/// [`to_unsigned`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_unsigned_with(op: *mut ffi::PyObject, bits: u32, fast: bool) -> ConvResult<u64> {
     // SAFETY: GIL held by the caller.
     let v = unsafe {
-        let fast = if opts::fast_paths() && is_exact(op, &raw mut ffi::PyLong_Type) {
+        let fast = if fast && is_exact(op, &raw mut ffi::PyLong_Type) {
             exact_long_small(op).filter(|v| *v >= 0).map(|v| v as u64)
         } else {
             None
@@ -242,9 +272,19 @@ unsafe fn f64_generic(op: *mut ffi::PyObject) -> ConvResult<f64> {
 /// GIL held; `op` a valid object.
 #[inline(always)]
 pub unsafe fn to_f64(op: *mut ffi::PyObject) -> ConvResult<f64> {
+    // SAFETY: forwarded.
+    unsafe { to_f64_with(op, opts::fast_paths()) }
+}
+
+/// [`to_f64`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_f64_with(op: *mut ffi::PyObject, fast: bool) -> ConvResult<f64> {
     // SAFETY: GIL held by the caller.
     unsafe {
-        if opts::fast_paths() {
+        if fast {
             if is_exact(op, &raw mut ffi::PyFloat_Type) {
                 return Ok(ffi::PyFloat_AS_DOUBLE(op));
             }
@@ -267,7 +307,17 @@ pub unsafe fn to_f64(op: *mut ffi::PyObject) -> ConvResult<f64> {
 #[inline(always)]
 pub unsafe fn to_f32(op: *mut ffi::PyObject) -> ConvResult<f32> {
     // SAFETY: forwarded.
-    let v = unsafe { to_f64(op)? };
+    unsafe { to_f32_with(op, opts::fast_paths()) }
+}
+
+/// [`to_f32`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_f32_with(op: *mut ffi::PyObject, fast: bool) -> ConvResult<f32> {
+    // SAFETY: forwarded.
+    let v = unsafe { to_f64_with(op, fast)? };
     let f = v as f32;
     if f.is_infinite() && v.is_finite() {
         return Err(ConvError::OutOfRange);
@@ -301,10 +351,20 @@ pub unsafe fn to_bool(op: *mut ffi::PyObject) -> ConvResult<bool> {
 /// GIL held; `op` a valid object.
 #[inline(always)]
 pub unsafe fn to_str(op: *mut ffi::PyObject) -> ConvResult<pyz3_str> {
+    // SAFETY: forwarded.
+    unsafe { to_str_with(op, opts::fast_paths()) }
+}
+
+/// [`to_str`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_str_with(op: *mut ffi::PyObject, fast: bool) -> ConvResult<pyz3_str> {
     // SAFETY: GIL held by the caller; compact ASCII strings keep their data right after the
     // PyASCIIObject header, which is also what PyUnicode_AsUTF8AndSize returns for them.
     unsafe {
-        if opts::fast_paths()
+        if fast
             && is_exact(op, &raw mut ffi::PyUnicode_Type)
             && ffi::PyUnicode_IS_COMPACT_ASCII(op) != 0
         {
@@ -335,9 +395,19 @@ pub unsafe fn to_str(op: *mut ffi::PyObject) -> ConvResult<pyz3_str> {
 /// GIL held; `op` a valid object.
 #[inline(always)]
 pub unsafe fn to_bytes(op: *mut ffi::PyObject) -> ConvResult<pyz3_str> {
+    // SAFETY: forwarded.
+    unsafe { to_bytes_with(op, opts::fast_paths()) }
+}
+
+/// [`to_bytes`] with the fast-path switch already read.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+#[inline(always)]
+pub unsafe fn to_bytes_with(op: *mut ffi::PyObject, fast: bool) -> ConvResult<pyz3_str> {
     // SAFETY: GIL held by the caller; exact bytes objects are PyBytesObject.
     unsafe {
-        if opts::fast_paths() && is_exact(op, &raw mut ffi::PyBytes_Type) {
+        if fast && is_exact(op, &raw mut ffi::PyBytes_Type) {
             let b = op as *const ffi::PyBytesObject;
             return Ok(pyz3_str {
                 ptr: (*b).ob_sval.as_ptr(),
@@ -368,11 +438,22 @@ pub unsafe fn to_bytes(op: *mut ffi::PyObject) -> ConvResult<pyz3_str> {
 /// GIL held.
 #[inline(always)]
 pub unsafe fn from_i64(v: i64) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe { from_i64_with(v, pool::ready()) }
+}
+
+/// [`from_i64`] with the pool switch already read (`pooled` implies the pool is filled).
+///
+/// # Safety
+/// GIL held.
+#[inline(always)]
+pub unsafe fn from_i64_with(v: i64, pooled: bool) -> *mut ffi::PyObject {
     // SAFETY: GIL held by the caller.
     unsafe {
-        let pooled = pool::small_int(v);
-        if !pooled.is_null() {
-            return pooled;
+        if pooled {
+            if let Some(obj) = pool::small_int_unchecked(v) {
+                return obj;
+            }
         }
         ffi::PyLong_FromLongLong(v)
     }
@@ -384,10 +465,20 @@ pub unsafe fn from_i64(v: i64) -> *mut ffi::PyObject {
 /// GIL held.
 #[inline(always)]
 pub unsafe fn from_u64(v: u64) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe { from_u64_with(v, pool::ready()) }
+}
+
+/// [`from_u64`] with the pool switch already read.
+///
+/// # Safety
+/// GIL held.
+#[inline(always)]
+pub unsafe fn from_u64_with(v: u64, pooled: bool) -> *mut ffi::PyObject {
     // SAFETY: GIL held by the caller.
     unsafe {
         if v <= i64::MAX as u64 {
-            from_i64(v as i64)
+            from_i64_with(v as i64, pooled)
         } else {
             ffi::PyLong_FromUnsignedLongLong(v)
         }
@@ -410,9 +501,19 @@ pub unsafe fn from_f64(v: f64) -> *mut ffi::PyObject {
 /// GIL held.
 #[inline(always)]
 pub unsafe fn from_bool(b: bool) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe { from_bool_with(b, opts::pool()) }
+}
+
+/// [`from_bool`] with the pool switch already read.
+///
+/// # Safety
+/// GIL held.
+#[inline(always)]
+pub unsafe fn from_bool_with(b: bool, pooled: bool) -> *mut ffi::PyObject {
     // SAFETY: GIL held by the caller.
     unsafe {
-        if opts::pool() {
+        if pooled {
             pool::bool_(b)
         } else {
             ffi::PyBool_FromLong(b as core::ffi::c_long)
@@ -517,26 +618,40 @@ pub unsafe fn from_bytes(p: *const c_char, len: usize) -> *mut ffi::PyObject {
 /// GIL held; `op` valid and kept alive by the caller while borrowed `str`/`bytes`/`obj` are used.
 #[inline(always)]
 pub unsafe fn to_value(ty: u8, op: *mut ffi::PyObject) -> ConvResult<pyz3_value> {
+    let mut v = pyz3_value::ZERO;
+    // SAFETY: forwarded; `v` is writable.
+    unsafe { to_value_into(ty, op, &mut v, opts::fast_paths())? };
+    Ok(v)
+}
+
+/// Converts `op` to type code `ty`, writing only the member the type names into `*out`.
+///
+/// # Safety
+/// GIL held; `op` valid and kept alive by the caller while borrowed values are used; `out`
+/// writable.
+#[inline(always)]
+pub unsafe fn to_value_into(ty: u8, op: *mut ffi::PyObject, out: *mut pyz3_value, fast: bool) -> ConvResult<()> {
     // SAFETY: forwarded; each arm writes the member its type code names.
     unsafe {
-        Ok(match ty {
-            PYZ3_T_I64 => pyz3_value { i64: to_i64(op)? },
-            PYZ3_T_F64 => pyz3_value { f64: to_f64(op)? },
-            PYZ3_T_STR => pyz3_value { str: to_str(op)? },
-            PYZ3_T_BOOL => pyz3_value { b: to_bool(op)? },
-            PYZ3_T_OBJECT => pyz3_value { obj: op },
-            PYZ3_T_I8 => pyz3_value { i8: to_signed(op, 8)? as i8 },
-            PYZ3_T_I16 => pyz3_value { i16: to_signed(op, 16)? as i16 },
-            PYZ3_T_I32 => pyz3_value { i32: to_signed(op, 32)? as i32 },
-            PYZ3_T_U8 => pyz3_value { u8: to_unsigned(op, 8)? as u8 },
-            PYZ3_T_U16 => pyz3_value { u16: to_unsigned(op, 16)? as u16 },
-            PYZ3_T_U32 => pyz3_value { u32: to_unsigned(op, 32)? as u32 },
-            PYZ3_T_U64 => pyz3_value { u64: to_unsigned(op, 64)? },
-            PYZ3_T_F32 => pyz3_value { f32: to_f32(op)? },
-            PYZ3_T_BYTES => pyz3_value { bytes: to_bytes(op)? },
+        match ty {
+            PYZ3_T_I64 => (*out).i64 = to_i64_with(op, fast)?,
+            PYZ3_T_F64 => (*out).f64 = to_f64_with(op, fast)?,
+            PYZ3_T_STR => (*out).str = to_str_with(op, fast)?,
+            PYZ3_T_BOOL => (*out).b = to_bool(op)?,
+            PYZ3_T_OBJECT => (*out).obj = op,
+            PYZ3_T_I8 => (*out).i8 = to_signed_with(op, 8, fast)? as i8,
+            PYZ3_T_I16 => (*out).i16 = to_signed_with(op, 16, fast)? as i16,
+            PYZ3_T_I32 => (*out).i32 = to_signed_with(op, 32, fast)? as i32,
+            PYZ3_T_U8 => (*out).u8 = to_unsigned_with(op, 8, fast)? as u8,
+            PYZ3_T_U16 => (*out).u16 = to_unsigned_with(op, 16, fast)? as u16,
+            PYZ3_T_U32 => (*out).u32 = to_unsigned_with(op, 32, fast)? as u32,
+            PYZ3_T_U64 => (*out).u64 = to_unsigned_with(op, 64, fast)?,
+            PYZ3_T_F32 => (*out).f32 = to_f32_with(op, fast)?,
+            PYZ3_T_BYTES => (*out).bytes = to_bytes_with(op, fast)?,
             _ => return Err(ConvError::WrongType),
-        })
+        }
     }
+    Ok(())
 }
 
 /// Converts a scalar C value of type code `ty` to a new Python object. For `str`, `bytes` and
@@ -546,20 +661,30 @@ pub unsafe fn to_value(ty: u8, op: *mut ffi::PyObject) -> ConvResult<pyz3_value>
 /// GIL held; `v` holds the member `ty` names.
 #[inline(always)]
 pub unsafe fn from_value(ty: u8, v: &pyz3_value) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe { from_value_with(ty, v, pool::ready()) }
+}
+
+/// [`from_value`] with the pool switch already read (`pooled` implies the pool is filled).
+///
+/// # Safety
+/// GIL held; `v` holds the member `ty` names.
+#[inline(always)]
+pub unsafe fn from_value_with(ty: u8, v: &pyz3_value, pooled: bool) -> *mut ffi::PyObject {
     // SAFETY: forwarded; each arm reads the member its type code names.
     unsafe {
         match ty {
-            PYZ3_T_I64 => from_i64(v.i64),
+            PYZ3_T_I64 => from_i64_with(v.i64, pooled),
             PYZ3_T_F64 => from_f64(v.f64),
-            PYZ3_T_BOOL => from_bool(v.b),
+            PYZ3_T_BOOL => from_bool_with(v.b, pooled),
             PYZ3_T_VOID => none(),
-            PYZ3_T_I8 => from_i64(v.i8 as i64),
-            PYZ3_T_I16 => from_i64(v.i16 as i64),
-            PYZ3_T_I32 => from_i64(v.i32 as i64),
-            PYZ3_T_U8 => from_i64(v.u8 as i64),
-            PYZ3_T_U16 => from_i64(v.u16 as i64),
-            PYZ3_T_U32 => from_i64(v.u32 as i64),
-            PYZ3_T_U64 => from_u64(v.u64),
+            PYZ3_T_I8 => from_i64_with(v.i8 as i64, pooled),
+            PYZ3_T_I16 => from_i64_with(v.i16 as i64, pooled),
+            PYZ3_T_I32 => from_i64_with(v.i32 as i64, pooled),
+            PYZ3_T_U8 => from_i64_with(v.u8 as i64, pooled),
+            PYZ3_T_U16 => from_i64_with(v.u16 as i64, pooled),
+            PYZ3_T_U32 => from_i64_with(v.u32 as i64, pooled),
+            PYZ3_T_U64 => from_u64_with(v.u64, pooled),
             PYZ3_T_F32 => from_f64(v.f32 as f64),
             _ => v.obj,
         }

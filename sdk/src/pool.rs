@@ -107,16 +107,30 @@ pub fn ready() -> bool {
 /// GIL held.
 #[inline(always)]
 pub unsafe fn small_int(v: i64) -> *mut ffi::PyObject {
+    if !ready() {
+        return ptr::null_mut();
+    }
+    // SAFETY: the pool is filled; GIL held.
+    unsafe { small_int_unchecked(v) }.unwrap_or(ptr::null_mut())
+}
+
+/// A new reference to pooled `v` if it is in the pooled range.
+///
+/// # Safety
+/// GIL held and the pool filled ([`ready`] without the switch: true whenever `pyz3._pyz3` is
+/// initialised in this interpreter).
+#[inline(always)]
+pub unsafe fn small_int_unchecked(v: i64) -> Option<*mut ffi::PyObject> {
     let idx = v.wrapping_sub(POOL_INT_MIN) as u64;
-    if idx < NINTS as u64 && ready() {
+    if idx < NINTS as u64 {
         // SAFETY: GIL held; the pool is filled.
         unsafe {
             let obj = (*POOL.0.get()).ints[idx as usize];
             ffi::Py_INCREF(obj);
-            obj
+            Some(obj)
         }
     } else {
-        ptr::null_mut()
+        None
     }
 }
 
