@@ -33,7 +33,7 @@ RUST_SOURCES := $(shell find sdk capi loader -name '*.rs' -o -name Cargo.toml) C
 C_PLUGINS := hello
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 
-.PHONY: help venv runtime plugins demo test lint fmt header check-header cargo-test header-compile pytest clean
+.PHONY: help venv runtime plugins test-plugins demo test lint fmt header check-header cargo-test header-compile pytest clean
 
 help:
 	@echo "make demo    build libpyz3 and the sample plugins, load them, show them working"
@@ -80,6 +80,20 @@ $(BUILD)/plugins/lib%.so: plugins/c/%/*.c include/pyz3.h $(BUILD)/.runtime-stamp
 
 plugins: $(C_PLUGIN_LIBS)
 
+# ---- deliberately broken plugins for the load-error tests ---------------------------------------
+BAD_CASES := no_entry null_entry wild_pointer bad_magic major_mismatch newer_minor small_struct \
+	null_name empty_name bad_identifier keyword_name duplicate_name null_fn unknown_type void_param \
+	unknown_return unknown_flags too_many_params bad_default default_out_of_range \
+	default_not_literal duplicate_param null_param_name default_order bad_module_name \
+	absurd_count wrong_function_size unterminated_name
+BAD_LIBS := $(foreach c,$(BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so)
+
+$(BUILD)/test-plugins/libbad_%.so: tests/plugins/bad_plugin.c include/pyz3.h $(BUILD)/.runtime-stamp
+	@mkdir -p $(BUILD)/test-plugins
+	@$(CC) -std=c11 -O1 -fPIC -Iinclude -DCASE_$(shell echo $* | tr a-z A-Z) $< -o $@ $(PLUGIN_LDFLAGS)
+
+test-plugins: $(BAD_LIBS)
+
 # ---- demo ----------------------------------------------------------------------------------------
 demo: venv runtime plugins
 	PYTHONPATH=$(BUILD)/python $(call venv_py,$(MAIN_PY)) plugins/demo.py $(BUILD)/plugins
@@ -115,7 +129,7 @@ header-compile:
 cargo-test:
 	PYO3_PYTHON=$(MAIN_PYTHON) LD_LIBRARY_PATH=$(dir $(MAIN_PYTHON))../lib $(CARGO) test --locked --workspace
 
-pytest: venv runtime plugins
+pytest: venv runtime plugins test-plugins
 	@set -e; for v in $(FOUND_VERSIONS); do \
 		echo "== pytest on Python $$v =="; \
 		PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD) $(VENV)/py$$v/bin/python -m pytest -q tests/python; \

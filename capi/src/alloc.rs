@@ -15,8 +15,10 @@ use crate::panic::guard;
 /// dropped around this one allocation. Free with `pyz3_free` and the same `align`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_alloc(size: usize, align: usize) -> *mut c_void {
-    // SAFETY: the allocator checks the alignment and takes the GIL as needed.
-    guard(core::ptr::null_mut(), || unsafe { alloc::alloc(size, align, false) }.cast())
+    guard(core::ptr::null_mut(), || {
+        // SAFETY: the allocator checks the alignment and takes the GIL as needed.
+        unsafe { alloc::alloc(size, align, false) }.cast()
+    })
 }
 
 /// As `pyz3_alloc` for `count * size` bytes, zero-filled. NULL if the product overflows.
@@ -33,9 +35,15 @@ pub unsafe extern "C" fn pyz3_calloc(count: usize, size: usize, align: usize) ->
 /// its contents up to the smaller size and its alignment (`align` must be the one it was
 /// allocated with). NULL `ptr` allocates. On failure returns NULL and leaves the block intact.
 #[no_mangle]
-pub unsafe extern "C" fn pyz3_realloc(ptr: *mut c_void, new_size: usize, align: usize) -> *mut c_void {
-    // SAFETY: the caller passes a block of this allocator with its alignment.
-    guard(core::ptr::null_mut(), || unsafe { alloc::realloc(ptr.cast(), new_size, align) }.cast())
+pub unsafe extern "C" fn pyz3_realloc(
+    ptr: *mut c_void,
+    new_size: usize,
+    align: usize,
+) -> *mut c_void {
+    guard(core::ptr::null_mut(), || {
+        // SAFETY: the caller passes a block of this allocator with its alignment.
+        unsafe { alloc::realloc(ptr.cast(), new_size, align) }.cast()
+    })
 }
 
 /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is

@@ -30,7 +30,12 @@ unsafe fn store<T>(obj: *mut PyObject, ty: u8, out: *mut T, r: convert::ConvResu
 }
 
 #[inline(always)]
-unsafe fn to_int<T>(obj: *mut PyObject, out: *mut T, ty: u8, conv: impl FnOnce() -> convert::ConvResult<T>) -> i32 {
+unsafe fn to_int<T>(
+    obj: *mut PyObject,
+    out: *mut T,
+    ty: u8,
+    conv: impl FnOnce() -> convert::ConvResult<T>,
+) -> i32 {
     if obj.is_null() || out.is_null() {
         return null_argument();
     }
@@ -41,7 +46,12 @@ unsafe fn to_int<T>(obj: *mut PyObject, out: *mut T, ty: u8, conv: impl FnOnce()
 #[cold]
 fn null_argument() -> i32 {
     // SAFETY: the conversion functions require the GIL.
-    unsafe { pyz3_sdk::error::raise_str(pyo3_ffi::PyExc_SystemError, "NULL argument to a pyz3 conversion") };
+    unsafe {
+        pyz3_sdk::error::raise_str(
+            pyo3_ffi::PyExc_SystemError,
+            "NULL argument to a pyz3 conversion",
+        )
+    };
     PYZ3_ERROR
 }
 
@@ -49,56 +59,80 @@ fn null_argument() -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_I8, || convert::to_signed(obj, 8).map(|v| v as i8)) }
+    unsafe {
+        to_int(obj, out, PYZ3_T_I8, || {
+            convert::to_signed(obj, 8).map(|v| v as i8)
+        })
+    }
 }
 
 /// Converts an `int` (or `__index__` object) to `int16_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_i16(obj: *mut PyObject, out: *mut i16) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_I16, || convert::to_signed(obj, 16).map(|v| v as i16)) }
+    unsafe {
+        to_int(obj, out, PYZ3_T_I16, || {
+            convert::to_signed(obj, 16).map(|v| v as i16)
+        })
+    }
 }
 
 /// Converts an `int` (or `__index__` object) to `int32_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_i32(obj: *mut PyObject, out: *mut i32) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_I32, || convert::to_signed(obj, 32).map(|v| v as i32)) }
+    unsafe {
+        to_int(obj, out, PYZ3_T_I32, || {
+            convert::to_signed(obj, 32).map(|v| v as i32)
+        })
+    }
 }
 
 /// Converts an `int` (or `__index__` object) to `int64_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_i64(obj: *mut PyObject, out: *mut i64) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_I64, || convert::to_signed(obj, 64).map(|v| v as i64)) }
+    unsafe { to_int(obj, out, PYZ3_T_I64, || convert::to_signed(obj, 64)) }
 }
 
 /// Converts a non-negative `int` (or `__index__` object) to `uint8_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_u8(obj: *mut PyObject, out: *mut u8) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_U8, || convert::to_unsigned(obj, 8).map(|v| v as u8)) }
+    unsafe {
+        to_int(obj, out, PYZ3_T_U8, || {
+            convert::to_unsigned(obj, 8).map(|v| v as u8)
+        })
+    }
 }
 
 /// Converts a non-negative `int` (or `__index__` object) to `uint16_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_u16(obj: *mut PyObject, out: *mut u16) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_U16, || convert::to_unsigned(obj, 16).map(|v| v as u16)) }
+    unsafe {
+        to_int(obj, out, PYZ3_T_U16, || {
+            convert::to_unsigned(obj, 16).map(|v| v as u16)
+        })
+    }
 }
 
 /// Converts a non-negative `int` (or `__index__` object) to `uint32_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_u32(obj: *mut PyObject, out: *mut u32) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_U32, || convert::to_unsigned(obj, 32).map(|v| v as u32)) }
+    unsafe {
+        to_int(obj, out, PYZ3_T_U32, || {
+            convert::to_unsigned(obj, 32).map(|v| v as u32)
+        })
+    }
 }
 
 /// Converts a non-negative `int` (or `__index__` object) to `uint64_t`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_u64(obj: *mut PyObject, out: *mut u64) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_U64, || convert::to_unsigned(obj, 64).map(|v| v as u64)) }
+    unsafe { to_int(obj, out, PYZ3_T_U64, || convert::to_unsigned(obj, 64)) }
 }
 
 /// Converts a `float`, `int` or object with `__float__`/`__index__` to `double`.
@@ -108,7 +142,9 @@ pub unsafe extern "C" fn pyz3_to_f64(obj: *mut PyObject, out: *mut f64) -> i32 {
         return null_argument();
     }
     // SAFETY: GIL held and pointers valid per the contract.
-    guard(PYZ3_ERROR, || unsafe { store(obj, PYZ3_T_F64, out, convert::to_f64(obj)) })
+    guard(PYZ3_ERROR, || unsafe {
+        store(obj, PYZ3_T_F64, out, convert::to_f64(obj))
+    })
 }
 
 /// As `pyz3_to_f64`, to `float`; finite values beyond float's range raise `OverflowError`.
@@ -118,7 +154,9 @@ pub unsafe extern "C" fn pyz3_to_f32(obj: *mut PyObject, out: *mut f32) -> i32 {
         return null_argument();
     }
     // SAFETY: GIL held and pointers valid per the contract.
-    guard(PYZ3_ERROR, || unsafe { store(obj, PYZ3_T_F32, out, convert::to_f32(obj)) })
+    guard(PYZ3_ERROR, || unsafe {
+        store(obj, PYZ3_T_F32, out, convert::to_f32(obj))
+    })
 }
 
 /// Converts `True`/`False` to `bool`; any other object raises `TypeError`.
@@ -128,7 +166,9 @@ pub unsafe extern "C" fn pyz3_to_bool(obj: *mut PyObject, out: *mut bool) -> i32
         return null_argument();
     }
     // SAFETY: GIL held and pointers valid per the contract.
-    guard(PYZ3_ERROR, || unsafe { store(obj, PYZ3_T_BOOL, out, convert::to_bool(obj)) })
+    guard(PYZ3_ERROR, || unsafe {
+        store(obj, PYZ3_T_BOOL, out, convert::to_bool(obj))
+    })
 }
 
 /// Borrows the UTF-8 text of a `str`. `out->ptr` stays valid while `obj` is alive and
@@ -140,7 +180,9 @@ pub unsafe extern "C" fn pyz3_to_str(obj: *mut PyObject, out: *mut pyz3_str) -> 
         return null_argument();
     }
     // SAFETY: GIL held and pointers valid per the contract.
-    guard(PYZ3_ERROR, || unsafe { store(obj, PYZ3_T_STR, out, convert::to_str(obj)) })
+    guard(PYZ3_ERROR, || unsafe {
+        store(obj, PYZ3_T_STR, out, convert::to_str(obj))
+    })
 }
 
 /// Borrows the contents of a `bytes` object, valid while `obj` is alive.
@@ -150,35 +192,45 @@ pub unsafe extern "C" fn pyz3_to_bytes(obj: *mut PyObject, out: *mut pyz3_str) -
         return null_argument();
     }
     // SAFETY: GIL held and pointers valid per the contract.
-    guard(PYZ3_ERROR, || unsafe { store(obj, PYZ3_T_BYTES, out, convert::to_bytes(obj)) })
+    guard(PYZ3_ERROR, || unsafe {
+        store(obj, PYZ3_T_BYTES, out, convert::to_bytes(obj))
+    })
 }
 
 /// A new `int` (pooled for small values when the pool is on).
 #[no_mangle]
 pub extern "C" fn pyz3_from_i64(value: i64) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
-    guard(core::ptr::null_mut(), || unsafe { convert::from_i64(value) })
+    guard(core::ptr::null_mut(), || unsafe {
+        convert::from_i64(value)
+    })
 }
 
 /// A new `int` from an unsigned value.
 #[no_mangle]
 pub extern "C" fn pyz3_from_u64(value: u64) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
-    guard(core::ptr::null_mut(), || unsafe { convert::from_u64(value) })
+    guard(core::ptr::null_mut(), || unsafe {
+        convert::from_u64(value)
+    })
 }
 
 /// A new `float`.
 #[no_mangle]
 pub extern "C" fn pyz3_from_f64(value: f64) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
-    guard(core::ptr::null_mut(), || unsafe { convert::from_f64(value) })
+    guard(core::ptr::null_mut(), || unsafe {
+        convert::from_f64(value)
+    })
 }
 
 /// `True` or `False` (new reference).
 #[no_mangle]
 pub extern "C" fn pyz3_from_bool(value: bool) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
-    guard(core::ptr::null_mut(), || unsafe { convert::from_bool(value) })
+    guard(core::ptr::null_mut(), || unsafe {
+        convert::from_bool(value)
+    })
 }
 
 /// A new `str` from `len` bytes of UTF-8 at `utf8` (copied; NUL bytes allowed; NULL allowed when
@@ -187,7 +239,9 @@ pub extern "C" fn pyz3_from_bool(value: bool) -> *mut PyObject {
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_from_str(utf8: *const c_char, len: usize) -> *mut PyObject {
     // SAFETY: GIL held; `utf8` readable for `len` bytes per the contract.
-    guard(core::ptr::null_mut(), || unsafe { convert::from_utf8(utf8, len) })
+    guard(core::ptr::null_mut(), || unsafe {
+        convert::from_utf8(utf8, len)
+    })
 }
 
 /// A new `str` from a NUL-terminated UTF-8 string.
@@ -207,7 +261,9 @@ pub unsafe extern "C" fn pyz3_from_cstr(utf8: *const c_char) -> *mut PyObject {
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_from_bytes(data: *const c_char, len: usize) -> *mut PyObject {
     // SAFETY: GIL held; `data` readable for `len` bytes per the contract.
-    guard(core::ptr::null_mut(), || unsafe { convert::from_bytes(data, len) })
+    guard(core::ptr::null_mut(), || unsafe {
+        convert::from_bytes(data, len)
+    })
 }
 
 #[cold]

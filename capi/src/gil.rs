@@ -96,6 +96,9 @@ pub extern "C" fn pyz3_nogil_begin() -> pyz3_nogil {
 #[no_mangle]
 pub extern "C" fn pyz3_nogil_end(region: pyz3_nogil) {
     guard((), || {
-        gil::release_end(gil::Released::from_parts(region.tstate.cast(), region.depth))
+        gil::release_end(gil::Released::from_parts(
+            region.tstate.cast(),
+            region.depth,
+        ))
     })
 }

@@ -8,7 +8,10 @@
     clippy::missing_safety_doc,
     reason = "the contracts are written for C readers in each function's doc comment"
 )]
-#![allow(non_camel_case_types, reason = "C names are kept verbatim so the header reads as C")]
+#![allow(
+    non_camel_case_types,
+    reason = "C names are kept verbatim so the header reads as C"
+)]
 
 pub mod alloc;
 pub mod convert;
@@ -20,12 +23,13 @@ pub mod panic;
 pub mod pool;
 pub mod version;
 
-
 pub use pyz3_sdk::abi::*;
 
 /// Entry point of the `pyz3._pyz3` extension module (not part of the plugin ABI).
 #[no_mangle]
 pub unsafe extern "C" fn PyInit__pyz3() -> *mut pyo3_ffi::PyObject {
     // SAFETY: called by CPython's import machinery with the GIL held.
-    panic::guard(core::ptr::null_mut(), || unsafe { pyz3_loader::module::init_native_module() })
+    panic::guard(core::ptr::null_mut(), || unsafe {
+        pyz3_loader::module::init_native_module()
+    })
 }

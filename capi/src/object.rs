@@ -32,7 +32,10 @@ fn fail_null() -> i32 {
     // SAFETY: GIL held per the contract.
     unsafe {
         if !error::occurred() {
-            error::raise_str(ffi::PyExc_SystemError, "NULL object passed to a pyz3 container function");
+            error::raise_str(
+                ffi::PyExc_SystemError,
+                "NULL object passed to a pyz3 container function",
+            );
         }
     }
     PYZ3_ERROR
@@ -58,7 +61,11 @@ pub extern "C" fn pyz3_dict_new() -> *mut PyObject {
 /// `dict[key] = value`, with `key` a NUL-terminated UTF-8 string (interned) and `value`
 /// stolen. Returns `PYZ3_OK` or `PYZ3_ERROR`.
 #[no_mangle]
-pub unsafe extern "C" fn pyz3_dict_set(dict: *mut PyObject, key: *const c_char, value: *mut PyObject) -> i32 {
+pub unsafe extern "C" fn pyz3_dict_set(
+    dict: *mut PyObject,
+    key: *const c_char,
+    value: *mut PyObject,
+) -> i32 {
     guard(PYZ3_ERROR, || {
         // SAFETY: GIL held; pointers valid or NULL per the contract.
         unsafe {
@@ -106,7 +113,10 @@ pub unsafe extern "C" fn pyz3_list_append(list: *mut PyObject, value: *mut PyObj
 /// A new `tuple` of `count` items taken from `items` (each stolen; all must be non-NULL, else
 /// all are released and NULL is returned).
 #[no_mangle]
-pub unsafe extern "C" fn pyz3_tuple_new(items: *const *mut PyObject, count: usize) -> *mut PyObject {
+pub unsafe extern "C" fn pyz3_tuple_new(
+    items: *const *mut PyObject,
+    count: usize,
+) -> *mut PyObject {
     guard(core::ptr::null_mut(), || {
         // SAFETY: GIL held; `items` holds `count` references or NULLs per the contract.
         unsafe {
@@ -140,7 +150,11 @@ pub unsafe extern "C" fn pyz3_tuple_new(items: *const *mut PyObject, count: usiz
 /// Calls `callable(*args)` with `nargs` borrowed positional arguments. Returns a new reference,
 /// or NULL with the exception the call raised.
 #[no_mangle]
-pub unsafe extern "C" fn pyz3_call_object(callable: *mut PyObject, args: *const *mut PyObject, nargs: usize) -> *mut PyObject {
+pub unsafe extern "C" fn pyz3_call_object(
+    callable: *mut PyObject,
+    args: *const *mut PyObject,
+    nargs: usize,
+) -> *mut PyObject {
     guard(core::ptr::null_mut(), || {
         // SAFETY: GIL held; `args` holds `nargs` valid objects per the contract.
         unsafe {

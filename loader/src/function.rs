@@ -36,6 +36,9 @@ pub struct Function {
     nparams: usize,
     /// Parameters that may be passed by position (the rest are keyword-only).
     npositional: usize,
+    /// The positional count that takes the direct path: `nparams`, or `usize::MAX` when some
+    /// parameters are keyword-only (they can never arrive positionally).
+    direct_nargs: usize,
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [u8; PYZ3_MAX_PARAMS as usize],
@@ -100,7 +103,10 @@ unsafe extern "C" fn function_object_repr(slf: *mut ffi::PyObject) -> *mut ffi::
     // SAFETY: `slf` is a FunctionObject with a live Function.
     unsafe {
         let f = &*(*(slf as *mut FunctionObject)).func;
-        let s = format!("<pyz3 plugin function {}.{} from '{}'>", f.module_name, f.name, f.plugin_path);
+        let s = format!(
+            "<pyz3 plugin function {}.{} from '{}'>",
+            f.module_name, f.name, f.plugin_path
+        );
         ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as isize)
     }
 }
@@ -296,7 +302,7 @@ unsafe fn release_function_refs(f: &Function) {
 pub(crate) unsafe fn fetch_message() -> String {
     // SAFETY: GIL held by the caller.
     unsafe {
-        let exc = fetch_exception();
+        let exc = error::fetch();
         if exc.is_null() {
             return "unknown error".to_owned();
         }
@@ -321,30 +327,12 @@ pub(crate) unsafe fn fetch_message() -> String {
     }
 }
 
-#[cfg(Py_3_12)]
-unsafe fn fetch_exception() -> *mut ffi::PyObject {
-    // SAFETY: GIL held.
-    unsafe { ffi::PyErr_GetRaisedException() }
-}
-
-#[cfg(not(Py_3_12))]
-unsafe fn fetch_exception() -> *mut ffi::PyObject {
-    // SAFETY: GIL held.
-    unsafe {
-        let (mut t, mut v, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
-        if t.is_null() {
-            return ptr::null_mut();
-        }
-        ffi::PyErr_NormalizeException(&mut t, &mut v, &mut tb);
-        ffi::Py_XDECREF(t);
-        ffi::Py_XDECREF(tb);
-        v
-    }
-}
-
 impl Function {
-    unsafe fn new(plugin: &PluginSpec, module_name: &str, spec: &FunctionSpec) -> Result<Function, String> {
+    unsafe fn new(
+        plugin: &PluginSpec,
+        module_name: &str,
+        spec: &FunctionSpec,
+    ) -> Result<Function, String> {
         let n = spec.params.len();
         let mut types = [0u8; PYZ3_MAX_PARAMS as usize];
         let mut optional_mask = 0u64;
@@ -372,13 +360,13 @@ impl Function {
                 break;
             }
             names.push(name);
-            // SAFETY: GIL held.
             let d = match &p.default {
                 None => DefaultValue {
                     obj: ptr::null_mut(),
                     value: pyz3_value::ZERO,
                     is_none: false,
                 },
+                // SAFETY: GIL held.
                 Some(text) => match unsafe { parse_default(text, p.ty, optional) } {
                     Ok(d) => d,
                     Err(e) => {
@@ -438,6 +426,7 @@ impl Function {
             method_def: ffi::PyMethodDef::zeroed(),
             nparams: n,
             npositional,
+            direct_nargs: if npositional == n { n } else { usize::MAX },
             optional_mask,
             types,
             fn_: spec.fn_,
@@ -546,7 +535,9 @@ unsafe fn parse_default(text: &str, ty: u8, optional: bool) -> Result<DefaultVal
                         convert::object_type_name(obj),
                         convert::c_type_name(ty)
                     ),
-                    ConvError::OutOfRange => format!("is out of range for {}", convert::c_type_name(ty)),
+                    ConvError::OutOfRange => {
+                        format!("is out of range for {}", convert::c_type_name(ty))
+                    }
                     ConvError::Raised => format!("cannot be converted: {}", fetch_message()),
                 };
                 ffi::Py_DECREF(obj);
@@ -587,7 +578,7 @@ fn pick_trampoline(f: &Function) -> ffi::PyCFunctionFastWithKeywords {
     if f.raw.is_some() {
         return trampoline_raw;
     }
-    if f.optional_mask != 0 || f.release_gil {
+    if f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams {
         return trampoline_general;
     }
     special::lookup(f.nparams, &f.types[..f.nparams], f.ret_type).unwrap_or(trampoline_plain)
@@ -598,7 +589,13 @@ mod special {
     use super::*;
 
     pub const SPECIAL_MAX_ARITY: usize = 3;
-    const PARAM_TYPES: [u8; 5] = [PYZ3_T_I64, PYZ3_T_F64, PYZ3_T_STR, PYZ3_T_BOOL, PYZ3_T_OBJECT];
+    const PARAM_TYPES: [u8; 5] = [
+        PYZ3_T_I64,
+        PYZ3_T_F64,
+        PYZ3_T_STR,
+        PYZ3_T_BOOL,
+        PYZ3_T_OBJECT,
+    ];
     const RET_TYPES: [u8; 7] = [
         PYZ3_T_VOID,
         PYZ3_T_I64,
@@ -697,14 +694,14 @@ unsafe extern "C" fn trampoline_plain(
     // one value per keyword name.
     unsafe {
         let f = function_of(slf);
-        if !kwnames.is_null() || nargsf as usize != f.nparams {
+        if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
             return call_slow(f, args, nargsf as usize, kwnames);
         }
         let fast = opts::fast_paths();
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
-        for i in 0..f.nparams {
+        for (i, slot) in vals[..f.nparams].iter_mut().enumerate() {
             let o = *args.add(i);
-            if let Err(e) = convert::to_value_into(f.types[i], o, vals[i].as_mut_ptr(), fast) {
+            if let Err(e) = convert::to_value_into(f.types[i], o, slot.as_mut_ptr(), fast) {
                 return arg_error(f, i, o, e);
             }
         }
@@ -722,7 +719,7 @@ unsafe extern "C" fn trampoline_general(
     // SAFETY: as in `trampoline_plain`.
     unsafe {
         let f = function_of(slf);
-        if !kwnames.is_null() || nargsf as usize != f.nparams {
+        if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
             return call_slow(f, args, nargsf as usize, kwnames);
         }
         convert_and_invoke(f, core::slice::from_raw_parts(args, f.nparams))
@@ -739,7 +736,7 @@ unsafe extern "C" fn trampoline_raw(
     // SAFETY: as in `trampoline_plain`.
     unsafe {
         let f = function_of(slf);
-        if !kwnames.is_null() || nargsf as usize != f.nparams {
+        if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
             return call_slow(f, args, nargsf as usize, kwnames);
         }
         call_raw(f, args)
@@ -944,7 +941,12 @@ unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ff
 }
 
 #[cold]
-unsafe fn arg_error(f: &Function, i: usize, o: *mut ffi::PyObject, e: ConvError) -> *mut ffi::PyObject {
+unsafe fn arg_error(
+    f: &Function,
+    i: usize,
+    o: *mut ffi::PyObject,
+    e: ConvError,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let what = format!("{} argument '{}'", f.display, f.param_names[i]);
@@ -1033,8 +1035,8 @@ unsafe fn call_slow(
         }
         let mut missing_pos = Vec::new();
         let mut missing_kw = Vec::new();
-        for j in 0..f.nparams {
-            if slots[j].is_null() && f.defaults[j].obj.is_null() {
+        for (j, slot) in slots[..f.nparams].iter().enumerate() {
+            if slot.is_null() && f.defaults[j].obj.is_null() {
                 if j < f.npositional {
                     missing_pos.push(j);
                 } else {
@@ -1049,9 +1051,9 @@ unsafe fn call_slow(
             return missing_error(f, &missing_kw, "keyword-only");
         }
         if f.raw.is_some() {
-            for j in 0..f.nparams {
-                if slots[j].is_null() {
-                    slots[j] = f.defaults[j].obj;
+            for (slot, d) in slots[..f.nparams].iter_mut().zip(f.defaults.iter()) {
+                if slot.is_null() {
+                    *slot = d.obj;
                 }
             }
             return call_raw(f, slots.as_ptr());
@@ -1093,22 +1095,37 @@ unsafe fn too_many_positional(f: &Function, given: usize) -> *mut ffi::PyObject 
         .take_while(|&j| f.defaults[j].obj.is_null())
         .count();
     let takes = if min == max {
-        format!("{max} positional argument{}", if max == 1 { "" } else { "s" })
+        format!(
+            "{max} positional argument{}",
+            if max == 1 { "" } else { "s" }
+        )
     } else {
         format!("from {min} to {max} positional arguments")
     };
     let were = if given == 1 { "was" } else { "were" };
     // SAFETY: GIL held by the caller.
-    unsafe { type_error(&format!("{} takes {takes} but {given} {were} given", f.display)) }
+    unsafe {
+        type_error(&format!(
+            "{} takes {takes} but {given} {were} given",
+            f.display
+        ))
+    }
 }
 
 #[cold]
 unsafe fn missing_error(f: &Function, which: &[usize], kind: &str) -> *mut ffi::PyObject {
-    let names: Vec<String> = which.iter().map(|&j| format!("'{}'", f.param_names[j])).collect();
+    let names: Vec<String> = which
+        .iter()
+        .map(|&j| format!("'{}'", f.param_names[j]))
+        .collect();
     let list = match names.len() {
         1 => names[0].clone(),
         2 => format!("{} and {}", names[0], names[1]),
-        _ => format!("{}, and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]),
+        _ => format!(
+            "{}, and {}",
+            names[..names.len() - 1].join(", "),
+            names[names.len() - 1]
+        ),
     };
     let n = which.len();
     let plural = if n == 1 { "" } else { "s" };

@@ -37,7 +37,10 @@ unsafe fn arg_str(o: *mut ffi::PyObject, what: &str) -> Option<String> {
         if p.is_null() {
             return None;
         }
-        Some(String::from_utf8_lossy(core::slice::from_raw_parts(p as *const u8, len as usize)).into_owned())
+        Some(
+            String::from_utf8_lossy(core::slice::from_raw_parts(p as *const u8, len as usize))
+                .into_owned(),
+        )
     }
 }
 
@@ -46,7 +49,11 @@ unsafe fn raise_load_error(e: &LoadError) {
     // SAFETY: GIL held by the caller.
     unsafe {
         let tp = LOAD_ERROR_TYPE.load(Ordering::Acquire);
-        let tp = if tp.is_null() { ffi::PyExc_ImportError } else { tp };
+        let tp = if tp.is_null() {
+            ffi::PyExc_ImportError
+        } else {
+            tp
+        };
         let msg = str_obj(&e.to_string());
         let path = str_obj(&e.path);
         if msg.is_null() || path.is_null() {
@@ -143,7 +150,10 @@ unsafe extern "C" fn py_load(
     // SAFETY: GIL held (called by CPython); `args` holds `nargs` objects.
     unsafe {
         if !(1..=2).contains(&nargs) {
-            error::raise_str(ffi::PyExc_TypeError, "load() takes a path and an optional name");
+            error::raise_str(
+                ffi::PyExc_TypeError,
+                "load() takes a path and an optional name",
+            );
             return ptr::null_mut();
         }
         let Some(path) = arg_str(*args, "load() argument 'path'") else {
@@ -180,7 +190,10 @@ unsafe extern "C" fn py_load(
 
 /// `_pyz3.describe(path)`: the validated descriptor as plain Python data (for the CLI and
 /// stubs). Loads the library like `load` does.
-unsafe extern "C" fn py_describe(_m: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn py_describe(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held (called by CPython).
     unsafe {
         let Some(path) = arg_str(arg, "describe() argument 'path'") else {
@@ -227,18 +240,42 @@ unsafe fn describe_spec(spec: &PluginSpec) -> *mut ffi::PyObject {
             let fd = ffi::PyDict_New();
             put(fd, c"name", str_obj(&f.name));
             put(fd, c"doc", opt_str(&f.doc));
-            put(fd, c"return_type", str_obj(convert::c_type_name(f.return_type)));
-            put(fd, c"return_optional", ffi::PyBool_FromLong((f.return_flags & PYZ3_RETURN_OPTIONAL) as _));
-            put(fd, c"release_gil", ffi::PyBool_FromLong((f.flags & PYZ3_FN_RELEASE_GIL != 0) as _));
-            put(fd, c"positional_only", ffi::PyBool_FromLong((f.flags & PYZ3_FN_POSITIONAL_ONLY != 0) as _));
+            put(
+                fd,
+                c"return_type",
+                str_obj(convert::c_type_name(f.return_type)),
+            );
+            put(
+                fd,
+                c"return_optional",
+                ffi::PyBool_FromLong((f.return_flags & PYZ3_RETURN_OPTIONAL) as _),
+            );
+            put(
+                fd,
+                c"release_gil",
+                ffi::PyBool_FromLong((f.flags & PYZ3_FN_RELEASE_GIL != 0) as _),
+            );
+            put(
+                fd,
+                c"positional_only",
+                ffi::PyBool_FromLong((f.flags & PYZ3_FN_POSITIONAL_ONLY != 0) as _),
+            );
             put(fd, c"raw", ffi::PyBool_FromLong(f.raw.is_some() as _));
             let params = ffi::PyList_New(0);
             for p in &f.params {
                 let pd = ffi::PyDict_New();
                 put(pd, c"name", str_obj(&p.name));
                 put(pd, c"type", str_obj(convert::c_type_name(p.ty)));
-                put(pd, c"optional", ffi::PyBool_FromLong((p.flags & PYZ3_PARAM_OPTIONAL) as _));
-                put(pd, c"keyword_only", ffi::PyBool_FromLong((p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0) as _));
+                put(
+                    pd,
+                    c"optional",
+                    ffi::PyBool_FromLong((p.flags & PYZ3_PARAM_OPTIONAL) as _),
+                );
+                put(
+                    pd,
+                    c"keyword_only",
+                    ffi::PyBool_FromLong((p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0) as _),
+                );
                 put(pd, c"default", opt_str(&p.default));
                 ffi::PyList_Append(params, pd);
                 ffi::Py_DECREF(pd);
@@ -252,12 +289,18 @@ unsafe fn describe_spec(spec: &PluginSpec) -> *mut ffi::PyObject {
     }
 }
 
-unsafe extern "C" fn py_optimizations(_m: *mut ffi::PyObject, _a: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn py_optimizations(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe { ffi::PyLong_FromUnsignedLong(opts::enabled() as _) }
 }
 
-unsafe extern "C" fn py_set_optimizations(_m: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn py_set_optimizations(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let v = ffi::PyLong_AsLong(arg);
@@ -273,12 +316,18 @@ unsafe extern "C" fn py_set_optimizations(_m: *mut ffi::PyObject, arg: *mut ffi:
     }
 }
 
-unsafe extern "C" fn py_runtime_id(_m: *mut ffi::PyObject, _a: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn py_runtime_id(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe { ffi::PyLong_FromSize_t(pyz3_sdk::runtime_id()) }
 }
 
-unsafe extern "C" fn py_build_info(_m: *mut ffi::PyObject, _a: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn py_build_info(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let d = ffi::PyDict_New();
@@ -291,9 +340,24 @@ unsafe extern "C" fn py_build_info(_m: *mut ffi::PyObject, _a: *mut ffi::PyObjec
         put(c"abi_minor", ffi::PyLong_FromLong(PYZ3_ABI_MINOR as _));
         put(c"tls_model", str_obj(pyz3_sdk::tls::MODEL));
         put(c"python", str_obj(BUILT_FOR));
-        put(c"pool_int_min", ffi::PyLong_FromLongLong(pool::POOL_INT_MIN));
-        put(c"pool_int_max", ffi::PyLong_FromLongLong(pool::POOL_INT_MAX));
+        put(
+            c"pool_int_min",
+            ffi::PyLong_FromLongLong(pool::POOL_INT_MIN),
+        );
+        put(
+            c"pool_int_max",
+            ffi::PyLong_FromLongLong(pool::POOL_INT_MAX),
+        );
         put(c"max_params", ffi::PyLong_FromLong(PYZ3_MAX_PARAMS as _));
+        let layout = ffi::PyList_New(0);
+        for (name, value) in LAYOUT {
+            let pair = ffi::PyTuple_New(2);
+            ffi::PyTuple_SET_ITEM(pair, 0, str_obj(name));
+            ffi::PyTuple_SET_ITEM(pair, 1, ffi::PyLong_FromSize_t(value));
+            ffi::PyList_Append(layout, pair);
+            ffi::Py_DECREF(pair);
+        }
+        put(c"layout", layout);
         d
     }
 }
@@ -429,7 +493,8 @@ pub unsafe fn init_native_module() -> *mut ffi::PyObject {
         ffi::PyModule_AddObject(m, c"abi_version".as_ptr(), abi);
         ffi::PyModule_AddObject(m, c"__version__".as_ptr(), str_obj(pyz3_sdk::VERSION));
         for (name, bit) in opts::NAMES {
-            let key = std::ffi::CString::new(format!("OPT_{}", name.to_uppercase())).unwrap_or_default();
+            let key =
+                std::ffi::CString::new(format!("OPT_{}", name.to_uppercase())).unwrap_or_default();
             ffi::PyModule_AddObject(m, key.as_ptr(), ffi::PyLong_FromUnsignedLong(bit as _));
         }
         m

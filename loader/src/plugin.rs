@@ -30,7 +30,11 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot load pyz3 plugin '{}': {}", self.path, self.reason)
+        write!(
+            f,
+            "cannot load pyz3 plugin '{}': {}",
+            self.path, self.reason
+        )
     }
 }
 
@@ -133,7 +137,9 @@ impl SafeMem {
         } else {
             // SAFETY: best effort without process_vm_readv: the pointer is non-null and the
             // caller bounds the length.
-            unsafe { core::ptr::copy_nonoverlapping(addr as *const u8, out.as_mut_ptr(), out.len()) };
+            unsafe {
+                core::ptr::copy_nonoverlapping(addr as *const u8, out.as_mut_ptr(), out.len())
+            };
             Ok(())
         }
     }
@@ -161,7 +167,13 @@ impl SafeMem {
             // Read up to the end of the page so a string that ends near a page boundary works.
             let to_page_end = 4096 - (at % 4096);
             let n = chunk.len().min(to_page_end);
-            self.read(at, &mut chunk[..n])?;
+            if let Err(e) = self.read(at, &mut chunk[..n]) {
+                return Err(if out.is_empty() {
+                    e
+                } else {
+                    format!("no terminating NUL before {e}")
+                });
+            }
             if let Some(z) = chunk[..n].iter().position(|&b| b == 0) {
                 out.extend_from_slice(&chunk[..z]);
                 break;
@@ -189,10 +201,10 @@ fn is_identifier(s: &str) -> bool {
 }
 
 const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
-    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-    "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 fn check_name(what: &str, name: &str) -> Result<(), String> {
@@ -200,7 +212,9 @@ fn check_name(what: &str, name: &str) -> Result<(), String> {
         return Err(format!("{what} is empty"));
     }
     if !is_identifier(name) {
-        return Err(format!("{what} {name:?} is not a Python identifier (ASCII letters, digits, '_')"));
+        return Err(format!(
+            "{what} {name:?} is not a Python identifier (ASCII letters, digits, '_')"
+        ));
     }
     if KEYWORDS.contains(&name) {
         return Err(format!("{what} {name:?} is a Python keyword"));
@@ -239,6 +253,101 @@ fn resolve(path: &str) -> Result<PathBuf, LoadError> {
     std::fs::canonicalize(p).map_err(|e| err(format!("cannot resolve the path: {e}")))
 }
 
+fn machine_name(m: u16) -> String {
+    match m {
+        3 => "x86 (i386)".to_owned(),
+        40 => "ARM".to_owned(),
+        62 => "x86-64".to_owned(),
+        183 => "AArch64".to_owned(),
+        243 => "RISC-V".to_owned(),
+        21 => "PowerPC64".to_owned(),
+        22 => "S/390".to_owned(),
+        other => format!("machine {other}"),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+const NATIVE_MACHINE: u16 = 62;
+#[cfg(target_arch = "aarch64")]
+const NATIVE_MACHINE: u16 = 183;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+const NATIVE_MACHINE: u16 = 0;
+
+/// Checks the ELF headers before `dlopen` sees the file: the dynamic loader maps segments
+/// straight from the file, so a truncated library would fault (SIGBUS) instead of failing.
+pub fn elf_precheck(path: &Path) -> Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
+    let size = f
+        .metadata()
+        .map_err(|e| format!("cannot stat the file: {e}"))?
+        .len();
+    let mut eh = [0u8; 64];
+    let n = f
+        .read(&mut eh)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if n < 4 || &eh[..4] != b"\x7fELF" {
+        return Err("not a shared library (no ELF header)".to_owned());
+    }
+    if n < 64 {
+        return Err(format!(
+            "not a loadable shared library: truncated ELF header ({size} bytes)"
+        ));
+    }
+    if eh[4] != 2 || cfg!(not(target_pointer_width = "64")) {
+        return Err("not a loadable shared library: not a 64-bit ELF file".to_owned());
+    }
+    if eh[5] != 1 {
+        return Err("not a loadable shared library: not a little-endian ELF file".to_owned());
+    }
+    let u16_at = |o: usize| u16::from_le_bytes([eh[o], eh[o + 1]]);
+    let u64_at = |b: &[u8], o: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[o..o + 8]);
+        u64::from_le_bytes(w)
+    };
+    if u16_at(16) != 3 {
+        return Err("not a shared library (ELF type is not ET_DYN)".to_owned());
+    }
+    let machine = u16_at(18);
+    if NATIVE_MACHINE != 0 && machine != NATIVE_MACHINE {
+        return Err(format!(
+            "built for {}, but this process runs on {}",
+            machine_name(machine),
+            machine_name(NATIVE_MACHINE)
+        ));
+    }
+    let phoff = u64_at(&eh, 32);
+    let phentsize = u16_at(54) as u64;
+    let phnum = u16_at(56) as u64;
+    if phentsize < 56 || phnum == 0 || phnum > 4096 {
+        return Err("not a loadable shared library: bad program header table".to_owned());
+    }
+    let table_end = phoff.saturating_add(phentsize * phnum);
+    if table_end > size {
+        return Err(format!(
+            "truncated: the program header table ends at byte {table_end}, the file has {size}"
+        ));
+    }
+    let mut table = vec![0u8; (phentsize * phnum) as usize];
+    f.seek(SeekFrom::Start(phoff))
+        .and_then(|_| f.read_exact(&mut table))
+        .map_err(|e| format!("cannot read the program headers: {e}"))?;
+    for i in 0..phnum as usize {
+        let ph = &table[i * phentsize as usize..];
+        let p_type = u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]);
+        let (offset, filesz) = (u64_at(ph, 8), u64_at(ph, 32));
+        // PT_LOAD and PT_DYNAMIC are read from the file by the dynamic loader.
+        if (p_type == 1 || p_type == 2) && offset.checked_add(filesz).is_none_or(|end| end > size) {
+            return Err(format!(
+                "truncated: a segment needs bytes up to {}, the file has {size}",
+                offset.saturating_add(filesz)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Opens the library at `path` and validates its descriptor.
 pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
     let abs = resolve(path)?;
@@ -247,6 +356,7 @@ pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
         path: shown.clone(),
         reason,
     };
+    elf_precheck(&abs).map_err(err)?;
 
     // SAFETY: loading a library runs its constructors; that is the documented trust boundary
     // (docs/reliability.md). The path is absolute, so no search path is consulted.
@@ -256,7 +366,15 @@ pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
             libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL,
         )
     }
-    .map_err(|e| err(format!("not a loadable shared library: {}", dl_reason(&e.to_string()))))?;
+    .map_err(|e| {
+        let detail = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| e.to_string());
+        err(format!(
+            "not a loadable shared library: {}",
+            dl_reason(&detail)
+        ))
+    })?;
 
     let entry_name = CString::new(PYZ3_ENTRY_SYMBOL).unwrap_or_default();
     // SAFETY: the symbol is declared by the ABI as `const pyz3_plugin *(void)`.
@@ -279,39 +397,43 @@ pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
 }
 
 fn dl_reason(msg: &str) -> String {
-    // dlerror() text starts with the path again; keep the informative tail.
-    match msg.rsplit_once(": ") {
+    // dlerror() text starts with the path again ("/p/libx.so: reason"); drop that part.
+    match msg.split_once(".so: ") {
         Some((_, tail)) if !tail.is_empty() => tail.to_owned(),
         _ => msg.to_owned(),
     }
-}
-
-fn type_ok_for_param(ty: u8) -> bool {
-    ty != PYZ3_T_VOID && ty < PYZ3_T_COUNT
 }
 
 /// Checks the handshake and reads the descriptor at `desc` (the entry point's return value).
 pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
     let mem = SafeMem::new();
     if desc == 0 {
-        return Err(format!("{PYZ3_ENTRY_SYMBOL}() returned NULL instead of a descriptor"));
+        return Err(format!(
+            "{PYZ3_ENTRY_SYMBOL}() returned NULL instead of a descriptor"
+        ));
     }
     let header: pyz3_plugin_header = mem
         .read_struct(desc, core::mem::size_of::<pyz3_plugin_header>())
-        .map_err(|e| format!("cannot read the descriptor header returned by {PYZ3_ENTRY_SYMBOL}(): {e}"))?;
+        .map_err(|e| {
+            format!("cannot read the descriptor header returned by {PYZ3_ENTRY_SYMBOL}(): {e}")
+        })?;
     check_header(&header)?;
 
     let plugin: pyz3_plugin = mem
         .read_struct(desc, header.struct_size as usize)
         .map_err(|e| format!("cannot read the descriptor: {e}"))?;
     if plugin.flags != 0 {
-        return Err(format!("descriptor field 'flags' must be 0, got {:#x}", plugin.flags));
+        return Err(format!(
+            "descriptor field 'flags' must be 0, got {:#x}",
+            plugin.flags
+        ));
     }
     let name = mem
         .read_cstr(plugin.name as usize, PYZ3_MAX_NAME_LEN as usize)
         .map_err(|e| format!("module name: {e}"))?;
     check_name("module name", &name)?;
-    let doc = read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
+    let doc =
+        read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
 
     let count = plugin.function_count;
     if count > PYZ3_MAX_FUNCTIONS {
@@ -348,21 +470,35 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
         if functions.iter().any(|f| f.name == fname) {
             return Err(format!("duplicate function name '{fname}'"));
         }
-        let fdoc = read_optional_doc(&mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
+        let fdoc =
+            read_optional_doc(&mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
         match (def.fn_.is_some(), def.raw.is_some()) {
             (false, false) => return Err(format!("{ctx}: both 'fn' and 'raw' are NULL")),
-            (true, true) => return Err(format!("{ctx}: both 'fn' and 'raw' are set; set exactly one")),
+            (true, true) => {
+                return Err(format!(
+                    "{ctx}: both 'fn' and 'raw' are set; set exactly one"
+                ))
+            }
             _ => {}
         }
         if def.return_type >= PYZ3_T_COUNT {
-            return Err(format!("{ctx}: unknown return type code {}", def.return_type));
+            return Err(format!(
+                "{ctx}: unknown return type code {}",
+                def.return_type
+            ));
         }
         if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
-            return Err(format!("{ctx}: unknown return_flags bits {:#x}", def.return_flags));
+            return Err(format!(
+                "{ctx}: unknown return_flags bits {:#x}",
+                def.return_flags
+            ));
         }
         let known = PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY;
         if def.flags & !known != 0 {
-            return Err(format!("{ctx}: unknown flags bits {:#x}", def.flags & !known));
+            return Err(format!(
+                "{ctx}: unknown flags bits {:#x}",
+                def.flags & !known
+            ));
         }
         if def.raw.is_some() && def.flags & PYZ3_FN_RELEASE_GIL != 0 {
             return Err(format!(
@@ -376,7 +512,10 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
             ));
         }
         if def.param_count > 0 && def.params.is_null() {
-            return Err(format!("{ctx}: param_count is {} but params is NULL", def.param_count));
+            return Err(format!(
+                "{ctx}: param_count is {} but params is NULL",
+                def.param_count
+            ));
         }
         if def.param_count > 0 && (psize < min_psize || psize > 4096) {
             return Err(format!(
@@ -400,7 +539,12 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
             if params.iter().any(|q| q.name == pname) {
                 return Err(format!("{ctx}: duplicate parameter name '{pname}'"));
             }
-            if !type_ok_for_param(p.type_) {
+            if p.type_ == PYZ3_T_VOID {
+                return Err(format!(
+                    "{pctx}: type code 0 (PYZ3_T_VOID) is only valid as a return type"
+                ));
+            }
+            if p.type_ >= PYZ3_T_COUNT {
                 return Err(format!("{pctx}: unknown type code {}", p.type_));
             }
             if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
@@ -413,7 +557,9 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
                 ));
             }
             if seen_kwonly && !kwonly {
-                return Err(format!("{pctx}: positional parameter after a keyword-only one"));
+                return Err(format!(
+                    "{pctx}: positional parameter after a keyword-only one"
+                ));
             }
             seen_kwonly |= kwonly;
             let default = if p.default_value.is_null() {
@@ -500,10 +646,16 @@ pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
         ));
     }
     if h.struct_size > 65536 {
-        return Err(format!("descriptor struct_size {} is implausibly large", h.struct_size));
+        return Err(format!(
+            "descriptor struct_size {} is implausibly large",
+            h.struct_size
+        ));
     }
     if h.reserved != 0 {
-        return Err(format!("descriptor header field 'reserved' must be 0, got {:#x}", h.reserved));
+        return Err(format!(
+            "descriptor header field 'reserved' must be 0, got {:#x}",
+            h.reserved
+        ));
     }
     Ok(())
 }
@@ -526,7 +678,13 @@ mod tests {
 
     #[test]
     fn handshake_accepts_current_and_older_minor() {
-        assert!(check_header(&header(PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR, PYZ3_ABI_MINOR, SIZE)).is_ok());
+        assert!(check_header(&header(
+            PYZ3_ABI_MAGIC,
+            PYZ3_ABI_MAJOR,
+            PYZ3_ABI_MINOR,
+            SIZE
+        ))
+        .is_ok());
     }
 
     #[test]
@@ -534,9 +692,17 @@ mod tests {
         let e = check_header(&header(0xdead_beef, 1, 0, SIZE)).unwrap_err();
         assert!(e.contains("magic 0xdeadbeef"), "{e}");
         let e = check_header(&header(PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR + 1, 0, SIZE)).unwrap_err();
-        assert!(e.contains("pyz3_plugin_entry") && e.contains("rebuild the plugin"), "{e}");
-        let e = check_header(&header(PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR, PYZ3_ABI_MINOR + 1, SIZE))
-            .unwrap_err();
+        assert!(
+            e.contains("pyz3_plugin_entry") && e.contains("rebuild the plugin"),
+            "{e}"
+        );
+        let e = check_header(&header(
+            PYZ3_ABI_MAGIC,
+            PYZ3_ABI_MAJOR,
+            PYZ3_ABI_MINOR + 1,
+            SIZE,
+        ))
+        .unwrap_err();
         assert!(e.contains("upgrade pyz3"), "{e}");
         let e = check_header(&header(PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR, 0, 8)).unwrap_err();
         assert!(e.contains("struct_size is 8"), "{e}");

@@ -8,7 +8,10 @@
 //!   resizing or retyping a field is a major version bump;
 //! * every layout below is frozen by `const` assertions here and `_Static_assert`s in the
 //!   header, and a test compares the two.
-#![allow(non_camel_case_types, reason = "C names are kept verbatim so the header reads as C")]
+#![allow(
+    non_camel_case_types,
+    reason = "C names are kept verbatim so the header reads as C"
+)]
 
 use core::ffi::{c_char, c_void};
 use core::mem::{offset_of, size_of};
@@ -205,14 +208,22 @@ pub struct pyz3_call {
 /// or `PYZ3_ERROR` (after `pyz3_raise`). Called with the GIL held unless the function has
 /// `PYZ3_FN_RELEASE_GIL`. Nothing passed in is retained by pyz3 after the call returns.
 pub type pyz3_fn = Option<
-    unsafe extern "C" fn(args: *const pyz3_value, result: *mut pyz3_value, call: *const pyz3_call) -> i32,
+    unsafe extern "C" fn(
+        args: *const pyz3_value,
+        result: *mut pyz3_value,
+        call: *const pyz3_call,
+    ) -> i32,
 >;
 
 /// The raw signature: the function receives the Python arguments themselves (borrowed, one per
 /// declared parameter, defaults filled in) and returns a new reference, or NULL with an
 /// exception set. Always called with the GIL held.
 pub type pyz3_raw_fn = Option<
-    unsafe extern "C" fn(args: *const *mut PyObject, nargs: usize, call: *const pyz3_call) -> *mut PyObject,
+    unsafe extern "C" fn(
+        args: *const *mut PyObject,
+        nargs: usize,
+        call: *const pyz3_call,
+    ) -> *mut PyObject,
 >;
 
 /// One declared parameter.
@@ -332,11 +343,26 @@ pub const LAYOUT: [(&str, usize); 13] = [
     ("sizeof(pyz3_param)", size_of::<pyz3_param>()),
     ("offsetof(pyz3_param, type)", offset_of!(pyz3_param, type_)),
     ("sizeof(pyz3_function_def)", size_of::<pyz3_function_def>()),
-    ("offsetof(pyz3_function_def, fn)", offset_of!(pyz3_function_def, fn_)),
-    ("offsetof(pyz3_function_def, param_count)", offset_of!(pyz3_function_def, param_count)),
-    ("offsetof(pyz3_function_def, flags)", offset_of!(pyz3_function_def, flags)),
-    ("sizeof(pyz3_plugin_header)", size_of::<pyz3_plugin_header>()),
+    (
+        "offsetof(pyz3_function_def, fn)",
+        offset_of!(pyz3_function_def, fn_),
+    ),
+    (
+        "offsetof(pyz3_function_def, param_count)",
+        offset_of!(pyz3_function_def, param_count),
+    ),
+    (
+        "offsetof(pyz3_function_def, flags)",
+        offset_of!(pyz3_function_def, flags),
+    ),
+    (
+        "sizeof(pyz3_plugin_header)",
+        size_of::<pyz3_plugin_header>(),
+    ),
     ("offsetof(pyz3_plugin, name)", offset_of!(pyz3_plugin, name)),
-    ("offsetof(pyz3_plugin, function_count)", offset_of!(pyz3_plugin, function_count)),
+    (
+        "offsetof(pyz3_plugin, function_count)",
+        offset_of!(pyz3_plugin, function_count),
+    ),
     ("sizeof(pyz3_plugin)", size_of::<pyz3_plugin>()),
 ];

@@ -93,7 +93,8 @@ unsafe fn realloc_held(p: *mut u8, new_size: usize, align: usize) -> *mut u8 {
         return unsafe { ffi::PyMem_Realloc(p.cast(), new_size) }.cast();
     }
     // SAFETY: header written by `alloc_held`.
-    let old_size = unsafe { (p.sub(HEADER).add(size_of::<usize>()) as *const usize).read_unaligned() };
+    let old_size =
+        unsafe { (p.sub(HEADER).add(size_of::<usize>()) as *const usize).read_unaligned() };
     // SAFETY: GIL held by the caller.
     let q = unsafe { alloc_held(new_size, align, false) };
     if q.is_null() {

@@ -81,7 +81,9 @@ unsafe fn exact_long_small(op: *mut ffi::PyObject) -> Option<i64> {
     // SAFETY: the caller checked that `op` is an exact int; digits beyond `ndigits` are not read.
     unsafe {
         let (sign, n) = long_layout::sign_ndigits(op);
-        let d = (*(op as *const long_layout::PyLongObject)).ob_digit.as_ptr();
+        let d = (*(op as *const long_layout::PyLongObject))
+            .ob_digit
+            .as_ptr();
         match n {
             0 => Some(0),
             1 => Some(sign * (*d as i64)),
@@ -630,7 +632,12 @@ pub unsafe fn to_value(ty: u8, op: *mut ffi::PyObject) -> ConvResult<pyz3_value>
 /// GIL held; `op` valid and kept alive by the caller while borrowed values are used; `out`
 /// writable.
 #[inline(always)]
-pub unsafe fn to_value_into(ty: u8, op: *mut ffi::PyObject, out: *mut pyz3_value, fast: bool) -> ConvResult<()> {
+pub unsafe fn to_value_into(
+    ty: u8,
+    op: *mut ffi::PyObject,
+    out: *mut pyz3_value,
+    fast: bool,
+) -> ConvResult<()> {
     // SAFETY: forwarded; each arm writes the member its type code names.
     unsafe {
         match ty {

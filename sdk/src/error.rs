@@ -99,40 +99,75 @@ pub unsafe fn occurred() -> bool {
     unsafe { !ffi::PyErr_Occurred().is_null() }
 }
 
-/// Raises `SystemError(message)` after chaining any exception that is already set as its cause.
+/// Takes the current exception as a (normalised) exception object, clearing it; NULL if none.
+///
+/// # Safety
+/// GIL held.
+#[cfg(Py_3_12)]
+pub unsafe fn fetch() -> *mut ffi::PyObject {
+    // SAFETY: GIL held.
+    unsafe { ffi::PyErr_GetRaisedException() }
+}
+
+/// Takes the current exception as a (normalised) exception object, clearing it; NULL if none.
+///
+/// # Safety
+/// GIL held.
+#[cfg(not(Py_3_12))]
+pub unsafe fn fetch() -> *mut ffi::PyObject {
+    // SAFETY: GIL held.
+    unsafe {
+        let (mut t, mut v, mut tb) = (
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+        );
+        ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
+        if t.is_null() {
+            return core::ptr::null_mut();
+        }
+        ffi::PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+        if !tb.is_null() && !v.is_null() {
+            ffi::PyException_SetTraceback(v, tb);
+        }
+        ffi::Py_XDECREF(t);
+        ffi::Py_XDECREF(tb);
+        v
+    }
+}
+
+/// Makes `exc` (an exception object, stolen) the current exception.
+///
+/// # Safety
+/// GIL held; `exc` a new reference to an exception instance.
+pub unsafe fn restore(exc: *mut ffi::PyObject) {
+    // SAFETY: GIL held; PyErr_SetObject with an instance sets that instance.
+    unsafe {
+        ffi::PyErr_SetObject(ffi::Py_TYPE(exc).cast(), exc);
+        ffi::Py_DECREF(exc);
+    }
+}
+
+/// Raises `SystemError(message)` with any exception that is already set as its cause.
 ///
 /// # Safety
 /// GIL held.
 pub unsafe fn raise_system_error_chained(message: &str) {
     // SAFETY: GIL held.
     unsafe {
-        let mut ptype = core::ptr::null_mut();
-        let mut pvalue = core::ptr::null_mut();
-        let mut ptb = core::ptr::null_mut();
-        ffi::PyErr_Fetch(&mut ptype, &mut pvalue, &mut ptb);
-        if ptype.is_null() {
-            raise_str(ffi::PyExc_SystemError, message);
+        let cause = fetch();
+        raise_str(ffi::PyExc_SystemError, message);
+        if cause.is_null() {
             return;
         }
-        ffi::PyErr_NormalizeException(&mut ptype, &mut pvalue, &mut ptb);
-        if !ptb.is_null() && !pvalue.is_null() {
-            ffi::PyException_SetTraceback(pvalue, ptb);
+        let exc = fetch();
+        if !exc.is_null() {
+            ffi::Py_INCREF(cause);
+            ffi::PyException_SetCause(exc, cause);
+            ffi::PyException_SetContext(exc, cause);
+            restore(exc);
+        } else {
+            ffi::Py_DECREF(cause);
         }
-        raise_str(ffi::PyExc_SystemError, message);
-        let mut t2 = core::ptr::null_mut();
-        let mut v2 = core::ptr::null_mut();
-        let mut tb2 = core::ptr::null_mut();
-        ffi::PyErr_Fetch(&mut t2, &mut v2, &mut tb2);
-        ffi::PyErr_NormalizeException(&mut t2, &mut v2, &mut tb2);
-        if !v2.is_null() && !pvalue.is_null() {
-            ffi::Py_INCREF(pvalue);
-            ffi::PyException_SetCause(v2, pvalue);
-            ffi::Py_INCREF(pvalue);
-            ffi::PyException_SetContext(v2, pvalue);
-        }
-        ffi::PyErr_Restore(t2, v2, tb2);
-        ffi::Py_XDECREF(ptype);
-        ffi::Py_XDECREF(pvalue);
-        ffi::Py_XDECREF(ptb);
     }
 }

@@ -47,11 +47,10 @@ pub fn pool() -> bool {
     enabled() & PYZ3_OPT_POOL != 0
 }
 
-/// Parses a `PYZ3_DISABLE` value into the set that stays enabled.
+/// Parses a `PYZ3_DISABLE` value into the set that stays enabled, and the unknown names.
 ///
-/// Accepts a comma list of names (`all` disables everything); whitespace is ignored. Returns the
-/// unknown names as an error so the caller can report them.
-pub fn parse_disable(spec: &str) -> Result<u32, String> {
+/// Accepts a comma list of names (`all` disables everything); whitespace is ignored.
+pub fn parse_disable(spec: &str) -> (u32, Vec<String>) {
     let mut bits = PYZ3_OPT_ALL;
     let mut unknown = Vec::new();
     for word in spec.split(',').map(str::trim).filter(|w| !w.is_empty()) {
@@ -63,22 +62,21 @@ pub fn parse_disable(spec: &str) -> Result<u32, String> {
             unknown.push(word.to_owned());
         }
     }
-    if unknown.is_empty() {
-        Ok(bits)
-    } else {
-        Err(unknown.join(", "))
-    }
+    (bits, unknown)
 }
 
-/// Applies `PYZ3_DISABLE` from the environment. Returns the unknown names, if any.
+/// Applies `PYZ3_DISABLE` from the environment (the known names). Returns the unknown names,
+/// joined with ", ", as an error for the caller to report.
 pub fn init_from_env() -> Result<(), String> {
-    match std::env::var("PYZ3_DISABLE") {
-        Ok(spec) => {
-            let bits = parse_disable(&spec)?;
-            set_enabled(bits);
-            Ok(())
-        }
-        Err(_) => Ok(()),
+    let Ok(spec) = std::env::var("PYZ3_DISABLE") else {
+        return Ok(());
+    };
+    let (bits, unknown) = parse_disable(&spec);
+    set_enabled(bits);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown.join(", "))
     }
 }
 
@@ -88,17 +86,22 @@ mod tests {
 
     #[test]
     fn parse_disable_accepts_names_and_all() {
-        assert_eq!(parse_disable(""), Ok(PYZ3_OPT_ALL));
-        assert_eq!(parse_disable("pool"), Ok(PYZ3_OPT_ALL & !PYZ3_OPT_POOL));
+        assert_eq!(parse_disable(""), (PYZ3_OPT_ALL, vec![]));
+        assert_eq!(
+            parse_disable("pool"),
+            (PYZ3_OPT_ALL & !PYZ3_OPT_POOL, vec![])
+        );
         assert_eq!(
             parse_disable(" gil_cache , fast_paths "),
-            Ok(PYZ3_OPT_POOL)
+            (PYZ3_OPT_POOL, vec![])
         );
-        assert_eq!(parse_disable("all"), Ok(0));
+        assert_eq!(parse_disable("all"), (0, vec![]));
     }
 
     #[test]
     fn parse_disable_reports_unknown_names() {
-        assert_eq!(parse_disable("pool,nope,zip"), Err("nope, zip".to_owned()));
+        let (bits, unknown) = parse_disable("pool,nope,zip");
+        assert_eq!(bits, PYZ3_OPT_ALL & !PYZ3_OPT_POOL);
+        assert_eq!(unknown, ["nope", "zip"]);
     }
 }

@@ -249,7 +249,7 @@ pub unsafe fn intern_cstr(name: *const core::ffi::c_char) -> *mut ffi::PyObject 
             return ffi::PyUnicode_InternFromString(name);
         }
         let key = name as usize;
-        let slot = (key >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize % INTERN_SLOTS;
+        let slot = (key >> 3).wrapping_mul(0x9E37_79B9) % INTERN_SLOTS;
         let cache = &mut *INTERNED.0.get();
         let cached = cache.objs[slot];
         if cache.keys[slot] == key && !cached.is_null() && same_text(cached, name) {

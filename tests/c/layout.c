@@ -1,0 +1,25 @@
+/* tests/c/layout.c: prints the ABI layouts as a C compiler sees include/pyz3.h, one
+ * "<name> <value>" per line, in the names sdk/src/abi.rs uses (LAYOUT). test_runtime.py compares
+ * them with the runtime's own numbers. */
+#include <stdio.h>
+
+#include "pyz3.h"
+
+#define SHOW(NAME, EXPR) printf("%s %zu\n", NAME, (size_t)(EXPR))
+
+int main(void) {
+    SHOW("sizeof(pyz3_str)", sizeof(pyz3_str));
+    SHOW("sizeof(pyz3_value)", sizeof(pyz3_value));
+    SHOW("sizeof(pyz3_call)", sizeof(pyz3_call));
+    SHOW("sizeof(pyz3_param)", sizeof(pyz3_param));
+    SHOW("offsetof(pyz3_param, type)", offsetof(pyz3_param, type));
+    SHOW("sizeof(pyz3_function_def)", sizeof(pyz3_function_def));
+    SHOW("offsetof(pyz3_function_def, fn)", offsetof(pyz3_function_def, fn));
+    SHOW("offsetof(pyz3_function_def, param_count)", offsetof(pyz3_function_def, param_count));
+    SHOW("offsetof(pyz3_function_def, flags)", offsetof(pyz3_function_def, flags));
+    SHOW("sizeof(pyz3_plugin_header)", sizeof(pyz3_plugin_header));
+    SHOW("offsetof(pyz3_plugin, name)", offsetof(pyz3_plugin, name));
+    SHOW("offsetof(pyz3_plugin, function_count)", offsetof(pyz3_plugin, function_count));
+    SHOW("sizeof(pyz3_plugin)", sizeof(pyz3_plugin));
+    return 0;
+}

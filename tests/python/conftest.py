@@ -1,0 +1,45 @@
+"""tests/python/conftest.py: fixtures shared by the pytest suites.
+
+Every test runs once per optimisation mode (all on, and each one off) through the autouse
+``opt_mode`` fixture, so the whole suite proves that each "off" path behaves like the "on" path.
+Built artefacts are found through ``PYZ3_BUILD`` (default: ``build`` at the repository root).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import pyz3
+from support import plugin_path
+
+MODES = {
+    "all-on": {},
+    "gil_cache-off": {"gil_cache": False},
+    "fast_paths-off": {"fast_paths": False},
+    "pool-off": {"pool": False},
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "opt_mode" in metafunc.fixturenames:
+        single = metafunc.definition.get_closest_marker("single_mode") is not None
+        metafunc.parametrize("opt_mode", ["all-on"] if single else list(MODES), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def opt_mode(request: pytest.FixtureRequest):
+    """Run the test with one optimisation switched off (or none), then restore."""
+    mode = getattr(request, "param", "all-on")
+    previous = pyz3.set_optimizations(**{name: True for name in pyz3.optimizations()})
+    pyz3.set_optimizations(**MODES[mode])
+    yield mode
+    pyz3.set_optimizations(**previous)
+
+
+@pytest.fixture(scope="session")
+def hello():
+    return pyz3.load(plugin_path("hello"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "single_mode: run only with all optimisations on")

@@ -1,0 +1,151 @@
+"""tests/python/test_load_errors.py: every bad plugin is an ImportError naming the file and why.
+
+The broken plugins are built from tests/plugins/bad_plugin.c (one -DCASE_* each); raw bad files
+are made here. After each failure the interpreter keeps working and a good plugin still loads.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import pyz3
+from support import TEST_PLUGINS, plugin_path
+
+BAD = {
+    "no_entry": "does not export 'pyz3_plugin_entry'",
+    "null_entry": "pyz3_plugin_entry() returned NULL",
+    "wild_pointer": "cannot read the descriptor header",
+    "bad_magic": "not a pyz3 descriptor (magic 0x12345678",
+    "major_mismatch": "built for pyz3 ABI 2.0 (pyz3_plugin_entry), but this runtime serves ABI 1.x",
+    "newer_minor": "newer than this runtime's ABI 1.0: upgrade pyz3",
+    "small_struct": "struct_size is 8, smaller than the ABI 1.0 descriptor",
+    "null_name": "function #0: name: NULL pointer",
+    "empty_name": "function #0 name is empty",
+    "bad_identifier": "is not a Python identifier",
+    "keyword_name": "is a Python keyword",
+    "duplicate_name": "duplicate function name 'ok'",
+    "null_fn": "both 'fn' and 'raw' are NULL",
+    "unknown_type": "parameter 'x': unknown type code 99",
+    "void_param": "only valid as a return type",
+    "unknown_return": "unknown return type code 42",
+    "unknown_flags": "unknown flags bits 0x80",
+    "too_many_params": "param_count is 65, more than the limit of 64",
+    "bad_default": "has type str, not valid for a parameter of type int64",
+    "default_out_of_range": "is out of range for uint8",
+    "default_not_literal": "is not a Python literal",
+    "duplicate_param": "duplicate parameter name 'x'",
+    "null_param_name": "parameter #0 name: NULL pointer",
+    "default_order": "parameter without a default follows one with a default",
+    "bad_module_name": 'module name "bad module" is not a Python identifier',
+    "absurd_count": "function_count is 1000000, more than the limit of 4096",
+    "wrong_function_size": "function_size is 8",
+    "unterminated_name": "no terminating NUL before unreadable memory",
+}
+
+
+def _expect_load_error(path, reason: str) -> pyz3.PluginLoadError:
+    with pytest.raises(ImportError) as info:
+        pyz3.load(path)
+    err = info.value
+    assert isinstance(err, pyz3.PluginLoadError)
+    message = str(err)
+    assert os.path.basename(str(path)) in message, message
+    assert reason in message, message
+    return err
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_broken_descriptor_is_refused(case):
+    path = TEST_PLUGINS / f"libbad_{case}.so"
+    assert path.exists(), f"{path} missing: run `make test-plugins`"
+    err = _expect_load_error(path, BAD[case])
+    assert err.path == str(path.resolve())
+
+
+def test_missing_file():
+    _expect_load_error("/nonexistent/libnothing.so", "no such file")
+
+
+def test_directory(tmp_path):
+    d = tmp_path / "libdir.so"
+    d.mkdir()
+    _expect_load_error(d, "is a directory")
+
+
+def test_empty_file(tmp_path):
+    f = tmp_path / "libempty.so"
+    f.write_bytes(b"")
+    _expect_load_error(f, "not a shared library (no ELF header)")
+
+
+def test_text_file(tmp_path):
+    f = tmp_path / "libtext.so"
+    f.write_text("this is not an ELF file\n")
+    _expect_load_error(f, "not a shared library (no ELF header)")
+
+
+def test_truncated_library(tmp_path):
+    data = plugin_path("hello").read_bytes()
+    f = tmp_path / "libtruncated.so"
+    f.write_bytes(data[: len(data) // 3])
+    _expect_load_error(f, "truncated")
+
+
+def test_library_for_another_architecture(tmp_path):
+    data = bytearray(plugin_path("hello").read_bytes())
+    data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
+    f = tmp_path / "libarm.so"
+    f.write_bytes(bytes(data))
+    _expect_load_error(f, "built for AArch64, but this process runs on x86-64")
+
+
+def test_object_file_that_is_not_a_shared_library(tmp_path):
+    data = bytearray(plugin_path("hello").read_bytes())
+    data[16:18] = (1).to_bytes(2, "little")  # e_type = ET_REL
+    f = tmp_path / "librel.so"
+    f.write_bytes(bytes(data))
+    _expect_load_error(f, "ELF type is not ET_DYN")
+
+
+def test_library_with_unresolvable_dependency(tmp_path):
+    # A real ELF shared library that dlopen refuses: its soname dependency cannot be found.
+    data = plugin_path("hello").read_bytes().replace(b"libpyz3.so.1", b"libpyz9.so.1")
+    f = tmp_path / "libdep.so"
+    f.write_bytes(data)
+    _expect_load_error(f, "libpyz9.so.1")
+
+
+def test_path_types():
+    with pytest.raises(TypeError):
+        pyz3.load(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        pyz3.load(b"/bytes/path")  # type: ignore[arg-type]
+
+
+def test_relative_path_never_searches_library_path(tmp_path, monkeypatch):
+    # A bare file name is resolved against the current directory, never LD_LIBRARY_PATH or the
+    # system search path: a plugin that exists elsewhere is not found by name.
+    monkeypatch.chdir(tmp_path)
+    _expect_load_error("libhello.so", "no such file")
+
+
+def test_interpreter_survives_and_next_load_works(tmp_path):
+    for case in sorted(BAD):
+        with pytest.raises(ImportError):
+            pyz3.load(TEST_PLUGINS / f"libbad_{case}.so")
+    copy = tmp_path / "libhello_copy.so"
+    shutil.copy(plugin_path("hello"), copy)
+    m = pyz3.load(copy, name="hello_copy")
+    assert m.add(1, 2) == 3
+
+
+def test_load_is_cached_and_name_can_be_overridden(hello):
+    assert pyz3.load(plugin_path("hello")) is hello
+    other = pyz3.load(plugin_path("hello"), name="hello_renamed")
+    assert other is not hello
+    assert other.__name__ == "hello_renamed"
+    assert other.add.__module__ == "hello_renamed"
+    assert other.add(1, 2) == 3

@@ -1,0 +1,214 @@
+"""tests/python/test_runtime.py: one runtime per process, exported symbols, layouts, switches,
+reference counts, and the same plugin binaries under every installed CPython."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+
+import pyz3
+from pyz3 import _pyz3
+from support import BUILD, PACKAGE, PLUGINS, ROOT, plugin_path
+
+
+def _mapped_files() -> set[str]:
+    files = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            parts = line.split()
+            if len(parts) >= 6 and parts[5].startswith("/"):
+                files.add(os.path.realpath(parts[5]))
+    return files
+
+
+@pytest.mark.single_mode
+def test_exactly_one_runtime_in_the_process(hello):
+    # The plugin calls pyz3_runtime_id() through its own DT_NEEDED libpyz3.so.1; the loader
+    # reports its own. Equal addresses mean one copy of the runtime.
+    assert hello.runtime_id() == _pyz3.runtime_id()
+    runtimes = {f for f in _mapped_files() if os.path.basename(f).startswith(("libpyz3.so", "_pyz3."))}
+    assert runtimes == {os.path.realpath(_pyz3.__file__)}
+
+
+def _nm(path: pathlib.Path, *flags: str) -> list[str]:
+    if shutil.which("nm") is None:
+        pytest.skip("nm is not installed")
+    out = subprocess.run(["nm", "-D", *flags, str(path)], check=True, capture_output=True, text=True)
+    return [line.split()[-1] for line in out.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.single_mode
+def test_libpyz3_exports_only_pyz3_symbols():
+    defined = _nm(pathlib.Path(_pyz3.__file__), "--defined-only")
+    assert defined, "no dynamic symbols found"
+    stray = [s for s in defined if not s.startswith("pyz3_") and s != "PyInit__pyz3"]
+    assert stray == []
+    assert "pyz3_plugin_entry" not in defined
+
+
+@pytest.mark.single_mode
+def test_libpyz3_has_a_versioned_soname():
+    out = subprocess.run(["readelf", "-d", _pyz3.__file__], check=True, capture_output=True, text=True)
+    assert f"[libpyz3.so.{pyz3.abi_version[0]}]" in out.stdout
+
+
+@pytest.mark.single_mode
+def test_sample_plugins_reference_no_python_symbols():
+    libs = sorted(PLUGINS.glob("lib*.so"))
+    assert libs, "no sample plugins built"
+    for lib in libs:
+        undefined = _nm(lib, "--undefined-only")
+        python_symbols = [s for s in undefined if s.startswith(("Py", "_Py"))]
+        assert python_symbols == [], f"{lib.name} references {python_symbols}"
+        assert any(s.startswith("pyz3_") for s in undefined), f"{lib.name} does not use libpyz3"
+
+
+@pytest.mark.single_mode
+def test_header_layout_matches_the_runtime():
+    # tests/c/layout.c prints sizeof/offsetof as the C compiler sees pyz3.h; the runtime reports
+    # the Rust side. `make header-compile` builds and runs it.
+    layout_txt = BUILD / "header-test" / "layout.txt"
+    if not layout_txt.exists():
+        pytest.skip("run `make header-compile` first")
+    c_side = dict(line.rsplit(" ", 1) for line in layout_txt.read_text().splitlines())
+    rust_side = dict(_pyz3.build_info()["layout"])
+    assert {k: int(v) for k, v in c_side.items()} == rust_side
+
+
+def test_optimisation_switches_round_trip():
+    before = pyz3.optimizations()
+    assert set(before) == {"gil_cache", "fast_paths", "pool"}
+    previous = pyz3.set_optimizations(pool=False)
+    try:
+        assert previous == before
+        assert pyz3.optimizations()["pool"] is False
+    finally:
+        pyz3.set_optimizations(**before)
+    with pytest.raises(TypeError, match="unknown optimisation"):
+        pyz3.set_optimizations(turbo=True)
+    with pytest.raises(TypeError, match="takes a bool"):
+        pyz3.set_optimizations(pool=1)
+
+
+@pytest.mark.single_mode
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("pool", {"gil_cache": True, "fast_paths": True, "pool": False}),
+        ("gil_cache,fast_paths", {"gil_cache": False, "fast_paths": False, "pool": True}),
+        ("all", {"gil_cache": False, "fast_paths": False, "pool": False}),
+    ],
+)
+def test_pyz3_disable_environment_variable(spec, expected):
+    env = dict(os.environ, PYZ3_DISABLE=spec)
+    code = "import json, pyz3; print(json.dumps(pyz3.optimizations()))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout) == expected
+
+
+@pytest.mark.single_mode
+def test_unknown_pyz3_disable_names_warn():
+    env = dict(os.environ, PYZ3_DISABLE="pool,turbo")
+    code = "import pyz3; print(pyz3.optimizations()['pool'])"
+    out = subprocess.run(
+        [sys.executable, "-W", "always", "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "False"
+    assert "unknown optimisations (turbo)" in out.stderr
+
+
+def test_reference_counts_are_flat_over_100k_calls(hello):
+    big = 2**40 + 12345
+    text = "a string argument"
+    data = b"some bytes"
+    obj = object()
+    before = [sys.getrefcount(x) for x in (big, text, data, obj, None, True, False)]
+    results = []
+    for _ in range(100_000):
+        hello.echo_i64(big)
+        hello.strlen(text)
+        hello.echo_bytes(data)
+        hello.echo_object(obj)
+        hello.nothing()
+        hello.echo_bool(True)
+        hello.echo_bool(False)
+        hello.add(1, 2)
+        hello.greet(text)
+    results.append(hello.echo_object(obj))
+    del results
+    after = [sys.getrefcount(x) for x in (big, text, data, obj, None, True, False)]
+    if sys.version_info < (3, 12):
+        assert after == before
+    else:  # None/True/False are immortal on 3.12+: their counts are not meaningful.
+        assert after[:4] == before[:4]
+
+
+def test_error_paths_do_not_leak_references(hello):
+    arg = "not an int"
+    before = sys.getrefcount(arg)
+    for _ in range(10_000):
+        with contextlib.suppress(TypeError):
+            hello.add(arg, 1)
+        with contextlib.suppress(KeyError):
+            hello.lookup(arg)
+    assert sys.getrefcount(arg) == before
+
+
+def _other_pythons() -> list[tuple[str, str]]:
+    found = []
+    pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    for minor in ("3.10", "3.11", "3.12", "3.13"):
+        for exe in sorted(glob.glob(f"{pyenv}/versions/{minor}.*/bin/python{minor}")):
+            found.append((minor, exe))
+            break
+    return found
+
+
+@pytest.mark.single_mode
+def test_same_plugin_binary_under_every_installed_python():
+    # One libhello.so, built once, loaded by each interpreter that has a _pyz3 build here.
+    script = (
+        "import sys, pyz3; h = pyz3.load(sys.argv[1]); "
+        "print(h.add(2, 3), h.greet('wörld'), h.echo_u64(2**64 - 1), h.half(None))"
+    )
+    plugin = str(plugin_path("hello"))
+    ran = []
+    for minor, exe in _other_pythons():
+        suffix = subprocess.run(
+            [exe, "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if not (PACKAGE / f"_pyz3{suffix}").exists():
+            continue
+        env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent))
+        out = subprocess.run([exe, "-c", script, plugin], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, f"Python {minor}: {out.stderr}"
+        assert out.stdout.strip() == f"5 hello, wörld {2**64 - 1} None", f"Python {minor}"
+        ran.append(minor)
+    this = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert this in ran or sysconfig.get_config_var("EXT_SUFFIX") is None
+    assert len(ran) >= 1
+
+
+@pytest.mark.single_mode
+def test_demo_script_runs():
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent))
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "plugins" / "demo.py"), str(PLUGINS)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "hello.add(2, 3) -> 5" in out.stdout
