@@ -33,6 +33,16 @@ RUST_SOURCES := $(shell find sdk capi loader -name '*.rs' -o -name Cargo.toml) C
 C_PLUGINS := hello
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 
+# Build fragments (plugins/zig/plugins.mk, bench/bench.mk, ...) add to these:
+#   EXTRA_PLUGIN_LIBS  more sample plugins `make plugins` builds (and pytest needs)
+#   EXTRA_TEST_TARGETS more targets `make test` runs after the core suites
+#   EXTRA_PYTEST_ENV   VAR=value pairs for the pytest runs
+EXTRA_PLUGIN_LIBS :=
+EXTRA_TEST_TARGETS :=
+EXTRA_PYTEST_ENV :=
+FRAGMENTS := $(sort $(wildcard plugins/*/*.mk bench/*.mk tests/*.mk))
+include $(FRAGMENTS)
+
 .PHONY: help venv runtime plugins test-plugins demo test lint fmt header check-header cargo-test header-compile pytest clean
 
 help:
@@ -78,7 +88,7 @@ $(BUILD)/plugins/lib%.so: plugins/c/%/*.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BUILD)/plugins
 	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@ $(PLUGIN_LDFLAGS)
 
-plugins: $(C_PLUGIN_LIBS)
+plugins: $(C_PLUGIN_LIBS) $(EXTRA_PLUGIN_LIBS)
 
 # ---- deliberately broken plugins for the load-error tests ---------------------------------------
 BAD_CASES := no_entry null_entry wild_pointer bad_magic major_mismatch newer_minor small_struct \
@@ -99,7 +109,7 @@ demo: venv runtime plugins
 	PYTHONPATH=$(BUILD)/python $(call venv_py,$(MAIN_PY)) plugins/demo.py $(BUILD)/plugins
 
 # ---- tests ---------------------------------------------------------------------------------------
-test: lint check-header header-compile cargo-test pytest
+test: lint check-header header-compile cargo-test pytest $(EXTRA_TEST_TARGETS)
 
 fmt:
 	$(CARGO) fmt --all
@@ -132,7 +142,7 @@ cargo-test:
 pytest: venv runtime plugins test-plugins
 	@set -e; for v in $(FOUND_VERSIONS); do \
 		echo "== pytest on Python $$v =="; \
-		PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD) $(VENV)/py$$v/bin/python -m pytest -q tests/python; \
+		PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD) $(EXTRA_PYTEST_ENV) $(VENV)/py$$v/bin/python -m pytest -q tests/python; \
 	done
 
 clean:
