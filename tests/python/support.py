@@ -53,7 +53,7 @@ def run_in_threads(fn, threads: int, calls: int, timeout: float = 120.0) -> list
         try:
             for c in range(calls):
                 results[t].append(fn(t, c))
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+        except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=body, args=(t,), daemon=True) for t in range(threads)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from support import load_variant, plugin_variants, run_in_threads
 
 

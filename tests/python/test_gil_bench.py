@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from support import load_variant, plugin_variants, run_in_threads
 
 
@@ -22,7 +23,11 @@ def test_sample_functions_return_their_values(gil_bench):
 
 def test_sample_functions_under_four_python_threads(gil_bench):
     def call(t, c):
-        return (gil_bench.nested_allocations(), gil_bench.deep_nesting(), gil_bench.benchmark_allocations(c % 7))
+        return (
+            gil_bench.nested_allocations(),
+            gil_bench.deep_nesting(),
+            gil_bench.benchmark_allocations(c % 7),
+        )
 
     for per_thread in run_in_threads(call, threads=4, calls=1000):
         assert per_thread == [(3, 55, c % 7) for c in range(1000)]
@@ -87,7 +92,15 @@ def test_invalid_alignment_is_refused(gil_bench, align):
 
 @pytest.mark.parametrize(
     ("size", "new_size", "align"),
-    [(100, 1000, 0), (1000, 10, 0), (0, 64, 0), (64, 0, 0), (100, 5000, 64), (5000, 100, 4096), (33, 100000, 32)],
+    [
+        (100, 1000, 0),
+        (1000, 10, 0),
+        (0, 64, 0),
+        (64, 0, 0),
+        (100, 5000, 64),
+        (5000, 100, 4096),
+        (33, 100000, 32),
+    ],
 )
 def test_realloc_keeps_contents_and_alignment(gil_bench, size, new_size, align):
     assert gil_bench.realloc_keeps(size, new_size, align) is True

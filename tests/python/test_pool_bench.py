@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
-from support import load_variant, plugin_variants, run_in_threads
 
 import pyz3
+from support import load_variant, plugin_variants, run_in_threads
 
 
 @pytest.fixture(params=plugin_variants("pool_bench"))
@@ -67,12 +67,12 @@ def test_sample_functions_under_four_python_threads(pool_bench):
         return (
             pool_bench.small_int(c % 300),
             pool_bench.keywords(c, epsilon=t),
-            pool_bench.intern("k%d" % (c % 10)),
+            pool_bench.intern(f"k{c % 10}"),
             pool_bench.get_none(),
         )
 
     for t, per_thread in enumerate(run_in_threads(call, threads=4, calls=1000)):
-        assert per_thread == [(c % 300, c + 9 + t, "k%d" % (c % 10), None) for c in range(1000)]
+        assert per_thread == [(c % 300, c + 9 + t, f"k{c % 10}", None) for c in range(1000)]
 
 
 def test_reference_counts_of_pooled_objects_are_flat(pool_bench):
