@@ -136,7 +136,7 @@ header-compile:
 	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude tests/c/layout.c -o $(BUILD)/header-test/layout
 	$(BUILD)/header-test/layout > $(BUILD)/header-test/layout.txt
 
-cargo-test:
+cargo-test: runtime
 	PYO3_PYTHON=$(MAIN_PYTHON) LD_LIBRARY_PATH=$(dir $(MAIN_PYTHON))../lib $(CARGO) test --locked --workspace
 
 pytest: venv runtime plugins test-plugins
