@@ -83,12 +83,7 @@ unsafe extern "C" fn function_object_dealloc(slf: *mut ffi::PyObject) {
         let fo = slf as *mut FunctionObject;
         if !(*fo).func.is_null() {
             let f = Box::from_raw((*fo).func);
-            for &n in f.names.iter() {
-                ffi::Py_XDECREF(n);
-            }
-            for d in f.defaults.iter() {
-                ffi::Py_XDECREF(d.obj);
-            }
+            release_function_refs(&f);
             drop(f);
         }
         let tp = ffi::Py_TYPE(slf);
@@ -484,8 +479,9 @@ impl Function {
     }
 }
 
-/// An interned `str` for `s` (new reference). With the pool off, a plain (non-interned) string,
-/// so keyword matching falls back to comparing contents.
+/// An interned `str` for `s` (new reference). Keyword names in calls are usually interned too
+/// (they are code constants), so [`find_param`] matches them by identity; with the pool off it
+/// compares contents only.
 unsafe fn intern(s: &str) -> *mut ffi::PyObject {
     // SAFETY: GIL held by the caller.
     unsafe {
