@@ -12,8 +12,8 @@ post-build hook, so this module wraps maturin's backend and adds to the wheel it
 then rewrites RECORD. An editable build gets the same files in loader/python/pyz3 (ignored by
 git). Every other hook is maturin's own.
 
-Also runnable: ``python tools/pyz3_build.py pkgconfig VERSION`` prints pyz3.pc (the Makefile uses
-it for the development layout in build/python).
+Also runnable: ``python tools/pyz3_build.py pkgconfig [VERSION]`` prints pyz3.pc (default version:
+Cargo.toml's); tests/packaging.mk uses it for the development layout in build/python.
 """
 
 from __future__ import annotations
@@ -178,10 +178,10 @@ prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "pkgconfig":
-        sys.stdout.write(pkgconfig_text(argv[1]))
+    if argv[:1] == ["pkgconfig"] and len(argv) <= 2:
+        sys.stdout.write(pkgconfig_text(argv[1] if len(argv) == 2 else _cargo_version()))
         return 0
-    sys.stderr.write("usage: python tools/pyz3_build.py pkgconfig VERSION\n")
+    sys.stderr.write("usage: python tools/pyz3_build.py pkgconfig [VERSION]\n")
     return 2
 
 

@@ -63,12 +63,13 @@ class Plugin:
     def functions(self) -> list[dict[str, Any]]:
         return self.desc["functions"]
 
-    def signature(self, func: dict[str, Any], qualify=lambda name: name) -> str:
+    def signature(self, func: dict[str, Any], qualify=lambda name: name, *, stub: bool = False) -> str:
         """``(a: int, b: int = 2, *, c: str | None = None) -> int`` for one function.
 
         Kinds and defaults come from ``inspect.signature`` of the loaded function, so the text
         says exactly what calls accept; annotations come from the declared types. ``qualify``
-        maps a type name to how it must be spelled (a stub whose functions shadow builtins).
+        maps a type name to how it must be spelled (a stub whose functions shadow builtins);
+        ``stub`` writes a default that has no literal (``inf``) as ``...``.
         """
         params = {p["name"]: p for p in func["params"]}
         sig = inspect.signature(getattr(self.module, func["name"]))
@@ -79,7 +80,7 @@ class Plugin:
                 parts.append("*")
             text = f"{p.name}: {param_annotation(params[p.name], qualify)}"
             if p.default is not inspect.Parameter.empty:
-                text += f" = {default_literal(p.default)}"
+                text += f" = {default_literal(p.default) if stub else repr(p.default)}"
             parts.append(text)
             if p.kind is inspect.Parameter.POSITIONAL_ONLY and (
                 i + 1 == len(values) or values[i + 1].kind is not p.kind
@@ -184,7 +185,7 @@ def stub_text(plugin: Plugin) -> str:
     lines.append(f"__all__ = {[f['name'] for f in plugin.functions]!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
     for func in plugin.functions:
-        lines += ["", f"def {func['name']}{plugin.signature(func, qualify)}:"]
+        lines += ["", f"def {func['name']}{plugin.signature(func, qualify, stub=True)}:"]
         if func["doc"]:
             lines.append(f'    """{_docstring(func["doc"])}"""')
         else:
