@@ -13,9 +13,13 @@ WHEEL_SOURCES := pyproject.toml tools/pyz3_build.py tests/requirements-packaging
 PACKAGING_TEST_LIBS := $(BUILD)/test-plugins/libleaky.so $(BUILD)/test-plugins/libstub_cases.so
 DEV_PKGCONFIG := $(BUILD)/python/pyz3/lib/pkgconfig/pyz3.pc
 
-EXTRA_TEST_TARGETS += test-wheel
+EXTRA_TEST_TARGETS += lint-tools test-wheel
 
-.PHONY: wheel test-wheel
+.PHONY: wheel test-wheel lint-tools
+
+lint-tools: venv
+	$(VENV)/py$(MAIN_PY)/bin/ruff check tools
+	$(VENV)/py$(MAIN_PY)/bin/ruff format --check tools
 
 # The development layout gets the same relocatable pyz3.pc as the wheel.
 $(DEV_PKGCONFIG): tools/pyz3_build.py Cargo.toml $(BUILD)/.runtime-stamp

@@ -75,7 +75,9 @@ def _complete_wheel(wheel_path: str) -> None:
         contents = {info.filename: src.read(info) for info in infos}
     record = next(n for n in contents if n.endswith(".dist-info/RECORD"))
     metadata = contents[record[: -len("RECORD")] + "METADATA"].decode()
-    version = next(line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Version:"))
+    version = next(
+        line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Version:")
+    )
     extension = next(
         n for n in contents if n.startswith(f"{PACKAGE}/_pyz3.") and n.endswith(".so") and n.count("/") == 1
     )
@@ -106,7 +108,9 @@ def _complete_source_tree() -> None:
     extensions = [n for n in os.listdir(package) if n.startswith("_pyz3.") and n.endswith(".so")]
     if not extensions:
         return
-    with open(os.path.join(package, max(extensions, key=lambda n: os.path.getmtime(os.path.join(package, n)))), "rb") as f:
+    with open(
+        os.path.join(package, max(extensions, key=lambda n: os.path.getmtime(os.path.join(package, n)))), "rb"
+    ) as f:
         extension = f.read()
     version = _cargo_version()
     for rel, (data, mode) in _extras(version, extension).items():

@@ -115,7 +115,10 @@ def test_version():
 def test_runs_as_python_m_pyz3_cli():
     env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
     run = subprocess.run(
-        [sys.executable, "-m", "pyz3.cli", "inspect", plugin_path("hello")], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "pyz3.cli", "inspect", plugin_path("hello")],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert run.returncode == 0, run.stderr
     assert "add(a: int, b: int) -> int" in run.stdout
@@ -268,7 +271,12 @@ def test_build_makes_an_importable_typed_package(tmp_path):
     assert run.returncode == 0, run.stderr
     package = site / "hello"
     assert run.stdout.strip() == str(package)
-    assert sorted(p.name for p in package.iterdir()) == ["__init__.py", "__init__.pyi", "libhello.so", "py.typed"]
+    assert sorted(p.name for p in package.iterdir()) == [
+        "__init__.py",
+        "__init__.pyi",
+        "libhello.so",
+        "py.typed",
+    ]
     code = (
         "import hello, inspect\n"
         "print(hello.add(2, 3), hello.greet(), hello.__doc__)\n"

@@ -47,7 +47,9 @@ BAD = {
 
 def _pyz3_loader(*args: object) -> None:
     env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
-    run = subprocess.run([sys.executable, "-m", "pyz3", *map(str, args)], capture_output=True, text=True, env=env)
+    run = subprocess.run(
+        [sys.executable, "-m", "pyz3", *map(str, args)], capture_output=True, text=True, env=env
+    )
     assert run.returncode == 0, run.stderr
 
 

@@ -148,7 +148,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     runtime = ".".join(map(str, pyz3.abi_version))
     print(f"module    {plugin.name}")
     print(f"file      {plugin.path}")
-    print(f"ABI       {plugin.abi[0]}.{plugin.abi[1]} (this runtime, pyz3 {pyz3.__version__}, serves {runtime})")
+    print(
+        f"ABI       {plugin.abi[0]}.{plugin.abi[1]} (this runtime, pyz3 {pyz3.__version__}, serves {runtime})"
+    )
     if plugin.doc:
         print(f"doc       {plugin.doc}")
     print(f"functions {len(plugin.functions)}")
@@ -366,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--libs", action="store_true", help="-L<dir of libpyz3.so> -lpyz3")
     p.add_argument("--includedir", action="store_true", help="the directory of pyz3.h")
     p.add_argument("--libdir", action="store_true", help="the directory of libpyz3.so")
-    p.add_argument("--pkgconfigdir", action="store_true", help="the directory of pyz3.pc (for PKG_CONFIG_PATH)")
+    p.add_argument(
+        "--pkgconfigdir", action="store_true", help="the directory of pyz3.pc (for PKG_CONFIG_PATH)"
+    )
     p.set_defaults(run=cmd_config)
     return parser
 

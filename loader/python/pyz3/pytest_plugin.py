@@ -34,7 +34,9 @@ def pyz3_load(request: pytest.FixtureRequest) -> Callable[..., Any]:
     def load(path: str | os.PathLike[str], *, name: str | None = None):
         full = rootdir / os.fspath(path)
         if not full.exists():
-            pytest.fail(f"pyz3 plugin {full} does not exist (relative paths start at {rootdir})", pytrace=False)
+            pytest.fail(
+                f"pyz3 plugin {full} does not exist (relative paths start at {rootdir})", pytrace=False
+            )
         return pyz3.load(full, name=name)
 
     return load
@@ -60,7 +62,9 @@ class LeakCheck:
         self._check(func, args, kwargs, result, lambda: func(*args, **kwargs))
         return result
 
-    def raises(self, exc_type: type[BaseException], func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+    def raises(
+        self, exc_type: type[BaseException], func: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> None:
         def call() -> None:
             try:
                 func(*args, **kwargs)
