@@ -273,22 +273,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    getters = {
+        "cflags": lambda: f"-I{pyz3.get_include()}",
+        "libs": lambda: f"-L{pyz3.get_library_dir()} -lpyz3",
+        "includedir": pyz3.get_include,
+        "libdir": pyz3.get_library_dir,
+        "pkgconfigdir": pyz3.get_pkgconfig_dir,
+    }
+    wanted = [key for key in getters if getattr(args, key)]
     try:
-        values = {
-            "cflags": f"-I{pyz3.get_include()}",
-            "libs": f"-L{pyz3.get_library_dir()} -lpyz3",
-            "includedir": pyz3.get_include(),
-            "libdir": pyz3.get_library_dir(),
-            "pkgconfigdir": pyz3.get_pkgconfig_dir(),
-        }
+        if wanted:
+            print(" ".join(getters[key]() for key in wanted))
+        else:
+            for key, get in getters.items():
+                print(f"{key:<13}{get()}")
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
-    wanted = [key for key in values if getattr(args, key)]
-    if wanted:
-        print(" ".join(values[key] for key in wanted))
-    else:
-        for key, value in values.items():
-            print(f"{key:<13}{value}")
     return 0
 
 
@@ -326,7 +326,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="show a plugin's module name, ABI version, doc and functions",
         description="Load PLUGIN, check it the way pyz3.load does, and show its module name, the ABI "
         "version it was built for, its doc string and each function with its Python signature.",
-        formatter_class=fmt,
     )
     p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
     p.add_argument("--json", action="store_true", help="print the descriptor as JSON instead")
@@ -337,7 +336,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a .pyi type stub for a plugin",
         description="Write DIR/<module>.pyi with each function's signature typed from the plugin's "
         "declared parameter and return types, for mypy, pyright and editors.",
-        formatter_class=fmt,
     )
     p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write the stub into")
@@ -350,7 +348,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the package DIR/<module>/: a copy of PLUGIN, an __init__.py that loads it, "
         "its .pyi stub and py.typed. With DIR on sys.path, `import <module>` works without "
         "calling pyz3 (pyz3 must be installed). Running it again updates the package.",
-        formatter_class=fmt,
     )
     p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to create the package in")
@@ -362,7 +359,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="print compiler and linker flags for building plugins",
         description="Print where the installed pyz3 keeps pyz3.h, libpyz3 and pyz3.pc. With options, "
         "print just those values on one line, in this order.",
-        formatter_class=fmt,
     )
     p.add_argument("--cflags", action="store_true", help="-I<dir of pyz3.h>")
     p.add_argument("--libs", action="store_true", help="-L<dir of libpyz3.so> -lpyz3")
