@@ -155,6 +155,39 @@ def test_c_plugin_built_against_the_installed_wheel_loads(env, how):
     assert out.strip().split(maxsplit=1) == ["5", "hello, wheel True"]
 
 
+def test_zig_builds_a_plugin_against_the_installed_wheel(env):
+    pytest.importorskip("ziglang", reason="ziglang is in tests/requirements-packaging.txt")
+    src = env.root / "zig"
+    src.mkdir()
+    shutil.copy(ROOT / "plugins" / "c" / "hello" / "hello.c", src / "hello.c")
+    cflags = env.run("pyz3-loader", "config", "--cflags").stdout.split()
+    libs = env.run("pyz3-loader", "config", "--libs").stdout.split()
+    env.run(sys.executable, "-m", "ziglang", "build-lib", "-dynamic", "-O", "ReleaseFast", "-lc",
+            "-fno-each-lib-rpath", "-fno-soname", "--cache-dir", env.root / "zig-cache",
+            "--global-cache-dir", env.root / "zig-global-cache", *cflags, "hello.c", "-cflags", "-std=c11",
+            "--", *libs, "-femit-bin=libhello.so", cwd=src)  # fmt: skip
+    out = env.py(
+        f"import pyz3; m = pyz3.load({str(src / 'libhello.so')!r}); print(m.add(2, 3), m.greet('zig'))"
+    )
+    assert out.strip() == "5 hello, zig"
+
+
+def test_cargo_and_cc_build_a_plugin_against_the_installed_wheel(env):
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    crate = env.root / "cargo_plugin"
+    shutil.copytree(ROOT / "tests" / "packaging" / "cargo_plugin", crate)
+    shutil.copy(ROOT / "plugins" / "c" / "hello" / "hello.c", crate / "src" / "hello.c")
+    target = BUILD / "cargo" / "packaging-plugin"
+    env.run("cargo", "build", "--release", "--locked", "--quiet", cwd=crate, CARGO_TARGET_DIR=str(target))
+    lib = target / "release" / "libhello.so"
+    out = env.py(
+        f"import pyz3\nm = pyz3.load({str(lib)!r})\n"
+        "print(m.add(2, 3), m.runtime_id() == pyz3._pyz3.runtime_id())"
+    )
+    assert out.split() == ["5", "True"]
+
+
 def test_console_script_inspect_stubs_build_and_errors(env):
     plugin = env.root / "plugin"
     plugin.mkdir()
