@@ -225,6 +225,28 @@ def test_built_module_imports_and_pickles_under_fork_and_spawn(env):
     assert out == ["fork ['hello, a', 'hello, b'] [3]", "spawn ['hello, a', 'hello, b'] [3]"]
 
 
+def test_plugin_distributed_as_a_wheel(env):
+    project = env.root / "plugin_wheel"
+    shutil.copytree(ROOT / "tests" / "packaging" / "plugin_wheel", project)
+    env.run("pyz3-loader", "build", BUILD / "plugins" / "libhello.so", "-o", "src", cwd=project)
+    env.run(env.python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", "dist", ".", cwd=project)
+    wheels = [p.name for p in (project / "dist").iterdir()]
+    assert wheels == ["hello_pyz3-1.0.0-py3-none-linux_x86_64.whl"]
+    # Its dependency on pyz3 is met by the pyz3 wheel (no index).
+    env.run(env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", _wheel().parent,
+            project / "dist" / wheels[0])  # fmt: skip
+    try:
+        shutil.rmtree(project)
+        out = env.py(
+            "import hello, os, pyz3, sysconfig\n"
+            "print(hello.add(2, 3), os.path.dirname(hello.__file__) == os.path.join("
+            "sysconfig.get_path('purelib'), 'hello'))"
+        )
+        assert out.split() == ["5", "True"]
+    finally:
+        env.run(env.python, "-m", "pip", "uninstall", "--quiet", "--yes", "hello-pyz3")
+
+
 def test_import_hook_in_the_installed_package(env):
     plugins = env.root / "hook"
     plugins.mkdir()
