@@ -39,10 +39,12 @@ $(WHEEL_VENV)/.packaging-stamp: tests/requirements-packaging.txt $(WHEEL_VENV)/.
 	touch $@
 
 # --no-build-isolation: build with the pinned maturin rather than whatever PyPI serves today; the
-# backend runs `maturin` from PATH. Its own cargo target dir keeps the per-version builds intact.
+# backend runs `maturin` from PATH. --locked as for every cargo build here (pyproject.toml cannot
+# say it: the sdist maturin writes drops capi/gen-header from the workspace, and so from the lock).
+# Its own cargo target dir keeps the per-version builds intact.
 $(WHEEL_DIR)/.stamp: $(WHEEL_SOURCES) $(WHEEL_VENV)/.packaging-stamp
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
-	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH CARGO_TARGET_DIR=$(abspath $(BUILD))/cargo/wheel \
+	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH CARGO_TARGET_DIR=$(abspath $(BUILD))/cargo/wheel MATURIN_PEP517_ARGS=--locked \
 		$(WHEEL_VENV)/bin/python -m pip wheel --quiet --no-build-isolation --no-deps --wheel-dir $(WHEEL_DIR) .
 	touch $@
 
