@@ -100,6 +100,15 @@ def test_pickle_round_trip_in_process(hello):
     assert pickle.loads(pickle.dumps(hello.add))(20, 22) == 42
 
 
+def test_load_by_declared_name_is_the_same_module_either_way(tmp_path):
+    first, second = tmp_path / "libfirst.so", tmp_path / "libsecond.so"
+    shutil.copy(plugin_path("hello"), first)
+    shutil.copy(plugin_path("hello"), second)
+    assert pyz3.load(first) is pyz3.load(first, name="hello")
+    assert pyz3.load(second, name="hello") is pyz3.load(second)
+    assert pyz3.load(second, name="other") is not pyz3.load(second)
+
+
 def test_pickle_refers_to_plugin_path_and_names(hello):
     # By reference: the pickle names the plugin file, the module and the function, and holds
     # no machine code or descriptor data.

@@ -64,10 +64,10 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
         module = _loaded.get(key)
         if module is None:
             module = _pyz3.load(os.path.abspath(fspath), name)
+            # load(path) and load(path, name=<its declared name>) are one module, whichever came
+            # first, so a function unpickled by (path, module name) is the one that was pickled.
+            module = _loaded.setdefault((key[0], module.__name__), module)
             _loaded[key] = module
-            # load(path) and load(path, name=<its own name>) are the same module, so a function
-            # unpickled by (path, module name) is the very function that was pickled.
-            _loaded.setdefault((key[0], module.__name__), module)
         return module
 
 
