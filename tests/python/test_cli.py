@@ -69,7 +69,7 @@ def bad_default(tmp_path):
 BAD_PLUGINS = {
     "missing": (missing, "no such file"),
     "directory": (directory, "is a directory"),
-    "not_a_library": (not_a_library, "libtext.so"),
+    "not_a_library": (not_a_library, "not a shared library"),
     "bad_descriptor": (bad_descriptor, "built for pyz3 ABI 2.0"),
     "bad_default": (bad_default, "not valid for a parameter of type int64"),
 }

@@ -321,38 +321,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} (pyz3 {pyz3.__version__}, ABI {abi})")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
 
-    p = verbs.add_parser(
+    def plugin_verb(name: str, run, help: str, description: str, output: str | None = None):
+        p = verbs.add_parser(name, help=help, description=description)
+        p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
+        if output is not None:
+            p.add_argument("-o", "--output", metavar="DIR", required=True, help=output)
+            p.add_argument("--name", help="module name (default: the name the plugin declares)")
+        p.set_defaults(run=run)
+        return p
+
+    p = plugin_verb(
         "inspect",
+        cmd_inspect,
         help="show a plugin's module name, ABI version, doc and functions",
         description="Load PLUGIN, check it the way pyz3.load does, and show its module name, the ABI "
         "version it was built for, its doc string and each function with its Python signature.",
     )
-    p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
     p.add_argument("--json", action="store_true", help="print the descriptor as JSON instead")
-    p.set_defaults(run=cmd_inspect)
-
-    p = verbs.add_parser(
+    plugin_verb(
         "stubs",
+        cmd_stubs,
         help="write a .pyi type stub for a plugin",
         description="Write DIR/<module>.pyi with each function's signature typed from the plugin's "
         "declared parameter and return types, for mypy, pyright and editors.",
+        output="directory to write the stub into",
     )
-    p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
-    p.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write the stub into")
-    p.add_argument("--name", help="module name (default: the name the plugin declares)")
-    p.set_defaults(run=cmd_stubs)
-
-    p = verbs.add_parser(
+    plugin_verb(
         "build",
+        cmd_build,
         help="make an importable module (package) of a plugin",
         description="Write the package DIR/<module>/: a copy of PLUGIN, an __init__.py that loads it, "
         "its .pyi stub and py.typed. With DIR on sys.path, `import <module>` works without "
         "calling pyz3 (pyz3 must be installed). Running it again updates the package.",
+        output="directory to create the package in",
     )
-    p.add_argument("plugin", metavar="PLUGIN", help="path to the plugin library (lib<name>.so)")
-    p.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to create the package in")
-    p.add_argument("--name", help="module name (default: the name the plugin declares)")
-    p.set_defaults(run=cmd_build)
 
     p = verbs.add_parser(
         "config",
