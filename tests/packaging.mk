@@ -8,23 +8,23 @@
 WHEEL_PY ?= $(MAIN_PY)
 WHEEL_VENV := $(VENV)/py$(WHEEL_PY)
 WHEEL_DIR := $(BUILD)/wheel
-WHEEL_SOURCES := pyproject.toml tools/pyz3_build.py tests/requirements-packaging.txt include/pyz3.h \
+WHEEL_SOURCES := pyproject.toml loader/pep517/pyz3_build.py tests/requirements-packaging.txt include/pyz3.h \
 	capi/build.rs $(RUST_SOURCES) $(PY_SOURCES)
 PACKAGING_TEST_LIBS := $(BUILD)/test-plugins/libleaky.so $(BUILD)/test-plugins/libstub_cases.so
 DEV_PKGCONFIG := $(BUILD)/python/pyz3/lib/pkgconfig/pyz3.pc
 
-EXTRA_TEST_TARGETS += lint-tools test-wheel
+EXTRA_TEST_TARGETS += lint-pep517 test-wheel
 
-.PHONY: wheel test-wheel lint-tools
+.PHONY: wheel test-wheel lint-pep517
 
-lint-tools: venv
-	$(VENV)/py$(MAIN_PY)/bin/ruff check tools
-	$(VENV)/py$(MAIN_PY)/bin/ruff format --check tools
+lint-pep517: venv
+	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/pep517
+	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/pep517
 
 # The development layout gets the same relocatable pyz3.pc as the wheel.
-$(DEV_PKGCONFIG): tools/pyz3_build.py Cargo.toml $(BUILD)/.runtime-stamp
+$(DEV_PKGCONFIG): loader/pep517/pyz3_build.py Cargo.toml $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
-	$(MAIN_PYTHON) tools/pyz3_build.py pkgconfig > $@
+	$(MAIN_PYTHON) loader/pep517/pyz3_build.py pkgconfig > $@
 
 runtime: $(DEV_PKGCONFIG)
 

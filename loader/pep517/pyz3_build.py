@@ -1,4 +1,4 @@
-"""tools/pyz3_build.py: the PEP 517 backend named in pyproject.toml — maturin's, plus the files
+"""loader/pep517/pyz3_build.py: the PEP 517 backend named in pyproject.toml — maturin's, plus the files
 plugin authors compile and link against.
 
 maturin builds the extension ``pyz3._pyz3`` (which is libpyz3 itself, soname ``libpyz3.so.1``)
@@ -12,7 +12,7 @@ post-build hook, so this module wraps maturin's backend and adds to the wheel it
 then rewrites RECORD. An editable build gets the same files in loader/python/pyz3 (ignored by
 git). Every other hook is maturin's own.
 
-Also runnable: ``python tools/pyz3_build.py pkgconfig [VERSION]`` prints pyz3.pc (default version:
+Also runnable: ``python loader/pep517/pyz3_build.py pkgconfig [VERSION]`` prints pyz3.pc (default version:
 Cargo.toml's); tests/packaging.mk uses it for the development layout in build/python.
 """
 
@@ -185,7 +185,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["pkgconfig"] and len(argv) <= 2:
         sys.stdout.write(pkgconfig_text(argv[1] if len(argv) == 2 else _cargo_version()))
         return 0
-    sys.stderr.write("usage: python tools/pyz3_build.py pkgconfig [VERSION]\n")
+    sys.stderr.write("usage: python loader/pep517/pyz3_build.py pkgconfig [VERSION]\n")
     return 2
 
 
