@@ -24,7 +24,7 @@ import os
 import sys
 import zipfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HEADERS = ("pyz3.h", "pyz3.zig")
 PACKAGE = "pyz3"
 # Timestamps of the added entries: the earliest a zip can hold, as maturin writes them.
