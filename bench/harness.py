@@ -180,7 +180,7 @@ def measure_case(case: Case, bindings: Sequence[peers.Binding], rounds: int, tar
     return samples
 
 
-def records_for(case: Case, samples: Sequence[Sample], python: str, rounds: int) -> list[dict]:
+def records_for(case: Case, samples: Sequence[Sample], python: str) -> list[dict]:
     floor = next((s for s in samples if s.binding.name == "floor" and s.ns), None)
     floor_min = min(floor.ns) if floor else None
     floor_median = statistics.median(floor.ns) if floor else None
@@ -210,17 +210,17 @@ def records_for(case: Case, samples: Sequence[Sample], python: str, rounds: int)
 # ---- where and what ran ---------------------------------------------------------------------------
 
 
-def pin(cpu: int | None) -> str:
-    """Pins this process to one CPU; says what was done."""
+def pin(cpu: int | None) -> tuple[str, set[int] | None]:
+    """Pins this process to one CPU; says what was done, and returns the CPUs to restore."""
     if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no os.sched_setaffinity on this platform)"
-    allowed = sorted(os.sched_getaffinity(0))
-    chosen = allowed[-1] if cpu is None else cpu
+        return "not pinned (no os.sched_setaffinity on this platform)", None
+    allowed = os.sched_getaffinity(0)
+    chosen = max(allowed) if cpu is None else cpu
     try:
         os.sched_setaffinity(0, {chosen})
     except OSError as exc:
-        return f"not pinned ({exc})"
-    return f"pinned to CPU {chosen} of {allowed}"
+        return f"not pinned ({exc})", None
+    return f"pinned to CPU {chosen} of {sorted(allowed)}", allowed
 
 
 def machine_info(pinning: str) -> dict:
@@ -332,17 +332,21 @@ def load_bindings(args: argparse.Namespace, names: Sequence[str]) -> list[peers.
 
 
 def measure_all(args: argparse.Namespace, cases: Sequence[Case], binding_names: Sequence[str]) -> dict:
-    pinning = pin(args.cpu)
+    pinning, previous = pin(args.cpu)
     python = python_info()
     print(f"Python {python['version']} ({sys.executable}); {pinning}", flush=True)
-    bindings = load_bindings(args, binding_names)
-    records = []
-    for case in cases:
-        samples = measure_case(case, bindings, args.rounds, args.target_ms / 1000)
-        case_records = records_for(case, samples, python["version"], args.rounds)
-        print_case(case, case_records)
-        sys.stdout.flush()
-        records.extend(case_records)
+    try:
+        bindings = load_bindings(args, binding_names)
+        records = []
+        for case in cases:
+            samples = measure_case(case, bindings, args.rounds, args.target_ms / 1000)
+            case_records = records_for(case, samples, python["version"])
+            print_case(case, case_records)
+            sys.stdout.flush()
+            records.extend(case_records)
+    finally:
+        if previous is not None:
+            os.sched_setaffinity(0, previous)
     run = {
         "python": python,
         "machine": machine_info(pinning),
