@@ -1,7 +1,7 @@
 """bench/peers.py: build and load every binding the benchmark compares, for the running Python.
 
 Each binding exposes the same functions (noop, add, fadd, slen, greet, kwargs, alloc10,
-thread_alloc_scoped, thread_alloc_unscoped, roundtrip1000; bench/README.md). Builds are cached in
+thread_alloc_scoped, thread_alloc_unscoped, roundtrip1000; docs/performance.md). Builds are cached in
 a per-version directory and redone when a source is newer than the product. A binding that cannot
 be installed, built or loaded comes back with the reason instead of functions, so the harness
 reports it as skipped; a case a binding has no natural way to express is skipped with its reason.
@@ -9,8 +9,10 @@ reports it as skipped; a case a binding has no natural way to express is skipped
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib.util
+import io
 import os
 import pathlib
 import shlex
@@ -281,7 +283,8 @@ def cffi_api(ctx: Context) -> Binding:
         ffi.set_source(name, '#include "plain.h"')
         ctx.work.mkdir(parents=True, exist_ok=True)
         c_file = ctx.work / f"{name}.c"
-        ffi.emit_c_code(str(c_file))
+        with contextlib.redirect_stdout(io.StringIO()):  # cffi announces what it generates
+            ffi.emit_c_code(str(c_file))
         _run(
             ctx,
             name,

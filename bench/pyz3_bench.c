@@ -134,4 +134,4 @@ static const pyz3_function_def functions[] = {
                          "1000 int64 -> int -> int64 round trips through libpyz3's conversions."),
 };
 
-PYZ3_PLUGIN("pyz3_bench", "The benchmark functions (bench/README.md), mirroring bench/floor.", functions)
+PYZ3_PLUGIN("pyz3_bench", "The benchmark functions (docs/performance.md), mirroring bench/floor.", functions)

@@ -99,6 +99,23 @@ def opt_rows(records: Sequence[dict], opt_cases: dict[str, tuple[str, ...]]) -> 
 
 # ---- chart ----------------------------------------------------------------------------------------
 
+# pyz3 in reds, the floor in black, the handwritten and C++ peers in greens, ctypes/cffi in blues.
+COLORS = {
+    "floor": "#222222",
+    "pyz3": "#d62728",
+    "pyz3-zig": "#8c1a1a",
+    "pyz3 (gil_cache off)": "#ff9896",
+    "pyz3 (fast_paths off)": "#f7b6d2",
+    "pyz3 (pool off)": "#ffbb78",
+    "varargs": "#7f7f7f",
+    "ctypes": "#1f77b4",
+    "cffi-abi": "#6baed6",
+    "cffi-api": "#c6dbef",
+    "pybind11": "#2ca02c",
+    "nanobind": "#98df8a",
+    "cython": "#9467bd",
+}
+
 
 def write_chart(doc: dict, path: pathlib.Path) -> str | None:
     """Grouped bars of ratio to the floor, one group per case, one panel per Python version.
@@ -115,9 +132,8 @@ def write_chart(doc: dict, path: pathlib.Path) -> str | None:
     pythons = list(dict.fromkeys(r["python"] for r in doc["records"]))
     cases = list(dict.fromkeys(r["case"] for r in doc["records"]))
     bindings = list(dict.fromkeys(r["binding"] for r in records))
-    colors = plt.get_cmap("tab20").colors
     fig, axes = plt.subplots(
-        len(pythons), 1, figsize=(max(12, 1.6 * len(cases)), 4.8 * len(pythons)), squeeze=False
+        len(pythons), 1, figsize=(max(12, 1.6 * len(cases)), 5.2 * len(pythons)), squeeze=False
     )
     width = 0.85 / max(1, len(bindings))
     for ax, py in zip(axes[:, 0], pythons, strict=True):
@@ -125,15 +141,19 @@ def write_chart(doc: dict, path: pathlib.Path) -> str | None:
         for j, b in enumerate(bindings):
             xs = [i + (j - (len(bindings) - 1) / 2) * width for i, c in enumerate(cases) if (c, b) in by]
             ys = [by[(c, b)] for c in cases if (c, b) in by]
-            ax.bar(xs, ys, width, label=b, color=colors[j % len(colors)])
+            ax.bar(
+                xs, ys, width, label=b, color=COLORS.get(b, f"C{j % 10}"), edgecolor="white", linewidth=0.3
+            )
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_yscale("log")
         ax.set_xticks(range(len(cases)), cases, rotation=20, ha="right")
         ax.set_ylabel("ns/call / floor's (log)")
         ax.set_title(f"Ratio to the handwritten METH_FASTCALL floor (min of rounds), Python {py}")
         ax.grid(axis="y", which="both", alpha=0.3)
-    axes[0, 0].legend(ncol=min(6, len(bindings)), fontsize=8, loc="upper left")
-    fig.tight_layout()
+    fig.legend(
+        *axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=min(7, len(bindings)), fontsize=8
+    )
+    fig.tight_layout(rect=(0, 0.07 / len(pythons), 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

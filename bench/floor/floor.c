@@ -1,7 +1,7 @@
 /* bench/floor/floor.c: the performance floor — a handwritten CPython extension using
  * METH_FASTCALL (and METH_FASTCALL | METH_KEYWORDS for keywords), compiled with -O2.
  *
- * One function per benchmark case, doing exactly the work the other bindings do (bench/README.md
+ * One function per benchmark case, doing exactly the work the other bindings do (docs/performance.md
  * lists the cases). Built per Python version by bench/peers.py into build/bench/py3.X/. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
