@@ -393,15 +393,13 @@ def pyz3_c(ctx: Context, off: str | None = None) -> Binding:
 
 
 def pyz3_zig(ctx: Context) -> Binding:
-    path = ctx.bench_out / "libpyz3_bench_zig.so"
-    if not path.exists():
-        raise Unavailable(
-            "no Zig bench plugin: bench/bench.mk builds build/bench/libpyz3_bench_zig.so from "
-            "bench/pyz3_bench.zig when that file and a zig compiler exist (not yet)"
-        )
-    module = _pyz3_module(ctx, path.name)
+    skip = ctx.bench_out / "pyz3-zig.skip"
+    if skip.exists():
+        raise Unavailable(skip.read_text().strip())
+    module = _pyz3_module(ctx, "libpyz3_bench_zig.so")
     return _from_module(
-        Binding("pyz3-zig", "pyz3 Zig plugin, all optimisations on", optimizations={}), module
+        Binding("pyz3-zig", "pyz3 Zig plugin (include/pyz3.zig SDK), all optimisations on", optimizations={}),
+        module,
     )
 
 
