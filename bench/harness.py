@@ -3,6 +3,8 @@
     python bench/harness.py run --build build --out build/bench/py3.11     # `make bench`
     python bench/harness.py opt --build build --out build/bench/py3.11     # `make bench-opt`
     python bench/harness.py report --out build/bench build/bench/py3.*/results.json
+    valgrind --tool=callgrind python bench/harness.py loop --out build/bench/py3.11 \
+        --binding pyz3 --case noop --calls 200000                          # profiling
 
 `run` pins the process to one CPU where it can, builds and loads the bindings (bench/peers.py),
 checks each binding's result once, then times each case timeit-style: the call is unrolled in the
@@ -442,6 +444,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_loop(args: argparse.Namespace) -> int:
+    """Calls one case through one binding `--calls` times, untimed: for callgrind and perf."""
+    case = next(c for c in CASES if c.name == select(args.case, CASE_NAMES, "case")[0])
+    (name,) = select(args.binding, list(peers.FACTORIES), "binding")
+    binding = load_bindings(args, [name])[0]
+    if binding.skipped is not None:
+        raise SystemExit(f"{name}: skipped: {binding.skipped}")
+    binding.enter()
+    try:
+        make_timer(binding.functions[case.func], case, case.unroll).timeit(max(1, args.calls // case.unroll))
+    finally:
+        binding.leave()
+    return 0
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench/harness.py", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command_name", required=True)
@@ -457,6 +474,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if name == "run":
             s.add_argument("--bindings", help="comma list (default: all)")
             s.add_argument("--cases", help="comma list (default: all)")
+    lp = sub.add_parser("loop", help="call one case N times untimed (run it under callgrind or perf)")
+    lp.add_argument("--build", default="build")
+    lp.add_argument("--out", required=True, help="where per-version products are (as for run)")
+    lp.add_argument("--work")
+    lp.add_argument("--binding", required=True)
+    lp.add_argument("--case", required=True)
+    lp.add_argument("--calls", type=int, default=100_000)
     r = sub.add_parser("report")
     r.add_argument("--out", required=True)
     r.add_argument("results", nargs="+", help="results.json files of `run`, one per Python version")
@@ -472,7 +496,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    return {"run": cmd_run, "opt": cmd_opt, "report": cmd_report}[args.command_name](args)
+    commands = {"run": cmd_run, "opt": cmd_opt, "report": cmd_report, "loop": cmd_loop}
+    return commands[args.command_name](args)
 
 
 if __name__ == "__main__":
