@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
-COMMON = [BENCH_DIR / "common" / "bench_common.h", BENCH_DIR / "common" / "cpython_work.h"]
+COMMON = [BENCH_DIR / "common" / n for n in ("bench_common.h", "cpython_work.h", "cxx_work.hpp")]
 FUNCTIONS = (
     "noop",
     "add",
@@ -212,11 +212,8 @@ def ctypes_binding(ctx: Context) -> Binding:
         fn.argtypes = argtypes
         fn.restype = restype
         raw[name] = fn
-    c_slen, c_greet, c_kwargs = raw["slen"], raw["greet"], raw["kwargs"]
+    c_greet = raw["greet"]
     buf = ctypes.create_string_buffer(256)
-
-    def slen(s: str) -> int:
-        return c_slen(s.encode())
 
     def greet(name: str) -> str:
         n = c_greet(name.encode(), buf)
@@ -224,12 +221,23 @@ def ctypes_binding(ctx: Context) -> Binding:
             raise ValueError("name too long")
         return buf.raw[:n].decode()
 
+    what = "ctypes.CDLL on a plain C library, argtypes/restype set"
+    return _plain_binding("ctypes", what, raw, greet)
+
+
+def _plain_binding(name: str, what: str, c_functions: dict[str, Callable], greet: Callable) -> Binding:
+    """The ctypes/cffi binding: the foreign functions, with the Python wrappers they need."""
+    c_slen, c_kwargs = c_functions["slen"], c_functions["kwargs"]
+
+    def slen(s: str) -> int:
+        return c_slen(s.encode())
+
     def kwargs(a: int, b: int, c: int) -> int:
         return c_kwargs(a, b, c)
 
-    b = Binding("ctypes", "ctypes.CDLL on a plain C library, argtypes/restype set", missing=_plain_missing())
+    b = Binding(name, what, missing=_plain_missing())
     b.functions.update(
-        noop=raw["noop"], add=raw["add"], fadd=raw["fadd"], slen=slen, greet=greet, kwargs=kwargs
+        {n: c_functions[n] for n in ("noop", "add", "fadd")}, slen=slen, greet=greet, kwargs=kwargs
     )
     b.notes.update(slen=STR_NOTE, greet=STR_NOTE, kwargs=KW_NOTE)
     return b
@@ -242,10 +250,7 @@ def _cdef() -> str:
 
 def _cffi_functions(name: str, what: str, ffi, lib) -> Binding:
     buf = ffi.new("char[256]")
-    c_slen, c_greet, c_kwargs = lib.bench_slen, lib.bench_greet, lib.bench_kwargs
-
-    def slen(s: str) -> int:
-        return c_slen(s.encode())
+    c_greet = lib.bench_greet
 
     def greet(s: str) -> str:
         n = c_greet(s.encode(), buf)
@@ -253,15 +258,8 @@ def _cffi_functions(name: str, what: str, ffi, lib) -> Binding:
             raise ValueError("name too long")
         return ffi.unpack(buf, n).decode()
 
-    def kwargs(a: int, b: int, c: int) -> int:
-        return c_kwargs(a, b, c)
-
-    b = Binding(name, what, missing=_plain_missing())
-    b.functions.update(
-        noop=lib.bench_noop, add=lib.bench_add, fadd=lib.bench_fadd, slen=slen, greet=greet, kwargs=kwargs
-    )
-    b.notes.update(slen=STR_NOTE, greet=STR_NOTE, kwargs=KW_NOTE)
-    return b
+    names = ("noop", "add", "fadd", "slen", "kwargs")
+    return _plain_binding(name, what, {n: getattr(lib, f"bench_{n}") for n in names}, greet)
 
 
 def cffi_abi(ctx: Context) -> Binding:

@@ -5,8 +5,21 @@
 #define BENCH_CPYTHON_WORK_H
 
 #include <pthread.h>
+#include <string.h>
 
 #include "bench_common.h"
+
+/* greet: "hello, " + the n bytes of UTF-8 at s, built in a stack buffer, as a new str. */
+static inline PyObject *bench_greet_capi(const char *s, Py_ssize_t n) {
+    char buf[BENCH_GREET_BUF];
+    if (n > BENCH_GREET_BUF - BENCH_GREET_PREFIX_LEN) {
+        PyErr_SetString(PyExc_ValueError, "name too long");
+        return NULL;
+    }
+    memcpy(buf, BENCH_GREET_PREFIX, BENCH_GREET_PREFIX_LEN);
+    memcpy(buf + BENCH_GREET_PREFIX_LEN, s, (size_t)n);
+    return PyUnicode_FromStringAndSize(buf, n + BENCH_GREET_PREFIX_LEN);
+}
 
 /* alloc10: BENCH_ALLOC_COUNT live blocks from PyMem_Malloc (GIL held), then freed. 0 or -1. */
 static inline int bench_alloc10_pymem(void) {

@@ -50,14 +50,7 @@ static PyObject *greet(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(args[0], &n);
     if (s == NULL) return NULL;
-    char buf[BENCH_GREET_BUF];
-    if (n > BENCH_GREET_BUF - BENCH_GREET_PREFIX_LEN) {
-        PyErr_SetString(PyExc_ValueError, "name too long");
-        return NULL;
-    }
-    memcpy(buf, BENCH_GREET_PREFIX, BENCH_GREET_PREFIX_LEN);
-    memcpy(buf + BENCH_GREET_PREFIX_LEN, s, (size_t)n);
-    return PyUnicode_FromStringAndSize(buf, n + BENCH_GREET_PREFIX_LEN);
+    return bench_greet_capi(s, n);
 }
 
 /* kwargs(a, b, c) -> a + b + c, all int64, any of them by keyword: the keyword matching a careful

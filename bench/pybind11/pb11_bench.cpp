@@ -7,33 +7,9 @@
 #include <string_view>
 #include <thread>
 
-#include "../common/cpython_work.h"
+#include "../common/cxx_work.hpp"
 
 namespace py = pybind11;
-
-static void alloc_loop_scoped() {
-    py::gil_scoped_acquire gil;
-    for (int i = 0; i < BENCH_THREAD_ALLOCS; i++) {
-        void *p = PyMem_Malloc(BENCH_ALLOC_SIZE);
-        if (p == nullptr) break;
-        static_cast<volatile char *>(p)[0] = static_cast<char>(i);
-        PyMem_Free(p);
-    }
-}
-
-static void alloc_loop_unscoped() {
-    for (int i = 0; i < BENCH_THREAD_ALLOCS; i++) {
-        void *p;
-        {
-            py::gil_scoped_acquire gil;
-            p = PyMem_Malloc(BENCH_ALLOC_SIZE);
-        }
-        if (p == nullptr) break;
-        static_cast<volatile char *>(p)[0] = static_cast<char>(i);
-        py::gil_scoped_acquire gil;
-        PyMem_Free(p);
-    }
-}
 
 PYBIND11_MODULE(pb11_bench, m) {
     m.def("noop", []() {});
@@ -54,11 +30,11 @@ PYBIND11_MODULE(pb11_bench, m) {
     });
     m.def("thread_alloc_scoped", []() {
         py::gil_scoped_release nogil;
-        std::thread(alloc_loop_scoped).join();
+        std::thread(bench_alloc_loop_scoped<py::gil_scoped_acquire>).join();
     });
     m.def("thread_alloc_unscoped", []() {
         py::gil_scoped_release nogil;
-        std::thread(alloc_loop_unscoped).join();
+        std::thread(bench_alloc_loop_unscoped<py::gil_scoped_acquire>).join();
     });
     m.def("roundtrip1000", []() {
         int64_t acc = 0;

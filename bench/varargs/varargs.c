@@ -39,14 +39,7 @@ static PyObject *greet(PyObject *self, PyObject *args) {
     const char *s;
     Py_ssize_t n;
     if (!PyArg_ParseTuple(args, "s#:greet", &s, &n)) return NULL;
-    char buf[BENCH_GREET_BUF];
-    if (n > BENCH_GREET_BUF - BENCH_GREET_PREFIX_LEN) {
-        PyErr_SetString(PyExc_ValueError, "name too long");
-        return NULL;
-    }
-    memcpy(buf, BENCH_GREET_PREFIX, BENCH_GREET_PREFIX_LEN);
-    memcpy(buf + BENCH_GREET_PREFIX_LEN, s, (size_t)n);
-    return PyUnicode_FromStringAndSize(buf, n + BENCH_GREET_PREFIX_LEN);
+    return bench_greet_capi(s, n);
 }
 
 static PyObject *kwargs_impl(PyObject *self, PyObject *args, PyObject *kwds) {
