@@ -4,7 +4,7 @@
 #                                          stdout; build/bench/{results.json,report.md,chart.png}
 #   make bench PYTHONS="3.10 3.11 3.12 3.13"   the same, one process per version, merged report
 #   make bench-opt                         each optimisation's on/off ratio on the cases it affects
-#   make bench BENCH_ARGS="--rounds 15"    options for bench/harness.py (--bindings, --cases, ...)
+#   make bench BENCH_ARGS="--rounds 31"    options for bench/harness.py (--bindings, --cases, ...)
 #
 # The Python-independent pieces (the pyz3 plugin, the plain C library for ctypes/cffi) are built
 # here; the CPython extensions (floor, varargs, pybind11, nanobind, Cython, cffi API mode) are
