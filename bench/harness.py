@@ -467,8 +467,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         s.add_argument("--build", default="build", help="the project's build directory")
         s.add_argument("--out", required=True, help="where results.json (opt.json) goes")
         s.add_argument("--work", help="where per-version products go (default: --out)")
-        s.add_argument("--rounds", type=int, default=41)
-        s.add_argument("--target-ms", type=float, default=3.0, help="duration of one round, per binding")
+        s.add_argument("--rounds", type=int, default=15)
+        s.add_argument("--target-ms", type=float, default=15.0, help="duration of one round, per binding")
         s.add_argument("--cpu", type=int, help="CPU to pin to (default: the last one allowed)")
         s.add_argument("--smoke", action="store_true", help="1 round of ~1 ms: checks plumbing, not speed")
         if name == "run":

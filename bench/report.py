@@ -73,7 +73,29 @@ def target_lines(records: Sequence[dict]) -> list[str]:
         lines.append(
             f"  Python {r['python']}: {r['target']:<34} {v:>7}  goal {r['goal']:<42} {_mark(r['met'])}"
         )
+    for py, spread in spreads(records).items():
+        lines.append(f"  Python {py}: {spread_text(spread)}")
     return lines
+
+
+# Above this median/min spread of the timed records, a run's ratios are not worth quoting.
+NOISY_SPREAD = 1.15
+
+
+def spreads(records: Sequence[dict]) -> dict[str, float]:
+    """Per Python version: the median over its timed records of ns_median / ns_min."""
+    by: dict[str, list[float]] = {}
+    for r in records:
+        if r.get("ns_min"):
+            by.setdefault(r["python"], []).append(r["ns_median"] / r["ns_min"])
+    return {py: sorted(v)[len(v) // 2] for py, v in by.items()}
+
+
+def spread_text(spread: float) -> str:
+    verdict = (
+        "quiet enough to quote" if spread <= NOISY_SPREAD else "NOISY: rerun when the machine is quieter"
+    )
+    return f"run spread (median of median/min over all timings) {spread:.2f}: {verdict}"
 
 
 def opt_rows(records: Sequence[dict], opt_cases: dict[str, tuple[str, ...]]) -> list[dict]:
@@ -233,6 +255,9 @@ def markdown(doc: dict, chart_skipped: str | None = None, opt_cases: dict | None
                     f"{_f(r['ratio_to_floor_median'], 2)} | {r.get('note', '')} |"
                 )
             out.append("")
+        spread = spreads(recs).get(py)
+        if spread is not None:
+            out += [spread_text(spread) + ".", ""]
         out += ["### Targets", "", "| target | measured | goal | |", "|---|---:|---|---|"]
         for t in target_rows(recs):
             out.append(f"| {t['target']} | {_f(t['value'], 2)} | {t['goal']} | {_mark(t['met'])} |")
