@@ -120,10 +120,13 @@ static const pyz3_param p_i64x3[] = {
 
 static const pyz3_function_def functions[] = {
     PYZ3_FUNCTION_NOARGS("noop", noop, PYZ3_T_VOID, "Does nothing."),
-    PYZ3_FUNCTION("add", add, p_i64x2, PYZ3_T_I64, "a + b."),
-    PYZ3_FUNCTION("fadd", fadd, p_f64x2, PYZ3_T_F64, "a + b."),
-    PYZ3_FUNCTION("slen", slen, p_str, PYZ3_T_I64, "Length of s in UTF-8 bytes."),
-    PYZ3_FUNCTION("greet", greet, p_str, PYZ3_T_STR, "'hello, ' + s."),
+    /* Positional-only, like the floor's METH_FASTCALL functions they are compared with: plain
+     * METH_FASTCALL builtins. `kwargs` takes keywords, like the floor's METH_KEYWORDS one. */
+    PYZ3_FUNCTION_EX("add", add, p_i64x2, 2, PYZ3_T_I64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL, "a + b."),
+    PYZ3_FUNCTION_EX("fadd", fadd, p_f64x2, 2, PYZ3_T_F64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL, "a + b."),
+    PYZ3_FUNCTION_EX("slen", slen, p_str, 1, PYZ3_T_I64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                     "Length of s in UTF-8 bytes."),
+    PYZ3_FUNCTION_EX("greet", greet, p_str, 1, PYZ3_T_STR, 0, PYZ3_FN_POSITIONAL_ONLY, NULL, "'hello, ' + s."),
     PYZ3_FUNCTION("kwargs", kwargs, p_i64x3, PYZ3_T_I64, "a + b + c (call it with keywords)."),
     PYZ3_FUNCTION_NOARGS("alloc10", alloc10, PYZ3_T_VOID, "10 live allocations of 256 bytes, then freed."),
     PYZ3_FUNCTION_EX("thread_alloc_scoped", thread_alloc_scoped, NULL, 0, PYZ3_T_VOID, 0, PYZ3_FN_RELEASE_GIL,

@@ -15,9 +15,14 @@ use crate::panic::guard;
 /// dropped around this one allocation. Free with `pyz3_free` and the same `align`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_alloc(size: usize, align: usize) -> *mut c_void {
+    if alloc::fast(align) {
+        // The hot path, outside the panic boundary so it stays a tail call: nothing here can
+        // panic. SAFETY: the GIL is held through pyz3.
+        return unsafe { pyo3_ffi::PyMem_Malloc(size) };
+    }
     guard(core::ptr::null_mut(), || {
         // SAFETY: the allocator checks the alignment and takes the GIL as needed.
-        unsafe { alloc::alloc(size, align, false) }.cast()
+        unsafe { alloc::alloc_slow(size, align, false) }.cast()
     })
 }
 
@@ -50,6 +55,11 @@ pub unsafe extern "C" fn pyz3_realloc(
 /// ignored. Callable from any thread, like `pyz3_alloc`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
+    if alloc::fast(align) {
+        // The hot path, as in `pyz3_alloc`. SAFETY: the GIL is held through pyz3; the caller
+        // passes a block of this allocator (or NULL, which PyMem_Free ignores).
+        return unsafe { pyo3_ffi::PyMem_Free(ptr) };
+    }
     // SAFETY: the caller passes a block of this allocator with its alignment.
-    guard((), || unsafe { alloc::free(ptr.cast(), align) })
+    guard((), || unsafe { alloc::free_slow(ptr.cast(), align) })
 }

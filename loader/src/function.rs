@@ -45,6 +45,8 @@ pub struct Function {
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     user_data: *mut c_void,
+    /// The `pyz3_call` of a call without `None` arguments, built once.
+    call0: pyz3_call,
     ret_type: u8,
     ret_optional: bool,
     release_gil: bool,
@@ -427,6 +429,10 @@ impl Function {
             fn_: spec.fn_,
             raw: spec.raw,
             user_data: spec.user_data as *mut c_void,
+            call0: pyz3_call {
+                none_mask: 0,
+                user_data: spec.user_data as *mut c_void,
+            },
             ret_type: spec.return_type,
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
@@ -666,15 +672,21 @@ mod special {
         // by `lookup`).
         unsafe {
             let f = function_of(slf);
-            if !kwnames.is_null() || nargsf as usize != N {
-                return call_slow(f, args, nargsf as usize, kwnames);
-            }
+            let nargs = nargsf as usize;
+            let mut gathered = [ptr::null_mut(); N];
+            let objs: *const *mut ffi::PyObject = if kwnames.is_null() && nargs == N {
+                args
+            } else if N > 0 && gather_complete(f, args, nargs, kwnames, &mut gathered) {
+                gathered.as_ptr()
+            } else {
+                return call_slow(f, args, nargs, kwnames);
+            };
             // No switch read (an atomic load the compiler cannot drop) when there is nothing to
             // convert.
             let fast = N > 0 && opts::fast_paths();
             let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); N];
             for (i, slot) in vals.iter_mut().enumerate() {
-                let o = *args.add(i);
+                let o = *objs.add(i);
                 if let Err(e) = convert::to_value_into(T, o, slot.as_mut_ptr(), fast) {
                     return arg_error(f, i, o, e);
                 }
@@ -771,13 +783,19 @@ unsafe fn plain_body(
     // one value per keyword name.
     unsafe {
         let f = function_of(slf);
-        if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
-            return call_slow(f, args, nargsf as usize, kwnames);
-        }
+        let nargs = nargsf as usize;
+        let mut gathered = [ptr::null_mut(); MAXP];
+        let objs: *const *mut ffi::PyObject = if kwnames.is_null() && nargs == f.direct_nargs {
+            args
+        } else if gather_complete(f, args, nargs, kwnames, &mut gathered[..f.nparams]) {
+            gathered.as_ptr()
+        } else {
+            return call_slow(f, args, nargs, kwnames);
+        };
         let fast = opts::fast_paths();
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
         for (i, slot) in vals[..f.nparams].iter_mut().enumerate() {
-            let o = *args.add(i);
+            let o = *objs.add(i);
             if let Err(e) = convert::to_value_into(f.types[i], o, slot.as_mut_ptr(), fast) {
                 return arg_error(f, i, o, e);
             }
@@ -878,20 +896,25 @@ unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
 ) -> *mut ffi::PyObject {
     // SAFETY: `vals` holds one initialised value per parameter; `fn_` is set for typed functions.
     unsafe {
-        let call = pyz3_call {
+        let with_nones = pyz3_call {
             none_mask,
             user_data: f.user_data,
+        };
+        let call: *const pyz3_call = if none_mask == 0 {
+            &f.call0
+        } else {
+            &with_nones
         };
         let mut ret = pyz3_value::ZERO;
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
         let status = if RELEASE_GIL {
             let region = gil::release_begin();
-            let s = fn_(vals, &mut ret, &call);
+            let s = fn_(vals, &mut ret, call);
             gil::release_end(region);
             s
         } else {
-            fn_(vals, &mut ret, &call)
+            fn_(vals, &mut ret, call)
         };
         gil::leave_call();
         if status == PYZ3_OK && !tls::take_error_hint() {
@@ -1037,13 +1060,9 @@ unsafe fn arg_error(
 unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: GIL held; `args` holds `f.nparams` borrowed objects.
     unsafe {
-        let call = pyz3_call {
-            none_mask: 0,
-            user_data: f.user_data,
-        };
         let raw = f.raw.unwrap_unchecked();
         gil::enter_call();
-        let r = raw(args, f.nparams, &call);
+        let r = raw(args, f.nparams, &f.call0);
         gil::leave_call();
         let hint = tls::take_error_hint();
         if !r.is_null() {
@@ -1067,6 +1086,54 @@ unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> *mut ffi::P
     }
 }
 
+/// The keyword fast path: a call that passes every parameter exactly once, with keyword names
+/// that are the interned parameter names (as keywords written in source are). Fills `out` in
+/// declaration order and returns true; anything else (defaults needed, unknown or repeated
+/// names, names that are equal but not identical, the pool switched off) returns false and the
+/// caller takes `call_slow`, which also reports the errors.
+#[inline(always)]
+unsafe fn gather_complete(
+    f: &Function,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+    out: &mut [*mut ffi::PyObject],
+) -> bool {
+    // SAFETY: CPython's vectorcall contract, as in `call_slow`.
+    unsafe {
+        if kwnames.is_null() || !opts::pool() || nargs > f.npositional {
+            return false;
+        }
+        let nkw = ffi::PyTuple_GET_SIZE(kwnames) as usize;
+        if nargs + nkw != out.len() {
+            return false;
+        }
+        out[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
+        let names = &f.names[nargs..out.len()];
+        let mut seen = 0u64;
+        for k in 0..nkw {
+            let key = ffi::PyTuple_GET_ITEM(kwnames, k as isize);
+            // Keywords usually come in declaration order; `p` indexes the parameters after the
+            // positional ones.
+            let p = if names[k] == key {
+                k
+            } else {
+                match names.iter().position(|&n| n == key) {
+                    Some(p) => p,
+                    None => return false,
+                }
+            };
+            if seen & (1 << p) != 0 {
+                return false;
+            }
+            seen |= 1 << p;
+            out[nargs + p] = *args.add(nargs + k);
+        }
+        // `nkw` distinct positions among `nkw`: every slot is filled.
+        true
+    }
+}
+
 #[cold]
 #[inline(never)]
 unsafe fn call_slow(
@@ -1081,7 +1148,15 @@ unsafe fn call_slow(
         if nargs > f.npositional {
             return too_many_positional(f, nargs);
         }
-        let mut slots: [*mut ffi::PyObject; MAXP] = [ptr::null_mut(); MAXP];
+        // Only the function's own slots are initialised (a 64-entry memset cost ~55 instructions).
+        let mut storage = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
+        for s in &mut storage[..f.nparams] {
+            s.write(ptr::null_mut());
+        }
+        let slots = core::slice::from_raw_parts_mut(
+            storage.as_mut_ptr().cast::<*mut ffi::PyObject>(),
+            f.nparams,
+        );
         slots[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
         let nkw = if kwnames.is_null() {
             0

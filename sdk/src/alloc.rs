@@ -108,11 +108,46 @@ unsafe fn realloc_held(p: *mut u8, new_size: usize, align: usize) -> *mut u8 {
     q
 }
 
+/// The cache's fast path: default alignment, cache on, and the thread holds the GIL through
+/// pyz3. Inlined into the C API functions so the common case is a few instructions and a tail
+/// call into `PyMem_*`.
+#[inline(always)]
+pub fn fast(align: usize) -> bool {
+    // 0 or a power of two up to the native alignment (3 or 6 must reach the validation).
+    align <= NATIVE_ALIGN
+        && align & align.wrapping_sub(1) == 0
+        && crate::opts::gil_cache()
+        && gil::held_by_pyz3()
+}
+
 /// Allocates `size` bytes aligned to `align` (0 = native). NULL on failure or bad alignment.
 ///
 /// # Safety
 /// Python must be initialised. Callable from any thread.
+#[inline(always)]
 pub unsafe fn alloc(size: usize, align: usize, zeroed: bool) -> *mut u8 {
+    if fast(align) {
+        // SAFETY: the GIL is held through pyz3.
+        return unsafe {
+            if zeroed {
+                ffi::PyMem_Calloc(1, size)
+            } else {
+                ffi::PyMem_Malloc(size)
+            }
+        }
+        .cast();
+    }
+    // SAFETY: forwarded.
+    unsafe { alloc_slow(size, align, zeroed) }
+}
+
+/// [`alloc`] when the fast path does not apply.
+///
+/// # Safety
+/// As for [`alloc`].
+#[cold]
+#[inline(never)]
+pub unsafe fn alloc_slow(size: usize, align: usize, zeroed: bool) -> *mut u8 {
     if !valid_align(align) {
         return ptr::null_mut();
     }
@@ -124,7 +159,24 @@ pub unsafe fn alloc(size: usize, align: usize, zeroed: bool) -> *mut u8 {
 ///
 /// # Safety
 /// `p` must come from this allocator with the same alignment and not be freed twice.
+#[inline(always)]
 pub unsafe fn free(p: *mut u8, align: usize) {
+    if fast(align) {
+        // SAFETY: the GIL is held through pyz3; the caller vouches for `p` (PyMem_Free(NULL) is
+        // a no-op).
+        return unsafe { ffi::PyMem_Free(p.cast()) };
+    }
+    // SAFETY: forwarded.
+    unsafe { free_slow(p, align) }
+}
+
+/// [`free`] when the fast path does not apply.
+///
+/// # Safety
+/// As for [`free`].
+#[cold]
+#[inline(never)]
+pub unsafe fn free_slow(p: *mut u8, align: usize) {
     if p.is_null() || !valid_align(align) {
         return;
     }

@@ -60,6 +60,11 @@ def test_keyword_calls(hello):
     assert hello.describe(n=3, verbose=True, sep=" = ") == "n = 3 (odd)"
     kwargs = {"b": 1, "a": 2}
     assert hello.add(**kwargs) == 3
+    # Every parameter by keyword, in and out of declaration order (the keyword fast path).
+    assert hello.scale(x=2.0, factor=3.0) == 6.0
+    assert hello.scale(factor=3.0, x=2.0) == 6.0
+    assert hello.scale(2.0, factor=3.0) == 6.0
+    assert hello.echo_str(x="k") == "k"
 
 
 def test_keyword_names_need_not_be_interned(hello):
@@ -78,6 +83,10 @@ def test_keyword_errors_match_cpython_wording(hello):
         hello.describe(1, "x", True, ": ")
     with pytest.raises(TypeError, match=r"^add\(\) missing 1 required positional argument: 'a'$"):
         hello.add(b=1)
+    with pytest.raises(TypeError, match=r"^scale\(\) got an unexpected keyword argument 'y'$"):
+        hello.scale(x=1.0, y=2.0)
+    with pytest.raises(TypeError, match=r"^scale\(\) got multiple values for argument 'x'$"):
+        hello.scale(1.0, x=2.0)
 
 
 def test_positional_only_functions(hello):
