@@ -1,0 +1,45 @@
+# plugins/zig/plugins.mk: Zig sample plugins and Zig checks, included by the Makefile.
+#
+# Zig is the `ziglang` package from PyPI (pinned in tests/requirements.txt), run from the main
+# venv. include/pyz3.zig imports the module `pyz3_h`, which is `zig translate-c include/pyz3.h`
+# (Zig 0.16 removed @cImport). Each plugins/zig/<name>/<name>.zig becomes
+# build/plugins/lib<name>_zig.so, linked against build/lib/libpyz3.so and libc only.
+
+ZIG := $(VENV)/py$(MAIN_PY)/bin/python -m ziglang
+ZIG_STAMP := $(VENV)/py$(MAIN_PY)/.stamp
+# ReleaseFast like the C plugins' -O2; `make ZIG_OPT=ReleaseSafe test` runs the suites with
+# Zig's safety checks compiled in.
+ZIG_OPT ?= ReleaseFast
+ZIG_HEADER := $(BUILD)/zig/pyz3_h.zig
+ZIG_CACHE := --cache-dir $(BUILD)/zig/cache
+ZIG_PLUGINS := hello gil_bench fastpath_bench pool_bench
+ZIG_PLUGIN_LIBS := $(foreach p,$(ZIG_PLUGINS),$(BUILD)/plugins/lib$(p)_zig.so)
+
+# $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT): a plugin shared library from one Zig file.
+zig_plugin = $(ZIG) build-lib -dynamic -O $(ZIG_OPT) -lc -fno-each-lib-rpath -fno-soname $(ZIG_CACHE) \
+	--dep pyz3 -M$(1)=$(2) --dep pyz3_h -Mpyz3=include/pyz3.zig -Mpyz3_h=$(ZIG_HEADER) \
+	-L$(BUILD)/lib -lpyz3 -femit-bin=$(3)
+
+EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS)
+EXTRA_TEST_TARGETS += zig-check
+
+.PHONY: zig-header zig-check
+
+$(ZIG_HEADER): include/pyz3.h $(ZIG_STAMP)
+	@mkdir -p $(dir $@)
+	$(ZIG) translate-c $(ZIG_CACHE) include/pyz3.h > $@.tmp
+	mv $@.tmp $@
+
+zig-header: $(ZIG_HEADER)
+
+# The stem `hello` (of lib%_zig.so) is shorter than `hello_zig` (of the C rule's lib%.so), so
+# make picks this rule for the Zig plugins.
+$(BUILD)/plugins/lib%_zig.so: plugins/zig/%/*.zig include/pyz3.zig $(ZIG_HEADER) $(BUILD)/.runtime-stamp
+	@mkdir -p $(BUILD)/plugins
+	$(call zig_plugin,$*_zig,plugins/zig/$*/$*.zig,$@)
+
+# pyz3.h imported from Zig (layouts and constants checked by `zig test`), and the SDK's compile
+# errors for what it cannot convert: tests/zig/test_compile.py, run once with the main Python.
+zig-check: $(ZIG_HEADER) venv
+	$(ZIG) test $(ZIG_CACHE) -lc --dep pyz3_h -Mroot=tests/zig/header_import.zig -Mpyz3_h=$(ZIG_HEADER)
+	PYZ3_BUILD=$(BUILD) $(VENV)/py$(MAIN_PY)/bin/python -m pytest -q tests/zig
