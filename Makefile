@@ -25,12 +25,12 @@ venv_py = $(VENV)/py$(1)/bin/python
 BUILD := build
 CARGO ?= cargo
 CC ?= gcc
-PLUGIN_CFLAGS := -std=c11 -O2 -fPIC -Wall -Wextra -Werror -Iinclude
-PLUGIN_LDFLAGS := -shared -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,--as-needed
+PLUGIN_CFLAGS := -std=c11 -O2 -fPIC -pthread -Wall -Wextra -Werror -Iinclude
+PLUGIN_LDFLAGS := -shared -pthread -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,--as-needed
 PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
 RUST_SOURCES := $(shell find sdk capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
 
-C_PLUGINS := hello
+C_PLUGINS := hello gil_bench fastpath_bench pool_bench
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 
 # Build fragments (plugins/zig/plugins.mk, bench/bench.mk, ...) add to these:
@@ -136,7 +136,7 @@ header-compile:
 	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude tests/c/layout.c -o $(BUILD)/header-test/layout
 	$(BUILD)/header-test/layout > $(BUILD)/header-test/layout.txt
 
-cargo-test:
+cargo-test: runtime
 	PYO3_PYTHON=$(MAIN_PYTHON) LD_LIBRARY_PATH=$(dir $(MAIN_PYTHON))../lib $(CARGO) test --locked --workspace
 
 pytest: venv runtime plugins test-plugins

@@ -1,34 +1,9 @@
 //! capi/src/gil.rs: GIL scopes for native threads and GIL-released regions.
 
-use core::ffi::c_void;
-use core::mem::size_of;
-
+use pyz3_sdk::abi::{pyz3_gil, pyz3_nogil};
 use pyz3_sdk::gil;
 
 use crate::panic::guard;
-
-/// A GIL scope returned by `pyz3_gil_acquire`; pass it back to `pyz3_gil_release` unchanged.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct pyz3_gil {
-    /// Internal: how the scope was entered.
-    pub state: i32,
-}
-
-/// A GIL-released region returned by `pyz3_nogil_begin`; pass it to `pyz3_nogil_end` unchanged.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct pyz3_nogil {
-    /// Internal: the saved thread state (NULL when nothing was released).
-    pub tstate: *mut c_void,
-    /// Internal: the saved scope depth.
-    pub depth: u32,
-    /// Must be zero.
-    pub reserved: u32,
-}
-
-const _: () = assert!(size_of::<pyz3_gil>() == 4);
-const _: () = assert!(size_of::<pyz3_nogil>() == size_of::<usize>() + 8);
 
 const NESTED: i32 = -1;
 const UNAVAILABLE: i32 = -2;

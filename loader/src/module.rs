@@ -362,6 +362,70 @@ unsafe extern "C" fn py_build_info(
     }
 }
 
+/// `_pyz3._measure_gil_check(n)`: ns per operation, timed in a native loop of `n` iterations,
+/// for the ways the runtime could ask "does this thread hold the GIL?" — the initial-exec TLS
+/// read it uses, a `thread_local!` read (what a plain Rust cdylib gets), and
+/// `PyGILState_Check()` — plus `PyGILState_Ensure/Release` with the GIL already held. All in the
+/// same process run, so the figures compare (docs/optimizations.md quotes them).
+unsafe extern "C" fn py_measure_gil_check(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    use std::hint::black_box;
+    use std::time::Instant;
+    // SAFETY: GIL held (called by CPython).
+    unsafe {
+        let n = ffi::PyLong_AsLongLong(arg);
+        if n == -1 && error::occurred() {
+            return ptr::null_mut();
+        }
+        if !(1..=1_000_000_000).contains(&n) {
+            error::raise_str(ffi::PyExc_ValueError, "n must be in 1..=1e9");
+            return ptr::null_mut();
+        }
+        let per_op = |f: &mut dyn FnMut()| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_nanos() as f64 / n as f64
+        };
+        let mut acc = 0u32;
+        let ie = per_op(&mut || {
+            for _ in 0..n {
+                acc = acc.wrapping_add(black_box(pyz3_sdk::tls::gil_depth()));
+            }
+        });
+        let gd = per_op(&mut || {
+            for _ in 0..n {
+                acc = acc.wrapping_add(black_box(pyz3_sdk::tls::read_thread_local_gd()));
+            }
+        });
+        let check = per_op(&mut || {
+            for _ in 0..n {
+                acc = acc.wrapping_add(black_box(ffi::PyGILState_Check()) as u32);
+            }
+        });
+        let ensure = per_op(&mut || {
+            for _ in 0..n {
+                let g = ffi::PyGILState_Ensure();
+                ffi::PyGILState_Release(black_box(g));
+            }
+        });
+        black_box(acc);
+        let d = ffi::PyDict_New();
+        for (k, v) in [
+            (c"initial_exec_tls", ie),
+            (c"thread_local_macro", gd),
+            (c"pygilstate_check", check),
+            (c"pygilstate_ensure_release", ensure),
+        ] {
+            let o = ffi::PyFloat_FromDouble(v);
+            ffi::PyDict_SetItemString(d, k.as_ptr(), o);
+            ffi::Py_DECREF(o);
+        }
+        d
+    }
+}
+
 #[cfg(Py_3_13)]
 const BUILT_FOR: &str = "3.13";
 #[cfg(all(Py_3_12, not(Py_3_13)))]
@@ -385,7 +449,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 7] = [
+static mut METHODS: [ffi::PyMethodDef; 8] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -421,6 +485,14 @@ static mut METHODS: [ffi::PyMethodDef; 7] = [
         ffi::PyMethodDefPointer { PyCFunction: py_build_info },
         ffi::METH_NOARGS,
         c"build_info()\n--\n\nVersion, ABI and build facts of this libpyz3.",
+    ),
+    method(
+        c"_measure_gil_check",
+        ffi::PyMethodDefPointer {
+            PyCFunction: py_measure_gil_check,
+        },
+        ffi::METH_O,
+        c"_measure_gil_check(n)\n--\n\nns per GIL-ownership check, per mechanism (a native loop of n).",
     ),
     ffi::PyMethodDef::zeroed(),
 ];

@@ -16,7 +16,9 @@
 use core::ffi::{c_char, c_void};
 use core::mem::{offset_of, size_of};
 
-use pyo3_ffi::PyObject;
+// `crate::PyObject` is CPython's object type here; the Rust plugin SDK (include/rust), which
+// compiles this same file, defines it as an opaque type so plugins never see CPython's headers.
+use crate::PyObject;
 
 /// First word of every plugin descriptor: the bytes `"PYZ3"` read as a little-endian integer.
 pub const PYZ3_ABI_MAGIC: u32 = 0x335A_5950;
@@ -318,6 +320,26 @@ pub const PYZ3_ENTRY_SYMBOL: &str = "pyz3_plugin_entry";
 /// Signature of the plugin entry point.
 pub type pyz3_entry_fn = unsafe extern "C" fn() -> *const pyz3_plugin;
 
+/// A GIL scope returned by `pyz3_gil_acquire`; pass it back to `pyz3_gil_release` unchanged.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_gil {
+    /// Internal: how the scope was entered.
+    pub state: i32,
+}
+
+/// A GIL-released region returned by `pyz3_nogil_begin`; pass it to `pyz3_nogil_end` unchanged.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_nogil {
+    /// Internal: the saved thread state (NULL when nothing was released).
+    pub tstate: *mut c_void,
+    /// Internal: the saved scope depth.
+    pub depth: u32,
+    /// Must be zero.
+    pub reserved: u32,
+}
+
 // Frozen layouts (x86_64 / aarch64 LP64 and any 32-bit target alike: written in pointer words).
 // The same numbers are asserted by `_Static_assert` in include/pyz3.h.
 const W: usize = size_of::<usize>();
@@ -334,6 +356,8 @@ const _: () = assert!(size_of::<pyz3_plugin_header>() == 16);
 const _: () = assert!(offset_of!(pyz3_plugin, name) == 16);
 const _: () = assert!(offset_of!(pyz3_plugin, function_count) == 16 + 3 * W);
 const _: () = assert!(size_of::<pyz3_plugin>() == 16 + 3 * W + 16);
+const _: () = assert!(size_of::<pyz3_gil>() == 4);
+const _: () = assert!(size_of::<pyz3_nogil>() == W + 8);
 
 /// Layout facts exported for the cross-language layout test.
 pub const LAYOUT: [(&str, usize); 13] = [

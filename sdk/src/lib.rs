@@ -15,6 +15,9 @@ pub mod opts;
 pub mod pool;
 pub mod tls;
 
+/// CPython's object type, as the ABI's `PyObject`.
+pub use pyo3_ffi::PyObject;
+
 /// The runtime's version (the Cargo package version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -80,6 +80,17 @@ def test_keyword_errors_match_cpython_wording(hello):
         hello.add(b=1)
 
 
+def test_positional_only_functions(hello):
+    assert str(inspect.signature(hello.mul)) == "(a, b, /)"
+    assert hello.mul(6, 7) == 42
+    with pytest.raises(TypeError, match="takes no keyword arguments"):
+        hello.mul(6, b=7)
+    with pytest.raises(TypeError, match=r"^mul\(\) missing 1 required positional argument: 'b'$"):
+        hello.mul(6)
+    with pytest.raises(TypeError, match="takes no keyword arguments"):
+        hello.nothing(x=1)
+
+
 def test_wrong_type_by_keyword_names_the_parameter(hello):
     with pytest.raises(TypeError, match=r"^add\(\) argument 'b' must be int, not str$"):
         hello.add(1, b="2")

@@ -212,3 +212,30 @@ def test_demo_script_runs():
     )
     assert out.returncode == 0, out.stderr
     assert "hello.add(2, 3) -> 5" in out.stdout
+
+
+@pytest.mark.single_mode
+def test_pool_is_reset_when_an_interpreter_finalises(tmp_path):
+    # tests/c/reinit.c embeds Python, finalises it and starts a new interpreter three times,
+    # loading and calling pool_bench in each (stale pooled objects fail it on CPython 3.10).
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    cfg = sysconfig.get_config_var
+    if not cfg("Py_ENABLE_SHARED"):
+        pytest.skip("this CPython has no shared libpython to embed")
+    exe = tmp_path / "reinit"
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    cmd = ["gcc", "-O1", f"-I{sysconfig.get_paths()['include']}", str(ROOT / "tests" / "c" / "reinit.c")]
+    cmd += ["-o", str(exe), f"-L{cfg('LIBDIR')}", f"-lpython{version}", f"-Wl,-rpath,{cfg('LIBDIR')}"]
+    cmd += (cfg("LIBS") or "").split()
+    subprocess.run(cmd, check=True)
+    env = dict(os.environ, PYTHONHOME=sys.base_prefix)
+    out = subprocess.run(
+        [str(exe), str(PACKAGE.parent), str(plugin_path("pool_bench")), "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines() == ["round ok 524785"] * 3

@@ -19,6 +19,15 @@ static PYZ3_FN(add) {
     return PYZ3_OK;
 }
 
+/* Positional-only: declared with PYZ3_FN_POSITIONAL_ONLY, so it is a plain METH_FASTCALL builtin. */
+static PYZ3_FN(mul) {
+    int64_t a = args[0].i64, b = args[1].i64, product;
+    if (__builtin_mul_overflow(a, b, &product))
+        return pyz3_raise(PYZ3_EXC_OVERFLOW_ERROR, "mul: result does not fit in int64");
+    result->i64 = product;
+    return PYZ3_OK;
+}
+
 static PYZ3_FN(greet) {
     pyz3_str name = args[0].str;
     static const char prefix[] = "hello, ";
@@ -194,6 +203,8 @@ ECHO_PARAMS(echo_object, PYZ3_T_OBJECT)
 
 static const pyz3_function_def functions[] = {
     PYZ3_FUNCTION("add", add, p_add, PYZ3_T_I64, "Add two integers."),
+    PYZ3_FUNCTION_EX("mul", mul, p_add, 2, PYZ3_T_I64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                     "Multiply two integers (positional-only)."),
     PYZ3_FUNCTION("greet", greet, p_greet, PYZ3_T_STR, "Greet someone by name."),
     PYZ3_FUNCTION("scale", scale, p_scale, PYZ3_T_F64, "Multiply x by factor."),
     PYZ3_FUNCTION("divide", divide, p_divide, PYZ3_T_F64, "Divide a by b; b == 0 raises ZeroDivisionError."),
