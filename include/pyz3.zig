@@ -429,10 +429,6 @@ fn Signature(comptime Module: type, comptime fn_name: []const u8) type {
         fn paramType(comptime i: usize) type {
             return info.param_types[first + i].?;
         }
-
-        fn paramWhere(comptime i: usize) []const u8 {
-            return "parameter " ++ decimal(i) ++ " of " ++ where;
-        }
     };
 }
 
@@ -448,8 +444,9 @@ fn functionDef(comptime Module: type, comptime fn_name: []const u8, comptime opt
 
         var params: [S.count]c.pyz3_param = undefined;
         for (0..S.count) |i| {
-            const shape = paramShape(S.paramType(i), S.paramWhere(i));
             const p: ParamSpec = if (meta.params != null) spec.params[i] else .{ .name = zstr("arg" ++ decimal(i)) };
+            const label = if (meta.params != null) "'" ++ p.name ++ "'" else decimal(i);
+            const shape = paramShape(S.paramType(i), "parameter " ++ label ++ " of " ++ S.where);
             params[i] = paramDef(p, shape);
         }
         const final_params = params;

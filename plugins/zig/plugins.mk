@@ -15,12 +15,17 @@ ZIG_CACHE := --cache-dir $(BUILD)/zig/cache
 ZIG_PLUGINS := hello gil_bench fastpath_bench pool_bench
 ZIG_PLUGIN_LIBS := $(foreach p,$(ZIG_PLUGINS),$(BUILD)/plugins/lib$(p)_zig.so)
 
-# $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT): a plugin shared library from one Zig file.
-zig_plugin = $(ZIG) build-lib -dynamic -O $(ZIG_OPT) -lc -fno-each-lib-rpath -fno-soname $(ZIG_CACHE) \
+# $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT[,OPT]): a plugin shared library from one Zig file
+# (the imported modules inherit the root module's -O).
+zig_plugin = $(ZIG) build-lib -dynamic -O $(or $(4),$(ZIG_OPT)) -lc -fno-each-lib-rpath -fno-soname $(ZIG_CACHE) \
 	--dep pyz3 -M$(1)=$(2) --dep pyz3_h -Mpyz3=include/pyz3.zig -Mpyz3_h=$(ZIG_HEADER) \
 	-L$(BUILD)/lib -lpyz3 -femit-bin=$(3)
 
-EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS)
+# Also built before pytest: the SDK feature plugin and the layouts as Zig sees pyz3.h
+# (tests/python/test_zig.py uses both).
+ZIG_TEST_ARTEFACTS := $(BUILD)/test-plugins/libzig_features.so $(BUILD)/zig/layout.txt
+
+EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS)
 EXTRA_TEST_TARGETS += zig-check
 
 .PHONY: zig-header zig-check
@@ -38,8 +43,15 @@ $(BUILD)/plugins/lib%_zig.so: plugins/zig/%/*.zig include/pyz3.zig $(ZIG_HEADER)
 	@mkdir -p $(BUILD)/plugins
 	$(call zig_plugin,$*_zig,plugins/zig/$*/$*.zig,$@)
 
-# pyz3.h imported from Zig (layouts and constants checked by `zig test`), and the SDK's compile
-# errors for what it cannot convert: tests/zig/test_compile.py, run once with the main Python.
-zig-check: $(ZIG_HEADER) venv
-	$(ZIG) test $(ZIG_CACHE) -lc --dep pyz3_h -Mroot=tests/zig/header_import.zig -Mpyz3_h=$(ZIG_HEADER)
-	PYZ3_BUILD=$(BUILD) $(VENV)/py$(MAIN_PY)/bin/python -m pytest -q tests/zig
+# With Zig's safety checks, so SDK bugs trap instead of misbehaving quietly.
+$(BUILD)/test-plugins/libzig_features.so: tests/zig/sdk_features.zig include/pyz3.zig $(ZIG_HEADER) $(BUILD)/.runtime-stamp
+	@mkdir -p $(BUILD)/test-plugins
+	$(call zig_plugin,zig_features,$<,$@,ReleaseSafe)
+
+$(BUILD)/zig/layout.txt: tests/zig/layout.zig $(ZIG_HEADER)
+	$(ZIG) build-exe $(ZIG_CACHE) --dep pyz3_h -Mlayout=$< -Mpyz3_h=$(ZIG_HEADER) -femit-bin=$(BUILD)/zig/layout
+	$(BUILD)/zig/layout 2> $@
+
+# Zig sources are `zig fmt`-clean (the Zig counterpart of `cargo fmt --check` and `ruff format`).
+zig-check: $(ZIG_STAMP)
+	$(ZIG) fmt --check include/pyz3.zig plugins/zig tests/zig
