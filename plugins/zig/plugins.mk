@@ -2,7 +2,7 @@
 #
 # Zig is the `ziglang` package from PyPI (pinned in tests/requirements.txt), run from the main
 # venv. include/pyz3.zig imports the module `pyz3_h`, which is `zig translate-c include/pyz3.h`
-# (Zig 0.16 removed @cImport). Each plugins/zig/<name>/<name>.zig becomes
+# (Zig 0.17 removed @cImport). Each plugins/zig/<name>/<name>.zig becomes
 # build/plugins/lib<name>_zig.so, linked against build/lib/libpyz3.so and libc only.
 
 ZIG := $(VENV)/py$(MAIN_PY)/bin/python -m ziglang
@@ -22,10 +22,12 @@ zig_plugin = $(ZIG) build-lib -dynamic -O $(or $(4),$(ZIG_OPT)) -lc -fno-each-li
 	-L$(BUILD)/lib -lpyz3 -femit-bin=$(3)
 
 # Also built before pytest: the SDK feature plugin and the layouts as Zig sees pyz3.h
-# (tests/python/test_zig.py uses both).
+# (tests/python/test_zig.py uses both), and pyz3.zig next to pyz3.h in the pyz3 package, where
+# pyz3.get_include() points plugin builds outside this repository.
 ZIG_TEST_ARTEFACTS := $(BUILD)/test-plugins/libzig_features.so $(BUILD)/zig/layout.txt
+ZIG_PACKAGED := $(BUILD)/python/pyz3/include/pyz3.zig
 
-EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS)
+EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS) $(ZIG_PACKAGED)
 EXTRA_TEST_TARGETS += zig-check
 
 .PHONY: zig-header zig-check
@@ -36,6 +38,9 @@ $(ZIG_HEADER): include/pyz3.h $(ZIG_STAMP)
 	mv $@.tmp $@
 
 zig-header: $(ZIG_HEADER)
+
+$(ZIG_PACKAGED): include/pyz3.zig $(BUILD)/.runtime-stamp
+	cp $< $@
 
 # The stem `hello` (of lib%_zig.so) is shorter than `hello_zig` (of the C rule's lib%.so), so
 # make picks this rule for the Zig plugins.
@@ -52,6 +57,9 @@ $(BUILD)/zig/layout.txt: tests/zig/layout.zig $(ZIG_HEADER)
 	$(ZIG) build-exe $(ZIG_CACHE) --dep pyz3_h -Mlayout=$< -Mpyz3_h=$(ZIG_HEADER) -femit-bin=$(BUILD)/zig/layout
 	$(BUILD)/zig/layout 2> $@
 
-# Zig sources are `zig fmt`-clean (the Zig counterpart of `cargo fmt --check` and `ruff format`).
-zig-check: $(ZIG_STAMP)
+# Zig sources are `zig fmt`-clean (the Zig counterpart of `cargo fmt --check` and `ruff format`),
+# and the build.zig of docs/zig.md works (once, with the main Python: the first `zig build` on a
+# machine compiles Zig's build runner, which takes minutes).
+zig-check: $(ZIG_STAMP) runtime $(ZIG_PACKAGED)
 	$(ZIG) fmt --check include/pyz3.zig plugins/zig tests/zig
+	PYTHONPATH=$(BUILD)/python $(EXTRA_PYTEST_ENV) $(VENV)/py$(MAIN_PY)/bin/python -m pytest -q tests/zig

@@ -9,6 +9,7 @@ errors for types it cannot convert (tests/zig/compile_fail/*.zig).
 from __future__ import annotations
 
 import inspect
+import os
 import pathlib
 import re
 import shutil
@@ -249,3 +250,32 @@ def test_unsupported_declarations_are_compile_errors(source):
     out = _zig_compile(source)
     assert out.returncode != 0
     assert f"error: {expected.group(1)}" in out.stderr, out.stderr
+
+
+# ---- docs/zig.md ------------------------------------------------------------------------------------
+
+
+def _doc_block(lang: str, after: str) -> str:
+    text = (ROOT / "docs" / "zig.md").read_text()
+    match = re.search(re.escape(after) + r".*?```" + lang + r"\n(.*?)```", text, re.S)
+    assert match, f"no {lang} block after {after!r} in docs/zig.md"
+    return match.group(1)
+
+
+@pytest.mark.single_mode
+def test_quick_start_builds_and_behaves_as_documented(tmp_path):
+    (tmp_path / "myplugin.zig").write_text(_doc_block("zig", "`myplugin.zig`:"))
+    script = _doc_block("sh", "Build it with the Zig from PyPI")
+    # `python` in the script is this interpreter, whose venv has ziglang, importing this pyz3.
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(pyz3.__file__).parents[1]))
+    env["PATH"] = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    out = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    m = pyz3.load(tmp_path / "libmyplugin.so")
+    assert m.__doc__ == "My first Zig plugin."
+    assert (m.add(2), m.greet(), m.half(None)) == (3, "hello, world!", None)
+    assert m.half(3.0) == 1.5
+    assert str(inspect.signature(m.add)) == "(a, b=1)"
+    assert m.add.__doc__ == "Add two integers."
+    with pytest.raises(OverflowError, match="^Overflow$"):
+        m.add(2**63 - 1, 1)
