@@ -156,7 +156,7 @@ pub const Meta = struct {
     /// makes all parameters positional-only.
     params: ?[]const u8 = null,
     /// Release the GIL around the call (`PYZ3_FN_RELEASE_GIL`): the function must not touch
-    /// Python objects without a `Gil` scope. Its str/bytes/object result is converted under one.
+    /// Python objects without a `Gil` scope. A str/bytes result is made under one by the trampoline.
     release_gil: bool = false,
 };
 
