@@ -1,8 +1,13 @@
 /* bench/floor/floor.c: the performance floor — a handwritten CPython extension using
- * METH_FASTCALL (and METH_FASTCALL | METH_KEYWORDS for keywords), compiled with -O2. */
+ * METH_FASTCALL (and METH_FASTCALL | METH_KEYWORDS for keywords), compiled with -O2.
+ *
+ * One function per benchmark case, doing exactly the work the other bindings do (docs/performance.md
+ * lists the cases). Built per Python version by bench/peers.py into build/bench/py3.X/. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+
+#include "../common/cpython_work.h"
 
 static PyObject *noop(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self; (void)args;
@@ -45,22 +50,104 @@ static PyObject *greet(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(args[0], &n);
     if (s == NULL) return NULL;
-    char buf[256];
-    if (n > 240) { PyErr_SetString(PyExc_ValueError, "name too long"); return NULL; }
-    memcpy(buf, "hello, ", 7);
-    memcpy(buf + 7, s, (size_t)n);
-    return PyUnicode_FromStringAndSize(buf, n + 7);
+    return bench_greet_capi(s, n);
 }
 
+/* kwargs(a, b, c) -> a + b + c, all int64, any of them by keyword: the keyword matching a careful
+ * FASTCALL extension does by hand — interned names compared by identity, then by value. */
+static PyObject *kw_names[3];
+
+static PyObject *kwargs_impl(PyObject *self, PyObject *const *args, Py_ssize_t nargsf, PyObject *kwnames) {
+    (void)self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *slots[3] = {NULL, NULL, NULL};
+    if (nargs > 3) { PyErr_SetString(PyExc_TypeError, "kwargs() takes at most 3 arguments"); return NULL; }
+    for (Py_ssize_t i = 0; i < nargs; i++) slots[i] = args[i];
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int j = 0;
+        while (j < 3 && kw_names[j] != key) j++;
+        if (j == 3) {
+            for (j = 0; j < 3; j++) {
+                int eq = PyUnicode_Compare(key, kw_names[j]);
+                if (eq == 0) break;
+                if (eq == -1 && PyErr_Occurred()) return NULL;
+            }
+        }
+        if (j == 3) {
+            PyErr_Format(PyExc_TypeError, "kwargs() got an unexpected keyword argument %R", key);
+            return NULL;
+        }
+        if (slots[j] != NULL) {
+            PyErr_Format(PyExc_TypeError, "kwargs() got multiple values for argument %R", key);
+            return NULL;
+        }
+        slots[j] = args[nargs + k];
+    }
+    long long v[3];
+    for (int j = 0; j < 3; j++) {
+        if (slots[j] == NULL) {
+            PyErr_Format(PyExc_TypeError, "kwargs() missing required argument %R", kw_names[j]);
+            return NULL;
+        }
+        v[j] = PyLong_AsLongLong(slots[j]);
+        if (v[j] == -1 && PyErr_Occurred()) return NULL;
+    }
+    return PyLong_FromLongLong(v[0] + v[1] + v[2]);
+}
+
+static PyObject *alloc10(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self; (void)args;
+    if (nargs != 0) { PyErr_SetString(PyExc_TypeError, "alloc10() takes no arguments"); return NULL; }
+    if (bench_alloc10_pymem() < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *thread_alloc_scoped(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self; (void)args;
+    if (nargs != 0) { PyErr_SetString(PyExc_TypeError, "thread_alloc_scoped() takes no arguments"); return NULL; }
+    if (bench_run_worker(bench_worker_scoped) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *thread_alloc_unscoped(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self; (void)args;
+    if (nargs != 0) { PyErr_SetString(PyExc_TypeError, "thread_alloc_unscoped() takes no arguments"); return NULL; }
+    if (bench_run_worker(bench_worker_unscoped) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *roundtrip1000(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self; (void)args;
+    if (nargs != 0) { PyErr_SetString(PyExc_TypeError, "roundtrip1000() takes no arguments"); return NULL; }
+    long long acc = bench_roundtrip_capi();
+    if (acc == -1 && PyErr_Occurred()) return NULL;
+    return PyLong_FromLongLong(acc);
+}
+
+#define FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
+
 static PyMethodDef methods[] = {
-    {"noop", (PyCFunction)(void (*)(void))noop, METH_FASTCALL, NULL},
-    {"add", (PyCFunction)(void (*)(void))add, METH_FASTCALL, NULL},
-    {"fadd", (PyCFunction)(void (*)(void))fadd_impl, METH_FASTCALL, NULL},
-    {"slen", (PyCFunction)(void (*)(void))slen, METH_FASTCALL, NULL},
-    {"greet", (PyCFunction)(void (*)(void))greet, METH_FASTCALL, NULL},
+    {"noop", FASTCALL(noop), METH_FASTCALL, NULL},
+    {"add", FASTCALL(add), METH_FASTCALL, NULL},
+    {"fadd", FASTCALL(fadd_impl), METH_FASTCALL, NULL},
+    {"slen", FASTCALL(slen), METH_FASTCALL, NULL},
+    {"greet", FASTCALL(greet), METH_FASTCALL, NULL},
+    {"kwargs", FASTCALL(kwargs_impl), METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"alloc10", FASTCALL(alloc10), METH_FASTCALL, NULL},
+    {"thread_alloc_scoped", FASTCALL(thread_alloc_scoped), METH_FASTCALL, NULL},
+    {"thread_alloc_unscoped", FASTCALL(thread_alloc_unscoped), METH_FASTCALL, NULL},
+    {"roundtrip1000", FASTCALL(roundtrip1000), METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "floor", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit_floor(void) { return PyModule_Create(&moddef); }
+PyMODINIT_FUNC PyInit_floor(void) {
+    static const char *const names[3] = {"a", "b", "c"};
+    for (int j = 0; j < 3; j++) {
+        if (kw_names[j] == NULL && (kw_names[j] = PyUnicode_InternFromString(names[j])) == NULL) return NULL;
+    }
+    return PyModule_Create(&moddef);
+}

@@ -16,6 +16,7 @@ import threading
 from types import ModuleType
 
 from . import _pyz3
+from .importhook import install_import_hook
 
 __all__ = [
     "PluginLoadError",
@@ -23,6 +24,8 @@ __all__ = [
     "build_info",
     "get_include",
     "get_library_dir",
+    "get_pkgconfig_dir",
+    "install_import_hook",
     "load",
     "optimizations",
     "set_optimizations",
@@ -61,14 +64,41 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
         module = _loaded.get(key)
         if module is None:
             module = _pyz3.load(os.path.abspath(fspath), name)
+            # load(path) and load(path, name=<its declared name>) are one module, whichever came
+            # first, so a function unpickled by (path, module name) is the one that was pickled.
+            module = _loaded.setdefault((key[0], module.__name__), module)
             _loaded[key] = module
         return module
 
 
 def _function_owner(path: str, module_name: str, func_name: str) -> object:
-    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``."""
-    module = load(path, name=module_name)
-    return getattr(module, func_name).__self__
+    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``.
+
+    Functions pickle by reference: (plugin path, module name, function name). Where the path
+    does not exist (another machine, a relocated install), the module is imported by name
+    instead, which serves modules made by ``pyz3-loader build`` and the import hook.
+    """
+    if os.path.exists(path):
+        module = load(path, name=module_name)
+    else:
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise PluginLoadError(
+                f"cannot unpickle {module_name}.{func_name}: {path} does not exist and module "
+                f"{module_name!r} cannot be imported ({exc})",
+                path=path,
+            ) from exc
+    owner = getattr(getattr(module, func_name, None), "__self__", None)
+    if f"{type(owner).__module__}.{type(owner).__name__}" != "pyz3.PluginFunction":
+        raise PluginLoadError(
+            f"cannot unpickle {module_name}.{func_name}: {module.__name__} has no pyz3 function "
+            f"{func_name!r}",
+            path=path,
+        )
+    return owner
 
 
 def optimizations() -> dict[str, bool]:
@@ -119,3 +149,11 @@ def get_library_dir() -> str:
         if os.path.exists(os.path.join(candidate, "libpyz3.so")):
             return os.path.abspath(candidate)
     raise FileNotFoundError("libpyz3.so is not installed next to the pyz3 package")
+
+
+def get_pkgconfig_dir() -> str:
+    """Directory holding ``pyz3.pc``: ``PKG_CONFIG_PATH=<dir> pkg-config --cflags --libs pyz3``."""
+    candidate = os.path.join(get_library_dir(), "pkgconfig")
+    if os.path.isfile(os.path.join(candidate, "pyz3.pc")):
+        return candidate
+    raise FileNotFoundError("pyz3.pc is not installed next to the pyz3 package")

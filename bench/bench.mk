@@ -1,0 +1,81 @@
+# bench/bench.mk: `make bench` and `make bench-opt` (included by the main Makefile).
+#
+#   make bench                             every case and binding on Python $(MAIN_PY): tables on
+#                                          stdout; build/bench/{results.json,report.md,chart.png}
+#   make bench PYTHONS="3.10 3.11 3.12 3.13"   the same, one process per version, merged report
+#   make bench-opt                         each optimisation's on/off ratio on the cases it affects
+#   make bench BENCH_ARGS="--rounds 31"    options for bench/harness.py (--bindings, --cases, ...)
+#
+# The Python-independent pieces (the pyz3 plugin, the plain C library for ctypes/cffi) are built
+# here; the CPython extensions (floor, varargs, pybind11, nanobind, Cython, cffi API mode) are
+# built per version by bench/peers.py into build/bench/py3.X/, where a failure becomes a skipped
+# peer with its reason. bench/requirements.txt is installed one package at a time for the same
+# reason.
+
+PYTHONS ?= $(MAIN_PY)
+BENCH_ARGS ?=
+BENCH_OUT := $(BUILD)/bench
+BENCH_PLUGIN := $(BENCH_OUT)/libpyz3_bench.so
+BENCH_PLAIN := $(BENCH_OUT)/libplain.so
+BENCH_ZIG_PLUGIN := $(BENCH_OUT)/libpyz3_bench_zig.so
+
+# pytest's harness smoke test loads these too.
+EXTRA_PLUGIN_LIBS += $(BENCH_PLUGIN) $(BENCH_PLAIN)
+
+.PHONY: bench bench-opt bench-deps bench-zig
+
+$(BENCH_PLUGIN): bench/pyz3_bench.c bench/common/bench_common.h include/pyz3.h $(BUILD)/.runtime-stamp
+	@mkdir -p $(BENCH_OUT)
+	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS) -lpthread
+
+$(BENCH_PLAIN): bench/plain/plain.c bench/plain/plain.h bench/common/bench_common.h
+	@mkdir -p $(BENCH_OUT)
+	$(CC) -std=c11 -O2 -fPIC -Wall -Wextra -Werror -shared $< -o $@
+
+# The Zig twin of the pyz3 plugin, built by the Zig SDK's own recipe (`zig_plugin` and the
+# translated header, from plugins/zig/plugins.mk, which make reads after this file: hence their
+# use inside recipes only). Without that fragment, or if the build fails, the reason goes to
+# pyz3-zig.skip and the harness reports the binding as skipped.
+$(BENCH_ZIG_PLUGIN): bench/pyz3_bench.zig $(wildcard include/pyz3.zig) include/pyz3.h $(BUILD)/.runtime-stamp
+	@mkdir -p $(BENCH_OUT)
+	$(MAKE) --no-print-directory $(ZIG_HEADER)
+	$(call zig_plugin,pyz3_bench_zig,$<,$@)
+
+bench-zig:
+	@mkdir -p $(BENCH_OUT)
+	@rm -f $(BENCH_OUT)/pyz3-zig.skip
+	@if [ -z '$(value zig_plugin)' ]; then \
+		echo "the Zig SDK's build (plugins/zig/plugins.mk) is not in this tree" > $(BENCH_OUT)/pyz3-zig.skip; \
+	elif ! $(MAKE) --no-print-directory $(BENCH_ZIG_PLUGIN); then \
+		echo "building $(BENCH_ZIG_PLUGIN) from bench/pyz3_bench.zig failed (see the make output)" \
+			> $(BENCH_OUT)/pyz3-zig.skip; \
+	fi
+
+# Installed only when none failed, so a failed package is retried by the next `make bench`.
+$(VENV)/py%/.bench-stamp: bench/requirements.txt $(VENV)/py%/.stamp
+	@mkdir -p $(BENCH_OUT)/py$*
+	@: > $(BENCH_OUT)/py$*/pip-failures.txt
+	@grep -Ev '^[[:space:]]*(#|$$)' bench/requirements.txt | while read -r req; do \
+		echo "pip install $$req (Python $*)"; \
+		$(VENV)/py$*/bin/python -m pip install --quiet "$$req" >> $(BENCH_OUT)/py$*/pip.log 2>&1 \
+			|| { echo "  failed: see $(BENCH_OUT)/py$*/pip.log"; echo "$$req" >> $(BENCH_OUT)/py$*/pip-failures.txt; }; \
+	done
+	@if [ ! -s $(BENCH_OUT)/py$*/pip-failures.txt ]; then touch $@; fi
+
+bench-deps: runtime $(BENCH_PLUGIN) $(BENCH_PLAIN) bench-zig $(foreach v,$(PYTHONS),$(VENV)/py$(v)/.bench-stamp)
+
+bench: bench-deps
+	@set -e; for v in $(PYTHONS); do \
+		echo "== bench on Python $$v =="; \
+		PYTHONPATH=$(BUILD)/python $(call venv_py,$$v) bench/harness.py run --build $(BUILD) \
+			--out $(BENCH_OUT)/py$$v --command 'make bench PYTHONS="$(PYTHONS)"' $(BENCH_ARGS); \
+	done
+	$(call venv_py,$(firstword $(PYTHONS))) bench/harness.py report --out $(BENCH_OUT) \
+		--command 'make bench PYTHONS="$(PYTHONS)"' $(foreach v,$(PYTHONS),$(BENCH_OUT)/py$(v)/results.json)
+
+bench-opt: bench-deps
+	@set -e; for v in $(PYTHONS); do \
+		echo "== bench-opt on Python $$v =="; \
+		PYTHONPATH=$(BUILD)/python $(call venv_py,$$v) bench/harness.py opt --build $(BUILD) \
+			--out $(BENCH_OUT)/py$$v --command 'make bench-opt PYTHONS="$(PYTHONS)"' $(BENCH_ARGS); \
+	done

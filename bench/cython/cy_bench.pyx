@@ -1,0 +1,130 @@
+# bench/cython/cy_bench.pyx: the benchmark functions in Cython (from PyPI), written the way Cython
+# users write them; the work per case is bench/common's.
+# cython: language_level=3
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdint cimport int64_t
+from libc.string cimport memcpy
+
+
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
+    object PyUnicode_FromStringAndSize(const char *s, Py_ssize_t size)
+
+cdef extern from "../common/bench_common.h":
+    enum:
+        BENCH_GREET_BUF
+        BENCH_GREET_PREFIX_LEN
+        BENCH_ALLOC_COUNT
+        BENCH_ALLOC_SIZE
+        BENCH_THREAD_ALLOCS
+        BENCH_ROUNDTRIPS
+    const char *BENCH_GREET_PREFIX
+
+cdef extern from "<pthread.h>" nogil:
+    ctypedef unsigned long pthread_t
+    int pthread_create(pthread_t *thread, const void *attr, void *(*start)(void *) noexcept nogil, void *arg)
+    int pthread_join(pthread_t thread, void **retval)
+
+
+def noop():
+    pass
+
+
+def add(int64_t a, int64_t b):
+    return a + b
+
+
+def fadd(double a, double b):
+    return a + b
+
+
+def slen(str s):
+    cdef Py_ssize_t n
+    PyUnicode_AsUTF8AndSize(s, &n)
+    return n
+
+
+def greet(str s):
+    cdef Py_ssize_t n
+    cdef const char *p = PyUnicode_AsUTF8AndSize(s, &n)
+    cdef char buf[BENCH_GREET_BUF]
+    if n > BENCH_GREET_BUF - BENCH_GREET_PREFIX_LEN:
+        raise ValueError("name too long")
+    memcpy(buf, BENCH_GREET_PREFIX, BENCH_GREET_PREFIX_LEN)
+    memcpy(buf + BENCH_GREET_PREFIX_LEN, p, n)
+    return PyUnicode_FromStringAndSize(buf, n + BENCH_GREET_PREFIX_LEN)
+
+
+def kwargs(int64_t a, int64_t b, int64_t c):
+    return a + b + c
+
+
+def alloc10():
+    cdef void *p[BENCH_ALLOC_COUNT]
+    cdef int i, j
+    for i in range(BENCH_ALLOC_COUNT):
+        p[i] = PyMem_Malloc(BENCH_ALLOC_SIZE)
+        if p[i] == NULL:
+            for j in range(i):
+                PyMem_Free(p[j])
+            raise MemoryError()
+        (<char *>p[i])[0] = <char>i
+    for i in range(BENCH_ALLOC_COUNT):
+        PyMem_Free(p[i])
+
+
+cdef void *worker_scoped(void *arg) noexcept nogil:
+    cdef int i
+    cdef void *p
+    with gil:
+        for i in range(BENCH_THREAD_ALLOCS):
+            p = PyMem_Malloc(BENCH_ALLOC_SIZE)
+            if p == NULL:
+                break
+            (<char *>p)[0] = <char>i
+            PyMem_Free(p)
+    return NULL
+
+
+cdef void *worker_unscoped(void *arg) noexcept nogil:
+    cdef int i
+    cdef void *p
+    for i in range(BENCH_THREAD_ALLOCS):
+        with gil:
+            p = PyMem_Malloc(BENCH_ALLOC_SIZE)
+        if p == NULL:
+            break
+        (<char *>p)[0] = <char>i
+        with gil:
+            PyMem_Free(p)
+    return NULL
+
+
+cdef run_worker(void *(*worker)(void *) noexcept nogil):
+    cdef pthread_t t
+    cdef int rc
+    with nogil:
+        rc = pthread_create(&t, NULL, worker, NULL)
+        if rc == 0:
+            pthread_join(t, NULL)
+    if rc != 0:
+        raise RuntimeError("pthread_create failed")
+
+
+def thread_alloc_scoped():
+    run_worker(worker_scoped)
+
+
+def thread_alloc_unscoped():
+    run_worker(worker_unscoped)
+
+
+def roundtrip1000():
+    cdef int64_t i
+    cdef int64_t acc = 0
+    cdef object o
+    for i in range(BENCH_ROUNDTRIPS):
+        o = i
+        acc += <int64_t>o
+    return acc

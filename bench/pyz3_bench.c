@@ -1,0 +1,137 @@
+/* bench/pyz3_bench.c: the benchmark functions as a pyz3 C plugin, mirroring bench/floor/floor.c
+ * function for function. Built by bench/bench.mk into build/bench/libpyz3_bench.so; like every
+ * plugin it includes only pyz3.h and references no Py* symbol. */
+#include <pthread.h>
+#include <string.h>
+
+#include "common/bench_common.h"
+#include "pyz3.h"
+
+static PYZ3_FN(noop) { return PYZ3_OK; }
+
+static PYZ3_FN(add) {
+    result->i64 = args[0].i64 + args[1].i64;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(fadd) {
+    result->f64 = args[0].f64 + args[1].f64;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(slen) {
+    result->i64 = (int64_t)args[0].str.len;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(greet) {
+    pyz3_str name = args[0].str;
+    char buf[BENCH_GREET_BUF];
+    if (name.len > BENCH_GREET_BUF - BENCH_GREET_PREFIX_LEN)
+        return pyz3_raise(PYZ3_EXC_VALUE_ERROR, "name too long");
+    memcpy(buf, BENCH_GREET_PREFIX, BENCH_GREET_PREFIX_LEN);
+    memcpy(buf + BENCH_GREET_PREFIX_LEN, name.ptr, name.len);
+    result->obj = pyz3_from_str(buf, name.len + BENCH_GREET_PREFIX_LEN);
+    return result->obj ? PYZ3_OK : PYZ3_ERROR;
+}
+
+static PYZ3_FN(kwargs) {
+    result->i64 = args[0].i64 + args[1].i64 + args[2].i64;
+    return PYZ3_OK;
+}
+
+/* Inside a plugin call the GIL cache makes each pyz3_alloc/pyz3_free a plain PyMem call. */
+static PYZ3_FN(alloc10) {
+    void *p[BENCH_ALLOC_COUNT];
+    for (int i = 0; i < BENCH_ALLOC_COUNT; i++) {
+        p[i] = pyz3_alloc(BENCH_ALLOC_SIZE, 0);
+        if (p[i] == NULL) {
+            while (i--) pyz3_free(p[i], 0);
+            return pyz3_raise(PYZ3_EXC_MEMORY_ERROR, "alloc10: out of memory");
+        }
+        ((volatile char *)p[i])[0] = (char)i;
+    }
+    for (int i = 0; i < BENCH_ALLOC_COUNT; i++) pyz3_free(p[i], 0);
+    return PYZ3_OK;
+}
+
+/* A native thread Python never saw: inside one pyz3_gil_acquire scope every allocation finds the
+ * GIL held; outside, each pyz3_alloc/pyz3_free takes and drops it itself. */
+static void *worker_scoped(void *arg) {
+    (void)arg;
+    pyz3_gil gil = pyz3_gil_acquire();
+    for (int i = 0; i < BENCH_THREAD_ALLOCS; i++) {
+        void *p = pyz3_alloc(BENCH_ALLOC_SIZE, 0);
+        if (p == NULL) break;
+        ((volatile char *)p)[0] = (char)i;
+        pyz3_free(p, 0);
+    }
+    pyz3_gil_release(gil);
+    return NULL;
+}
+
+static void *worker_unscoped(void *arg) {
+    (void)arg;
+    for (int i = 0; i < BENCH_THREAD_ALLOCS; i++) {
+        void *p = pyz3_alloc(BENCH_ALLOC_SIZE, 0);
+        if (p == NULL) break;
+        ((volatile char *)p)[0] = (char)i;
+        pyz3_free(p, 0);
+    }
+    return NULL;
+}
+
+/* Declared PYZ3_FN_RELEASE_GIL: the loader releases the GIL while the worker runs and is joined. */
+static int32_t run_worker(void *(*worker)(void *)) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker, NULL) != 0)
+        return pyz3_raise(PYZ3_EXC_RUNTIME_ERROR, "pthread_create failed");
+    pthread_join(t, NULL);
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(thread_alloc_scoped) { return run_worker(worker_scoped); }
+
+static PYZ3_FN(thread_alloc_unscoped) { return run_worker(worker_unscoped); }
+
+static PYZ3_FN(roundtrip1000) {
+    int64_t acc = 0;
+    for (int64_t i = 0; i < BENCH_ROUNDTRIPS; i++) {
+        PyObject *o = pyz3_from_i64(i);
+        if (o == NULL) return PYZ3_ERROR;
+        int64_t v;
+        int32_t status = pyz3_to_i64(o, &v);
+        pyz3_decref(o);
+        if (status != PYZ3_OK) return PYZ3_ERROR;
+        acc += v;
+    }
+    result->i64 = acc;
+    return PYZ3_OK;
+}
+
+static const pyz3_param p_i64x2[] = {PYZ3_PARAM("a", PYZ3_T_I64), PYZ3_PARAM("b", PYZ3_T_I64)};
+static const pyz3_param p_f64x2[] = {PYZ3_PARAM("a", PYZ3_T_F64), PYZ3_PARAM("b", PYZ3_T_F64)};
+static const pyz3_param p_str[] = {PYZ3_PARAM("s", PYZ3_T_STR)};
+static const pyz3_param p_i64x3[] = {
+    PYZ3_PARAM("a", PYZ3_T_I64),
+    PYZ3_PARAM("b", PYZ3_T_I64),
+    PYZ3_PARAM("c", PYZ3_T_I64),
+};
+
+static const pyz3_function_def functions[] = {
+    PYZ3_FUNCTION_NOARGS("noop", noop, PYZ3_T_VOID, "Does nothing."),
+    PYZ3_FUNCTION("add", add, p_i64x2, PYZ3_T_I64, "a + b."),
+    PYZ3_FUNCTION("fadd", fadd, p_f64x2, PYZ3_T_F64, "a + b."),
+    PYZ3_FUNCTION("slen", slen, p_str, PYZ3_T_I64, "Length of s in UTF-8 bytes."),
+    PYZ3_FUNCTION("greet", greet, p_str, PYZ3_T_STR, "'hello, ' + s."),
+    PYZ3_FUNCTION("kwargs", kwargs, p_i64x3, PYZ3_T_I64, "a + b + c (call it with keywords)."),
+    PYZ3_FUNCTION_NOARGS("alloc10", alloc10, PYZ3_T_VOID, "10 live allocations of 256 bytes, then freed."),
+    PYZ3_FUNCTION_EX("thread_alloc_scoped", thread_alloc_scoped, NULL, 0, PYZ3_T_VOID, 0, PYZ3_FN_RELEASE_GIL,
+                     NULL, "A native thread allocates inside one GIL scope."),
+    PYZ3_FUNCTION_EX("thread_alloc_unscoped", thread_alloc_unscoped, NULL, 0, PYZ3_T_VOID, 0,
+                     PYZ3_FN_RELEASE_GIL, NULL, "A native thread allocates outside any GIL scope."),
+    PYZ3_FUNCTION_NOARGS("roundtrip1000", roundtrip1000, PYZ3_T_I64,
+                         "1000 int64 -> int -> int64 round trips through libpyz3's conversions."),
+};
+
+PYZ3_PLUGIN("pyz3_bench", "The benchmark functions (docs/performance.md), mirroring bench/floor.", functions)
