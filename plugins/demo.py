@@ -75,6 +75,7 @@ def main() -> int:
         [("return_i64", (21,)), ("mixed_types", (1, 2.5, True, "s")), ("benchmark_primitives", (1000,))],
     )
     demo_optional(plugins, "pool_bench", [("small_int", (7,)), ("get_none", ())])
+    demo_optional(plugins, "hello_zig", [("add", (2, 3)), ("greet", ("zig",)), ("half", (None,))])
     return 0
 
 

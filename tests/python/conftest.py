@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import pyz3
-from support import plugin_path
+from support import load_variant, plugin_variants
 
 MODES = {
     "all-on": {},
@@ -36,9 +36,10 @@ def opt_mode(request: pytest.FixtureRequest):
     pyz3.set_optimizations(**previous)
 
 
-@pytest.fixture(scope="session")
-def hello():
-    return pyz3.load(plugin_path("hello"))
+@pytest.fixture(scope="session", params=plugin_variants("hello"))
+def hello(request: pytest.FixtureRequest):
+    """The hello sample plugin: the C build, and the Zig build (hello_zig) when it was built."""
+    return load_variant(request.param)
 
 
 def pytest_configure(config: pytest.Config) -> None:

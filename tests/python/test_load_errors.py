@@ -143,8 +143,8 @@ def test_interpreter_survives_and_next_load_works(tmp_path):
 
 
 def test_load_is_cached_and_name_can_be_overridden(hello):
-    assert pyz3.load(plugin_path("hello")) is hello
-    other = pyz3.load(plugin_path("hello"), name="hello_renamed")
+    assert pyz3.load(hello.__file__) is hello
+    other = pyz3.load(hello.__file__, name="hello_renamed")
     assert other is not hello
     assert other.__name__ == "hello_renamed"
     assert other.add.__module__ == "hello_renamed"

@@ -1,0 +1,38 @@
+//! tests/zig/layout.zig: pyz3.h imported into Zig (the `pyz3_h` module, made by `zig translate-c`).
+//! Compiling it proves the header translates; running it prints the ABI layouts as Zig sees them,
+//! one "<name> <value>" per line on stderr, in the names of tests/c/layout.c, which
+//! tests/python/test_zig.py compares with the runtime's own numbers.
+
+const std = @import("std");
+const h = @import("pyz3_h");
+
+comptime {
+    // The constants and declarations a Zig plugin relies on translate to usable values.
+    std.debug.assert(h.PYZ3_ABI_MAGIC == std.mem.readInt(u32, "PYZ3", .little));
+    std.debug.assert(h.PYZ3_T_COUNT == 15 and h.PYZ3_EXC_COUNT == 14 and h.PYZ3_MAX_PARAMS == 64);
+    std.debug.assert(@sizeOf(h.pyz3_gil) == 4);
+    const entry: h.pyz3_entry_fn = null;
+    const typed: h.pyz3_fn = null;
+    const raw: h.pyz3_raw_fn = null;
+    _ = .{ entry, typed, raw };
+}
+
+fn show(name: []const u8, value: usize) void {
+    std.debug.print("{s} {d}\n", .{ name, value });
+}
+
+pub fn main() void {
+    show("sizeof(pyz3_str)", @sizeOf(h.pyz3_str));
+    show("sizeof(pyz3_value)", @sizeOf(h.pyz3_value));
+    show("sizeof(pyz3_call)", @sizeOf(h.pyz3_call));
+    show("sizeof(pyz3_param)", @sizeOf(h.pyz3_param));
+    show("offsetof(pyz3_param, type)", @offsetOf(h.pyz3_param, "type"));
+    show("sizeof(pyz3_function_def)", @sizeOf(h.pyz3_function_def));
+    show("offsetof(pyz3_function_def, fn)", @offsetOf(h.pyz3_function_def, "fn"));
+    show("offsetof(pyz3_function_def, param_count)", @offsetOf(h.pyz3_function_def, "param_count"));
+    show("offsetof(pyz3_function_def, flags)", @offsetOf(h.pyz3_function_def, "flags"));
+    show("sizeof(pyz3_plugin_header)", @sizeOf(h.pyz3_plugin_header));
+    show("offsetof(pyz3_plugin, name)", @offsetOf(h.pyz3_plugin, "name"));
+    show("offsetof(pyz3_plugin, function_count)", @offsetOf(h.pyz3_plugin, "function_count"));
+    show("sizeof(pyz3_plugin)", @sizeOf(h.pyz3_plugin));
+}
