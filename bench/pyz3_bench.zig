@@ -27,17 +27,17 @@ pub fn noop() void {}
 pub fn add(a: i64, b: i64) i64 {
     return a +% b;
 }
-pub const add__meta: pyz3.Meta = .{ .params = "a, b" };
+pub const add__meta: pyz3.Meta = .{ .params = "a, b, /" };
 
 pub fn fadd(a: f64, b: f64) f64 {
     return a + b;
 }
-pub const fadd__meta: pyz3.Meta = .{ .params = "a, b" };
+pub const fadd__meta: pyz3.Meta = .{ .params = "a, b, /" };
 
 pub fn slen(s: []const u8) i64 {
     return @intCast(s.len);
 }
-pub const slen__meta: pyz3.Meta = .{ .params = "s" };
+pub const slen__meta: pyz3.Meta = .{ .params = "s, /" };
 
 /// Returns the new str itself: a slice of the stack buffer would not outlive the call.
 pub fn greet(s: []const u8) !pyz3.Object {
@@ -47,7 +47,7 @@ pub fn greet(s: []const u8) !pyz3.Object {
     @memcpy(buf[greet_prefix.len..][0..s.len], s);
     return pyz3.check(c.pyz3_from_str(&buf, greet_prefix.len + s.len));
 }
-pub const greet__meta: pyz3.Meta = .{ .params = "s" };
+pub const greet__meta: pyz3.Meta = .{ .params = "s, /" };
 
 pub fn kwargs(a: i64, b: i64, cc: i64) i64 {
     return a +% b +% cc;

@@ -20,9 +20,17 @@ pub unsafe extern "C" fn pyz3_alloc(size: usize, align: usize) -> *mut c_void {
         // panic. SAFETY: the GIL is held through pyz3.
         return unsafe { pyo3_ffi::PyMem_Malloc(size) };
     }
+    // SAFETY: forwarded.
+    unsafe { alloc_guarded(size, align, false) }
+}
+
+/// The slow path behind a panic boundary, out of line so the fast path needs no stack frame.
+#[cold]
+#[inline(never)]
+unsafe fn alloc_guarded(size: usize, align: usize, zeroed: bool) -> *mut c_void {
     guard(core::ptr::null_mut(), || {
         // SAFETY: the allocator checks the alignment and takes the GIL as needed.
-        unsafe { alloc::alloc_slow(size, align, false) }.cast()
+        unsafe { alloc::alloc_slow(size, align, zeroed) }.cast()
     })
 }
 
@@ -60,6 +68,14 @@ pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
         // passes a block of this allocator (or NULL, which PyMem_Free ignores).
         return unsafe { pyo3_ffi::PyMem_Free(ptr) };
     }
+    // SAFETY: forwarded.
+    unsafe { free_guarded(ptr, align) }
+}
+
+/// The slow path of `pyz3_free`, as `alloc_guarded`.
+#[cold]
+#[inline(never)]
+unsafe fn free_guarded(ptr: *mut c_void, align: usize) {
     // SAFETY: the caller passes a block of this allocator with its alignment.
     guard((), || unsafe { alloc::free_slow(ptr.cast(), align) })
 }
