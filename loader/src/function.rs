@@ -636,8 +636,8 @@ macro_rules! entry {
 }
 
 static PLAIN: Entry = entry!(plain_body);
-static GENERAL: Entry = entry!(general_body);
-static RAW: Entry = entry!(raw_body);
+static GENERAL: Entry = entry!(direct_body::<false>);
+static RAW: Entry = entry!(direct_body::<true>);
 
 /// Trampolines monomorphised per (arity, parameter type, return type).
 mod special {
@@ -804,9 +804,10 @@ unsafe fn plain_body(
     }
 }
 
-/// Typed functions with optional parameters or `PYZ3_FN_RELEASE_GIL`.
+/// Raw functions (`RAW`), and typed functions with optional or keyword-only parameters or
+/// `PYZ3_FN_RELEASE_GIL`: a direct call when every argument came by position, else `call_slow`.
 #[inline(always)]
-unsafe fn general_body(
+unsafe fn direct_body<const RAW: bool>(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
@@ -818,25 +819,11 @@ unsafe fn general_body(
         if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
             return call_slow(f, args, nargsf as usize, kwnames);
         }
-        convert_and_invoke(f, core::slice::from_raw_parts(args, f.nparams))
-    }
-}
-
-/// Raw functions: the plugin gets the Python objects.
-#[inline(always)]
-unsafe fn raw_body(
-    slf: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargsf: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: as in `plain_body`.
-    unsafe {
-        let f = function_of(slf);
-        if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
-            return call_slow(f, args, nargsf as usize, kwnames);
+        if RAW {
+            call_raw(f, args)
+        } else {
+            convert_and_invoke(f, core::slice::from_raw_parts(args, f.nparams))
         }
-        call_raw(f, args)
     }
 }
 
