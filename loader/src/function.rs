@@ -348,8 +348,8 @@ impl Function {
         let mut result = Ok(());
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
-            let optional = p.flags & PYZ3_PARAM_OPTIONAL != 0 || p.ty == PYZ3_T_OBJECT;
-            if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
+            let optional = p.flags & PYZ3_PARAM_OPTIONAL != 0;
+            if optional {
                 optional_mask |= 1 << i;
             }
             // SAFETY: GIL held.
@@ -507,7 +507,9 @@ unsafe fn parse_default(text: &str, ty: u8, optional: bool) -> Result<DefaultVal
         if obj.is_null() {
             return Err(format!("is not a Python literal ({})", fetch_message()));
         }
-        if obj == ffi::Py_None() {
+        // An object parameter that is not optional takes a None default as the object itself,
+        // as it takes a None argument; optional parameters get a set none_mask bit instead.
+        if obj == ffi::Py_None() && (optional || ty != PYZ3_T_OBJECT) {
             if optional {
                 return Ok(DefaultValue {
                     obj,
