@@ -558,6 +558,13 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
             if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
                 return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
             }
+            if p.reserved != [0; 6] {
+                // Reserved for later minors: a non-zero byte would be misread by them.
+                return Err(format!(
+                    "{pctx}: reserved bytes must be 0, got {:?}",
+                    p.reserved
+                ));
+            }
             let kwonly = p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0;
             if kwonly && def.flags & PYZ3_FN_POSITIONAL_ONLY != 0 {
                 return Err(format!(
