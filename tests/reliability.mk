@@ -11,7 +11,7 @@ RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf
 	unicode_identifier both_fn_and_raw null_functions null_params wild_functions wild_name \
 	raw_release_gil header_reserved descriptor_flags huge_struct unknown_param_flags \
 	unknown_return_flags wrong_param_size default_none_not_optional kwonly_positional_only \
-	positional_after_kwonly null_module_name
+	positional_after_kwonly null_module_name param_reserved
 
 EXTRA_TEST_PLUGIN_LIBS += $(foreach c,$(RELIABILITY_BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so) \
 	$(BUILD)/test-plugins/libmisbehave.so

@@ -35,6 +35,8 @@ static const pyz3_param params[] = {PYZ3_PARAM("x", PYZ3_T_I64), PYZ3_PARAM("x",
 static const pyz3_param params[] = {PYZ3_PARAM(NULL, PYZ3_T_I64)};
 #elif defined(CASE_DEFAULT_ORDER)
 static const pyz3_param params[] = {PYZ3_PARAM_DEFAULT("x", PYZ3_T_I64, "1"), PYZ3_PARAM("y", PYZ3_T_I64)};
+#elif defined(CASE_PARAM_RESERVED)
+static const pyz3_param params[] = {{"x", NULL, PYZ3_T_I64, 0, {0, 0, 1, 0, 0, 0}}};
 #elif defined(CASE_UNKNOWN_PARAM_FLAGS)
 static const pyz3_param params[] = {PYZ3_PARAM_EX("x", PYZ3_T_I64, 0x40, NULL)};
 #elif defined(CASE_DEFAULT_NONE_NOT_OPTIONAL)
