@@ -21,6 +21,7 @@ import struct
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_types import F32_MAX, INT_LIMITS, BadIndex, Index, IntSub
 
 import pyz3
 from support import load_variant, plugin_path, plugin_variants
@@ -33,24 +34,7 @@ FUZZ = settings(
     print_blob=True,
 )
 
-INT_LIMITS = {
-    "i8": (-(2**7), 2**7 - 1),
-    "i16": (-(2**15), 2**15 - 1),
-    "i32": (-(2**31), 2**31 - 1),
-    "i64": (-(2**63), 2**63 - 1),
-    "u8": (0, 2**8 - 1),
-    "u16": (0, 2**16 - 1),
-    "u32": (0, 2**32 - 1),
-    "u64": (0, 2**64 - 1),
-}
-F32_MAX = struct.unpack("<f", struct.pack("<I", 0x7F7FFFFF))[0]
-
-
 # ---- values of every shape ----------------------------------------------------------------------
-
-
-class IntSub(int):
-    pass
 
 
 class FloatSub(float):
@@ -63,22 +47,6 @@ class StrSub(str):
 
 class BytesSub(bytes):
     pass
-
-
-class Index:
-    def __init__(self, v):
-        self.v = v
-
-    def __index__(self):
-        return self.v
-
-    def __repr__(self):
-        return f"Index({self.v!r})"
-
-
-class RaisingIndex:
-    def __index__(self):
-        raise ZeroDivisionError("from __index__")
 
 
 class Floaty:
@@ -125,7 +93,7 @@ VALUES = st.one_of(
     st.binary(max_size=40).map(BytesSub),
     st.binary(max_size=8).map(bytearray),
     st.none(),
-    st.just(RaisingIndex()),
+    st.just(BadIndex()),
     st.just(Index(1.5)),
     st.just(Floaty("not a float")),
     st.just(Floaty(2**70)),
