@@ -1,17 +1,19 @@
 """tests/python/stress_threads.py: Python threads making mixed pyz3 calls while native threads
 allocate through pyz3 — run by test_threads.py in a subprocess, so a deadlock is a timeout.
 
-Usage: stress_threads.py PLUGIN_DIR THREADS CALLS. Each Python thread makes CALLS calls, cycling
-through GIL-holding, GIL-releasing, allocating, raising and keyword calls, and every 500th call
-starts two native worker threads that allocate through pyz3 while other Python threads keep
-calling. Every result is checked. The whole run is done twice; the second must not grow the
-allocated blocks or the RSS (see docs/reliability.md for the tolerances). Exit status 0 and a
-final "ok" line mean success.
+Usage: stress_threads.py PLUGIN_DIR THREADS CALLS [toggle]. Each Python thread makes CALLS calls,
+cycling through GIL-holding, GIL-releasing, allocating, raising and keyword calls, and every
+500th call starts two native worker threads that allocate through pyz3 while other Python
+threads keep calling. With "toggle", one more thread switches the optimisations on and off at
+random all the while (switching must be safe at any moment). Every result is checked. The
+whole run is done twice; the second must not grow the allocated blocks or the RSS (see
+docs/reliability.md for the tolerances). Exit status 0 and a final "ok" line mean success.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import sys
 import threading
 import time
@@ -30,6 +32,7 @@ def rss() -> int:
 
 def main() -> int:
     plugin_dir, threads, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    toggle = sys.argv[4:] == ["toggle"]
     hello = pyz3.load(os.path.join(plugin_dir, "libhello.so"))
     gil = pyz3.load(os.path.join(plugin_dir, "libgil_bench.so"))
     fast = pyz3.load(os.path.join(plugin_dir, "libfastpath_bench.so"))
@@ -71,15 +74,28 @@ def main() -> int:
         except BaseException as exc:  # reported by the main thread
             errors.append((t, repr(exc)))
 
+    def switch(stop: threading.Event) -> None:
+        rng = random.Random(1234)
+        while not stop.is_set():
+            pyz3.set_optimizations(**{name: rng.random() < 0.5 for name in pyz3.optimizations()})
+            time.sleep(0.0005)
+
     def round_() -> None:
         errors: list = []
         done: list = []
         workers = [threading.Thread(target=body, args=(t, errors, done), daemon=True) for t in range(threads)]
+        stop = threading.Event()
+        switcher = threading.Thread(target=switch, args=(stop,), daemon=True)
         for w in workers:
             w.start()
+        if toggle:
+            switcher.start()
         deadline = time.monotonic() + JOIN_TIMEOUT
         for w in workers:
             w.join(max(0.0, deadline - time.monotonic()))
+        stop.set()
+        if toggle:
+            switcher.join(10)
         if any(w.is_alive() for w in workers):
             print(f"FAIL: threads still running after {JOIN_TIMEOUT} s (deadlock?)", flush=True)
             os._exit(3)

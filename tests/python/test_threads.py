@@ -4,7 +4,8 @@ tests/python/stress_threads.py runs in a subprocess (so a deadlock ends as a tim
 suite): 8 Python threads x ``PYZ3_THREAD_CALLS`` (default 100,000) mixed calls — GIL-holding,
 GIL-releasing, allocating, raising, keyword calls — while native worker threads allocate through
 pyz3; every result is checked and a second round must not grow memory. Once per optimisation
-mode, switched with PYZ3_DISABLE in the child.
+mode, switched with PYZ3_DISABLE in the child, and once with the optimisations switched at
+random while the threads run.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ TIMEOUT = 300
 
 
 @pytest.mark.single_mode
-@pytest.mark.parametrize("disable", ["", "gil_cache", "fast_paths", "pool", "all"])
+@pytest.mark.parametrize("disable", ["", "gil_cache", "fast_paths", "pool", "all", "toggle"])
 def test_eight_python_threads_and_native_workers(disable):
-    env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent), PYZ3_DISABLE=disable)
+    # "toggle": a ninth thread switches the optimisations at random during the run.
+    toggle = ["toggle"] if disable == "toggle" else []
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent), PYZ3_DISABLE="" if toggle else disable)
     script = ROOT / "tests" / "python" / "stress_threads.py"
     try:
         out = subprocess.run(
-            [sys.executable, str(script), str(PLUGINS), "8", str(CALLS)],
+            [sys.executable, str(script), str(PLUGINS), "8", str(CALLS), *toggle],
             env=env,
             capture_output=True,
             text=True,
