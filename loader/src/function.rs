@@ -218,7 +218,8 @@ pub unsafe fn init_type() -> bool {
         name: c"pyz3.PluginFunction".as_ptr(),
         basicsize: core::mem::size_of::<FunctionObject>() as i32,
         itemsize: 0,
-        flags: ffi::Py_TPFLAGS_DEFAULT as u32,
+        // Not instantiable from Python: an instance without its Function would crash repr().
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as u32,
         slots: slots.as_mut_ptr(),
     };
     // SAFETY: GIL held; the spec is fully initialised and copied by CPython.

@@ -147,3 +147,13 @@ def test_broken_calls_leak_no_references(misbehave):
     run(2000)
     growth = sys.getallocatedblocks() - before
     assert growth < 200, f"{growth} blocks still allocated after 2000 rounds of broken calls"
+
+
+def test_function_owner_type_cannot_be_instantiated(hello):
+    # Regression: type(f.__self__)() made an owner without a function; its repr crashed.
+    owner_type = type(hello.add.__self__)
+    with pytest.raises(TypeError):
+        owner_type()
+    with pytest.raises(TypeError):
+        object.__new__(owner_type)
+    assert "hello.add" in repr(hello.add.__self__)
