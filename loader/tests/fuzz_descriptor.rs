@@ -369,12 +369,13 @@ impl Arena {
         }
     }
 
-    /// Lays out `items` with `stride` bytes each (at least the struct size, so an invalid stride
-    /// still points at memory of the right extent), writing the first `min(stride, size)` bytes.
+    /// Lays out `items` with `stride` bytes each (a valid stride may be smaller than the struct:
+    /// an older minor's), writing the first `min(stride, size)` bytes of each; the buffer
+    /// extends one whole struct past the last item.
     fn array<T: Copy>(&mut self, items: &[T], stride: usize) -> usize {
         let size = core::mem::size_of::<T>();
-        let step = stride.clamp(size, 8192);
-        let mut out = vec![0u8; items.len() * step + 1];
+        let step = stride.clamp(1, 8192);
+        let mut out = vec![0u8; items.len() * step + size];
         for (i, item) in items.iter().enumerate() {
             // SAFETY: the ABI structs have no padding (their layouts are asserted in sdk/abi.rs).
             let bytes = unsafe { core::slice::from_raw_parts(item as *const T as *const u8, size) };
