@@ -172,6 +172,8 @@ def _load(name):
 @pytest.mark.parametrize("plugin", list(WORKLOADS))
 def test_every_sample_function_has_a_workload(plugin):
     module = _load(plugin)
+    missing = set(module.__all__) - set(WORKLOADS[plugin](module))
+    assert not missing, f"add a workload for {sorted(missing)} to WORKLOADS in {__file__}"
     assert set(WORKLOADS[plugin](module)) == set(module.__all__)
 
 
