@@ -37,6 +37,8 @@ C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 #   EXTRA_PLUGIN_LIBS  more sample plugins `make plugins` builds (and pytest needs)
 #   EXTRA_TEST_TARGETS more targets `make test` runs after the core suites
 #   EXTRA_PYTEST_ENV   VAR=value pairs for the pytest runs
+#   EXTRA_TEST_PLUGIN_LIBS  more test-only plugins `make test-plugins` builds (and pytest needs)
+EXTRA_TEST_PLUGIN_LIBS :=
 EXTRA_PLUGIN_LIBS :=
 EXTRA_TEST_TARGETS :=
 EXTRA_PYTEST_ENV :=
@@ -102,7 +104,7 @@ $(BUILD)/test-plugins/libbad_%.so: tests/plugins/bad_plugin.c include/pyz3.h $(B
 	@mkdir -p $(BUILD)/test-plugins
 	@$(CC) -std=c11 -O1 -fPIC -Iinclude -DCASE_$(shell echo $* | tr a-z A-Z) $< -o $@ $(PLUGIN_LDFLAGS)
 
-test-plugins: $(BAD_LIBS)
+test-plugins: $(BAD_LIBS) $(EXTRA_TEST_PLUGIN_LIBS)
 
 # ---- demo ----------------------------------------------------------------------------------------
 demo: venv runtime plugins

@@ -413,14 +413,16 @@ PyObject *pyz3_from_f64(double value);
 PyObject *pyz3_from_bool(bool value);
 
 // A new `str` from `len` bytes of UTF-8 at `utf8` (copied; NUL bytes allowed; NULL allowed when
-// `len` is 0). Invalid UTF-8 raises `UnicodeDecodeError`. This is how a function declared to
-// return `PYZ3_T_STR` makes its result: `result->obj = pyz3_from_str(buf, n)`.
+// `len` is 0, else it raises `SystemError`). Invalid UTF-8 raises `UnicodeDecodeError`. This is
+// how a function declared to return `PYZ3_T_STR` makes its result:
+// `result->obj = pyz3_from_str(buf, n)`.
 PyObject *pyz3_from_str(const char *utf8, size_t len);
 
 // A new `str` from a NUL-terminated UTF-8 string.
 PyObject *pyz3_from_cstr(const char *utf8);
 
-// A new `bytes` from `len` bytes at `data` (copied; NULL allowed when `len` is 0).
+// A new `bytes` from `len` bytes at `data` (copied; NULL allowed when `len` is 0, else it raises
+// `SystemError`).
 PyObject *pyz3_from_bytes(const char *data, size_t len);
 
 // Sets a Python exception of `kind` (`PYZ3_EXC_*`; unknown kinds give `RuntimeError`) with a
@@ -486,11 +488,12 @@ PyObject *pyz3_list_new(void);
 int32_t pyz3_list_append(PyObject *list, PyObject *value);
 
 // A new `tuple` of `count` items taken from `items` (each stolen; all must be non-NULL, else
-// all are released and NULL is returned).
+// all are released and NULL is returned with `SystemError`). `items` may be NULL only when
+// `count` is 0.
 PyObject *pyz3_tuple_new(PyObject *const *items, size_t count);
 
-// Calls `callable(*args)` with `nargs` borrowed positional arguments. Returns a new reference,
-// or NULL with the exception the call raised.
+// Calls `callable(*args)` with `nargs` borrowed positional arguments (`args` may be NULL only
+// when `nargs` is 0). Returns a new reference, or NULL with the exception the call raised.
 PyObject *pyz3_call_object(PyObject *callable, PyObject *const *args, size_t nargs);
 
 // The enabled optimisations, as `PYZ3_OPT_*` bits.
@@ -512,7 +515,7 @@ PyObject *pyz3_empty_tuple(void);
 
 // An interned `str` for the NUL-terminated UTF-8 `name` (new reference). Interned strings
 // compare by identity, which makes them the cheapest dict keys and attribute names; repeated
-// calls with the same text return the same object.
+// calls with the same text return the same object. NULL `name` raises `SystemError`.
 PyObject *pyz3_intern(const char *name);
 
 // The ABI version this runtime serves, as `(PYZ3_ABI_MAJOR << 16) | PYZ3_ABI_MINOR`.

@@ -234,10 +234,14 @@ pub extern "C" fn pyz3_from_bool(value: bool) -> *mut PyObject {
 }
 
 /// A new `str` from `len` bytes of UTF-8 at `utf8` (copied; NUL bytes allowed; NULL allowed when
-/// `len` is 0). Invalid UTF-8 raises `UnicodeDecodeError`. This is how a function declared to
-/// return `PYZ3_T_STR` makes its result: `result->obj = pyz3_from_str(buf, n)`.
+/// `len` is 0, else it raises `SystemError`). Invalid UTF-8 raises `UnicodeDecodeError`. This is
+/// how a function declared to return `PYZ3_T_STR` makes its result:
+/// `result->obj = pyz3_from_str(buf, n)`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_from_str(utf8: *const c_char, len: usize) -> *mut PyObject {
+    if utf8.is_null() && len != 0 {
+        return null_argument_obj();
+    }
     // SAFETY: GIL held; `utf8` readable for `len` bytes per the contract.
     guard(core::ptr::null_mut(), || unsafe {
         convert::from_utf8(utf8, len)
@@ -257,9 +261,13 @@ pub unsafe extern "C" fn pyz3_from_cstr(utf8: *const c_char) -> *mut PyObject {
     })
 }
 
-/// A new `bytes` from `len` bytes at `data` (copied; NULL allowed when `len` is 0).
+/// A new `bytes` from `len` bytes at `data` (copied; NULL allowed when `len` is 0, else it raises
+/// `SystemError`).
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_from_bytes(data: *const c_char, len: usize) -> *mut PyObject {
+    if data.is_null() && len != 0 {
+        return null_argument_obj();
+    }
     // SAFETY: GIL held; `data` readable for `len` bytes per the contract.
     guard(core::ptr::null_mut(), || unsafe {
         convert::from_bytes(data, len)

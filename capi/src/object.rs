@@ -111,7 +111,8 @@ pub unsafe extern "C" fn pyz3_list_append(list: *mut PyObject, value: *mut PyObj
 }
 
 /// A new `tuple` of `count` items taken from `items` (each stolen; all must be non-NULL, else
-/// all are released and NULL is returned).
+/// all are released and NULL is returned with `SystemError`). `items` may be NULL only when
+/// `count` is 0.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_tuple_new(
     items: *const *mut PyObject,
@@ -120,6 +121,10 @@ pub unsafe extern "C" fn pyz3_tuple_new(
     guard(core::ptr::null_mut(), || {
         // SAFETY: GIL held; `items` holds `count` references or NULLs per the contract.
         unsafe {
+            if items.is_null() && count != 0 {
+                fail_null();
+                return core::ptr::null_mut();
+            }
             let items = if count == 0 {
                 &[][..]
             } else {
@@ -147,8 +152,8 @@ pub unsafe extern "C" fn pyz3_tuple_new(
     })
 }
 
-/// Calls `callable(*args)` with `nargs` borrowed positional arguments. Returns a new reference,
-/// or NULL with the exception the call raised.
+/// Calls `callable(*args)` with `nargs` borrowed positional arguments (`args` may be NULL only
+/// when `nargs` is 0). Returns a new reference, or NULL with the exception the call raised.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_call_object(
     callable: *mut PyObject,
@@ -158,7 +163,7 @@ pub unsafe extern "C" fn pyz3_call_object(
     guard(core::ptr::null_mut(), || {
         // SAFETY: GIL held; `args` holds `nargs` valid objects per the contract.
         unsafe {
-            if callable.is_null() {
+            if callable.is_null() || (args.is_null() && nargs != 0) {
                 fail_null();
                 return core::ptr::null_mut();
             }

@@ -30,10 +30,14 @@ pub extern "C" fn pyz3_empty_tuple() -> *mut PyObject {
 
 /// An interned `str` for the NUL-terminated UTF-8 `name` (new reference). Interned strings
 /// compare by identity, which makes them the cheapest dict keys and attribute names; repeated
-/// calls with the same text return the same object.
+/// calls with the same text return the same object. NULL `name` raises `SystemError`.
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_intern(name: *const c_char) -> *mut PyObject {
     if name.is_null() {
+        // SAFETY: GIL held per the contract.
+        unsafe {
+            pyz3_sdk::error::raise_str(ffi::PyExc_SystemError, "NULL name passed to pyz3_intern")
+        };
         return core::ptr::null_mut();
     }
     // SAFETY: GIL held; NUL-terminated per the contract.

@@ -215,7 +215,8 @@ pub unsafe fn init_type() -> bool {
         name: c"pyz3.PluginFunction".as_ptr(),
         basicsize: core::mem::size_of::<FunctionObject>() as i32,
         itemsize: 0,
-        flags: ffi::Py_TPFLAGS_DEFAULT as u32,
+        // Not instantiable from Python: an instance without its Function would crash repr().
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as u32,
         slots: slots.as_mut_ptr(),
     };
     // SAFETY: GIL held; the spec is fully initialised and copied by CPython.
@@ -345,8 +346,8 @@ impl Function {
         let mut result = Ok(());
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
-            let optional = p.flags & PYZ3_PARAM_OPTIONAL != 0 || p.ty == PYZ3_T_OBJECT;
-            if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
+            let optional = p.flags & PYZ3_PARAM_OPTIONAL != 0;
+            if optional {
                 optional_mask |= 1 << i;
             }
             // SAFETY: GIL held.
@@ -525,7 +526,9 @@ unsafe fn parse_default(text: &str, ty: u8, optional: bool) -> Result<DefaultVal
         if obj.is_null() {
             return Err(format!("is not a Python literal ({})", fetch_message()));
         }
-        if obj == ffi::Py_None() {
+        // An object parameter that is not optional takes a None default as the object itself,
+        // as it takes a None argument; optional parameters get a set none_mask bit instead.
+        if obj == ffi::Py_None() && (optional || ty != PYZ3_T_OBJECT) {
             if optional {
                 return Ok(DefaultValue {
                     obj,

@@ -1,8 +1,8 @@
 //! loader/src/plugin.rs: opening a plugin library, the version handshake, and descriptor checks.
 //!
 //! Order of events for `open`:
-//! 1. resolve the path to an absolute, existing regular file (dlopen is never given a bare name,
-//!    so the library search path and the current directory are never searched);
+//! 1. resolve the path to an absolute, existing regular file (a bare name without a '/' is
+//!    refused, so neither the library search path nor the current directory is ever searched);
 //! 2. `dlopen(path, RTLD_NOW | RTLD_LOCAL)`: every undefined symbol must resolve now;
 //! 3. look up `pyz3_plugin_entry` and call it — the first plugin code that runs besides the
 //!    library's own constructors;
@@ -238,6 +238,14 @@ fn resolve(path: &str) -> Result<PathBuf, LoadError> {
     }
     if path.as_bytes().contains(&0) {
         return Err(err("path contains a NUL byte".to_owned()));
+    }
+    if !path.contains('/') {
+        // dlopen would search the library path for a bare name, and resolving it against the
+        // current directory would make that directory an implicit search path: refuse both.
+        return Err(err(format!(
+            "a bare file name is not searched for (pyz3 has no search path and never looks in the \
+             current directory implicitly): pass a path such as './{path}'"
+        )));
     }
     let p = Path::new(path);
     let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
@@ -549,6 +557,13 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
             }
             if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
                 return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
+            }
+            if p.reserved != [0; 6] {
+                // Reserved for later minors: a non-zero byte would be misread by them.
+                return Err(format!(
+                    "{pctx}: reserved bytes must be 0, got {:?}",
+                    p.reserved
+                ));
             }
             let kwonly = p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0;
             if kwonly && def.flags & PYZ3_FN_POSITIONAL_ONLY != 0 {

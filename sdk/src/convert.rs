@@ -683,7 +683,9 @@ pub unsafe fn from_value_with(ty: u8, v: &pyz3_value, pooled: bool) -> *mut ffi:
         match ty {
             PYZ3_T_I64 => from_i64_with(v.i64, pooled),
             PYZ3_T_F64 => from_f64(v.f64),
-            PYZ3_T_BOOL => from_bool_with(v.b, pooled),
+            // Read as a byte: a plugin may store any non-zero byte (C++ or Zig code writing
+            // `u8`), and a Rust `bool` that is not 0 or 1 would be undefined behaviour.
+            PYZ3_T_BOOL => from_bool_with(v.u8 != 0, pooled),
             PYZ3_T_VOID => none(),
             PYZ3_T_I8 => from_i64_with(v.i8 as i64, pooled),
             PYZ3_T_I16 => from_i64_with(v.i16 as i64, pooled),

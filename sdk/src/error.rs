@@ -65,6 +65,14 @@ pub unsafe fn raise_bytes(kind: i32, message: *const c_char, len: usize) {
             ffi::PyErr_SetNone(exc_type);
             return;
         }
+        if len > isize::MAX as usize {
+            // A length no buffer can have: a bug in the caller, reported instead of misread.
+            raise_str(
+                ffi::PyExc_SystemError,
+                &format!("pyz3_raise_len: message length {len} is impossible"),
+            );
+            return;
+        }
         let msg = ffi::PyUnicode_DecodeUTF8(message, len as isize, c"replace".as_ptr());
         if msg.is_null() {
             return;

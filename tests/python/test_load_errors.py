@@ -1,7 +1,8 @@
 """tests/python/test_load_errors.py: every bad plugin is an ImportError naming the file and why.
 
-The broken plugins are built from tests/plugins/bad_plugin.c (one -DCASE_* each); raw bad files
-are made here. After each failure the interpreter keeps working and a good plugin still loads.
+The broken plugins are built from tests/plugins/bad_plugin.c (one -DCASE_* each, listed in the
+Makefile's BAD_CASES and tests/reliability.mk); raw bad files are made here. After each failure
+the interpreter keeps working and a good plugin still loads. docs/reliability.md lists them all.
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ BAD = {
     "absurd_count": "function_count is 1000000, more than the limit of 4096",
     "wrong_function_size": "function_size is 8",
     "unterminated_name": "no terminating NUL before unreadable memory",
+    # tests/reliability.mk
+    "unterminated_doc": "function 'ok': doc: no terminating NUL within 65536 bytes",
+    "unterminated_default": "parameter 'x': default value: no terminating NUL before unreadable memory",
+    "long_name": "function #0: name: no terminating NUL within 255 bytes",
+    "non_utf8_name": "function #0: name: not valid UTF-8",
+    "non_utf8_doc": "function 'ok': doc: not valid UTF-8",
+    "unicode_identifier": 'function #0 name "café" is not a Python identifier',
+    "both_fn_and_raw": "both 'fn' and 'raw' are set",
+    "null_functions": "function_count is 1 but functions is NULL",
+    "null_params": "function 'ok': param_count is 1 but params is NULL",
+    "wild_functions": "function #0: cannot read its definition: unreadable memory at 0x10",
+    "wild_name": "function #0: name: unreadable memory at 0x1000",
+    "raw_release_gil": "PYZ3_FN_RELEASE_GIL cannot be used with a raw function",
+    "header_reserved": "header field 'reserved' must be 0, got 0x1",
+    "descriptor_flags": "descriptor field 'flags' must be 0, got 0x4",
+    "huge_struct": "struct_size 1048576 is implausibly large",
+    "unknown_param_flags": "parameter 'x': unknown flags bits 0x40",
+    "unknown_return_flags": "unknown return_flags bits 0x10",
+    "wrong_param_size": "param_size is 4; expected sizeof(pyz3_param)",
+    "default_none_not_optional": "is None, but the parameter is not optional",
+    "kwonly_positional_only": "keyword-only parameter in a PYZ3_FN_POSITIONAL_ONLY function",
+    "positional_after_kwonly": "parameter 'y': positional parameter after a keyword-only one",
+    "null_module_name": "module name: NULL pointer",
+    "param_reserved": "parameter 'x': reserved bytes must be 0, got [0, 0, 1, 0, 0, 0]",
 }
 
 
@@ -102,6 +127,46 @@ def test_library_for_another_architecture(tmp_path):
     _expect_load_error(f, "built for AArch64, but this process runs on x86-64")
 
 
+@pytest.mark.parametrize(
+    ("offset", "value", "reason"),
+    [
+        (4, b"\x01", "not a 64-bit ELF file"),  # EI_CLASS = ELFCLASS32
+        (5, b"\x02", "not a little-endian ELF file"),  # EI_DATA = ELFDATA2MSB
+        (56, b"\x00\x00", "bad program header table"),  # e_phnum = 0
+        (54, b"\x08\x00", "bad program header table"),  # e_phentsize = 8
+        (32, (2**40).to_bytes(8, "little"), "truncated: the program header table ends"),  # e_phoff
+    ],
+)
+def test_corrupt_elf_header(tmp_path, offset, value, reason):
+    data = bytearray(plugin_path("hello").read_bytes())
+    data[offset : offset + len(value)] = value
+    f = tmp_path / "libcorrupt.so"
+    f.write_bytes(bytes(data))
+    _expect_load_error(f, reason)
+
+
+def test_header_only_file(tmp_path):
+    f = tmp_path / "libheader.so"
+    f.write_bytes(plugin_path("hello").read_bytes()[:40])
+    _expect_load_error(f, "truncated ELF header")
+
+
+def test_not_a_regular_file(tmp_path):
+    _expect_load_error("/dev/null", "is not a regular file")
+    fifo = tmp_path / "libfifo.so"
+    os.mkfifo(fifo)
+    _expect_load_error(fifo, "is not a regular file")
+
+
+def test_paths_the_loader_never_opens():
+    with pytest.raises(pyz3.PluginLoadError, match="empty path"):
+        pyz3.load("")
+    with pytest.raises(pyz3.PluginLoadError, match="contains a NUL byte"):
+        pyz3.load("/tmp/lib\0x.so")
+    with pytest.raises(pyz3.PluginLoadError, match="not valid UTF-8"):
+        pyz3.load("/tmp/lib\udcff.so")
+
+
 def test_object_file_that_is_not_a_shared_library(tmp_path):
     data = bytearray(plugin_path("hello").read_bytes())
     data[16:18] = (1).to_bytes(2, "little")  # e_type = ET_REL
@@ -125,11 +190,24 @@ def test_path_types():
         pyz3.load(b"/bytes/path")  # type: ignore[arg-type]
 
 
-def test_relative_path_never_searches_library_path(tmp_path, monkeypatch):
-    # A bare file name is resolved against the current directory, never LD_LIBRARY_PATH or the
-    # system search path: a plugin that exists elsewhere is not found by name.
+def test_bare_name_is_never_searched_for(tmp_path, monkeypatch):
+    # A bare file name is neither looked up in the library search path nor in the current
+    # directory, even when a plugin of that name is there: the caller must say where it is.
+    shutil.copy(plugin_path("hello"), tmp_path / "libhello_here.so")
     monkeypatch.chdir(tmp_path)
-    _expect_load_error("libhello.so", "no such file")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(plugin_path("hello").parent))
+    with pytest.raises(
+        pyz3.PluginLoadError, match=r"a bare file name is not searched for.*'\./libhello_here\.so'"
+    ):
+        pyz3.load("libhello_here.so")
+    with pytest.raises(pyz3.PluginLoadError, match="a bare file name is not searched for"):
+        pyz3.load("libhello.so")
+    with pytest.raises(pyz3.PluginLoadError, match="a bare file name is not searched for"):
+        pyz3._pyz3.load("libhello_here.so", None)
+    # A relative path with a directory part is opened, relative to the current directory.
+    m = pyz3.load("./libhello_here.so", name="hello_here")
+    assert m.add(1, 2) == 3
+    assert m.__file__ == str(tmp_path / "libhello_here.so")
 
 
 def test_interpreter_survives_and_next_load_works(tmp_path):

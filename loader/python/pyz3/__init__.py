@@ -50,7 +50,10 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
 
     ``name`` overrides the module name from the plugin's descriptor. Loading the same file
     again (under the same name) returns the same module object; plugins are never unloaded.
-    Relative paths are resolved against the current directory; no search path is consulted.
+    No search path is consulted: a path with a directory part (``/opt/p/libx.so``,
+    ``build/libx.so``, ``./libx.so``) is opened as given, relative ones against the current
+    directory as ``open()`` does; a bare file name (``libx.so``) is refused, so the current
+    directory is never searched implicitly.
 
     Raises :class:`PluginLoadError` (an :class:`ImportError`) naming the file and the reason
     when the file is missing, is not a shared library, is not a pyz3 plugin, was built for an
@@ -59,6 +62,7 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
     fspath = os.fspath(path)
     if not isinstance(fspath, str):
         raise TypeError(f"load() path must be str or os.PathLike[str], not {type(fspath).__name__}")
+    _check_path(fspath)
     key = (os.path.realpath(fspath), name)
     with _lock:
         module = _loaded.get(key)
@@ -69,6 +73,27 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
             module = _loaded.setdefault((key[0], module.__name__), module)
             _loaded[key] = module
         return module
+
+
+def _check_path(path: str) -> None:
+    """Refuses paths the loader never opens, with the same message format as the runtime's."""
+    reason = None
+    if not path:
+        reason = "empty path"
+    elif "\0" in path:
+        reason = "the path contains a NUL byte"
+    elif os.sep not in path and (os.altsep is None or os.altsep not in path):
+        reason = (
+            "a bare file name is not searched for (pyz3 has no search path and never looks in the "
+            f"current directory implicitly): pass a path such as './{path}'"
+        )
+    else:
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            reason = "the path is not valid UTF-8 (pyz3 opens UTF-8 paths only)"
+    if reason is not None:
+        raise PluginLoadError(f"cannot load pyz3 plugin {path!r}: {reason}", path=path)
 
 
 def _function_owner(path: str, module_name: str, func_name: str) -> object:

@@ -1,0 +1,67 @@
+# tests/reliability.mk: the reliability suites (docs/reliability.md) — more broken plugins, a
+# misbehaving plugin, fuzzing, leak and memory-checker runs. Included by the main Makefile.
+#
+#   make test            builds the test plugins below; pytest runs the bounded passes
+#   make fuzz            longer fuzzing: proptest over descriptors, hypothesis over calls
+#   make test-leaks      1,000,000 calls of every sample function: refcounts, blocks and RSS flat
+#   make test-sanitize   a larger part of the pytest suite under valgrind memcheck
+
+# Broken-descriptor cases added to the main Makefile's BAD_CASES (same source, one -DCASE_* each).
+RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf8_name non_utf8_doc \
+	unicode_identifier both_fn_and_raw null_functions null_params wild_functions wild_name \
+	raw_release_gil header_reserved descriptor_flags huge_struct unknown_param_flags \
+	unknown_return_flags wrong_param_size default_none_not_optional kwonly_positional_only \
+	positional_after_kwonly null_module_name param_reserved
+
+EXTRA_TEST_PLUGIN_LIBS += $(foreach c,$(RELIABILITY_BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so) \
+	$(BUILD)/test-plugins/libmisbehave.so
+
+$(BUILD)/test-plugins/libmisbehave.so: tests/plugins/misbehave.c include/pyz3.h $(BUILD)/.runtime-stamp
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
+
+.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool
+
+RELIABILITY_ENV = PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD)
+RELIABILITY_PY = $(call venv_py,$(MAIN_PY))
+
+# `make test` runs the quick memcheck pass (about a minute); .ci/run runs `make test`.
+EXTRA_TEST_TARGETS += memcheck-quick
+
+# valgrind is a Debian package; CI machines are fresh, so install it when it is missing.
+valgrind-tool:
+	@command -v valgrind >/dev/null || { \
+		test "$$(id -u)" = 0 || { echo "valgrind is missing: apt-get install valgrind (as root)"; exit 1; }; \
+		echo "installing valgrind (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+
+# The misbehaving plugin, the broken-plugin corpus and the call tests under valgrind memcheck,
+# with all optimisations on: no error may have a frame in libpyz3 or a plugin.
+memcheck-quick: valgrind-tool venv runtime plugins test-plugins
+	$(RELIABILITY_ENV) $(RELIABILITY_PY) tests/memcheck.py $(BUILD) -q -k all-on \
+		tests/python/test_misbehave.py tests/python/test_load_errors.py tests/python/test_calls.py
+
+# The rest of the suite under memcheck (all-on mode; fuzzing and leak loops shortened).
+test-sanitize: valgrind-tool venv runtime plugins test-plugins
+	$(RELIABILITY_ENV) PYZ3_FUZZ_EXAMPLES=10 PYZ3_LEAK_CALLS=200 PYZ3_THREAD_CALLS=2000 \
+		$(RELIABILITY_PY) tests/memcheck.py $(BUILD) -q -k all-on tests/python
+
+# Fuzzing, longer: proptest over descriptors (FUZZ_CASES inputs), hypothesis over calls
+# (FUZZ_EXAMPLES examples per property, every optimisation mode).
+FUZZ_CASES ?= 100000
+FUZZ_EXAMPLES ?= 1000
+fuzz: venv runtime plugins test-plugins
+	PYZ3_FUZZ_CASES=$(FUZZ_CASES) PYO3_PYTHON=$(MAIN_PYTHON) LD_LIBRARY_PATH=$(dir $(MAIN_PYTHON))../lib \
+		$(CARGO) test --locked -p pyz3-loader --test fuzz_descriptor
+	$(RELIABILITY_ENV) PYZ3_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RELIABILITY_PY) -m pytest -q tests/python/test_fuzz_calls.py
+
+# 1,000,000 calls of every sample function (refcounts, allocated blocks, RSS), and the thread
+# stress with 8 x 100,000 calls per optimisation mode, on every Python version (about 4 minutes
+# each on 2 cores; LEAK_VERSIONS=3.11 for one).
+LEAK_VERSIONS ?= $(FOUND_VERSIONS)
+test-leaks: venv runtime plugins test-plugins
+	@set -e; for v in $(LEAK_VERSIONS); do \
+		echo "== leak runs on Python $$v =="; \
+		$(RELIABILITY_ENV) PYZ3_LEAK_CALLS=1000000 PYZ3_THREAD_CALLS=100000 $(VENV)/py$$v/bin/python -m pytest -q \
+			tests/python/test_leaks.py tests/python/test_threads.py tests/python/test_misbehave.py -k "leak or threads"; \
+	done
