@@ -58,6 +58,11 @@ def _hello(m):
             _raises(OverflowError, m.add, 2**63 - 1, 1),
             _raises(TypeError, m.add, TEXT, 1),
         ],
+        "mul": [
+            lambda: m.mul(BIG, 2),
+            _raises(OverflowError, m.mul, 2**62, 4),
+            _raises(TypeError, m.mul, 1, b=2),
+        ],
         "greet": [lambda: m.greet(TEXT), lambda: m.greet(), lambda: m.greet(name=TEXT)],
         "scale": [lambda: m.scale(2.5), lambda: m.scale(2.5, factor=BIG)],
         "divide": [lambda: m.divide(1.0, 3.0), _raises(ZeroDivisionError, m.divide, 1.0, 0.0)],

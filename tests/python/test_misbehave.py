@@ -156,4 +156,4 @@ def test_function_owner_type_cannot_be_instantiated(hello):
         owner_type()
     with pytest.raises(TypeError):
         object.__new__(owner_type)
-    assert "hello.add" in repr(hello.add.__self__)
+    assert f"{hello.__name__}.add" in repr(hello.add.__self__)
