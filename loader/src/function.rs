@@ -675,24 +675,17 @@ mod special {
         // by `lookup`).
         unsafe {
             let f = function_of(slf);
-            let nargs = nargsf as usize;
             let mut gathered = [ptr::null_mut(); N];
-            let objs: *const *mut ffi::PyObject = if kwnames.is_null() && nargs == N {
-                args
-            } else if N > 0 && gather_complete(f, args, nargs, kwnames, &mut gathered) {
-                gathered.as_ptr()
-            } else {
-                return call_slow(f, args, nargs, kwnames);
+            let Some(objs) = arguments_in_order(f, args, nargsf as usize, kwnames, &mut gathered)
+            else {
+                return call_slow(f, args, nargsf as usize, kwnames);
             };
             // No switch read (an atomic load the compiler cannot drop) when there is nothing to
             // convert.
             let fast = N > 0 && opts::fast_paths();
             let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); N];
-            for (i, slot) in vals.iter_mut().enumerate() {
-                let o = *objs.add(i);
-                if let Err(e) = convert::to_value_into(T, o, slot.as_mut_ptr(), fast) {
-                    return arg_error(f, i, o, e);
-                }
+            if let Err(raised) = convert_args(f, objs, &mut vals, |_| T, fast) {
+                return raised;
             }
             invoke_ret::<false, R>(f, vals.as_ptr().cast(), 0)
         }
@@ -786,22 +779,20 @@ unsafe fn plain_body(
     // one value per keyword name.
     unsafe {
         let f = function_of(slf);
-        let nargs = nargsf as usize;
         let mut gathered = [ptr::null_mut(); MAXP];
-        let objs: *const *mut ffi::PyObject = if kwnames.is_null() && nargs == f.direct_nargs {
-            args
-        } else if gather_complete(f, args, nargs, kwnames, &mut gathered[..f.nparams]) {
-            gathered.as_ptr()
-        } else {
-            return call_slow(f, args, nargs, kwnames);
+        let Some(objs) = arguments_in_order(
+            f,
+            args,
+            nargsf as usize,
+            kwnames,
+            &mut gathered[..f.nparams],
+        ) else {
+            return call_slow(f, args, nargsf as usize, kwnames);
         };
         let fast = opts::fast_paths();
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
-        for (i, slot) in vals[..f.nparams].iter_mut().enumerate() {
-            let o = *objs.add(i);
-            if let Err(e) = convert::to_value_into(f.types[i], o, slot.as_mut_ptr(), fast) {
-                return arg_error(f, i, o, e);
-            }
+        if let Err(raised) = convert_args(f, objs, &mut vals[..f.nparams], |i| f.types[i], fast) {
+            return raised;
         }
         invoke::<false>(f, vals.as_ptr().cast(), 0)
     }
@@ -1074,6 +1065,47 @@ unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> *mut ffi::P
         }
         ptr::null_mut()
     }
+}
+
+/// The arguments of a call that passes every parameter, in declaration order: `args` itself when
+/// all came by position, else `gathered` filled by [`gather_complete`]; `None` sends the call to
+/// the slow path. `gathered.len()` is the function's parameter count.
+#[inline(always)]
+unsafe fn arguments_in_order(
+    f: &Function,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+    gathered: &mut [*mut ffi::PyObject],
+) -> Option<*const *mut ffi::PyObject> {
+    if kwnames.is_null() && nargs == gathered.len() {
+        return Some(args);
+    }
+    // SAFETY: forwarded (CPython's vectorcall contract).
+    (!gathered.is_empty() && unsafe { gather_complete(f, args, nargs, kwnames, gathered) })
+        .then_some(gathered.as_ptr())
+}
+
+/// Converts `vals.len()` arguments from `objs`, parameter `i` to type code `ty(i)`. On a
+/// conversion failure raises the argument error and returns `Err` with the call's result (NULL).
+#[inline(always)]
+unsafe fn convert_args(
+    f: &Function,
+    objs: *const *mut ffi::PyObject,
+    vals: &mut [core::mem::MaybeUninit<pyz3_value>],
+    ty: impl Fn(usize) -> u8,
+    fast: bool,
+) -> Result<(), *mut ffi::PyObject> {
+    for (i, slot) in vals.iter_mut().enumerate() {
+        // SAFETY: `objs` holds one valid object per parameter; `slot` is writable.
+        unsafe {
+            let o = *objs.add(i);
+            if let Err(e) = convert::to_value_into(ty(i), o, slot.as_mut_ptr(), fast) {
+                return Err(arg_error(f, i, o, e));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The keyword fast path: a call that passes every parameter exactly once, with keyword names

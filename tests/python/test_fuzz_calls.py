@@ -39,15 +39,15 @@ FUZZ = settings(
 
 
 class FloatSub(float):
-    pass
+    """A float subclass: accepted where float is."""
 
 
 class StrSub(str):
-    pass
+    """A str subclass: accepted where str is."""
 
 
 class BytesSub(bytes):
-    pass
+    """A bytes subclass: accepted where bytes is."""
 
 
 class Floaty:

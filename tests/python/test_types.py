@@ -69,7 +69,7 @@ class BadIndex:
 
 
 class IntSub(int):
-    pass
+    """An int subclass: accepted where int is, results are plain int."""
 
 
 def test_int_follows_index_conventions(hello):
@@ -155,7 +155,7 @@ def test_str_round_trip(hello, s):
 
 def test_str_subclass_is_accepted_and_result_is_plain_str(hello):
     class S(str):
-        pass
+        """A str subclass."""
 
     r = hello.echo_str(S("sub"))
     assert r == "sub" and type(r) is str
