@@ -1156,9 +1156,36 @@ unsafe fn gather_complete(
     }
 }
 
+/// Keyword calls, defaults and call-shape errors. The slow path is the one place in the call
+/// path with indexing and formatting, so it runs inside a panic boundary: a bug here becomes a
+/// `SystemError`, not an abort.
 #[cold]
 #[inline(never)]
 unsafe fn call_slow(
+    f: &Function,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    let body =
+        std::panic::AssertUnwindSafe(|| unsafe { call_slow_unguarded(f, args, nargs, kwnames) });
+    match std::panic::catch_unwind(body) {
+        Ok(result) => result,
+        Err(_) => {
+            // SAFETY: the GIL is held (the caller is a trampoline).
+            unsafe {
+                error::raise_str(
+                    ffi::PyExc_SystemError,
+                    &format!("internal error in pyz3's call path for {}", f.display),
+                )
+            };
+            ptr::null_mut()
+        }
+    }
+}
+
+unsafe fn call_slow_unguarded(
     f: &Function,
     args: *const *mut ffi::PyObject,
     nargs: usize,
