@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
         print("gil_check: bad arguments", file=sys.stderr)
         return 1
     print(f"GIL-ownership checks, ns per operation ({n:,} iterations, CPython {platform.python_version()})")
-    for name, value in zip(NAMES, out):
+    for name, value in zip(NAMES, out, strict=False):
         print(f"  {name:<28} {value:6.2f}")
     return 0
 

@@ -160,7 +160,8 @@ def test_release_gil_results_are_made_with_the_gil():
         "    assert m.greet_released('x' * 40) == 'hello, ' + 'x' * 40\n"
         "print('ok')\n"
     )
-    out = subprocess.run([sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, timeout=120)
+    cmd = [sys.executable, "-X", "dev", "-c", code]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 

@@ -57,11 +57,12 @@ pub unsafe extern "C" fn pyz3_bench_gil_check(n: u64, out: *mut f64) -> i32 {
     black_box(acc);
     // SAFETY: `out` holds 4 doubles per the contract.
     unsafe {
-        for (i, v) in [initial_exec, thread_local, check, ensure].into_iter().enumerate() {
+        for (i, v) in [initial_exec, thread_local, check, ensure]
+            .into_iter()
+            .enumerate()
+        {
             out.add(i).write(v);
         }
     }
     0
 }
-
-fn main() {}
