@@ -56,7 +56,7 @@ unsafe fn fixed_body<const N: usize, const T: u8, const R: u8>(
         // convert.
         let fast = N > 0 && opts::fast_paths();
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); N];
-        if let Err(raised) = convert_args(f, objs, &mut vals, |_| code(T), fast) {
+        if let Err(raised) = convert_args(f, objs, &mut vals, |_| const { code(T) }, fast) {
             return raised;
         }
         invoke_ret::<false, R>(f, vals.as_ptr().cast(), 0)
