@@ -5,7 +5,8 @@ maturin builds the extension ``pyz3._pyz3`` (which is libpyz3 itself, soname ``l
 and packs the Python sources from loader/python. A wheel cannot hold a symlink and maturin has no
 post-build hook, so this module wraps maturin's backend and adds to the wheel it made:
 
-    pyz3/include/pyz3.h, pyz3.zig   copied from include/
+    pyz3/include/pyz3.h             copied from include/
+    pyz3/include/pyz3*.zig          the Zig SDK, copied from sdk/zig/
     pyz3/lib/libpyz3.so             a copy of the extension, for ``-L<dir> -lpyz3``
     pyz3/lib/pkgconfig/pyz3.pc      relocatable (``${pcfiledir}``), for ``pkg-config pyz3``
 
@@ -25,7 +26,8 @@ import sys
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HEADERS = ("pyz3.h", "pyz3.zig")
+# What plugin authors compile against, by source path in the repository; all are required.
+HEADERS = ("include/pyz3.h", "sdk/zig/pyz3.zig", "sdk/zig/pyz3_types.zig")
 PACKAGE = "pyz3"
 # Timestamps of the added entries: the earliest a zip can hold, as maturin writes them.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -51,13 +53,12 @@ def pkgconfig_text(version: str) -> str:
 def _extras(version: str, extension: bytes) -> dict[str, tuple[bytes, int]]:
     """Files to add under pyz3/: relative path -> (content, unix mode)."""
     files = {}
-    for name in HEADERS:
-        path = os.path.join(ROOT, "include", name)
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                files[f"include/{name}"] = (f.read(), 0o644)
-    if "include/pyz3.h" not in files:
-        raise FileNotFoundError(f"{os.path.join(ROOT, 'include', 'pyz3.h')} is missing")
+    for source in HEADERS:
+        path = os.path.join(ROOT, *source.split("/"))
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path} is missing")
+        with open(path, "rb") as f:
+            files[f"include/{os.path.basename(source)}"] = (f.read(), 0o644)
     files["lib/libpyz3.so"] = (extension, 0o755)
     files["lib/pkgconfig/pyz3.pc"] = (pkgconfig_text(version).encode(), 0o644)
     return files

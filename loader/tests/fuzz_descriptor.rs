@@ -18,8 +18,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
+use pyz3_core::abi::*;
+use pyz3_core::types::{PYZ3_T_COUNT, PYZ3_T_VOID};
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
-use pyz3_sdk::abi::*;
 
 const PAGE: usize = 4096;
 const FN_SIZE: usize = core::mem::size_of::<pyz3_function_def>();
@@ -661,14 +662,14 @@ fn observed(spec: &PluginSpec) -> Expected {
                     .iter()
                     .map(|p| ExpectedParam {
                         name: p.name.clone(),
-                        ty: p.ty,
+                        ty: p.ty as u8,
                         flags: p.flags,
                         default: p.default.clone(),
                     })
                     .collect(),
                 typed: f.fn_.is_some(),
                 raw: f.raw.is_some(),
-                ret: f.return_type,
+                ret: f.return_type as u8,
                 ret_flags: f.return_flags,
                 flags: f.flags,
             })

@@ -1,5 +1,5 @@
 /* tests/c/layout.c: prints the ABI layouts as a C compiler sees include/pyz3.h, one
- * "<name> <value>" per line, in the names sdk/src/abi.rs uses (LAYOUT). test_runtime.py compares
+ * "<name> <value>" per line, in the names capi/core/src/abi.rs uses (LAYOUT). test_runtime.py compares
  * them with the runtime's own numbers. */
 #include <stdio.h>
 
