@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import pyz3
-from support import BUILD, TEST_PLUGINS, plugin_path
+from support import BUILD, TEST_PLUGINS, plugin_path, pyz3_loader
 
 pytestmark = pytest.mark.single_mode
 
@@ -32,13 +32,6 @@ HELLO_SIGNATURES = {
     "echo_u64": "(x: int) -> int",
     "echo_object": "(x: object) -> Any",
 }
-
-
-def pyz3_loader(*args: object, cwd=None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
-    return subprocess.run(
-        [sys.executable, "-m", "pyz3", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd
-    )
 
 
 def not_a_library(tmp_path):
