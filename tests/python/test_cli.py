@@ -117,6 +117,18 @@ def test_runs_as_python_m_pyz3_cli():
     assert "add(a: int, b: int) -> int" in run.stdout
 
 
+def test_a_bare_file_name_on_the_command_line_is_in_the_current_directory(tmp_path):
+    # The examples above say `pyz3-loader inspect libhello.so`: an argument is a path, relative
+    # to where the command runs (pyz3.load refuses bare names; the command line is explicit).
+    shutil.copy(plugin_path("hello"), tmp_path / "libhello.so")
+    run = pyz3_loader("inspect", "libhello.so", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"file      {tmp_path / 'libhello.so'}" in run.stdout
+    run = pyz3_loader("inspect", "libnothing.so", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "no such file" in run.stderr
+
+
 # ---- bad plugins: every verb ------------------------------------------------------------------------
 
 

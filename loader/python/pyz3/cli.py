@@ -2,8 +2,9 @@
 as an importable module, and print the flags to compile plugins with.
 
 Also runs as ``python -m pyz3`` and ``python -m pyz3.cli``. Exit codes: 0 success, 1 the plugin
-could not be loaded or the output could not be written (the message says which file and why),
-2 wrong usage.
+could not be loaded or the output could not be written or was refused (the message says which
+file and why), 2 wrong usage. Every file written is replaced atomically (pyz3/_atomic.py) and
+every user-supplied string reaches generated code only through ``repr()``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ class Plugin:
     """A loaded plugin: its descriptor (types) and its module (signatures as Python sees them)."""
 
     def __init__(self, path: str) -> None:
+        if os.sep not in path:
+            # A file named on the command line is relative to the current directory, as for any
+            # command; pyz3.load itself refuses bare names so a program never searches implicitly.
+            path = os.path.join(os.curdir, path)
         try:
             self.module = pyz3.load(path)
             # The file pyz3.load resolved and loaded, not the path string once more.
@@ -414,8 +419,8 @@ examples:
                                                        with site/ on sys.path
   cc -shared -fPIC $(pyz3-loader config --cflags) hello.c $(pyz3-loader config --libs) -o libhello.so
 
-exit status: 0 success, 1 the plugin could not be loaded or an output could not be written,
-2 wrong usage. See docs/cli.md.
+exit status: 0 success, 1 the plugin could not be loaded or an output could not be written
+(or was refused), 2 wrong usage. See docs/cli.md.
 """
 
 
@@ -462,7 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="make an importable module (package) of a plugin",
         description="Write the package DIR/<module>/: a copy of PLUGIN, an __init__.py that loads it, "
         "its .pyi stub and py.typed. With DIR on sys.path, `import <module>` works without "
-        "calling pyz3 (pyz3 must be installed). Running it again updates the package.",
+        "calling pyz3 (pyz3 must be installed). Running it again replaces the package's files "
+        "atomically, so processes using it keep running; a DIR/<module> that build did not make, or a "
+        "symbolic link there, is refused.",
         output="directory to create the package in",
     )
 
