@@ -77,7 +77,7 @@ $(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h
 	cp include/pyz3.h $(BUILD)/python/pyz3/include/
 	$(foreach v,$(FOUND_VERSIONS),cp $(BUILD)/cargo/py$(v)/release/libpyz3.so \
 		$(BUILD)/python/pyz3/_pyz3$(shell $(call py_for,$(v)) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))') &&) true
-	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.so $(BUILD)/lib/libpyz3.so.1
+	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.so $(BUILD)/lib/libpyz3.so.1.tmp && mv -f $(BUILD)/lib/libpyz3.so.1.tmp $(BUILD)/lib/libpyz3.so.1
 	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.a $(BUILD)/lib/libpyz3.a
 	ln -sf libpyz3.so.1 $(BUILD)/lib/libpyz3.so
 	cp -P $(BUILD)/lib/libpyz3.so $(BUILD)/lib/libpyz3.so.1 $(BUILD)/python/pyz3/lib/
@@ -86,9 +86,11 @@ $(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h
 runtime: $(BUILD)/.runtime-stamp
 
 # ---- sample plugins ------------------------------------------------------------------------------
+# Linked under a temporary name, then renamed: GNU ld rewrites an existing output in place, which
+# crashes a process that has the old library loaded (docs/reliability.md).
 $(BUILD)/plugins/lib%.so: plugins/c/%/*.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BUILD)/plugins
-	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@ $(PLUGIN_LDFLAGS)
+	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@.tmp $(PLUGIN_LDFLAGS) && mv -f $@.tmp $@
 
 plugins: $(C_PLUGIN_LIBS) $(EXTRA_PLUGIN_LIBS)
 

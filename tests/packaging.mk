@@ -24,7 +24,7 @@ lint-pep517: venv
 # The development layout gets the same relocatable pyz3.pc as the wheel.
 $(DEV_PKGCONFIG): loader/pep517/pyz3_build.py Cargo.toml $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
-	$(MAIN_PYTHON) loader/pep517/pyz3_build.py pkgconfig > $@
+	$(MAIN_PYTHON) loader/pep517/pyz3_build.py pkgconfig > $@.tmp && mv -f $@.tmp $@
 
 runtime: $(DEV_PKGCONFIG)
 

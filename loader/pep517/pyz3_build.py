@@ -11,7 +11,8 @@ post-build hook, so this module wraps maturin's backend and adds to the wheel it
     pyz3/lib/pkgconfig/pyz3.pc      relocatable (``${pcfiledir}``), for ``pkg-config pyz3``
 
 then rewrites RECORD. An editable build gets the same files in loader/python/pyz3 (ignored by
-git). Every other hook is maturin's own.
+git). Every file written is replaced atomically (loader/python/pyz3/_atomic.py), so a process
+that has the old libpyz3.so mapped keeps running. Every other hook is maturin's own.
 
 Also runnable: ``python loader/pep517/pyz3_build.py pkgconfig [VERSION]`` prints pyz3.pc (default version:
 Cargo.toml's); tests/packaging.mk uses it for the development layout in build/python.
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
+import io
 import os
 import sys
 import zipfile
@@ -70,7 +73,8 @@ def _record_line(name: str, data: bytes) -> str:
 
 
 def _complete_wheel(wheel_path: str) -> None:
-    """Adds the extras to the wheel at ``wheel_path`` in place and rewrites its RECORD."""
+    """Adds the extras to the wheel at ``wheel_path`` and rewrites its RECORD (the wheel file is
+    replaced, not rewritten in place)."""
     with zipfile.ZipFile(wheel_path) as src:
         infos = src.infolist()
         contents = {info.filename: src.read(info) for info in infos}
@@ -84,9 +88,9 @@ def _complete_wheel(wheel_path: str) -> None:
     )
     added = {f"{PACKAGE}/{rel}": item for rel, item in _extras(version, contents[extension]).items()}
 
-    tmp = wheel_path + ".tmp"
+    out = io.BytesIO()
     lines = []
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in infos:
             if info.filename == record or info.filename in added:
                 continue
@@ -100,7 +104,7 @@ def _complete_wheel(wheel_path: str) -> None:
             lines.append(_record_line(name, data))
         lines.append(f"{record},,")
         dst.writestr(zipfile.ZipInfo(record, ZIP_EPOCH), "\n".join(lines) + "\n")
-    os.replace(tmp, wheel_path)
+    _atomic().replace_file(wheel_path, out.getvalue(), os.stat(wheel_path).st_mode & 0o7777)
 
 
 def _complete_source_tree() -> None:
@@ -113,13 +117,27 @@ def _complete_source_tree() -> None:
         os.path.join(package, max(extensions, key=lambda n: os.path.getmtime(os.path.join(package, n)))), "rb"
     ) as f:
         extension = f.read()
-    version = _cargo_version()
+    write_extras(package, _cargo_version(), extension)
+
+
+def write_extras(package: str, version: str, extension: bytes) -> None:
+    """Writes the extras into the package directory ``package``, each file replaced atomically:
+    a process that has the old lib/libpyz3.so mapped keeps running."""
+    replace_file = _atomic().replace_file
     for rel, (data, mode) in _extras(version, extension).items():
         path = os.path.join(package, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-        os.chmod(path, mode)
+        replace_file(path, data, mode)
+
+
+def _atomic():
+    """pyz3/_atomic.py, loaded by path: the pyz3 package itself cannot be imported before its
+    extension is built."""
+    path = os.path.join(ROOT, "loader", "python", PACKAGE, "_atomic.py")
+    spec = importlib.util.spec_from_file_location("_pyz3_atomic", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _cargo_version() -> str:
