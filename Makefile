@@ -71,10 +71,10 @@ $(BUILD)/cargo/py%/release/libpyz3.so: $(RUST_SOURCES)
 		$(CARGO) build --release --locked -p pyz3-capi
 	@touch $@
 
-$(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h
+$(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h $(wildcard sdk/zig/*.zig)
 	rm -rf $(BUILD)/python/pyz3 && mkdir -p $(BUILD)/python/pyz3/include $(BUILD)/python/pyz3/lib $(BUILD)/lib
 	cp $(PY_SOURCES) $(BUILD)/python/pyz3/
-	cp include/pyz3.h $(BUILD)/python/pyz3/include/
+	cp include/pyz3.h sdk/zig/*.zig $(BUILD)/python/pyz3/include/
 	$(foreach v,$(FOUND_VERSIONS),cp $(BUILD)/cargo/py$(v)/release/libpyz3.so \
 		$(BUILD)/python/pyz3/_pyz3$(shell $(call py_for,$(v)) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))') &&) true
 	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.so $(BUILD)/lib/libpyz3.so.1.tmp && mv -f $(BUILD)/lib/libpyz3.so.1.tmp $(BUILD)/lib/libpyz3.so.1
@@ -92,7 +92,7 @@ $(BUILD)/plugins/lib%.so: plugins/c/%/*.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BUILD)/plugins
 	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@.tmp $(PLUGIN_LDFLAGS) && mv -f $@.tmp $@
 
-plugins: $(C_PLUGIN_LIBS) $(EXTRA_PLUGIN_LIBS)
+plugins: runtime $(C_PLUGIN_LIBS) $(EXTRA_PLUGIN_LIBS)
 
 # ---- deliberately broken plugins for the load-error tests ---------------------------------------
 BAD_CASES := no_entry null_entry wild_pointer bad_magic major_mismatch newer_minor small_struct \

@@ -23,13 +23,13 @@ zig_plugin = $(ZIG) build-lib -dynamic -O $(or $(4),$(ZIG_OPT)) -lc -fno-each-li
 	-L$(BUILD)/lib -lpyz3 -femit-bin=$(3)
 
 # Also built before pytest: the SDK feature plugin and the layouts as Zig sees pyz3.h
-# (tests/python/test_zig.py uses both), and pyz3.zig next to pyz3.h in the pyz3 package, where
-# pyz3.get_include() points plugin builds outside this repository.
+# (tests/python/test_zig.py uses both). The Zig SDK is copied next to pyz3.h in the pyz3
+# package (where pyz3.get_include() points plugin builds outside this repository) by the
+# Makefile's runtime rule.
 ZIG_TEST_ARTEFACTS := $(BUILD)/test-plugins/libzig_features.so $(BUILD)/zig/layout.txt
 ZIG_SDK := $(wildcard sdk/zig/*.zig)
-ZIG_PACKAGED := $(patsubst sdk/zig/%,$(BUILD)/python/pyz3/include/%,$(ZIG_SDK))
 
-EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS) $(ZIG_PACKAGED)
+EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS)
 EXTRA_TEST_TARGETS += zig-check
 
 .PHONY: zig-header zig-check
@@ -40,9 +40,6 @@ $(ZIG_HEADER): include/pyz3.h $(ZIG_STAMP)
 	mv $@.tmp $@
 
 zig-header: $(ZIG_HEADER)
-
-$(ZIG_PACKAGED): $(BUILD)/python/pyz3/include/%: sdk/zig/% $(BUILD)/.runtime-stamp
-	cp $< $@
 
 # The stem `hello` (of lib%_zig.so) is shorter than `hello_zig` (of the C rule's lib%.so), so
 # make picks this rule for the Zig plugins.
@@ -62,6 +59,6 @@ $(BUILD)/zig/layout.txt: tests/zig/layout.zig $(ZIG_HEADER)
 # Zig sources are `zig fmt`-clean (the Zig counterpart of `cargo fmt --check` and `ruff format`),
 # and the build.zig of docs/zig.md works (once, with the main Python: the first `zig build` on a
 # machine compiles Zig's build runner, which takes minutes).
-zig-check: $(ZIG_STAMP) runtime $(ZIG_PACKAGED)
+zig-check: $(ZIG_STAMP) runtime
 	$(ZIG) fmt --check sdk/zig plugins/zig tests/zig
 	PYTHONPATH=$(BUILD)/python $(EXTRA_PYTEST_ENV) $(VENV)/py$(MAIN_PY)/bin/python -m pytest -q tests/zig
