@@ -147,7 +147,13 @@ def test_pep517_backend_replaces_the_files_it_adds_to_a_source_tree(tmp_path):
     backend = _pep517_backend()
     backend.write_extras(str(tmp_path), "1.2.3", b"\x7fELF extension")
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert files == ["include/pyz3.h", "include/pyz3.zig", "lib/libpyz3.so", "lib/pkgconfig/pyz3.pc"]
+    assert files == [
+        "include/pyz3.h",
+        "include/pyz3.zig",
+        "include/pyz3_types.zig",
+        "lib/libpyz3.so",
+        "lib/pkgconfig/pyz3.pc",
+    ]
     pc = tmp_path / "lib" / "pkgconfig" / "pyz3.pc"
     inode = pc.stat().st_ino
     with open(pc, "rb") as held:
