@@ -26,7 +26,9 @@ const PAGE: usize = 4096;
 const FN_SIZE: usize = core::mem::size_of::<pyz3_function_def>();
 const PARAM_SIZE: usize = core::mem::size_of::<pyz3_param>();
 const MIN_PARAM_SIZE: usize = core::mem::offset_of!(pyz3_param, flags) + 1;
-const RESERVED_AT: usize = core::mem::offset_of!(pyz3_param, reserved);
+// The six bytes after `flags` (reserved in ABI 1.0; compound-type facts in 1.1, zero for every
+// type the registry has so far).
+const RESERVED_AT: usize = core::mem::offset_of!(pyz3_param, elem);
 const MAX_NAME: usize = PYZ3_MAX_NAME_LEN as usize;
 const MAX_DOC: usize = PYZ3_MAX_DOC_LEN as usize;
 const KEYWORDS: [&str; 6] = ["lambda", "None", "class", "async", "True", "yield"];
@@ -423,7 +425,11 @@ fn lay_out(m: &Model, arena: &mut Arena) -> usize {
                         default_value: arena.text(&p.default) as *const _,
                         type_: p.ty,
                         flags: p.flags,
-                        reserved: p.reserved,
+                        elem: p.reserved[0],
+                        type_flags: p.reserved[1],
+                        ndim: p.reserved[2],
+                        reserved: p.reserved[3],
+                        class_index: u16::from_ne_bytes([p.reserved[4], p.reserved[5]]),
                     });
                 }
             }
@@ -440,6 +446,13 @@ fn lay_out(m: &Model, arena: &mut Arena) -> usize {
                 return_type: f.ret,
                 return_flags: f.ret_flags,
                 flags: f.flags,
+                ret_elem: 0,
+                ret_type_flags: 0,
+                ret_ndim: 0,
+                ret_reserved: 0,
+                ret_class_index: 0,
+                ret_item_count: 0,
+                ret_items: core::ptr::null(),
             });
         }
     }
@@ -461,6 +474,15 @@ fn lay_out(m: &Model, arena: &mut Arena) -> usize {
         function_size: m.function_size,
         param_size: m.param_size,
         flags: m.flags,
+        classes: core::ptr::null(),
+        class_count: 0,
+        class_size: 0,
+        constants: core::ptr::null(),
+        constant_count: 0,
+        constant_size: 0,
+        exceptions: core::ptr::null(),
+        exception_count: 0,
+        exception_size: 0,
     };
     arena.array(&[plugin], core::mem::size_of::<pyz3_plugin>())
 }
@@ -606,7 +628,7 @@ fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
 }
 
 fn expected(m: &Model) -> Option<Expected> {
-    let min_size = core::mem::size_of::<pyz3_plugin>() as u32;
+    let min_size = PYZ3_PLUGIN_SIZE_1_0 as u32;
     if m.magic != PYZ3_ABI_MAGIC
         || m.major != PYZ3_ABI_MAJOR
         || m.minor > PYZ3_ABI_MINOR
@@ -620,7 +642,7 @@ fn expected(m: &Model) -> Option<Expected> {
     let doc = optional_text(&m.doc, MAX_DOC)?;
     let count = m.functions.count();
     if count > PYZ3_MAX_FUNCTIONS
-        || (count > 0 && !(FN_SIZE..=PAGE).contains(&(m.function_size as usize)))
+        || (count > 0 && !(PYZ3_FUNCTION_SIZE_1_0..=PAGE).contains(&(m.function_size as usize)))
     {
         return None;
     }

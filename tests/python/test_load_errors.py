@@ -67,7 +67,8 @@ BAD = {
     "kwonly_positional_only": "keyword-only parameter in a PYZ3_FN_POSITIONAL_ONLY function",
     "positional_after_kwonly": "parameter 'y': positional parameter after a keyword-only one",
     "null_module_name": "module name: NULL pointer",
-    "param_reserved": "parameter 'x': reserved bytes must be 0, got [0, 0, 1, 0, 0, 0]",
+    "param_reserved": "parameter 'x': ndim must be 0 for a parameter of type int64, got 1",
+    "result_facts": "function 'ok': ret_ndim must be 0 for a result of type int64, got 1",
 }
 
 

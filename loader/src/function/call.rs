@@ -205,7 +205,7 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
     unsafe {
         let with_nones = pyz3_call {
             none_mask,
-            user_data: f.user_data,
+            ..f.call0
         };
         let call: *const pyz3_call = if none_mask == 0 {
             &f.call0
@@ -225,7 +225,11 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         };
         gil::leave_call();
         if status == PYZ3_OK && !tls::take_error_hint() {
-            let ty = if R == ANY_RET { f.ret_type } else { const { code(R) } };
+            let ty = if R == ANY_RET {
+                f.ret_type
+            } else {
+                const { code(R) }
+            };
             return result_of_type(f, ty, &ret);
         }
         finish_unusual(f, status, &ret)
