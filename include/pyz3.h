@@ -190,6 +190,19 @@ typedef struct _object PyObject;
 // All optimisations.
 #define PYZ3_OPT_ALL 7
 
+// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
+typedef struct pyz3_buffer pyz3_buffer;
+
+// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
+typedef struct pyz3_dict pyz3_dict;
+
+// The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
+// the functions that need the module (its exceptions, its classes).
+typedef struct pyz3_module pyz3_module;
+
+// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
+typedef struct pyz3_seq pyz3_seq;
+
 // A UTF-8 (for `str`) or byte (for `bytes`) buffer that pyz3 lends to the plugin.
 //
 // Not NUL-terminated in general (a `str` may contain NUL characters); always use `len`.
@@ -256,21 +269,6 @@ typedef struct pyz3_param {
     uint16_t class_index;
 } pyz3_param;
 
-// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
-typedef struct pyz3_buffer {
-    uint8_t _private[0];
-} pyz3_buffer;
-
-// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
-typedef struct pyz3_seq {
-    uint8_t _private[0];
-} pyz3_seq;
-
-// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
-typedef struct pyz3_dict {
-    uint8_t _private[0];
-} pyz3_dict;
-
 // One argument or result value. Which member is valid is given by the declared type.
 typedef union pyz3_value {
     // `PYZ3_T_I8`.
@@ -310,12 +308,6 @@ typedef union pyz3_value {
     // `PYZ3_T_INSTANCE` arguments (ABI 1.1): the instance's native state, borrowed for the call.
     void *inst;
 } pyz3_value;
-
-// The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
-// the functions that need the module (its exceptions, its classes).
-typedef struct pyz3_module {
-    uint8_t _private[0];
-} pyz3_module;
 
 // Per-call information the loader passes to every plugin function.
 typedef struct pyz3_call {

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use pyz3_core::abi::*;
-use pyz3_core::types::{PYZ3_T_COUNT, PYZ3_T_VOID};
+use pyz3_core::types::{TypeCode, PYZ3_T_COUNT};
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
 const PAGE: usize = 4096;
@@ -270,7 +270,7 @@ fn gen_model(data: &[u8]) -> Model {
             2 => m.minor = src.u16(),
             3 => m.struct_size = src.pick(&[0, 8, 55, 56, 57, 64, 4096, 65536, 65537, u32::MAX]),
             4 => m.reserved = src.u32(),
-            _ => m.minor = m.minor.wrapping_sub(1), // an older minor (none exists yet at 1.0)
+            _ => m.minor = m.minor.wrapping_sub(1), // an older minor
         }
     }
     m.name = gen_text(src, &["fuzz", "m", "_mod", "x1"], 0, MAX_NAME);
@@ -554,7 +554,8 @@ struct Expected {
 
 fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<ExpectedParam> {
     let name = identifier(&p.name)?;
-    if p.ty == PYZ3_T_VOID || p.ty >= PYZ3_T_COUNT {
+    // A code the registry declares as a parameter type.
+    if !TypeCode::from_u8(p.ty).is_some_and(|t| t.info().param) {
         return None;
     }
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
@@ -580,7 +581,10 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
 fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     let name = identifier(&f.name)?;
     let doc = optional_text(&f.doc, MAX_DOC)?;
-    if f.typed == f.raw || f.ret >= PYZ3_T_COUNT || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0 {
+    if f.typed == f.raw
+        || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result)
+        || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
+    {
         return None;
     }
     if f.flags & !(PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY) != 0 {

@@ -159,6 +159,8 @@ static pyz3_function_def functions[] = {
 #endif
 #if defined(CASE_NEWER_MINOR)
 #define MINOR (PYZ3_ABI_MINOR + 1)
+#elif defined(CASE_MAJOR_MISMATCH)
+#define MINOR 0
 #else
 #define MINOR PYZ3_ABI_MINOR
 #endif

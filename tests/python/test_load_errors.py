@@ -21,7 +21,7 @@ BAD = {
     "wild_pointer": "cannot read the descriptor header",
     "bad_magic": "not a pyz3 descriptor (magic 0x12345678",
     "major_mismatch": "built for pyz3 ABI 2.0 (pyz3_plugin_entry), but this runtime serves ABI 1.x",
-    "newer_minor": "newer than this runtime's ABI 1.0: upgrade pyz3",
+    "newer_minor": "newer than this runtime's ABI 1.1: upgrade pyz3",
     "small_struct": "struct_size is 8, smaller than the ABI 1.0 descriptor",
     "null_name": "function #0: name: NULL pointer",
     "empty_name": "function #0 name is empty",

@@ -134,26 +134,26 @@ pub union pyz3_value {
 }
 
 /// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
-#[repr(C)]
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
 pub struct pyz3_buffer {
     _private: [u8; 0],
 }
 
 /// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
-#[repr(C)]
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
 pub struct pyz3_seq {
     _private: [u8; 0],
 }
 
 /// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
-#[repr(C)]
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
 pub struct pyz3_dict {
     _private: [u8; 0],
 }
 
 /// The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
 /// the functions that need the module (its exceptions, its classes).
-#[repr(C)]
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
 pub struct pyz3_module {
     _private: [u8; 0],
 }

@@ -542,8 +542,8 @@ pub mod rt {
     /// `result_needs_gil`) is then made inside a GIL scope.
     pub fn write_result<R: IntoResult>(value: R, out: &mut pyz3_value, released: bool) -> i32 {
         let needs_gil = TYPES
-            .get(R::TYPE as usize)
-            .is_some_and(|t| t.result_needs_gil);
+            .iter()
+            .any(|t| t.code == R::TYPE && t.result_needs_gil);
         if released && needs_gil {
             let _gil = Gil::acquire();
             value.write(out)
@@ -890,7 +890,6 @@ mod tests {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
             assert_eq!(t.result, results.contains(&t.code), "{}: result", t.name);
         }
-        assert_eq!(TYPES.len(), PYZ3_T_COUNT as usize);
     }
 
     #[test]
