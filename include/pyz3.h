@@ -125,7 +125,7 @@ typedef struct _object PyObject;
 #define PYZ3_ABI_MAJOR 1
 
 // A runtime serves plugins built for its minor version or older, never newer.
-#define PYZ3_ABI_MINOR 0
+#define PYZ3_ABI_MINOR 1
 
 // Upper bound on `pyz3_function_def.param_count` (a call passes a 64-bit `none_mask`).
 #define PYZ3_MAX_PARAMS 64
@@ -157,6 +157,18 @@ typedef struct _object PyObject;
 // `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 #define PYZ3_FN_POSITIONAL_ONLY 2
 
+// Upper bound on `pyz3_plugin.class_count` (ABI 1.1).
+#define PYZ3_MAX_CLASSES 1024
+
+// Upper bound on `pyz3_plugin.constant_count` (ABI 1.1).
+#define PYZ3_MAX_CONSTANTS 4096
+
+// Upper bound on `pyz3_plugin.exception_count` (ABI 1.1).
+#define PYZ3_MAX_EXCEPTIONS 1024
+
+// Upper bound on `pyz3_function_def.ret_item_count` (ABI 1.1: items of a tuple result).
+#define PYZ3_MAX_ITEMS 64
+
 // Function status: success, the result is in `*result`.
 #define PYZ3_OK 0
 
@@ -177,6 +189,19 @@ typedef struct _object PyObject;
 
 // All optimisations.
 #define PYZ3_OPT_ALL 7
+
+// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
+typedef struct pyz3_buffer pyz3_buffer;
+
+// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
+typedef struct pyz3_dict pyz3_dict;
+
+// The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
+// the functions that need the module (its exceptions, its classes).
+typedef struct pyz3_module pyz3_module;
+
+// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
+typedef struct pyz3_seq pyz3_seq;
 
 // A UTF-8 (for `str`) or byte (for `bytes`) buffer that pyz3 lends to the plugin.
 //
@@ -218,7 +243,8 @@ typedef struct pyz3_plugin_header {
     uint32_t reserved;
 } pyz3_plugin_header;
 
-// One declared parameter.
+// One declared parameter. The six bytes after `flags` were reserved (zero) in ABI 1.0; ABI 1.1
+// gives them to compound types, so a 1.0 plugin's parameters read as plain scalars.
 typedef struct pyz3_param {
     // Parameter name: a NUL-terminated Python identifier. Retained by the loader (static data).
     const char *name;
@@ -229,8 +255,18 @@ typedef struct pyz3_param {
     uint8_t type;
     // `PYZ3_PARAM_*` bits.
     uint8_t flags;
+    // ABI 1.1: the element type of a compound type (a buffer's items, a sequence's items, a
+    // dict's values), a `PYZ3_T_*` code; 0 for other types.
+    uint8_t elem;
+    // ABI 1.1: bits specific to the type (buffers: `PYZ3_BUF_*`); 0 for other types.
+    uint8_t type_flags;
+    // ABI 1.1: buffers: the number of dimensions required (0 = any); 0 for other types.
+    uint8_t ndim;
     // Must be zero.
-    uint8_t reserved[6];
+    uint8_t reserved;
+    // ABI 1.1: `PYZ3_T_INSTANCE`: the class, as an index into `pyz3_plugin.classes`; 0 for
+    // other types.
+    uint16_t class_index;
 } pyz3_param;
 
 // One argument or result value. Which member is valid is given by the declared type.
@@ -261,8 +297,16 @@ typedef union pyz3_value {
     struct pyz3_str str;
     // `PYZ3_T_BYTES` arguments (borrowed for the duration of the call).
     struct pyz3_str bytes;
-    // `PYZ3_T_OBJECT` arguments (borrowed) and `str`/`bytes`/`object` results (new reference).
+    // `PYZ3_T_OBJECT` arguments (borrowed) and every object result (new reference).
     PyObject *obj;
+    // `PYZ3_T_BUFFER` arguments (ABI 1.1): a view the trampoline owns for the call.
+    struct pyz3_buffer *buf;
+    // `PYZ3_T_SEQUENCE` arguments (ABI 1.1): converted items the trampoline owns for the call.
+    const struct pyz3_seq *seq;
+    // `PYZ3_T_DICT` arguments (ABI 1.1): converted entries the trampoline owns for the call.
+    const struct pyz3_dict *dict;
+    // `PYZ3_T_INSTANCE` arguments (ABI 1.1): the instance's native state, borrowed for the call.
+    void *inst;
 } pyz3_value;
 
 // Per-call information the loader passes to every plugin function.
@@ -271,6 +315,12 @@ typedef struct pyz3_call {
     uint64_t none_mask;
     // `pyz3_function_def.user_data` of the function being called.
     void *user_data;
+    // ABI 1.1: the module the function belongs to, for the `pyz3_*` functions that need it (a
+    // plugin's own exceptions and classes). The runtime always passes the whole struct; a plugin
+    // built for 1.0 never reads past `user_data`.
+    struct pyz3_module *module;
+    // ABI 1.1: for a method, the object it was called on (borrowed); NULL for functions.
+    PyObject *self_;
 } pyz3_call;
 
 // The uniform signature of a typed plugin function.
@@ -288,7 +338,8 @@ typedef int32_t (*pyz3_fn)(const union pyz3_value *args,
 // exception set. Always called with the GIL held.
 typedef PyObject *(*pyz3_raw_fn)(PyObject *const *args, size_t nargs, const struct pyz3_call *call);
 
-// One function of a plugin.
+// One function of a plugin. ABI 1.1 appended the `ret_*` fields, which describe compound
+// results; a 1.0 plugin's `function_size` ends before them, and the loader reads them as zero.
 typedef struct pyz3_function_def {
     // Python name: a NUL-terminated identifier, unique within the plugin.
     const char *name;
@@ -310,7 +361,46 @@ typedef struct pyz3_function_def {
     uint8_t return_flags;
     // `PYZ3_FN_*` bits.
     uint16_t flags;
+    // ABI 1.1: the element type of a compound result (an array's items, a list's items, a
+    // dict's values, an iterator's items), a `PYZ3_T_*` code; 0 for other results.
+    uint8_t ret_elem;
+    // ABI 1.1: bits specific to the result type; 0 for other results.
+    uint8_t ret_type_flags;
+    // ABI 1.1: array results: the number of dimensions; 0 for other results.
+    uint8_t ret_ndim;
+    // Must be zero.
+    uint8_t ret_reserved;
+    // ABI 1.1: `PYZ3_T_INSTANCE` results: the class, as an index into `pyz3_plugin.classes`.
+    uint16_t ret_class_index;
+    // ABI 1.1: `PYZ3_T_TUPLE` results: the number of items (at most `PYZ3_MAX_ITEMS`).
+    uint16_t ret_item_count;
+    // ABI 1.1: `PYZ3_T_TUPLE` results: `ret_item_count` `PYZ3_T_*` codes, one per item.
+    const uint8_t *ret_items;
 } pyz3_function_def;
+
+// A class of a plugin (ABI 1.1). The classes work defines the rest of its fields.
+typedef struct pyz3_class_def {
+    // Python name: a NUL-terminated identifier, unique among the plugin's names.
+    const char *name;
+    // Doc string (NUL-terminated UTF-8) or NULL.
+    const char *doc;
+} pyz3_class_def;
+
+// A module constant of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+typedef struct pyz3_constant_def {
+    // Python name: a NUL-terminated identifier, unique among the plugin's names.
+    const char *name;
+    // Doc string (NUL-terminated UTF-8) or NULL.
+    const char *doc;
+} pyz3_constant_def;
+
+// An exception class of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+typedef struct pyz3_exception_def {
+    // Python name: a NUL-terminated identifier, unique among the plugin's names.
+    const char *name;
+    // Doc string (NUL-terminated UTF-8) or NULL.
+    const char *doc;
+} pyz3_exception_def;
 
 // The plugin descriptor, returned by the plugin's exported `pyz3_plugin_entry` function.
 //
@@ -333,6 +423,24 @@ typedef struct pyz3_plugin {
     uint32_t param_size;
     // Must be zero.
     uint32_t flags;
+    // ABI 1.1: `class_count` class definitions, laid out with stride `class_size`.
+    const struct pyz3_class_def *classes;
+    // ABI 1.1: number of classes (at most `PYZ3_MAX_CLASSES`).
+    uint32_t class_count;
+    // ABI 1.1: `sizeof(pyz3_class_def)` as the plugin saw it.
+    uint32_t class_size;
+    // ABI 1.1: `constant_count` module constants, laid out with stride `constant_size`.
+    const struct pyz3_constant_def *constants;
+    // ABI 1.1: number of constants (at most `PYZ3_MAX_CONSTANTS`).
+    uint32_t constant_count;
+    // ABI 1.1: `sizeof(pyz3_constant_def)` as the plugin saw it.
+    uint32_t constant_size;
+    // ABI 1.1: `exception_count` exception classes, laid out with stride `exception_size`.
+    const struct pyz3_exception_def *exceptions;
+    // ABI 1.1: number of exception classes (at most `PYZ3_MAX_EXCEPTIONS`).
+    uint32_t exception_count;
+    // ABI 1.1: `sizeof(pyz3_exception_def)` as the plugin saw it.
+    uint32_t exception_size;
 } pyz3_plugin;
 
 // Signature of the plugin entry point.
@@ -568,17 +676,26 @@ size_t pyz3_runtime_id(void);
 /* ---- Frozen layouts (the same numbers are asserted in capi/core/src/abi.rs) ------------------- */
 PYZ3_STATIC_ASSERT(sizeof(pyz3_str) == 2 * sizeof(void *), "pyz3_str layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_value) == 2 * sizeof(void *), "pyz3_value layout");
-PYZ3_STATIC_ASSERT(sizeof(pyz3_call) == 8 + sizeof(void *), "pyz3_call layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_call) == 8 + 3 * sizeof(void *), "pyz3_call layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_call, module) == 8 + sizeof(void *), "pyz3_call layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_param) == 2 * sizeof(void *) + 8, "pyz3_param layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_param, type) == 2 * sizeof(void *), "pyz3_param layout");
-PYZ3_STATIC_ASSERT(sizeof(pyz3_function_def) == 6 * sizeof(void *) + 8, "pyz3_function_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_param, elem) == 2 * sizeof(void *) + 2, "pyz3_param layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_param, class_index) == 2 * sizeof(void *) + 6, "pyz3_param layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_function_def) == 7 * sizeof(void *) + 16, "pyz3_function_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_function_def, fn) == 3 * sizeof(void *), "pyz3_function_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_function_def, param_count) == 6 * sizeof(void *), "pyz3_function_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_function_def, flags) == 6 * sizeof(void *) + 6, "pyz3_function_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_function_def, ret_elem) == 6 * sizeof(void *) + 8, "pyz3_function_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_function_def, ret_class_index) == 6 * sizeof(void *) + 12, "pyz3_function_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_function_def, ret_items) == 6 * sizeof(void *) + 16, "pyz3_function_def layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_plugin_header) == 16, "pyz3_plugin_header layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, name) == 16, "pyz3_plugin layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, function_count) == 16 + 3 * sizeof(void *), "pyz3_plugin layout");
-PYZ3_STATIC_ASSERT(sizeof(pyz3_plugin) == 16 + 3 * sizeof(void *) + 16, "pyz3_plugin layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, classes) == 16 + 3 * sizeof(void *) + 16, "pyz3_plugin layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, constants) == 16 + 4 * sizeof(void *) + 24, "pyz3_plugin layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, exceptions) == 16 + 5 * sizeof(void *) + 32, "pyz3_plugin layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_plugin) == 16 + 6 * sizeof(void *) + 40, "pyz3_plugin layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_gil) == 4, "pyz3_gil layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout");
 
@@ -608,27 +725,31 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
                    const pyz3_call *call PYZ3_UNUSED)
 
 /* A required parameter. */
-#define PYZ3_PARAM(NAME, TYPE) { (NAME), NULL, (TYPE), 0, { 0, 0, 0, 0, 0, 0 } }
+#define PYZ3_PARAM(NAME, TYPE) { (NAME), NULL, (TYPE), 0, 0, 0, 0, 0, 0 }
 /* A parameter with a default, given as a Python literal string: "1", "0.5", "'x'", "True". */
-#define PYZ3_PARAM_DEFAULT(NAME, TYPE, LITERAL) { (NAME), (LITERAL), (TYPE), 0, { 0, 0, 0, 0, 0, 0 } }
+#define PYZ3_PARAM_DEFAULT(NAME, TYPE, LITERAL) { (NAME), (LITERAL), (TYPE), 0, 0, 0, 0, 0, 0 }
 /* A parameter with PYZ3_PARAM_* flags and an optional default literal (or NULL). */
-#define PYZ3_PARAM_EX(NAME, TYPE, FLAGS, LITERAL) { (NAME), (LITERAL), (TYPE), (FLAGS), { 0, 0, 0, 0, 0, 0 } }
+#define PYZ3_PARAM_EX(NAME, TYPE, FLAGS, LITERAL) { (NAME), (LITERAL), (TYPE), (FLAGS), 0, 0, 0, 0, 0 }
 
 /* Number of elements of a static array. */
 #define PYZ3_COUNTOF(ARRAY) ((uint32_t)(sizeof(ARRAY) / sizeof((ARRAY)[0])))
 
+/* The ABI 1.1 result facts of a function whose result is not a compound type. */
+#define PYZ3_NO_RESULT_FACTS 0, 0, 0, 0, 0, 0, NULL
 /* A typed function with the parameters of static array PARAMS. */
 #define PYZ3_FUNCTION(NAME, FN, PARAMS, RETURN_TYPE, DOC)                                   \
-    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), (RETURN_TYPE), 0, 0 }
+    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), (RETURN_TYPE), 0, 0, \
+      PYZ3_NO_RESULT_FACTS }
 /* A typed function without parameters. */
 #define PYZ3_FUNCTION_NOARGS(NAME, FN, RETURN_TYPE, DOC)                                    \
-    { (NAME), (DOC), NULL, (FN), NULL, NULL, 0, (RETURN_TYPE), 0, 0 }
+    { (NAME), (DOC), NULL, (FN), NULL, NULL, 0, (RETURN_TYPE), 0, 0, PYZ3_NO_RESULT_FACTS }
 /* A typed function with every field spelled out (PARAMS may be NULL when NPARAMS is 0). */
 #define PYZ3_FUNCTION_EX(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, RETURN_FLAGS, FLAGS, USER_DATA, DOC) \
-    { (NAME), (DOC), (PARAMS), (FN), NULL, (USER_DATA), (NPARAMS), (RETURN_TYPE), (RETURN_FLAGS), (FLAGS) }
+    { (NAME), (DOC), (PARAMS), (FN), NULL, (USER_DATA), (NPARAMS), (RETURN_TYPE), (RETURN_FLAGS), (FLAGS), \
+      PYZ3_NO_RESULT_FACTS }
 /* A raw function: receives the Python arguments (PARAMS still declares names and defaults). */
 #define PYZ3_RAW_FUNCTION(NAME, RAWFN, PARAMS, NPARAMS, DOC)                               \
-    { (NAME), (DOC), (PARAMS), NULL, (RAWFN), NULL, (NPARAMS), PYZ3_T_OBJECT, 0, 0 }
+    { (NAME), (DOC), (PARAMS), NULL, (RAWFN), NULL, (NPARAMS), PYZ3_T_OBJECT, 0, 0, PYZ3_NO_RESULT_FACTS }
 
 /* The descriptor header for this header's ABI version. */
 #define PYZ3_PLUGIN_HEADER_INIT                                                             \
@@ -639,7 +760,9 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 #define PYZ3_PLUGIN(NAME, DOC, FUNCTIONS)                                                   \
     static const pyz3_plugin pyz3_plugin_descriptor_ = {                                    \
         PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), PYZ3_COUNTOF(FUNCTIONS),       \
-        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param), 0 };             \
+        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param), 0,              \
+        NULL, 0, (uint32_t)sizeof(pyz3_class_def), NULL, 0, (uint32_t)sizeof(pyz3_constant_def), \
+        NULL, 0, (uint32_t)sizeof(pyz3_exception_def) };                                   \
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void);                   \
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void) {                  \
         return &pyz3_plugin_descriptor_;                                                    \

@@ -191,6 +191,15 @@ fn Plugin(comptime Module: type, comptime options: Options) type {
             .function_size = @sizeOf(c.pyz3_function_def),
             .param_size = @sizeOf(c.pyz3_param),
             .flags = 0,
+            .classes = null,
+            .class_count = 0,
+            .class_size = @sizeOf(c.pyz3_class_def),
+            .constants = null,
+            .constant_count = 0,
+            .constant_size = @sizeOf(c.pyz3_constant_def),
+            .exceptions = null,
+            .exception_count = 0,
+            .exception_size = @sizeOf(c.pyz3_exception_def),
         };
 
         fn entry() callconv(.c) *const c.pyz3_plugin {
@@ -462,6 +471,13 @@ fn functionDef(comptime Module: type, comptime fn_name: []const u8, comptime opt
             .return_flags = if (result.optional) c.PYZ3_RETURN_OPTIONAL else 0,
             .flags = (if (meta.release_gil) c.PYZ3_FN_RELEASE_GIL else 0) |
                 (if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0),
+            .ret_elem = 0,
+            .ret_type_flags = 0,
+            .ret_ndim = 0,
+            .ret_reserved = 0,
+            .ret_class_index = 0,
+            .ret_item_count = 0,
+            .ret_items = null,
         };
     }
 }
@@ -481,7 +497,11 @@ fn paramDef(comptime p: ParamSpec, comptime shape: Shape) c.pyz3_param {
         .type = shape.code,
         .flags = (if (shape.optional) c.PYZ3_PARAM_OPTIONAL else 0) |
             (if (p.keyword_only) c.PYZ3_PARAM_KEYWORD_ONLY else 0),
-        .reserved = .{ 0, 0, 0, 0, 0, 0 },
+        .elem = 0,
+        .type_flags = 0,
+        .ndim = 0,
+        .reserved = 0,
+        .class_index = 0,
     };
 }
 
@@ -508,6 +528,13 @@ fn rawFunctionDef(comptime Module: type, comptime fn_name: []const u8, comptime 
             .return_type = c.PYZ3_T_OBJECT,
             .return_flags = 0,
             .flags = if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0,
+            .ret_elem = 0,
+            .ret_type_flags = 0,
+            .ret_ndim = 0,
+            .ret_reserved = 0,
+            .ret_class_index = 0,
+            .ret_item_count = 0,
+            .ret_items = null,
         };
     }
 }

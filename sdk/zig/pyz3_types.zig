@@ -26,7 +26,7 @@ pub const TypeInfo = struct {
     result_needs_gil: bool,
 };
 
-/// Every type, in code order (`types[c].code == c`).
+/// Every type, in code order.
 pub const types = [_]TypeInfo{
     .{ .code = 0, .name = "void", .kind = .void, .bits = 0, .signed = false, .arg_member = "", .result_member = "", .param = false, .result = true, .result_needs_gil = false },
     .{ .code = 1, .name = "int8", .kind = .int, .bits = 8, .signed = true, .arg_member = "i8", .result_member = "i8", .param = true, .result = true, .result_needs_gil = false },

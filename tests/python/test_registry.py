@@ -17,8 +17,9 @@ pytestmark = pytest.mark.single_mode
 REGISTRY = _pyz3.type_registry()
 
 
-def test_codes_are_dense_and_named():
-    assert [t["code"] for t in REGISTRY] == list(range(len(REGISTRY)))
+def test_codes_are_unique_in_order_and_named():
+    codes = [t["code"] for t in REGISTRY]
+    assert codes == sorted(set(codes))
     for t in REGISTRY:
         assert t["macro"].startswith("PYZ3_T_"), t
         assert t["param"] or t["result"], t
@@ -30,7 +31,7 @@ def test_the_header_defines_every_code_and_exception_kind():
     defines = {m[0]: int(m[1]) for m in re.findall(r"^#define (PYZ3_(?:T|EXC)_\w+) (-?\d+)$", header, re.M)}
     for t in REGISTRY:
         assert defines[t["macro"]] == t["code"], t["macro"]
-    assert defines["PYZ3_T_COUNT"] == len(REGISTRY)
+    assert defines["PYZ3_T_COUNT"] == REGISTRY[-1]["code"] + 1
     kinds = _pyz3.exception_kinds()
     for kind, macro, _cls, _snake in kinds:
         assert defines[macro] == kind, macro

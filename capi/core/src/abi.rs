@@ -27,7 +27,7 @@ pub const PYZ3_ABI_MAGIC: u32 = 0x335A_5950;
 /// Plugins and runtime must agree on the major version exactly.
 pub const PYZ3_ABI_MAJOR: u16 = 1;
 /// A runtime serves plugins built for its minor version or older, never newer.
-pub const PYZ3_ABI_MINOR: u16 = 0;
+pub const PYZ3_ABI_MINOR: u16 = 1;
 
 /// Upper bound on `pyz3_function_def.param_count` (a call passes a 64-bit `none_mask`).
 pub const PYZ3_MAX_PARAMS: u32 = 64;
@@ -53,6 +53,15 @@ pub const PYZ3_RETURN_OPTIONAL: u8 = 1;
 pub const PYZ3_FN_RELEASE_GIL: u16 = 1;
 /// `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 pub const PYZ3_FN_POSITIONAL_ONLY: u16 = 2;
+
+/// Upper bound on `pyz3_plugin.class_count` (ABI 1.1).
+pub const PYZ3_MAX_CLASSES: u32 = 1024;
+/// Upper bound on `pyz3_plugin.constant_count` (ABI 1.1).
+pub const PYZ3_MAX_CONSTANTS: u32 = 4096;
+/// Upper bound on `pyz3_plugin.exception_count` (ABI 1.1).
+pub const PYZ3_MAX_EXCEPTIONS: u32 = 1024;
+/// Upper bound on `pyz3_function_def.ret_item_count` (ABI 1.1: items of a tuple result).
+pub const PYZ3_MAX_ITEMS: u32 = 64;
 
 /// Function status: success, the result is in `*result`.
 pub const PYZ3_OK: i32 = 0;
@@ -112,8 +121,41 @@ pub union pyz3_value {
     pub str: pyz3_str,
     /// `PYZ3_T_BYTES` arguments (borrowed for the duration of the call).
     pub bytes: pyz3_str,
-    /// `PYZ3_T_OBJECT` arguments (borrowed) and `str`/`bytes`/`object` results (new reference).
+    /// `PYZ3_T_OBJECT` arguments (borrowed) and every object result (new reference).
     pub obj: *mut PyObject,
+    /// `PYZ3_T_BUFFER` arguments (ABI 1.1): a view the trampoline owns for the call.
+    pub buf: *mut pyz3_buffer,
+    /// `PYZ3_T_SEQUENCE` arguments (ABI 1.1): converted items the trampoline owns for the call.
+    pub seq: *const pyz3_seq,
+    /// `PYZ3_T_DICT` arguments (ABI 1.1): converted entries the trampoline owns for the call.
+    pub dict: *const pyz3_dict,
+    /// `PYZ3_T_INSTANCE` arguments (ABI 1.1): the instance's native state, borrowed for the call.
+    pub inst: *mut c_void,
+}
+
+/// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
+pub struct pyz3_buffer {
+    _private: [u8; 0],
+}
+
+/// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
+pub struct pyz3_seq {
+    _private: [u8; 0],
+}
+
+/// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
+pub struct pyz3_dict {
+    _private: [u8; 0],
+}
+
+/// The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
+/// the functions that need the module (its exceptions, its classes).
+// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
+pub struct pyz3_module {
+    _private: [u8; 0],
 }
 
 impl pyz3_value {
@@ -134,6 +176,12 @@ pub struct pyz3_call {
     pub none_mask: u64,
     /// `pyz3_function_def.user_data` of the function being called.
     pub user_data: *mut c_void,
+    /// ABI 1.1: the module the function belongs to, for the `pyz3_*` functions that need it (a
+    /// plugin's own exceptions and classes). The runtime always passes the whole struct; a plugin
+    /// built for 1.0 never reads past `user_data`.
+    pub module: *mut pyz3_module,
+    /// ABI 1.1: for a method, the object it was called on (borrowed); NULL for functions.
+    pub self_: *mut PyObject,
 }
 
 /// The uniform signature of a typed plugin function.
@@ -161,8 +209,9 @@ pub type pyz3_raw_fn = Option<
     ) -> *mut PyObject,
 >;
 
-/// One declared parameter.
-/// cbindgen:field-names=[name, default_value, type, flags, reserved]
+/// One declared parameter. The six bytes after `flags` were reserved (zero) in ABI 1.0; ABI 1.1
+/// gives them to compound types, so a 1.0 plugin's parameters read as plain scalars.
+/// cbindgen:field-names=[name, default_value, type, flags, elem, type_flags, ndim, reserved, class_index]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct pyz3_param {
@@ -175,12 +224,23 @@ pub struct pyz3_param {
     pub type_: u8,
     /// `PYZ3_PARAM_*` bits.
     pub flags: u8,
+    /// ABI 1.1: the element type of a compound type (a buffer's items, a sequence's items, a
+    /// dict's values), a `PYZ3_T_*` code; 0 for other types.
+    pub elem: u8,
+    /// ABI 1.1: bits specific to the type (buffers: `PYZ3_BUF_*`); 0 for other types.
+    pub type_flags: u8,
+    /// ABI 1.1: buffers: the number of dimensions required (0 = any); 0 for other types.
+    pub ndim: u8,
     /// Must be zero.
-    pub reserved: [u8; 6],
+    pub reserved: u8,
+    /// ABI 1.1: `PYZ3_T_INSTANCE`: the class, as an index into `pyz3_plugin.classes`; 0 for
+    /// other types.
+    pub class_index: u16,
 }
 
-/// One function of a plugin.
-/// cbindgen:field-names=[name, doc, params, fn, raw, user_data, param_count, return_type, return_flags, flags]
+/// One function of a plugin. ABI 1.1 appended the `ret_*` fields, which describe compound
+/// results; a 1.0 plugin's `function_size` ends before them, and the loader reads them as zero.
+/// cbindgen:field-names=[name, doc, params, fn, raw, user_data, param_count, return_type, return_flags, flags, ret_elem, ret_type_flags, ret_ndim, ret_reserved, ret_class_index, ret_item_count, ret_items]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct pyz3_function_def {
@@ -204,6 +264,21 @@ pub struct pyz3_function_def {
     pub return_flags: u8,
     /// `PYZ3_FN_*` bits.
     pub flags: u16,
+    /// ABI 1.1: the element type of a compound result (an array's items, a list's items, a
+    /// dict's values, an iterator's items), a `PYZ3_T_*` code; 0 for other results.
+    pub ret_elem: u8,
+    /// ABI 1.1: bits specific to the result type; 0 for other results.
+    pub ret_type_flags: u8,
+    /// ABI 1.1: array results: the number of dimensions; 0 for other results.
+    pub ret_ndim: u8,
+    /// Must be zero.
+    pub ret_reserved: u8,
+    /// ABI 1.1: `PYZ3_T_INSTANCE` results: the class, as an index into `pyz3_plugin.classes`.
+    pub ret_class_index: u16,
+    /// ABI 1.1: `PYZ3_T_TUPLE` results: the number of items (at most `PYZ3_MAX_ITEMS`).
+    pub ret_item_count: u16,
+    /// ABI 1.1: `PYZ3_T_TUPLE` results: `ret_item_count` `PYZ3_T_*` codes, one per item.
+    pub ret_items: *const u8,
 }
 
 /// The fixed start of every plugin descriptor, checked before anything else is read.
@@ -245,6 +320,54 @@ pub struct pyz3_plugin {
     pub param_size: u32,
     /// Must be zero.
     pub flags: u32,
+    /// ABI 1.1: `class_count` class definitions, laid out with stride `class_size`.
+    pub classes: *const pyz3_class_def,
+    /// ABI 1.1: number of classes (at most `PYZ3_MAX_CLASSES`).
+    pub class_count: u32,
+    /// ABI 1.1: `sizeof(pyz3_class_def)` as the plugin saw it.
+    pub class_size: u32,
+    /// ABI 1.1: `constant_count` module constants, laid out with stride `constant_size`.
+    pub constants: *const pyz3_constant_def,
+    /// ABI 1.1: number of constants (at most `PYZ3_MAX_CONSTANTS`).
+    pub constant_count: u32,
+    /// ABI 1.1: `sizeof(pyz3_constant_def)` as the plugin saw it.
+    pub constant_size: u32,
+    /// ABI 1.1: `exception_count` exception classes, laid out with stride `exception_size`.
+    pub exceptions: *const pyz3_exception_def,
+    /// ABI 1.1: number of exception classes (at most `PYZ3_MAX_EXCEPTIONS`).
+    pub exception_count: u32,
+    /// ABI 1.1: `sizeof(pyz3_exception_def)` as the plugin saw it.
+    pub exception_size: u32,
+}
+
+/// A class of a plugin (ABI 1.1). The classes work defines the rest of its fields.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_class_def {
+    /// Python name: a NUL-terminated identifier, unique among the plugin's names.
+    pub name: *const c_char,
+    /// Doc string (NUL-terminated UTF-8) or NULL.
+    pub doc: *const c_char,
+}
+
+/// A module constant of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_constant_def {
+    /// Python name: a NUL-terminated identifier, unique among the plugin's names.
+    pub name: *const c_char,
+    /// Doc string (NUL-terminated UTF-8) or NULL.
+    pub doc: *const c_char,
+}
+
+/// An exception class of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_exception_def {
+    /// Python name: a NUL-terminated identifier, unique among the plugin's names.
+    pub name: *const c_char,
+    /// Doc string (NUL-terminated UTF-8) or NULL.
+    pub doc: *const c_char,
 }
 
 /// Name of the symbol every plugin exports: `const pyz3_plugin *pyz3_plugin_entry(void)`.
@@ -278,27 +401,48 @@ pub struct pyz3_nogil {
 const W: usize = size_of::<usize>();
 const _: () = assert!(size_of::<pyz3_str>() == 2 * W);
 const _: () = assert!(size_of::<pyz3_value>() == 2 * W);
-const _: () = assert!(size_of::<pyz3_call>() == 8 + W);
+const _: () = assert!(size_of::<pyz3_call>() == 8 + 3 * W);
+const _: () = assert!(offset_of!(pyz3_call, module) == 8 + W);
 const _: () = assert!(size_of::<pyz3_param>() == 2 * W + 8);
 const _: () = assert!(offset_of!(pyz3_param, type_) == 2 * W);
-const _: () = assert!(size_of::<pyz3_function_def>() == 6 * W + 8);
+const _: () = assert!(offset_of!(pyz3_param, elem) == 2 * W + 2);
+const _: () = assert!(offset_of!(pyz3_param, class_index) == 2 * W + 6);
+const _: () = assert!(size_of::<pyz3_function_def>() == 7 * W + 16);
 const _: () = assert!(offset_of!(pyz3_function_def, fn_) == 3 * W);
 const _: () = assert!(offset_of!(pyz3_function_def, param_count) == 6 * W);
 const _: () = assert!(offset_of!(pyz3_function_def, flags) == 6 * W + 6);
+const _: () = assert!(offset_of!(pyz3_function_def, ret_elem) == 6 * W + 8);
+const _: () = assert!(offset_of!(pyz3_function_def, ret_class_index) == 6 * W + 12);
+const _: () = assert!(offset_of!(pyz3_function_def, ret_items) == 6 * W + 16);
 const _: () = assert!(size_of::<pyz3_plugin_header>() == 16);
 const _: () = assert!(offset_of!(pyz3_plugin, name) == 16);
 const _: () = assert!(offset_of!(pyz3_plugin, function_count) == 16 + 3 * W);
-const _: () = assert!(size_of::<pyz3_plugin>() == 16 + 3 * W + 16);
+const _: () = assert!(offset_of!(pyz3_plugin, classes) == 16 + 3 * W + 16);
+const _: () = assert!(offset_of!(pyz3_plugin, constants) == 16 + 4 * W + 24);
+const _: () = assert!(offset_of!(pyz3_plugin, exceptions) == 16 + 5 * W + 32);
+const _: () = assert!(size_of::<pyz3_plugin>() == 16 + 6 * W + 40);
 const _: () = assert!(size_of::<pyz3_gil>() == 4);
 const _: () = assert!(size_of::<pyz3_nogil>() == W + 8);
 
+/// The sizes an ABI 1.0 plugin declares (`struct_size`, `function_size`): the 1.0 structs end
+/// where 1.1 appended fields. Used by the loader's and the tests' compatibility checks.
+pub const PYZ3_PLUGIN_SIZE_1_0: usize = 16 + 3 * W + 16;
+/// `sizeof(pyz3_function_def)` in ABI 1.0.
+pub const PYZ3_FUNCTION_SIZE_1_0: usize = 6 * W + 8;
+
 /// Layout facts exported for the cross-language layout test.
-pub const LAYOUT: [(&str, usize); 13] = [
+pub const LAYOUT: [(&str, usize); 22] = [
     ("sizeof(pyz3_str)", size_of::<pyz3_str>()),
     ("sizeof(pyz3_value)", size_of::<pyz3_value>()),
     ("sizeof(pyz3_call)", size_of::<pyz3_call>()),
+    ("offsetof(pyz3_call, module)", offset_of!(pyz3_call, module)),
     ("sizeof(pyz3_param)", size_of::<pyz3_param>()),
     ("offsetof(pyz3_param, type)", offset_of!(pyz3_param, type_)),
+    ("offsetof(pyz3_param, elem)", offset_of!(pyz3_param, elem)),
+    (
+        "offsetof(pyz3_param, class_index)",
+        offset_of!(pyz3_param, class_index),
+    ),
     ("sizeof(pyz3_function_def)", size_of::<pyz3_function_def>()),
     (
         "offsetof(pyz3_function_def, fn)",
@@ -313,6 +457,18 @@ pub const LAYOUT: [(&str, usize); 13] = [
         offset_of!(pyz3_function_def, flags),
     ),
     (
+        "offsetof(pyz3_function_def, ret_elem)",
+        offset_of!(pyz3_function_def, ret_elem),
+    ),
+    (
+        "offsetof(pyz3_function_def, ret_class_index)",
+        offset_of!(pyz3_function_def, ret_class_index),
+    ),
+    (
+        "offsetof(pyz3_function_def, ret_items)",
+        offset_of!(pyz3_function_def, ret_items),
+    ),
+    (
         "sizeof(pyz3_plugin_header)",
         size_of::<pyz3_plugin_header>(),
     ),
@@ -320,6 +476,18 @@ pub const LAYOUT: [(&str, usize); 13] = [
     (
         "offsetof(pyz3_plugin, function_count)",
         offset_of!(pyz3_plugin, function_count),
+    ),
+    (
+        "offsetof(pyz3_plugin, classes)",
+        offset_of!(pyz3_plugin, classes),
+    ),
+    (
+        "offsetof(pyz3_plugin, constants)",
+        offset_of!(pyz3_plugin, constants),
+    ),
+    (
+        "offsetof(pyz3_plugin, exceptions)",
+        offset_of!(pyz3_plugin, exceptions),
     ),
     ("sizeof(pyz3_plugin)", size_of::<pyz3_plugin>()),
 ];

@@ -38,7 +38,7 @@ pub fn types() -> String {
          /// Making a result creates a Python object, which needs the GIL.\n    \
          result_needs_gil: bool,\n\
          };\n\n\
-         /// Every type, in code order (`types[c].code == c`).\n\
+         /// Every type, in code order.\n\
          pub const types = [_]TypeInfo{\n",
     );
     for t in TYPES {

@@ -65,10 +65,11 @@ impl Function {
             types,
             fn_: spec.fn_,
             raw: spec.raw,
-            user_data: spec.user_data as *mut c_void,
             call0: pyz3_call {
                 none_mask: 0,
                 user_data: spec.user_data as *mut c_void,
+                module: core::ptr::null_mut(),
+                self_: core::ptr::null_mut(),
             },
             ret_type: spec.return_type,
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,

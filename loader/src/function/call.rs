@@ -205,7 +205,7 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
     unsafe {
         let with_nones = pyz3_call {
             none_mask,
-            user_data: f.user_data,
+            ..f.call0
         };
         let call: *const pyz3_call = if none_mask == 0 {
             &f.call0

@@ -63,7 +63,6 @@ pub struct Function {
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
-    user_data: *mut c_void,
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,

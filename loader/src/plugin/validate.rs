@@ -45,6 +45,7 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
     let doc =
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
     let functions = read_functions(&mem, &plugin)?;
+    check_sections(&plugin)?;
     Ok(PluginSpec {
         path: path.to_path_buf(),
         name,
@@ -97,6 +98,24 @@ pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
             "descriptor header field 'reserved' must be 0, got {:#x}",
             h.reserved
         ));
+    }
+    Ok(())
+}
+
+/// The ABI 1.1 sections (classes, constants, exceptions). A descriptor whose `struct_size`
+/// ends before them (ABI 1.0) reads them as empty.
+fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
+    let sections = [
+        ("classes", plugin.class_count),
+        ("constants", plugin.constant_count),
+        ("exceptions", plugin.exception_count),
+    ];
+    for (what, count) in sections {
+        if count != 0 {
+            return Err(format!(
+                "the descriptor declares {count} {what}, which this runtime does not serve yet"
+            ));
+        }
     }
     Ok(())
 }
@@ -174,6 +193,7 @@ fn read_function(
     let return_type = TypeCode::from_u8(def.return_type)
         .filter(|t| t.info().result)
         .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
+    check_result_facts(&def, return_type, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
@@ -269,13 +289,7 @@ fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    if p.reserved != [0; 6] {
-        // Reserved for later minors: a non-zero byte would be misread by them.
-        return Err(format!(
-            "{pctx}: reserved bytes must be 0, got {:?}",
-            p.reserved
-        ));
-    }
+    check_param_facts(&p, ty, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -290,6 +304,55 @@ fn read_param(
         flags: p.flags,
         default,
     })
+}
+
+/// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
+/// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
+/// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
+fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), String> {
+    let facts = [
+        ("elem", u32::from(p.elem)),
+        ("type_flags", u32::from(p.type_flags)),
+        ("ndim", u32::from(p.ndim)),
+        ("reserved", u32::from(p.reserved)),
+        ("class_index", u32::from(p.class_index)),
+    ];
+    for (field, value) in facts {
+        if value != 0 {
+            return Err(format!(
+                "{pctx}: {field} must be 0 for a parameter of type {}, got {value}",
+                ty.name()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
+fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Result<(), String> {
+    let facts = [
+        ("ret_elem", u32::from(def.ret_elem)),
+        ("ret_type_flags", u32::from(def.ret_type_flags)),
+        ("ret_ndim", u32::from(def.ret_ndim)),
+        ("ret_reserved", u32::from(def.ret_reserved)),
+        ("ret_class_index", u32::from(def.ret_class_index)),
+        ("ret_item_count", u32::from(def.ret_item_count)),
+    ];
+    for (field, value) in facts {
+        if value != 0 {
+            return Err(format!(
+                "{ctx}: {field} must be 0 for a result of type {}, got {value}",
+                ty.name()
+            ));
+        }
+    }
+    if !def.ret_items.is_null() {
+        return Err(format!(
+            "{ctx}: ret_items must be NULL for a result of type {}",
+            ty.name()
+        ));
+    }
+    Ok(())
 }
 
 /// The rules that relate a parameter to the ones before it: unique names, keyword-only ones
