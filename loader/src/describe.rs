@@ -105,6 +105,7 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
                 Repr::Text => ("str", 0, false),
                 Repr::Bytes => ("bytes", 0, false),
                 Repr::Object => ("object", 0, false),
+                Repr::Instance => ("instance", 0, false),
             };
             let range = match t.code.int_range() {
                 Some((min, max)) => Owned::tuple(vec![wide_int(min)?, wide_int(max)?])?,
@@ -156,6 +157,7 @@ pub fn default_rule_name(rule: DefaultRule) -> &'static str {
         DefaultRule::Str => "str",
         DefaultRule::Bytes => "bytes",
         DefaultRule::Any => "any",
+        DefaultRule::NoneOnly => "none_only",
     }
 }
 

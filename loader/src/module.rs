@@ -17,7 +17,7 @@ use pyz3_core::panic::guard;
 use pyz3_core::{convert, error, opts, pool};
 
 use crate::plugin::{self, LoadError, PluginSpec};
-use crate::{describe, function, BuildError};
+use crate::{class, describe, function, BuildError};
 
 static LOAD_ERROR_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
 
@@ -79,9 +79,13 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
             Owned::int(spec.abi.1.into())?,
         ])?;
         m.set_attr(c"__pyz3_abi__", &abi)?;
-        let mut all = Vec::with_capacity(spec.functions.len());
+        let mut all = Vec::with_capacity(spec.classes.len() + spec.functions.len());
+        let classes = class::build_classes(spec, module_name, &m)?;
+        for c in &spec.classes {
+            all.push(Owned::str(&c.name)?);
+        }
         for f in &spec.functions {
-            let obj = function::make_function(spec, module_name, f)?;
+            let obj = function::make_function(spec, module_name, f, &classes)?;
             let key =
                 CString::new(f.name.as_str()).map_err(|e| BuildError::Plugin(e.to_string()))?;
             m.set_attr(&key, &obj)?;
@@ -186,6 +190,25 @@ unsafe extern "C" fn py_exception_kinds(
     })
 }
 
+/// `_pyz3.import_instance(cls, state)`: what unpickling an instance calls (pyz3/__init__.py).
+unsafe extern "C" fn py_import_instance(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by CPython); `args` holds `nargs` objects.
+    guard(ptr::null_mut(), || unsafe {
+        if nargs != 2 {
+            error::raise_str(
+                ffi::PyExc_TypeError,
+                "import_instance() takes a class and a state",
+            );
+            return ptr::null_mut();
+        }
+        into_raw(class::import_instance(*args, *args.add(1)))
+    })
+}
+
 unsafe extern "C" fn py_optimizations(
     _m: *mut ffi::PyObject,
     _a: *mut ffi::PyObject,
@@ -279,7 +302,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 9] = [
+static mut METHODS: [ffi::PyMethodDef; 10] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -303,6 +326,12 @@ static mut METHODS: [ffi::PyMethodDef; 9] = [
         ffi::PyMethodDefPointer { PyCFunction: py_exception_kinds },
         ffi::METH_NOARGS,
         c"exception_kinds()\n--\n\n(kind, macro, class name, snake name) per PYZ3_EXC_* kind.",
+    ),
+    method(
+        c"import_instance",
+        ffi::PyMethodDefPointer { PyCFunctionFast: py_import_instance },
+        ffi::METH_FASTCALL,
+        c"import_instance(cls, state)\n--\n\nAn instance of a pyz3 class (or subclass) made by its import_state hook.",
     ),
     method(
         c"optimizations",

@@ -30,5 +30,13 @@ int main(void) {
     SHOW("offsetof(pyz3_plugin, constants)", offsetof(pyz3_plugin, constants));
     SHOW("offsetof(pyz3_plugin, exceptions)", offsetof(pyz3_plugin, exceptions));
     SHOW("sizeof(pyz3_plugin)", sizeof(pyz3_plugin));
+    SHOW("sizeof(pyz3_class_def)", sizeof(pyz3_class_def));
+    SHOW("offsetof(pyz3_class_def, state_size)", offsetof(pyz3_class_def, state_size));
+    SHOW("offsetof(pyz3_class_def, init)", offsetof(pyz3_class_def, init));
+    SHOW("offsetof(pyz3_class_def, method_count)", offsetof(pyz3_class_def, method_count));
+    SHOW("offsetof(pyz3_class_def, export_state)", offsetof(pyz3_class_def, export_state));
+    SHOW("sizeof(pyz3_property_def)", sizeof(pyz3_property_def));
+    SHOW("offsetof(pyz3_property_def, type)", offsetof(pyz3_property_def, type));
+    SHOW("offsetof(pyz3_property_def, class_index)", offsetof(pyz3_property_def, class_index));
     return 0;
 }

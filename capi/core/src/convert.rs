@@ -658,6 +658,9 @@ pub unsafe fn to_value_into(
             TypeCode::Bytes => (*out).bytes = to_bytes_with(op, fast)?,
             // Not a parameter type: the loader refuses it in a descriptor.
             TypeCode::Void => return Err(ConvError::WrongType),
+            // Needs the parameter's class, which this table does not know: the loader's
+            // trampolines convert instance arguments themselves (loader/src/class).
+            TypeCode::Instance => return Err(ConvError::WrongType),
         }
     }
     Ok(())
@@ -699,6 +702,15 @@ pub unsafe fn from_value_with(ty: TypeCode, v: &pyz3_value, pooled: bool) -> *mu
             TypeCode::U64 => from_u64_with(v.u64, pooled),
             TypeCode::F32 => from_f64(v.f32 as f64),
             TypeCode::Str | TypeCode::Bytes | TypeCode::Object => v.obj,
+            // The loader makes an instance result before the call (loader/src/class); a state
+            // pointer alone cannot become an object.
+            TypeCode::Instance => {
+                error::raise_str(
+                    ffi::PyExc_SystemError,
+                    "an instance result is made by the loader, not converted from a value",
+                );
+                ptr::null_mut()
+            }
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum Repr {
     Bytes,
     /// A Python object: borrowed argument, new reference as a result.
     Object,
+    /// An instance of one of the plugin's classes (which one: `class_index`), as a pointer to
+    /// its native state.
+    Instance,
 }
 
 /// Which literals a parameter default of the type may be (`pyz3_param.default_value`). The
@@ -55,6 +58,8 @@ pub enum DefaultRule {
     Bytes,
     /// Any literal, including `None`.
     Any,
+    /// Only `None`, for an optional parameter (no literal spells an instance).
+    NoneOnly,
 }
 
 /// The facts about one declared type.
@@ -238,6 +243,18 @@ type_registry! {
         repr: Repr::Object, param: true, result: true,
         borrowed_arg: true, result_needs_gil: true, default: DefaultRule::Any,
     }
+    /// An instance of a class of the plugin: `pyz3_param.class_index` and
+    /// `pyz3_function_def.ret_class_index` name the class. Arguments arrive as the instance's
+    /// native state in `pyz3_value.inst`, borrowed for the call (instances of Python subclasses
+    /// are accepted). For a result, pyz3 makes a new instance before the call and passes its
+    /// zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
+    Instance = 17, PYZ3_T_INSTANCE {
+        name: "instance", c_type: "void *", arg_member: "inst", result_member: "inst",
+        param_annotation: "object", result_annotation: "object",
+        expected: "an instance of its class",
+        repr: Repr::Instance, param: true, result: true,
+        borrowed_arg: true, result_needs_gil: false, default: DefaultRule::NoneOnly,
+    }
 }
 
 /// One past the last valid type code.
@@ -346,6 +363,11 @@ mod tests {
                 Repr::Text => "str",
                 Repr::Bytes => "bytes",
                 Repr::Object => "obj",
+                Repr::Instance => {
+                    assert_eq!(t.arg_member, "inst", "{}", t.name);
+                    assert_eq!(t.result_member, "inst", "{}", t.name);
+                    continue;
+                }
             };
             assert_eq!(t.arg_member, expected_arg, "{}", t.name);
             assert_eq!(t.param, !t.arg_member.is_empty(), "{}", t.name);

@@ -207,14 +207,13 @@ def _check_path(path: str) -> None:
         raise PluginLoadError(f"cannot load pyz3 plugin {path!r}: {reason}", path=path)
 
 
-def _function_owner(path: str, module_name: str, func_name: str) -> object:
-    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``.
+def _plugin_module(path: str, module_name: str, what: str) -> ModuleType:
+    """Unpickling helper: the module of the plugin at ``path`` published as ``module_name``.
 
-    Functions pickle by reference: (plugin path, module name, function name). Where the path
-    does not exist (another machine, a relocated install), the module is imported by name
-    instead, which serves modules made by ``pyz3-loader build`` and the import hook. A module
-    this process (or the parent it was forked from) already loaded from ``path`` is the one that
-    was pickled, even if the file was replaced since.
+    Where the path does not exist (another machine, a relocated install), the module is imported
+    by name instead, which serves modules made by ``pyz3-loader build`` and the import hook. A
+    module this process (or the parent it was forked from) already loaded from ``path`` is the one
+    that was pickled, even if the file was replaced since. ``what`` names the object for messages.
     """
     with _lock:
         identity = _mapped.get(os.path.realpath(path))
@@ -228,11 +227,24 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise PluginLoadError(
-                f"cannot unpickle {module_name}.{func_name}: {path} does not exist and module "
+                f"cannot unpickle {module_name}.{what}: {path} does not exist and module "
                 f"{module_name!r} cannot be imported ({exc})",
                 path=path,
             ) from exc
-    owner = getattr(getattr(module, func_name, None), "__self__", None)
+    return module
+
+
+def _function_owner(path: str, module_name: str, func_name: str) -> object:
+    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``.
+
+    Functions pickle by reference: (plugin path, module name, function name); a static or class
+    method's name is ``Class.name``. See :func:`_plugin_module` for how the module is found.
+    """
+    module = _plugin_module(path, module_name, func_name)
+    found: object = module
+    for part in func_name.split("."):
+        found = getattr(found, part, None)
+    owner = getattr(found, "__self__", None)
     if f"{type(owner).__module__}.{type(owner).__name__}" != "pyz3.PluginFunction":
         raise PluginLoadError(
             f"cannot unpickle {module_name}.{func_name}: {module.__name__} has no pyz3 function "
@@ -240,6 +252,27 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
             path=path,
         )
     return owner
+
+
+def _class_instance(path: str, module_name: str, class_name: str, state: object) -> object:
+    """Unpickling helper: an instance of class ``class_name`` of the plugin at ``path``, made by
+    the class's ``import_state`` hook from ``state`` (instances pickle by reference, like
+    functions; see :func:`_plugin_module`)."""
+    module = _plugin_module(path, module_name, class_name)
+    cls = getattr(module, class_name, None)
+    if not isinstance(cls, type):
+        raise PluginLoadError(
+            f"cannot unpickle {module_name}.{class_name}: {module.__name__} has no class {class_name!r}",
+            path=path,
+        )
+    return _pyz3.import_instance(cls, state)
+
+
+def _subclass_instance(cls: type, state: object) -> object:
+    """Unpickling helper: an instance of ``cls``, a Python subclass of a pyz3 class (pickled by
+    reference to itself), whose native state ``import_state`` makes from ``state``; pickle then
+    restores its ``__dict__``."""
+    return _pyz3.import_instance(cls, state)
 
 
 def optimizations() -> dict[str, bool]:

@@ -12,11 +12,13 @@ use pyz3_core::{convert, error, opts};
 use super::call::{call_raw, convert_and_invoke, MAXP};
 use super::Function;
 
-/// Keyword calls, defaults and call-shape errors (inside the trampoline's panic boundary).
+/// Keyword calls, defaults and call-shape errors (inside the trampoline's panic boundary). `M`,
+/// `R` and `this` are the trampoline's (call.rs).
 #[cold]
 #[inline(never)]
-pub(super) unsafe fn call_slow(
+pub(super) unsafe fn call_slow<const M: bool, const R: u8>(
     f: &Function,
+    this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
@@ -89,9 +91,9 @@ pub(super) unsafe fn call_slow(
                     *slot = d.obj_ptr();
                 }
             }
-            return call_raw(f, slots.as_ptr());
+            return call_raw::<M>(f, this, slots.as_ptr());
         }
-        convert_and_invoke(f, &slots[..f.nparams])
+        convert_and_invoke::<M, R>(f, this, &slots[..f.nparams])
     }
 }
 

@@ -1,4 +1,4 @@
-//! loader/src/plugin.rs: opening a plugin library, the version handshake, and descriptor checks.
+//! loader/src/plugin/mod.rs: opening a plugin library, the version handshake, and descriptor checks.
 //!
 //! Order of events for `open`:
 //! 1. resolve the path to an absolute, existing regular file (a bare name without a '/' is
@@ -11,7 +11,7 @@
 //! 5. read and validate the rest into an owned [`PluginSpec`].
 //!
 //! The pieces live beside this file: [`elf`] (step 1's pre-check), [`validate`] (steps 4 and 5),
-//! and [`safemem`], through which every read of plugin memory goes: it copies with
+//! [`classes`] (step 5 for the classes section), and [`safemem`], through which every read of plugin memory goes: it copies with
 //! `process_vm_readv` on our own process, so a wild pointer yields an error, not a crash.
 
 use std::ffi::CString;
@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use pyz3_core::abi::*;
 use pyz3_core::types::TypeCode;
 
+pub mod classes;
 pub mod elf;
 pub mod safemem;
 pub mod validate;
@@ -59,6 +60,8 @@ pub struct ParamSpec {
     pub flags: u8,
     /// The default as the Python literal the plugin gave, if any.
     pub default: Option<String>,
+    /// `PYZ3_T_INSTANCE`: the class, an index into [`PluginSpec::classes`]; 0 otherwise.
+    pub class_index: u16,
 }
 
 /// A function, validated and copied out of the plugin's descriptor.
@@ -82,6 +85,8 @@ pub struct FunctionSpec {
     pub raw: pyz3_raw_fn,
     /// Opaque pointer handed back in `pyz3_call.user_data`.
     pub user_data: usize,
+    /// `PYZ3_T_INSTANCE` results: the class, an index into [`PluginSpec::classes`].
+    pub ret_class_index: u16,
 }
 
 /// A plugin, validated.
@@ -97,6 +102,8 @@ pub struct PluginSpec {
     pub abi: (u16, u16),
     /// Functions in declaration order.
     pub functions: Vec<FunctionSpec>,
+    /// Classes in declaration order (ABI 1.1).
+    pub classes: Vec<classes::ClassSpec>,
 }
 
 /// The library handle, kept for the life of the process (plugins are never unloaded).

@@ -11,6 +11,7 @@ use pyz3_core::abi::*;
 use pyz3_core::names;
 use pyz3_core::types::TypeCode;
 
+use super::classes::read_classes;
 use super::safemem::SafeMem;
 use super::{FunctionSpec, ParamSpec, PluginSpec};
 
@@ -44,14 +45,26 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
     names::check("module name", &name)?;
     let doc =
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
-    let functions = read_functions(&mem, &plugin)?;
+    let strides = Strides::of(&plugin);
+    let functions = read_functions(&mem, &plugin, &strides)?;
     check_sections(&plugin)?;
+    let classes = read_classes(&mem, &plugin, &strides)?;
+    if let Some(c) = classes
+        .iter()
+        .find(|c| functions.iter().any(|f| f.name == c.name))
+    {
+        return Err(format!(
+            "class '{}' has the name of a function of the plugin",
+            c.name
+        ));
+    }
     Ok(PluginSpec {
         path: path.to_path_buf(),
         name,
         doc,
         abi: (header.abi_major, header.abi_minor),
         functions,
+        classes,
     })
 }
 
@@ -102,11 +115,11 @@ pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
     Ok(())
 }
 
-/// The ABI 1.1 sections (classes, constants, exceptions). A descriptor whose `struct_size`
-/// ends before them (ABI 1.0) reads them as empty.
+/// The ABI 1.1 sections not served yet (constants, exceptions; classes are read by
+/// [`read_classes`]). A descriptor whose `struct_size` ends before them (ABI 1.0) reads them as
+/// empty.
 fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
     let sections = [
-        ("classes", plugin.class_count),
         ("constants", plugin.constant_count),
         ("exceptions", plugin.exception_count),
     ];
@@ -120,31 +133,51 @@ fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
     Ok(())
 }
 
-/// The strides of the function and parameter arrays, as the plugin declared them.
-struct Strides {
-    function: usize,
-    param: usize,
+/// The strides of the function and parameter arrays, as the plugin declared them, and the
+/// number of classes a `class_index` may name.
+pub(super) struct Strides {
+    pub(super) function: usize,
+    pub(super) param: usize,
+    pub(super) class_count: u32,
 }
 
-fn read_functions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<FunctionSpec>, String> {
+impl Strides {
+    fn of(plugin: &pyz3_plugin) -> Strides {
+        Strides {
+            function: plugin.function_size as usize,
+            param: plugin.param_size as usize,
+            class_count: plugin.class_count,
+        }
+    }
+
+    /// Refuses a `function_size` that cannot hold a function definition.
+    pub(super) fn check_function_size(&self) -> Result<(), String> {
+        let min_fsize = core::mem::offset_of!(pyz3_function_def, flags) + 2;
+        if self.function < min_fsize || self.function > 4096 {
+            return Err(format!(
+                "function_size is {}; expected sizeof(pyz3_function_def) = {} (rebuild the plugin \
+                 with a matching pyz3.h)",
+                self.function,
+                core::mem::size_of::<pyz3_function_def>()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_functions(
+    mem: &SafeMem,
+    plugin: &pyz3_plugin,
+    strides: &Strides,
+) -> Result<Vec<FunctionSpec>, String> {
     let count = plugin.function_count;
     if count > PYZ3_MAX_FUNCTIONS {
         return Err(format!(
             "function_count is {count}, more than the limit of {PYZ3_MAX_FUNCTIONS}"
         ));
     }
-    let strides = Strides {
-        function: plugin.function_size as usize,
-        param: plugin.param_size as usize,
-    };
-    let min_fsize = core::mem::offset_of!(pyz3_function_def, flags) + 2;
-    if count > 0 && (strides.function < min_fsize || strides.function > 4096) {
-        return Err(format!(
-            "function_size is {}; expected sizeof(pyz3_function_def) = {} (rebuild the plugin \
-             with a matching pyz3.h)",
-            strides.function,
-            core::mem::size_of::<pyz3_function_def>()
-        ));
+    if count > 0 {
+        strides.check_function_size()?;
     }
     if count > 0 && plugin.functions.is_null() {
         return Err(format!("function_count is {count} but functions is NULL"));
@@ -154,8 +187,10 @@ fn read_functions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<FunctionSpe
         let f = read_function(
             mem,
             plugin.functions as usize + i * strides.function,
-            i,
-            &strides,
+            &format!("function #{i}"),
+            "function",
+            strides,
+            0,
         )?;
         if functions.iter().any(|g| g.name == f.name) {
             return Err(format!("duplicate function name '{}'", f.name));
@@ -165,21 +200,25 @@ fn read_functions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<FunctionSpe
     Ok(functions)
 }
 
-/// Reads and checks function `#i` at `addr`.
-fn read_function(
+/// Reads and checks the function definition at `addr`: `label` names it before its name is
+/// known ("function #3"), `noun` after ("function 'add'"); `extra_flags` are the `PYZ3_FN_*`
+/// bits allowed beyond the module functions' (methods: static, class).
+pub(super) fn read_function(
     mem: &SafeMem,
     addr: usize,
-    i: usize,
+    label: &str,
+    noun: &str,
     strides: &Strides,
+    extra_flags: u16,
 ) -> Result<FunctionSpec, String> {
     let def: pyz3_function_def = mem
         .read_struct(addr, strides.function)
-        .map_err(|e| format!("function #{i}: cannot read its definition: {e}"))?;
+        .map_err(|e| format!("{label}: cannot read its definition: {e}"))?;
     let fname = mem
         .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
-        .map_err(|e| format!("function #{i}: name: {e}"))?;
-    names::check(&format!("function #{i} name"), &fname)?;
-    let ctx = format!("function '{fname}'");
+        .map_err(|e| format!("{label}: name: {e}"))?;
+    names::check(&format!("{label} name"), &fname)?;
+    let ctx = format!("{noun} '{fname}'");
     let fdoc = read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
     match (def.fn_.is_some(), def.raw.is_some()) {
         (false, false) => return Err(format!("{ctx}: both 'fn' and 'raw' are NULL")),
@@ -193,14 +232,14 @@ fn read_function(
     let return_type = TypeCode::from_u8(def.return_type)
         .filter(|t| t.info().result)
         .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
-    check_result_facts(&def, return_type, &ctx)?;
+    check_result_facts(&def, return_type, strides.class_count, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
             def.return_flags
         ));
     }
-    let known = PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY;
+    let known = PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY | extra_flags;
     if def.flags & !known != 0 {
         return Err(format!(
             "{ctx}: unknown flags bits {:#x}",
@@ -256,11 +295,12 @@ fn read_function(
         fn_: def.fn_,
         raw: def.raw,
         user_data: def.user_data as usize,
+        ret_class_index: def.ret_class_index,
     })
 }
 
 /// Reads and checks parameter `#j` of the function `ctx` at `addr`, on its own.
-fn read_param(
+pub(super) fn read_param(
     mem: &SafeMem,
     addr: usize,
     j: usize,
@@ -289,7 +329,7 @@ fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    check_param_facts(&p, ty, &pctx)?;
+    check_param_facts(&p, ty, strides.class_count, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -303,19 +343,33 @@ fn read_param(
         ty,
         flags: p.flags,
         default,
+        class_index: p.class_index,
     })
 }
 
 /// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
 /// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
 /// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
-fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), String> {
+fn check_param_facts(
+    p: &pyz3_param,
+    ty: TypeCode,
+    class_count: u32,
+    pctx: &str,
+) -> Result<(), String> {
+    let uses_class = check_class_index(ty, p.class_index, class_count, "class_index", pctx)?;
     let facts = [
         ("elem", u32::from(p.elem)),
         ("type_flags", u32::from(p.type_flags)),
         ("ndim", u32::from(p.ndim)),
         ("reserved", u32::from(p.reserved)),
-        ("class_index", u32::from(p.class_index)),
+        (
+            "class_index",
+            if uses_class {
+                0
+            } else {
+                u32::from(p.class_index)
+            },
+        ),
     ];
     for (field, value) in facts {
         if value != 0 {
@@ -328,14 +382,49 @@ fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), Str
     Ok(())
 }
 
+/// For a `PYZ3_T_INSTANCE` value: is `index` a class of the plugin? Returns whether the type
+/// uses the class index (its other facts must then still be 0).
+pub(super) fn check_class_index(
+    ty: TypeCode,
+    index: u16,
+    class_count: u32,
+    field: &str,
+    ctx: &str,
+) -> Result<bool, String> {
+    if ty != TypeCode::Instance {
+        return Ok(false);
+    }
+    if u32::from(index) >= class_count {
+        return Err(format!(
+            "{ctx}: {field} is {index}, but the plugin declares {class_count} class{}",
+            if class_count == 1 { "" } else { "es" }
+        ));
+    }
+    Ok(true)
+}
+
 /// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
-fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Result<(), String> {
+fn check_result_facts(
+    def: &pyz3_function_def,
+    ty: TypeCode,
+    class_count: u32,
+    ctx: &str,
+) -> Result<(), String> {
+    let uses_class =
+        check_class_index(ty, def.ret_class_index, class_count, "ret_class_index", ctx)?;
     let facts = [
         ("ret_elem", u32::from(def.ret_elem)),
         ("ret_type_flags", u32::from(def.ret_type_flags)),
         ("ret_ndim", u32::from(def.ret_ndim)),
         ("ret_reserved", u32::from(def.ret_reserved)),
-        ("ret_class_index", u32::from(def.ret_class_index)),
+        (
+            "ret_class_index",
+            if uses_class {
+                0
+            } else {
+                u32::from(def.ret_class_index)
+            },
+        ),
         ("ret_item_count", u32::from(def.ret_item_count)),
     ];
     for (field, value) in facts {
@@ -390,7 +479,7 @@ fn check_param_order(
     Ok(())
 }
 
-fn read_optional_doc(mem: &SafeMem, addr: usize) -> Result<Option<String>, String> {
+pub(super) fn read_optional_doc(mem: &SafeMem, addr: usize) -> Result<Option<String>, String> {
     if addr == 0 {
         return Ok(None);
     }

@@ -36,8 +36,14 @@ pub const PYZ3_T_BYTES: u8 = 13;
 /// Any Python object. Arguments arrive as a borrowed reference in `pyz3_value.obj`; results
 /// are a new reference in `pyz3_value.obj`.
 pub const PYZ3_T_OBJECT: u8 = 14;
+/// An instance of a class of the plugin: `pyz3_param.class_index` and
+/// `pyz3_function_def.ret_class_index` name the class. Arguments arrive as the instance's
+/// native state in `pyz3_value.inst`, borrowed for the call (instances of Python subclasses
+/// are accepted). For a result, pyz3 makes a new instance before the call and passes its
+/// zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
+pub const PYZ3_T_INSTANCE: u8 = 17;
 /// One past the last valid type code.
-pub const PYZ3_T_COUNT: u8 = 15;
+pub const PYZ3_T_COUNT: u8 = 18;
 
 /// `RuntimeError` (also what an unknown kind raises).
 pub const PYZ3_EXC_RUNTIME_ERROR: i32 = 0;
@@ -207,6 +213,14 @@ pub const TYPES: &[TypeEntry] = &[
         param: true,
         result: true,
         result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_INSTANCE,
+        name: "instance",
+        param: true,
+        result: true,
+        result_needs_gil: false,
         int: None,
     },
 ];

@@ -29,6 +29,12 @@ extern "C" {
     /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
     /// ignored. Callable from any thread, like `pyz3_alloc`.
     pub fn pyz3_free(ptr: *mut c_void, align: usize);
+    /// The native state of `obj`, an instance of a class of any pyz3 plugin (or of a Python
+    /// subclass of one), valid while `obj` is alive. Returns NULL with `TypeError` when `obj` is not
+    /// such an instance, or `RuntimeError` when its state was never made (its `__init__` was not
+    /// called). Requires the GIL. Code that knows the class should rather check
+    /// `PyObject_TypeCheck`-like facts through a typed `PYZ3_T_INSTANCE` parameter.
+    pub fn pyz3_instance_state(obj: *mut PyObject) -> *mut c_void;
     /// Converts an `int` (or `__index__` object) to `int8_t`.
     pub fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32;
     /// Converts an `int` (or `__index__` object) to `int16_t`.
