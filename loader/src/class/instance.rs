@@ -55,10 +55,8 @@ pub(crate) unsafe fn alloc(tp: *mut ffi::PyTypeObject, class: &ClassData) -> *mu
             tls::note_error();
             return obj;
         }
-        if let Some(specials) = class.specials.get() {
-            if specials.call.is_some() {
-                (*(obj as *mut Instance)).vectorcall = Some(super::slots::instance_call);
-            }
+        if class.has_call {
+            (*(obj as *mut Instance)).vectorcall = Some(super::slots::instance_call);
         }
         obj
     }
@@ -84,31 +82,18 @@ pub(crate) unsafe fn raise_not_ready(obj: *mut ffi::PyObject) {
     }
 }
 
-/// `Class(...)` on the class itself (the type's `tp_vectorcall`): allocate, construct.
-pub(crate) unsafe extern "C" fn construct(
+/// `Class(...)` on a class without a constructor (the type's `tp_vectorcall`; a class with one
+/// has its constructor's, function/special.rs).
+pub(crate) unsafe extern "C" fn no_constructor(
     callable: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargsf: usize,
-    kwnames: *mut ffi::PyObject,
+    _args: *const *mut ffi::PyObject,
+    _nargsf: usize,
+    _kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: CPython's vectorcall contract; `callable` is one of our types (tp_vectorcall is
-    // not inherited).
-    unsafe {
-        let tp = callable as *mut ffi::PyTypeObject;
-        let class = class_of_type(tp);
-        let Some(init) = class.init.get() else {
-            return guard(ptr::null_mut(), || cannot_create(class));
-        };
-        let obj = alloc(tp, class);
-        if obj.is_null() {
-            return obj;
-        }
-        let r = (init.method_entry)(init, obj, args, ffi::PyVectorcall_NARGS(nargsf), kwnames);
-        // `r` is `obj` again (a new reference) or NULL; a failed constructor's instance goes
-        // without its destructor.
-        ffi::Py_DECREF(obj);
-        r
-    }
+    // SAFETY: `callable` is one of our types (tp_vectorcall is not inherited).
+    guard(ptr::null_mut(), || unsafe {
+        cannot_create(class_of_type(callable as *mut ffi::PyTypeObject))
+    })
 }
 
 #[cold]
@@ -218,24 +203,23 @@ pub(crate) unsafe extern "C" fn tp_dealloc(slf: *mut ffi::PyObject) {
     // references left.
     guard((), || unsafe {
         let tp = ffi::Py_TYPE(slf);
-        if ffi::PyType_IS_GC(tp) != 0 {
-            ffi::PyObject_GC_UnTrack(slf.cast());
-        }
         let inst = slf as *mut Instance;
-        if !(*inst).weaklist.is_null() {
-            ffi::PyObject_ClearWeakRefs(slf);
+        if ffi::PyType_IS_GC(tp) != 0 || !(*inst).weaklist.is_null() {
+            untrack_and_clear_weakrefs(slf, tp);
         }
         let made = (*inst).class;
-        let class = if made.is_null() {
-            class_in_bases(tp)
-        } else {
-            Some(&*made)
-        };
-        if let Some(class) = class {
-            if !made.is_null() {
-                (*inst).class = ptr::null();
-                run_deinit(class, slf);
+        if !made.is_null() {
+            // Cleared first: the destructor runs once even if it resurrects the object.
+            (*inst).class = ptr::null();
+            let class = &*made;
+            if let Some(deinit) = class.deinit {
+                run_deinit(deinit, class, slf);
             }
+            if !class.object_fields.is_empty() {
+                clear_fields(class, slf);
+            }
+        } else if let Some(class) = class_in_bases(tp) {
+            // Never made: no destructor, but a failed constructor may have stored objects.
             clear_fields(class, slf);
         }
         let free = (*tp).tp_free.unwrap_or(ffi::PyObject_Free);
@@ -244,25 +228,79 @@ pub(crate) unsafe extern "C" fn tp_dealloc(slf: *mut ffi::PyObject) {
     })
 }
 
+#[cold]
+unsafe fn untrack_and_clear_weakrefs(slf: *mut ffi::PyObject, tp: *mut ffi::PyTypeObject) {
+    // SAFETY: GIL held; `slf` is being deallocated.
+    unsafe {
+        if ffi::PyType_IS_GC(tp) != 0 {
+            ffi::PyObject_GC_UnTrack(slf.cast());
+        }
+        if !(*(slf as *mut Instance)).weaklist.is_null() {
+            ffi::PyObject_ClearWeakRefs(slf);
+        }
+    }
+}
+
 /// Calls the destructor, keeping any exception that is in flight (a deallocation can happen
 /// while one propagates) and reporting one the destructor raises as unraisable.
-unsafe fn run_deinit(class: &ClassData, slf: *mut ffi::PyObject) {
-    let Some(deinit) = class.deinit else {
-        return;
-    };
+unsafe fn run_deinit(
+    deinit: unsafe extern "C" fn(*mut c_void),
+    class: &ClassData,
+    slf: *mut ffi::PyObject,
+) {
     // SAFETY: GIL held; the state is made and about to go.
     unsafe {
-        let pending = error::fetch();
+        let pending = if error::occurred() {
+            Some(PendingError::take())
+        } else {
+            None
+        };
         gil::enter_call();
         deinit(class.state_of(slf));
         gil::leave_call();
-        tls::take_error_hint();
-        if error::occurred() {
+        // Every pyz3 function that raises sets the hint; a destructor has no caller to tell.
+        if tls::take_error_hint() && error::occurred() {
             ffi::PyErr_WriteUnraisable(slf);
         }
-        if !pending.is_null() {
-            error::restore(pending);
+        if let Some(p) = pending {
+            p.restore();
         }
+    }
+}
+
+/// The exception in flight, taken and put back unchanged (no context chaining).
+#[cfg(Py_3_12)]
+struct PendingError(*mut ffi::PyObject);
+
+#[cfg(Py_3_12)]
+impl PendingError {
+    unsafe fn take() -> PendingError {
+        // SAFETY: GIL held by the caller.
+        PendingError(unsafe { ffi::PyErr_GetRaisedException() })
+    }
+
+    unsafe fn restore(self) {
+        // SAFETY: GIL held by the caller; hands the reference back.
+        unsafe { ffi::PyErr_SetRaisedException(self.0) }
+    }
+}
+
+/// The exception in flight, taken and put back unchanged (no context chaining).
+#[cfg(not(Py_3_12))]
+struct PendingError(*mut ffi::PyObject, *mut ffi::PyObject, *mut ffi::PyObject);
+
+#[cfg(not(Py_3_12))]
+impl PendingError {
+    unsafe fn take() -> PendingError {
+        let mut e = PendingError(ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        // SAFETY: GIL held by the caller.
+        unsafe { ffi::PyErr_Fetch(&mut e.0, &mut e.1, &mut e.2) };
+        e
+    }
+
+    unsafe fn restore(self) {
+        // SAFETY: GIL held by the caller; hands the references back.
+        unsafe { ffi::PyErr_Restore(self.0, self.1, self.2) }
     }
 }
 

@@ -91,6 +91,10 @@ pub struct ClassData {
     /// `methods`' first element, for the method trampolines (no check on the hot path).
     pub(crate) methods_ptr: Cell<*const Function>,
     pub(crate) init: OnceCell<Function>,
+    /// `init`'s function, for the constructor's hot path (NULL without a constructor).
+    pub(crate) init_ptr: Cell<*const Function>,
+    /// The class has `__call__` (instances carry a vectorcall).
+    pub(crate) has_call: bool,
     pub(crate) properties: OnceCell<Box<[Property]>>,
     pub(crate) specials: OnceCell<Specials>,
     /// (export, import).
@@ -123,6 +127,11 @@ impl ClassData {
             methods: OnceCell::new(),
             methods_ptr: Cell::new(ptr::null()),
             init: OnceCell::new(),
+            init_ptr: Cell::new(ptr::null()),
+            has_call: spec
+                .methods
+                .iter()
+                .any(|m| m.name == "__call__" && ClassSpec::is_instance_method(m)),
             properties: OnceCell::new(),
             specials: OnceCell::new(),
             pickling: OnceCell::new(),
@@ -178,6 +187,41 @@ pub(crate) unsafe fn class_in_bases(tp: *mut ffi::PyTypeObject) -> Option<&'stat
             t = (*t).tp_base;
         }
         None
+    }
+}
+
+/// Was the state of `obj` (an instance of one of our classes) made?
+///
+/// # Safety
+/// `obj` is an instance of one of our classes or a subclass.
+#[inline(always)]
+pub(crate) unsafe fn is_made(obj: *mut ffi::PyObject) -> bool {
+    // SAFETY: per the contract, `obj` has our header.
+    unsafe { !(*(obj as *mut Instance)).class.is_null() }
+}
+
+/// The error for an instance whose state was not made.
+///
+/// # Safety
+/// GIL held.
+#[cold]
+pub(crate) unsafe fn raise_not_made(obj: *mut ffi::PyObject) {
+    // SAFETY: forwarded.
+    unsafe { instance::raise_not_ready(obj) }
+}
+
+/// `del obj.prop`: properties cannot be deleted.
+///
+/// # Safety
+/// GIL held.
+#[cold]
+pub(crate) unsafe fn raise_no_delete(setter: &Function) {
+    // SAFETY: GIL held.
+    unsafe {
+        error::raise_str(
+            ffi::PyExc_AttributeError,
+            &format!("cannot delete attribute '{}'", setter.name),
+        );
     }
 }
 
@@ -274,6 +318,25 @@ pub(crate) unsafe fn finish_result_instance(
         }
         ffi::Py_DECREF(made);
         function::finish_unusual_status(f, status)
+    }
+}
+
+/// For a class's `tp_vectorcall`: its constructor and a new instance of it, or `None` with an
+/// exception set.
+///
+/// # Safety
+/// GIL held; `callable` is one of our types whose `tp_vectorcall` is its constructor's.
+#[inline(always)]
+pub(crate) unsafe fn alloc_for_constructor(
+    callable: *mut ffi::PyObject,
+) -> Option<(&'static Function, *mut ffi::PyObject)> {
+    // SAFETY: per the contract; the constructor is set before the vectorcall is.
+    unsafe {
+        let tp = callable as *mut ffi::PyTypeObject;
+        let class = class_of_type(tp);
+        let f = &*class.init_ptr.get();
+        let obj = instance::alloc(tp, class);
+        (!obj.is_null()).then_some((f, obj))
     }
 }
 
@@ -434,6 +497,9 @@ unsafe fn build_functions(
                 member(data, &display, Receiver::Instance, true, false),
             )?;
             let _ = data.init.set(f);
+            if let Some(f) = data.init.get() {
+                data.init_ptr.set(f);
+            }
         }
         let mut methods = Vec::new();
         let mut specials = Specials::default();
@@ -617,15 +683,15 @@ unsafe fn make_type(
     let props = data.properties.get().map_or(&[][..], |p| &p[..]);
     let mut getsets: Vec<ffi::PyGetSetDef> = props
         .iter()
-        .map(|p| ffi::PyGetSetDef {
-            name: p.name.as_ptr(),
-            get: Some(slots::property_get),
-            set: p
-                .setter
-                .as_ref()
-                .map(|_| slots::property_set as ffi::setter),
-            doc: p.doc.as_ref().map_or(ptr::null(), |d| d.as_ptr()),
-            closure: p as *const Property as *mut c_void,
+        .map(|p| {
+            let (get, set) = slots::property_accessors(p);
+            ffi::PyGetSetDef {
+                name: p.name.as_ptr(),
+                get: Some(get),
+                set,
+                doc: p.doc.as_ref().map_or(ptr::null(), |d| d.as_ptr()),
+                closure: p as *const Property as *mut c_void,
+            }
         })
         .collect();
     getsets.push(ffi::PyGetSetDef {
@@ -713,7 +779,12 @@ unsafe fn make_type(
         data.type_obj.set(t);
         // `Class(...)` on the class itself: allocate and construct in one vectorcall (not
         // inherited by subclasses, which go through tp_new and tp_init).
-        (*t).tp_vectorcall = Some(instance::construct);
+        (*t).tp_vectorcall = Some(
+            data.init
+                .get()
+                .and_then(|f| f.ctor_vectorcall)
+                .unwrap_or(instance::no_constructor),
+        );
         add_static_members(plugin, module_name, spec, &tp, classes, data)?;
         // Immutable like a static extension type: what CPython's call specialisation for
         // classes asks for, and what users expect of a compiled class.

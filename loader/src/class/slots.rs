@@ -21,7 +21,7 @@ use pyz3_core::{error, opts};
 
 use super::instance::{raise_not_ready, Instance};
 use super::{ClassData, Property, Specials};
-use crate::function::{call_with_receiver, convert_arg, Function};
+use crate::function::{self, call_with_receiver, convert_arg, Function};
 
 /// The most instance methods a class may have (each index has its trampoline).
 pub(crate) const MAX_METHODS: usize = PYZ3_MAX_METHODS as usize;
@@ -41,6 +41,15 @@ unsafe fn made_class(slf: *mut ffi::PyObject) -> Option<&'static ClassData> {
     }
 }
 
+/// The error of a method called on an instance whose state was not made.
+#[cold]
+#[inline(never)]
+unsafe fn not_ready(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called from a method trampoline).
+    guard((), || unsafe { raise_not_ready(slf) });
+    ptr::null_mut()
+}
+
 unsafe extern "C" fn method_kw<const K: usize>(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -48,12 +57,14 @@ unsafe extern "C" fn method_kw<const K: usize>(
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython's METH_FASTCALL | METH_KEYWORDS contract; method K exists in the class
-    // (this trampoline is only in the PyMethodDef of method K).
+    // (this trampoline is only in the PyMethodDef of method K). Ends in a tail call into the
+    // method's own body, which runs inside the panic boundary.
     unsafe {
-        let Some(class) = made_class(slf) else {
-            return ptr::null_mut();
-        };
-        let f = &*class.methods_ptr.get().add(K);
+        let class = (*(slf as *mut Instance)).class;
+        if class.is_null() {
+            return not_ready(slf);
+        }
+        let f = &*(*class).methods_ptr.get().add(K);
         (f.method_entry)(f, slf, args, nargs, kwnames)
     }
 }
@@ -106,53 +117,13 @@ pub(crate) unsafe extern "C" fn never_called(
 
 // ---- properties -------------------------------------------------------------------------------
 
-/// A property's getter: the getset closure is the [`Property`].
-pub(crate) unsafe extern "C" fn property_get(
-    slf: *mut ffi::PyObject,
-    closure: *mut c_void,
-) -> *mut ffi::PyObject {
-    // SAFETY: the closure is a Property of the class (make_type), which lives for the process.
-    unsafe {
-        if made_class(slf).is_none() {
-            return ptr::null_mut();
-        }
-        let p = &*(closure as *const Property);
-        call_with_receiver(&p.getter, slf, ptr::null(), 0)
-    }
-}
-
-/// A property's setter (only set for properties that have one).
-pub(crate) unsafe extern "C" fn property_set(
-    slf: *mut ffi::PyObject,
-    value: *mut ffi::PyObject,
-    closure: *mut c_void,
-) -> c_int {
-    // SAFETY: as in `property_get`.
-    unsafe {
-        let p = &*(closure as *const Property);
-        if value.is_null() {
-            return guard(-1, || {
-                error::raise_str(
-                    ffi::PyExc_AttributeError,
-                    &format!("cannot delete attribute '{}'", p.getter.name),
-                );
-                -1
-            });
-        }
-        if made_class(slf).is_none() {
-            return -1;
-        }
-        let Some(setter) = &p.setter else {
-            return -1;
-        };
-        let args = [value];
-        let r = call_with_receiver(setter, slf, args.as_ptr(), 1);
-        if r.is_null() {
-            return -1;
-        }
-        ffi::Py_DECREF(r);
-        0
-    }
+/// The getset accessors of a property: monomorphised for its value type where it is a common
+/// one (function/special.rs), like the functions' trampolines.
+pub(crate) fn property_accessors(p: &Property) -> (ffi::getter, Option<ffi::setter>) {
+    (
+        function::getter_for(&p.getter),
+        p.setter.as_ref().map(function::setter_for),
+    )
 }
 
 // ---- special methods --------------------------------------------------------------------------

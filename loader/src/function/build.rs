@@ -14,7 +14,7 @@ use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::types::{TypeCode, TYPES};
 use pyz3_core::{error, tls};
 
-use super::call::{pick_method_entry, pick_trampoline, NO_METHOD_ENTRY};
+use super::call::{pick_ctor_vectorcall, pick_method_entry, pick_trampoline, NO_METHOD_ENTRY};
 use super::{DefaultValue, Function, Receiver, Role};
 use crate::class::ClassData;
 use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
@@ -120,7 +120,13 @@ impl Function {
         let c_doc =
             CString::new(doc_text.replace('\0', "\\0")).map_err(|e| plugin_error(e.to_string()))?;
 
+        let default_none_mask = defaults
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.is_none)
+            .fold(0, |m, (i, _)| m | (1u64 << i));
         let mut f = Function {
+            defaults: defaults.into_boxed_slice(),
             method_def: ffi::PyMethodDef::zeroed(),
             nparams: n,
             npositional,
@@ -140,7 +146,6 @@ impl Function {
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
             names: names.into_boxed_slice(),
-            defaults: defaults.into_boxed_slice(),
             display,
             _c_name: CString::default(),
             _c_doc: CString::default(),
@@ -149,6 +154,7 @@ impl Function {
             name: spec.name.clone(),
             qualname: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
+            default_none_mask,
             min_direct: if kwonly_required {
                 usize::MAX
             } else {
@@ -163,11 +169,15 @@ impl Function {
             owner,
             setter,
             method_entry: NO_METHOD_ENTRY,
+            ctor_vectorcall: None,
             ends_iteration: false,
             text_params,
         };
         if receiver.is_some() {
             f.method_entry = pick_method_entry(&f, ctor);
+        }
+        if ctor {
+            f.ctor_vectorcall = Some(pick_ctor_vectorcall(&f));
         }
         let entry = match receiver {
             Some(Receiver::Class) => super::class_method_entry(),

@@ -21,7 +21,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
-use pyz3_core::types::{Repr, TypeCode};
+use pyz3_core::types::{Repr, TypeCode, PYZ3_T_INSTANCE};
 use pyz3_core::{error, gil, opts, tls};
 
 use super::slow::call_slow;
@@ -168,6 +168,37 @@ const RAW_METHOD: MethodEntry = method_entry!(direct_body::<true, true, ANY_RET>
 const PLAIN_CTOR: MethodEntry = method_entry!(plain_body::<true, CTOR_RET>);
 const GENERAL_CTOR: MethodEntry = method_entry!(direct_body::<false, true, CTOR_RET>);
 
+/// `Class(...)` for a constructor without a specialised shape (see `special::ctor_vectorcall`).
+unsafe extern "C" fn ctor_vectorcall_general(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython's vectorcall contract; `callable` is a class with a constructor.
+    guard(ptr::null_mut(), || unsafe {
+        let Some((f, obj)) = class::alloc_for_constructor(callable) else {
+            return ptr::null_mut();
+        };
+        let r = (f.method_entry)(f, obj, args, ffi::PyVectorcall_NARGS(nargsf), kwnames);
+        ffi::Py_DECREF(obj);
+        r
+    })
+}
+
+/// The `tp_vectorcall` of a class with constructor `f`: the constructor's shape, specialised
+/// when it is a common one.
+pub(super) fn pick_ctor_vectorcall(f: &Function) -> ffi::vectorcallfunc {
+    let general =
+        f.raw.is_some() || f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams;
+    if !general {
+        if let Some(v) = special::lookup_ctor_vectorcall(f.nparams, &f.types[..f.nparams]) {
+            return v;
+        }
+    }
+    ctor_vectorcall_general
+}
+
 /// The entry of a module function, which never takes a receiver (a placeholder for
 /// [`Function::method_entry`]).
 pub(super) const NO_METHOD_ENTRY: MethodEntry = GENERAL_METHOD;
@@ -219,7 +250,7 @@ pub(super) unsafe fn plain_body<const M: bool, const R: u8>(
     // SAFETY: CPython's vectorcall contract: `args` holds `nargsf` positional values followed by
     // one value per keyword name.
     unsafe {
-        let mut gathered = [ptr::null_mut(); MAXP];
+        let mut gathered = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
         let Some(objs) = arguments_in_order(
             f,
             args,
@@ -259,9 +290,53 @@ pub(super) unsafe fn defaults_or_slow<const M: bool, const R: u8>(
     // SAFETY: CPython's vectorcall contract.
     unsafe {
         if kwnames.is_null() && nargs >= f.min_direct && nargs <= f.npositional {
-            return convert_and_invoke::<M, R>(f, this, core::slice::from_raw_parts(args, nargs));
+            return convert_prefix::<M, R>(f, this, args, nargs);
         }
         call_slow::<M, R>(f, this, args, nargs, kwnames)
+    }
+}
+
+/// Converts the `nargs` leading arguments and fills the rest from the defaults (there are
+/// defaults for all of them: `nargs >= f.min_direct`), then calls.
+unsafe fn convert_prefix<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+) -> *mut ffi::PyObject {
+    // SAFETY: `args` holds `nargs <= f.nparams` valid objects; every later parameter has a
+    // default.
+    unsafe {
+        let fast = opts::fast_paths();
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let off = receiver_slots::<M>(f, this, &mut vals);
+        let vals_tail = vals.as_mut_ptr().add(off);
+        // The defaults that are None, for the parameters the call leaves out.
+        let mut none_mask = if nargs >= 64 {
+            0
+        } else {
+            f.default_none_mask & (u64::MAX << nargs)
+        };
+        for j in 0..nargs {
+            let o = *args.add(j);
+            let slot = vals_tail.add(j);
+            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
+                none_mask |= 1 << j;
+                (*slot).write(pyz3_value::ZERO);
+                continue;
+            }
+            if let Err(e) = convert_arg(f, j, f.types[j], o, (*slot).as_mut_ptr(), fast) {
+                return arg_error(f, j, o, e);
+            }
+        }
+        for j in nargs..f.nparams {
+            (*vals_tail.add(j)).write(f.defaults.get_unchecked(j).value);
+        }
+        if f.release_gil {
+            invoke_ret::<true, R, M>(f, this, vals.as_ptr().cast(), none_mask)
+        } else {
+            invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), none_mask)
+        }
     }
 }
 
@@ -288,7 +363,7 @@ pub(super) unsafe fn direct_body<const RAW: bool, const M: bool, const R: u8>(
         if !kwnames.is_null() || nargs < f.min_direct || nargs > f.npositional {
             return call_slow::<M, R>(f, this, args, nargs, kwnames);
         }
-        convert_and_invoke::<M, R>(f, this, core::slice::from_raw_parts(args, nargs))
+        convert_prefix::<M, R>(f, this, args, nargs)
     }
 }
 
@@ -343,9 +418,11 @@ pub(super) const fn code(c: u8) -> TypeCode {
 }
 
 /// `R` for "the return type is read from the function at run time".
-pub(super) const ANY_RET: u8 = u8::MAX;
+pub(crate) const ANY_RET: u8 = u8::MAX;
 /// `R` for a constructor: the result is the receiver, now made.
 pub(crate) const CTOR_RET: u8 = u8::MAX - 1;
+/// `R` for a property setter: success is the receiver as a non-NULL marker (not a reference).
+pub(crate) const SET_RET: u8 = u8::MAX - 2;
 
 /// Calls a typed function with converted arguments and turns its result into an object: the
 /// return type is known at compile time (`R`), read at run time (`ANY_RET`), or the receiver
@@ -372,7 +449,9 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
         };
         let mut ret = pyz3_value::ZERO;
         // An instance result is made before the call; the function fills its state.
-        let made = if R == ANY_RET && f.ret_type == TypeCode::Instance {
+        let instance_result =
+            R == PYZ3_T_INSTANCE || (R == ANY_RET && f.ret_type == TypeCode::Instance);
+        let made = if instance_result {
             match class::new_result_instance(f.ret_class) {
                 Some((obj, state)) => {
                     ret.inst = state;
@@ -394,12 +473,15 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
             fn_(vals, &mut ret, call)
         };
         gil::leave_call();
-        if R == ANY_RET && !made.is_null() {
+        if instance_result {
             return class::finish_result_instance(f, made, status);
         }
         if status == PYZ3_OK && !tls::take_error_hint() {
             if R == CTOR_RET {
                 return class::finish_constructor(f, this);
+            }
+            if R == SET_RET {
+                return this;
             }
             let ty = if R == ANY_RET {
                 f.ret_type
@@ -409,9 +491,12 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
             return result_of_type(f, ty, &ret);
         }
         let r = finish_unusual(f, status, &ret);
-        if R == CTOR_RET && !r.is_null() {
+        if (R == CTOR_RET || R == SET_RET) && !r.is_null() {
             // A void function's PYZ3_RETURN_NONE is success too.
             ffi::Py_DECREF(r);
+            if R == SET_RET {
+                return this;
+            }
             return class::finish_constructor(f, this);
         }
         r
@@ -615,21 +700,22 @@ pub(super) unsafe fn call_raw<const M: bool>(
 
 /// The arguments of a call that passes every parameter, in declaration order: `args` itself when
 /// all came by position, else `gathered` filled by [`gather_complete`]; `None` sends the call to
-/// the slow path. `gathered.len()` is the function's parameter count.
+/// the slow path. `gathered.len()` is the function's parameter count; it is read only after
+/// [`gather_complete`] wrote every entry (so it need not be zeroed: 64 pointers cost a memset).
 #[inline(always)]
 pub(super) unsafe fn arguments_in_order(
     f: &Function,
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
-    gathered: &mut [*mut ffi::PyObject],
+    gathered: &mut [core::mem::MaybeUninit<*mut ffi::PyObject>],
 ) -> Option<*const *mut ffi::PyObject> {
     if kwnames.is_null() && nargs == gathered.len() {
         return Some(args);
     }
     // SAFETY: forwarded (CPython's vectorcall contract).
     (!gathered.is_empty() && unsafe { gather_complete(f, args, nargs, kwnames, gathered) })
-        .then_some(gathered.as_ptr())
+        .then_some(gathered.as_ptr().cast())
 }
 
 /// Converts one argument to parameter `i`'s type `ty` (instances need the parameter's class).
@@ -684,7 +770,7 @@ unsafe fn gather_complete(
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
-    out: &mut [*mut ffi::PyObject],
+    out: &mut [core::mem::MaybeUninit<*mut ffi::PyObject>],
 ) -> bool {
     // SAFETY: CPython's vectorcall contract, as in `call_slow`.
     unsafe {
@@ -695,7 +781,9 @@ unsafe fn gather_complete(
         if nargs + nkw != out.len() {
             return false;
         }
-        out[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
+        for (i, slot) in out[..nargs].iter_mut().enumerate() {
+            slot.write(*args.add(i));
+        }
         let names = &f.names[nargs..out.len()];
         let mut seen = 0u64;
         for k in 0..nkw {
@@ -714,7 +802,7 @@ unsafe fn gather_complete(
                 return false;
             }
             seen |= 1 << p;
-            out[nargs + p] = *args.add(nargs + k);
+            out[nargs + p].write(*args.add(nargs + k));
         }
         // `nkw` distinct positions among `nkw`: every slot is filled.
         true

@@ -36,6 +36,7 @@ mod slow;
 mod special;
 
 pub(crate) use call::{call_with_receiver, convert_arg, MethodEntry};
+pub(crate) use special::{getter_for, setter_for};
 
 /// What a [`Function`] is: a module function, or a function of a class and what it receives.
 #[derive(Clone, Copy)]
@@ -126,6 +127,8 @@ pub struct Function {
     pub qualname: String,
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
+    /// Bit `i` set when parameter `i`'s default is `None` (an optional parameter).
+    default_none_mask: u64,
     /// The fewest positional arguments the direct path takes (the rest from defaults), or
     /// `usize::MAX` when a keyword-only parameter has no default.
     min_direct: usize,
@@ -143,6 +146,8 @@ pub struct Function {
     setter: bool,
     /// How a class calls this function (a receiver in hand; see loader/src/class).
     pub(crate) method_entry: MethodEntry,
+    /// For a constructor: the class's `tp_vectorcall` (allocate, then this function).
+    pub(crate) ctor_vectorcall: Option<ffi::vectorcallfunc>,
     /// `__next__`: `PYZ3_RETURN_NONE` ends the iteration (NULL without an exception).
     ends_iteration: bool,
     /// The parameter list of the text signature, without the receiver (`start=0`).
@@ -170,6 +175,12 @@ impl Function {
             ml_meth,
             ..self.method_def
         }
+    }
+
+    /// The default of parameter `i` as the value a typed function receives.
+    #[inline(always)]
+    pub(crate) fn default_value(&self, i: usize) -> pyz3_value {
+        self.defaults[i].value
     }
 
     /// The declared type of parameter `i`.

@@ -15,21 +15,23 @@ use pyz3_core::panic::guard;
 use pyz3_core::types::*;
 
 use super::call::{
-    arguments_in_order, code, convert_args, defaults_or_slow, entry, invoke_ret, method_entry,
-    Entry, MethodEntry, CTOR_RET, MAXP,
+    arg_error, arguments_in_order, code, convert_arg, convert_args, entry, invoke_ret,
+    method_entry, Entry, MethodEntry, ANY_RET, CTOR_RET, SET_RET,
 };
+use super::slow::call_slow_from;
 use super::{function_of, Function};
 
 /// The largest arity with a monomorphised trampoline.
 pub const SPECIAL_MAX_ARITY: usize = 3;
-const PARAM_TYPES: [u8; 5] = [
+const PARAM_TYPES: [u8; 6] = [
     PYZ3_T_I64,
     PYZ3_T_F64,
     PYZ3_T_STR,
     PYZ3_T_BOOL,
     PYZ3_T_OBJECT,
+    PYZ3_T_INSTANCE,
 ];
-const RET_TYPES: [u8; 7] = [
+const RET_TYPES: [u8; 8] = [
     PYZ3_T_VOID,
     PYZ3_T_I64,
     PYZ3_T_F64,
@@ -37,6 +39,7 @@ const RET_TYPES: [u8; 7] = [
     PYZ3_T_STR,
     PYZ3_T_BYTES,
     PYZ3_T_OBJECT,
+    PYZ3_T_INSTANCE,
 ];
 
 /// The body of a shape: `M` a receiver (methods), `N` parameters of type `T`, result `R`.
@@ -49,17 +52,13 @@ unsafe fn fixed_impl<const M: bool, const N: usize, const T: u8, const R: u8>(
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: as in `call::plain_body`; N, T and R match the function's declaration (checked
-    // by `lookup`).
+    // by `lookup`), which has no optional parameter (so no `None` defaults).
     unsafe {
-        let mut gathered = [ptr::null_mut(); N];
-        let Some(objs) = arguments_in_order(f, args, nargsf as usize, kwnames, &mut gathered)
-        else {
-            return defaults_or_slow::<M, R>(f, this, args, nargsf as usize, kwnames);
-        };
+        let nargs = nargsf as usize;
         // No switch read (an atomic load the compiler cannot drop) when there is nothing to
         // convert.
         let fast = N > 0 && opts::fast_paths();
-        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); SPECIAL_MAX_ARITY + 1];
         let off = if M && f.state_slot {
             vals[0].write(pyz3_value {
                 inst: this.cast::<u8>().add(f.state_offset).cast(),
@@ -67,6 +66,28 @@ unsafe fn fixed_impl<const M: bool, const N: usize, const T: u8, const R: u8>(
             1
         } else {
             0
+        };
+        if kwnames.is_null() && nargs < N {
+            // Leading arguments by position, the rest from their defaults (`c.inc()`).
+            if nargs < f.min_direct {
+                return call_slow_from::<M, R>(f, this, args, nargs, kwnames);
+            }
+            for i in 0..N {
+                if i < nargs {
+                    let o = *args.add(i);
+                    let slot = vals[off + i].as_mut_ptr();
+                    if let Err(e) = convert_arg(f, i, const { code(T) }, o, slot, fast) {
+                        return arg_error(f, i, o, e);
+                    }
+                } else {
+                    vals[off + i].write(f.default_value(i));
+                }
+            }
+            return invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), 0);
+        }
+        let mut gathered = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); N];
+        let Some(objs) = arguments_in_order(f, args, nargs, kwnames, &mut gathered) else {
+            return call_slow_from::<M, R>(f, this, args, nargs, kwnames);
         };
         if let Err(raised) = convert_args(
             f,
@@ -117,6 +138,7 @@ macro_rules! by_ret {
             fixed!($n, $t, PYZ3_T_STR),
             fixed!($n, $t, PYZ3_T_BYTES),
             fixed!($n, $t, PYZ3_T_OBJECT),
+            fixed!($n, $t, PYZ3_T_INSTANCE),
         ]
     };
 }
@@ -128,6 +150,7 @@ macro_rules! by_param {
             by_ret!($n, PYZ3_T_STR),
             by_ret!($n, PYZ3_T_BOOL),
             by_ret!($n, PYZ3_T_OBJECT),
+            by_ret!($n, PYZ3_T_INSTANCE),
         ]
     };
 }
@@ -142,6 +165,7 @@ macro_rules! method_by_ret {
             method!($n, $t, PYZ3_T_STR),
             method!($n, $t, PYZ3_T_BYTES),
             method!($n, $t, PYZ3_T_OBJECT),
+            method!($n, $t, PYZ3_T_INSTANCE),
             method!($n, $t, CTOR_RET),
         ]
     };
@@ -154,19 +178,75 @@ macro_rules! method_by_param {
             method_by_ret!($n, PYZ3_T_STR),
             method_by_ret!($n, PYZ3_T_BOOL),
             method_by_ret!($n, PYZ3_T_OBJECT),
+            method_by_ret!($n, PYZ3_T_INSTANCE),
         ]
     };
 }
 
-static NOARGS: [Entry; 7] = by_ret!(0, PYZ3_T_I64);
-static TABLE: [[[Entry; 7]; 5]; SPECIAL_MAX_ARITY] = [by_param!(1), by_param!(2), by_param!(3)];
+static NOARGS: [Entry; 8] = by_ret!(0, PYZ3_T_I64);
+static TABLE: [[[Entry; 8]; 6]; SPECIAL_MAX_ARITY] = [by_param!(1), by_param!(2), by_param!(3)];
 // The same shapes with a receiver; the last column is the constructor (`CTOR_RET`).
-static METHOD_NOARGS: [MethodEntry; 8] = method_by_ret!(0, PYZ3_T_I64);
-static METHOD_TABLE: [[[MethodEntry; 8]; 5]; SPECIAL_MAX_ARITY] = [
+static METHOD_NOARGS: [MethodEntry; 9] = method_by_ret!(0, PYZ3_T_I64);
+static METHOD_TABLE: [[[MethodEntry; 9]; 6]; SPECIAL_MAX_ARITY] = [
     method_by_param!(1),
     method_by_param!(2),
     method_by_param!(3),
 ];
+
+/// `Class(...)` on a class whose constructor has this shape: the type's `tp_vectorcall`
+/// allocates the instance and continues in the constructor's own monomorphised body.
+unsafe extern "C" fn ctor_vectorcall<const N: usize, const T: u8>(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython's vectorcall contract; `callable` is a class whose constructor has this
+    // shape (`lookup_ctor_vectorcall`; tp_vectorcall is not inherited by subclasses).
+    guard(ptr::null_mut(), || unsafe {
+        let Some((f, obj)) = crate::class::alloc_for_constructor(callable) else {
+            return ptr::null_mut();
+        };
+        let nargs = ffi::PyVectorcall_NARGS(nargsf);
+        let r = fixed_impl::<true, N, T, CTOR_RET>(f, obj, args, nargs, kwnames);
+        // `r` is `obj` again (a new reference) or NULL: a failed constructor's instance goes
+        // without its destructor.
+        ffi::Py_DECREF(obj);
+        r
+    })
+}
+
+macro_rules! ctor_by_param {
+    ($n:literal) => {
+        [
+            ctor_vectorcall::<$n, PYZ3_T_I64> as ffi::vectorcallfunc,
+            ctor_vectorcall::<$n, PYZ3_T_F64>,
+            ctor_vectorcall::<$n, PYZ3_T_STR>,
+            ctor_vectorcall::<$n, PYZ3_T_BOOL>,
+            ctor_vectorcall::<$n, PYZ3_T_OBJECT>,
+            ctor_vectorcall::<$n, PYZ3_T_INSTANCE>,
+        ]
+    };
+}
+
+static CTOR_VECTORCALL: [[ffi::vectorcallfunc; 6]; SPECIAL_MAX_ARITY + 1] = [
+    ctor_by_param!(0),
+    ctor_by_param!(1),
+    ctor_by_param!(2),
+    ctor_by_param!(3),
+];
+
+/// The specialised `tp_vectorcall` of a class whose constructor has this shape, if any.
+pub(super) fn lookup_ctor_vectorcall(n: usize, types: &[TypeCode]) -> Option<ffi::vectorcallfunc> {
+    if n == 0 {
+        return Some(CTOR_VECTORCALL[0][0]);
+    }
+    if n > SPECIAL_MAX_ARITY || types.iter().any(|&t| t != types[0]) {
+        return None;
+    }
+    let p = PARAM_TYPES.iter().position(|&t| t == types[0] as u8)?;
+    Some(CTOR_VECTORCALL[n][p])
+}
 
 /// The column of `ret` and the row of `types` in the tables, if the shape has an entry.
 fn position(n: usize, types: &[TypeCode], ret: u8) -> Option<(usize, usize)> {
@@ -209,4 +289,118 @@ fn method_at(n: usize, (p, r): (usize, usize)) -> Option<MethodEntry> {
     } else {
         METHOD_TABLE[n - 1][p][r]
     })
+}
+
+/// A property getter returning type `R` (`ANY_RET`: read from the function): the getset's
+/// closure is the class's property.
+unsafe extern "C" fn getter<const R: u8>(
+    slf: *mut ffi::PyObject,
+    closure: *mut core::ffi::c_void,
+) -> *mut ffi::PyObject {
+    // SAFETY: a getset of our class: `slf` is an instance of it, the closure its Property.
+    guard(ptr::null_mut(), || unsafe {
+        if !crate::class::is_made(slf) {
+            crate::class::raise_not_made(slf);
+            return ptr::null_mut();
+        }
+        let f = &(*(closure as *const crate::class::Property)).getter;
+        let vals = [pyz3_value {
+            inst: this_state(f, slf),
+        }];
+        invoke_ret::<false, R, true>(f, slf, vals.as_ptr(), 0)
+    })
+}
+
+/// A property setter taking type `T` (`ANY_RET`: read from the function).
+unsafe extern "C" fn setter<const T: u8>(
+    slf: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+    closure: *mut core::ffi::c_void,
+) -> core::ffi::c_int {
+    // SAFETY: as in `getter`; the property has a setter (else CPython refuses the assignment).
+    guard(-1, || unsafe {
+        let p = &*(closure as *const crate::class::Property);
+        let Some(f) = p.setter.as_ref() else {
+            return -1;
+        };
+        if value.is_null() {
+            crate::class::raise_no_delete(f);
+            return -1;
+        }
+        if !crate::class::is_made(slf) {
+            crate::class::raise_not_made(slf);
+            return -1;
+        }
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); 2];
+        vals[0].write(pyz3_value {
+            inst: this_state(f, slf),
+        });
+        let mut none_mask = 0;
+        if f.optional_mask & 1 != 0 && value == ffi::Py_None() {
+            none_mask = 1;
+            vals[1].write(pyz3_value::ZERO);
+        } else {
+            let ty = if T == ANY_RET {
+                f.types[0]
+            } else {
+                const { code(T) }
+            };
+            if let Err(e) = convert_arg(f, 0, ty, value, vals[1].as_mut_ptr(), opts::fast_paths()) {
+                arg_error(f, 0, value, e);
+                return -1;
+            }
+        }
+        let r = invoke_ret::<false, SET_RET, true>(f, slf, vals.as_ptr().cast(), none_mask);
+        if r.is_null() {
+            -1
+        } else {
+            0
+        }
+    })
+}
+
+#[inline(always)]
+unsafe fn this_state(f: &Function, slf: *mut ffi::PyObject) -> *mut core::ffi::c_void {
+    // SAFETY: `slf` is an instance of the function's class.
+    unsafe { slf.cast::<u8>().add(f.state_offset).cast() }
+}
+
+/// The getset `get` of a property whose getter is `f`.
+pub(crate) fn getter_for(f: &Function) -> ffi::getter {
+    macro_rules! by_type {
+        ($($t:ident),*) => {
+            match f.ret_type as u8 {
+                $( $t => getter::<$t> as ffi::getter, )*
+                _ => getter::<ANY_RET>,
+            }
+        };
+    }
+    by_type!(
+        PYZ3_T_I64,
+        PYZ3_T_F64,
+        PYZ3_T_BOOL,
+        PYZ3_T_STR,
+        PYZ3_T_OBJECT,
+        PYZ3_T_INSTANCE
+    )
+}
+
+/// The getset `set` of a property whose setter is `f`.
+pub(crate) fn setter_for(f: &Function) -> ffi::setter {
+    macro_rules! by_type {
+        ($($t:ident),*) => {
+            match f.types[0] as u8 {
+                $( $t => setter::<$t> as ffi::setter, )*
+                _ => setter::<ANY_RET>,
+            }
+        };
+    }
+    by_type!(
+        PYZ3_T_I64,
+        PYZ3_T_F64,
+        PYZ3_T_BOOL,
+        PYZ3_T_STR,
+        PYZ3_T_OBJECT,
+        PYZ3_T_INSTANCE
+    )
 }
