@@ -7,8 +7,9 @@
 use pyz3_core::abi::*;
 use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, Repr, TYPES};
+use pyz3_core::types::{DefaultRule, Repr, TypeCode, TYPES};
 
+use crate::plugin::classes::{ClassSpec, PropertySpec};
 use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
 
 /// The descriptor as nested dicts and lists.
@@ -21,7 +22,12 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
         let functions = spec
             .functions
             .iter()
-            .map(|f| describe_function(f))
+            .map(|f| describe_function(f, spec))
+            .collect::<PyResult<Vec<_>>>()?;
+        let classes = spec
+            .classes
+            .iter()
+            .map(|c| describe_class(c, spec))
             .collect::<PyResult<Vec<_>>>()?;
         Owned::dict(vec![
             (c"path", Owned::str(&spec.path.display().to_string())?),
@@ -35,24 +41,124 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
                 ])?,
             ),
             (c"functions", Owned::list(functions)?),
+            (c"classes", Owned::list(classes)?),
         ])
     }
 }
 
-unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
+/// The Python annotation of a value of type `ty`: the registry's, or the class's name for an
+/// instance.
+fn annotation(spec: &PluginSpec, ty: TypeCode, class_index: u16, result: bool) -> &str {
+    if ty == TypeCode::Instance {
+        if let Some(c) = spec.classes.get(usize::from(class_index)) {
+            return &c.name;
+        }
+    }
+    if result {
+        ty.info().result_annotation
+    } else {
+        ty.info().param_annotation
+    }
+}
+
+/// The class a value of type `ty` belongs to (`None` unless it is an instance).
+unsafe fn class_name(spec: &PluginSpec, ty: TypeCode, class_index: u16) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match spec.classes.get(usize::from(class_index)) {
+            Some(c) if ty == TypeCode::Instance => Owned::str(&c.name),
+            _ => Ok(Owned::none()),
+        }
+    }
+}
+
+unsafe fn describe_class(c: &ClassSpec, spec: &PluginSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let methods = c
+            .methods
+            .iter()
+            .map(|m| describe_method(m, spec))
+            .collect::<PyResult<Vec<_>>>()?;
+        let properties = c
+            .properties
+            .iter()
+            .map(|p| describe_property(p, spec))
+            .collect::<PyResult<Vec<_>>>()?;
+        let init = match &c.init {
+            Some(f) => describe_function(f, spec)?,
+            None => Owned::none(),
+        };
+        Owned::dict(vec![
+            (c"name", Owned::str(&c.name)?),
+            (c"doc", Owned::str_or_none(c.doc.as_deref())?),
+            (c"final", Owned::bool(c.flags & PYZ3_CLASS_FINAL != 0)),
+            (c"weakref", Owned::bool(c.flags & PYZ3_CLASS_WEAKREF != 0)),
+            (c"picklable", Owned::bool(c.pickling.is_some())),
+            (c"state_size", Owned::int(c.state_size as i64)?),
+            (c"object_fields", Owned::int(c.object_fields.len() as i64)?),
+            (c"init", init),
+            (c"methods", Owned::list(methods)?),
+            (c"properties", Owned::list(properties)?),
+        ])
+    }
+}
+
+unsafe fn describe_method(m: &FunctionSpec, spec: &PluginSpec) -> PyResult<Owned> {
+    let kind = if m.flags & PYZ3_FN_STATIC != 0 {
+        "static"
+    } else if m.flags & PYZ3_FN_CLASS != 0 {
+        "class"
+    } else {
+        "instance"
+    };
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let d = describe_function(m, spec)?;
+        d.set_item_str(c"kind", &Owned::str(kind)?)?;
+        Ok(d)
+    }
+}
+
+unsafe fn describe_property(p: &PropertySpec, spec: &PluginSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        Owned::dict(vec![
+            (c"name", Owned::str(&p.name)?),
+            (c"doc", Owned::str_or_none(p.doc.as_deref())?),
+            (c"type", Owned::str(p.ty.name())?),
+            (
+                c"annotation",
+                Owned::str(annotation(spec, p.ty, p.class_index, true))?,
+            ),
+            (c"class", class_name(spec, p.ty, p.class_index)?),
+            (c"readonly", Owned::bool(p.set.is_none())),
+            (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
+        ])
+    }
+}
+
+unsafe fn describe_function(f: &FunctionSpec, spec: &PluginSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
         let params = f
             .params
             .iter()
-            .map(|p| describe_param(p))
+            .map(|p| describe_param(p, spec))
             .collect::<PyResult<Vec<_>>>()?;
         let ret = f.return_type.info();
         Owned::dict(vec![
             (c"name", Owned::str(&f.name)?),
             (c"doc", Owned::str_or_none(f.doc.as_deref())?),
             (c"return_type", Owned::str(ret.name)?),
-            (c"return_annotation", Owned::str(ret.result_annotation)?),
+            (
+                c"return_annotation",
+                Owned::str(annotation(spec, f.return_type, f.ret_class_index, true))?,
+            ),
+            (
+                c"return_class",
+                class_name(spec, f.return_type, f.ret_class_index)?,
+            ),
             (
                 c"return_optional",
                 Owned::bool(f.return_flags & PYZ3_RETURN_OPTIONAL != 0),
@@ -71,13 +177,17 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
     }
 }
 
-unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
+unsafe fn describe_param(p: &ParamSpec, spec: &PluginSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
         Owned::dict(vec![
             (c"name", Owned::str(&p.name)?),
             (c"type", Owned::str(p.ty.name())?),
-            (c"annotation", Owned::str(p.ty.info().param_annotation)?),
+            (
+                c"annotation",
+                Owned::str(annotation(spec, p.ty, p.class_index, false))?,
+            ),
+            (c"class", class_name(spec, p.ty, p.class_index)?),
             (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
             (
                 c"keyword_only",

@@ -69,18 +69,35 @@ class Plugin:
     def functions(self) -> list[dict[str, Any]]:
         return self.desc["functions"]
 
-    def signature(self, func: dict[str, Any], qualify=lambda name: name, *, stub: bool = False) -> str:
+    @property
+    def classes(self) -> list[dict[str, Any]]:
+        return self.desc.get("classes", [])
+
+    def signature(
+        self,
+        func: dict[str, Any],
+        qualify=lambda name: name,
+        *,
+        stub: bool = False,
+        target: object = None,
+        drop: int = 0,
+        receiver: str | None = None,
+        returns: str | None = None,
+    ) -> str:
         """``(a: int, b: int = 2, *, c: str | None = None) -> int`` for one function.
 
-        Kinds and defaults come from ``inspect.signature`` of the loaded function, so the text
-        says exactly what calls accept; annotations come from the declared types. ``qualify``
-        maps a type name to how it must be spelled (a stub whose functions shadow builtins);
-        ``stub`` writes a default that has no literal (``inf``) as ``...``.
+        Kinds and defaults come from ``inspect.signature`` of the loaded function (or of
+        ``target``: a class, a method), so the text says exactly what calls accept; annotations
+        come from the declared types. ``qualify`` maps a type name to how it must be spelled (a
+        stub whose names shadow builtins); ``stub`` writes a default that has no literal
+        (``inf``) as ``...``. For methods, ``drop`` leading parameters of the inspected
+        signature are the receiver, written as ``receiver``; ``returns`` replaces the result's
+        annotation.
         """
         params = {p["name"]: p for p in func["params"]}
-        sig = inspect.signature(getattr(self.module, func["name"]))
-        parts: list[str] = []
-        values = list(sig.parameters.values())
+        sig = inspect.signature(getattr(self.module, func["name"]) if target is None else target)
+        parts: list[str] = [] if receiver is None else [receiver]
+        values = list(sig.parameters.values())[drop:]
         for i, p in enumerate(values):
             if p.kind is inspect.Parameter.KEYWORD_ONLY and (i == 0 or values[i - 1].kind is not p.kind):
                 parts.append("*")
@@ -92,7 +109,8 @@ class Plugin:
                 i + 1 == len(values) or values[i + 1].kind is not p.kind
             ):
                 parts.append("/")
-        return f"({', '.join(parts)}) -> {return_annotation(func, qualify)}"
+        ret = return_annotation(func, qualify) if returns is None else returns
+        return f"({', '.join(parts)}) -> {ret}"
 
 
 def param_annotation(param: dict[str, Any], qualify=lambda name: name) -> str:
@@ -128,6 +146,43 @@ def default_literal(value: object) -> str:
     except (ValueError, SyntaxError):
         return "..."
     return text
+
+
+def declared_signature(
+    func: dict[str, Any],
+    qualify=lambda name: name,
+    *,
+    receiver: str | None = None,
+    returns: str | None = None,
+) -> str:
+    """The signature as the descriptor declares it, for functions that have no inspectable text
+    signature of their own: the special methods CPython calls through type slots."""
+    parts: list[str] = [] if receiver is None else [receiver]
+    for i, p in enumerate(func["params"]):
+        if p["keyword_only"] and (i == 0 or not func["params"][i - 1]["keyword_only"]):
+            parts.append("*")
+        text = f"{p['name']}: {param_annotation(p, qualify)}"
+        if p["default"] is not None:
+            text += f" = {p['default']}"
+        parts.append(text)
+    if func["positional_only"] and func["params"]:
+        parts.append("/")
+    ret = return_annotation(func, qualify) if returns is None else returns
+    return f"({', '.join(parts)}) -> {ret}"
+
+
+# Special methods CPython calls through a type slot (their attribute is a slot wrapper with a
+# generic signature); `__enter__` and `__exit__` are ordinary methods.
+SLOT_SPECIALS = ("__repr__", "__str__", "__len__", "__bool__", "__hash__", "__eq__", "__iter__", "__next__",
+                 "__getitem__", "__contains__", "__call__")  # fmt: skip
+
+
+def property_annotation(prop: dict[str, Any], qualify=lambda name: name) -> str:
+    """The annotation of a property's value."""
+    ann = qualify(prop["annotation"])
+    if ann == qualify("object") or ann == qualify("Any"):
+        return qualify("Any")
+    return ann + " | None" if prop["optional"] else ann
 
 
 def flags_note(func: dict[str, Any]) -> str:
@@ -182,6 +237,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     )
     if plugin.doc:
         print(f"doc       {plugin.doc}")
+    if plugin.classes:
+        print(f"classes   {len(plugin.classes)}")
+        for cls in plugin.classes:
+            for line in class_lines(plugin, cls):
+                print(f"  {line}")
     print(f"functions {len(plugin.functions)}")
     for func in plugin.functions:
         print(f"  {func['name']}{plugin.signature(func)}{flags_note(func)}")
@@ -191,37 +251,132 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def class_lines(plugin: Plugin, cls: dict[str, Any]) -> list[str]:
+    """What ``inspect`` prints for a class: its constructor, methods and properties."""
+    obj = getattr(plugin.module, cls["name"])
+    notes = [
+        n
+        for n, on in (("final", cls["final"]), ("weakref", cls["weakref"]), ("picklable", cls["picklable"]))
+        if on
+    ]
+    head = (
+        plugin.signature(cls["init"], target=obj).rsplit(" -> ", 1)[0] if cls["init"] else "(no constructor)"
+    )
+    lines = [f"{cls['name']}{head}" + (f"  [{', '.join(notes)}]" if notes else "")]
+    for m in cls["methods"]:
+        kind = {"static": "static ", "class": "class "}.get(m["kind"], "")
+        if m["name"] in SLOT_SPECIALS:
+            sig = declared_signature(m)
+        else:
+            target, drop = _method_target(obj, m)
+            sig = plugin.signature(m, target=target, drop=drop)
+        lines.append(f"    {kind}{m['name']}{sig}{flags_note(m)}")
+    for prop in cls["properties"]:
+        access = "read-only" if prop["readonly"] else "read/write"
+        lines.append(f"    .{prop['name']}: {property_annotation(prop)}  [{access}]")
+    return lines
+
+
+def _method_target(cls_obj: type, method: dict[str, Any]) -> tuple[object, int]:
+    """What to inspect for a method, and how many leading parameters are its receiver: an
+    instance method's descriptor shows ``self``; static and class methods are looked up on the
+    class (a class method comes bound)."""
+    if method["kind"] == "instance":
+        return cls_obj.__dict__[method["name"]], 1
+    return getattr(cls_obj, method["name"]), 0
+
+
 # ---- stubs --------------------------------------------------------------------------------------------
 
 
 def stub_text(plugin: Plugin) -> str:
     """The .pyi text for the plugin's module."""
-    names = {f["name"] for f in plugin.functions}
-    shadowed = names & {*annotation_names(), "Any", "tuple", "int"}
+    names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.classes}
+    for cls in plugin.classes:
+        names |= {m["name"] for m in cls["methods"]} | {p["name"] for p in cls["properties"]}
+    shadowed = names & {*annotation_names(), "Any", "tuple", "int", "final", "object"}
 
     def qualify(type_name: str) -> str:
-        if type_name == "Any":
-            return "_typing.Any" if shadowed else "Any"
+        if type_name in ("Any", "final"):
+            return f"_typing.{type_name}" if shadowed else type_name
         return f"_builtins.{type_name}" if type_name in shadowed else type_name
 
     lines = [f"{STUBS_MARKER} from {os.path.basename(plugin.path)!r}; do not edit."]
     if plugin.doc:
         lines.append(f'"""{_docstring(plugin.doc)}"""')
     lines.append("")
-    uses_any = any(return_annotation(f) == "Any" for f in plugin.functions)
+    body: list[str] = []
+    for cls in plugin.classes:
+        body += ["", *class_stub(plugin, cls, qualify)]
+    for func in plugin.functions:
+        body += ["", f"def {func['name']}{plugin.signature(func, qualify, stub=True)}:"]
+        if func["doc"]:
+            body.append(f'    """{_docstring(func["doc"])}"""')
+        else:
+            body.append("    ...")
+    typing_names = sorted(n for n in ("Any", "final") if any(qualify(n) in line for line in body))
     if shadowed:
         lines += ["import builtins as _builtins", "import typing as _typing", ""]
-    elif uses_any:
-        lines += ["from typing import Any", ""]
-    lines.append(f"__all__ = {[f['name'] for f in plugin.functions]!r}")
+    elif typing_names:
+        lines += [f"from typing import {', '.join(typing_names)}", ""]
+    all_names = [c["name"] for c in plugin.classes] + [f["name"] for f in plugin.functions]
+    lines.append(f"__all__ = {all_names!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
-    for func in plugin.functions:
-        lines += ["", f"def {func['name']}{plugin.signature(func, qualify, stub=True)}:"]
-        if func["doc"]:
-            lines.append(f'    """{_docstring(func["doc"])}"""')
+    return "\n".join(lines + body) + "\n"
+
+
+def _stub_doc(doc: str | None, indent: str) -> list[str]:
+    return [f'{indent}"""{_docstring(doc)}"""'] if doc else [f"{indent}..."]
+
+
+# Special methods whose stub signature is Python's, not the declared one: `__eq__` takes any
+# object (a wrong type compares unequal), `__next__` returns the item (None ends the iteration).
+def _special_returns(method: dict[str, Any], qualify) -> str | None:
+    if method["name"] == "__next__":
+        ann = "Any" if method["raw"] else method["return_annotation"]
+        return qualify("Any") if ann in ("Any", "object") else qualify(ann)
+    return None
+
+
+def class_stub(plugin: Plugin, cls: dict[str, Any], qualify) -> list[str]:
+    """The stub of one class: constructor, methods, properties."""
+    obj = getattr(plugin.module, cls["name"])
+    out = [f"@{qualify('final')}"] if cls["final"] else []
+    out.append(f"class {cls['name']}:")
+    if cls["doc"]:
+        out.append(f'    """{_docstring(cls["doc"])}"""')
+    members: list[str] = []
+    if cls["init"] is not None:
+        sig = plugin.signature(cls["init"], qualify, stub=True, target=obj, receiver="self", returns="None")
+        members += [f"    def __init__{sig}: ..."]
+    for m in cls["methods"]:
+        target, drop = _method_target(obj, m)
+        if m["name"] == "__eq__":
+            members += [f"    def __eq__(self, other: {qualify('object')}) -> {qualify('bool')}: ..."]
+            continue
+        receiver = {"instance": "self", "class": "cls", "static": None}[m["kind"]]
+        if m["name"] in SLOT_SPECIALS:
+            sig = declared_signature(m, qualify, receiver=receiver, returns=_special_returns(m, qualify))
         else:
-            lines.append("    ...")
-    return "\n".join(lines) + "\n"
+            sig = plugin.signature(
+                m, qualify, stub=True, target=target, drop=drop, receiver=receiver,
+                returns=_special_returns(m, qualify),
+            )  # fmt: skip
+        decorator = {"static": ["    @staticmethod"], "class": ["    @classmethod"]}.get(m["kind"], [])
+        members += [*decorator, f"    def {m['name']}{sig}:", *_stub_doc(m["doc"], "        ")]
+    for prop in cls["properties"]:
+        ann = property_annotation(prop, qualify)
+        members += [
+            "    @property",
+            f"    def {prop['name']}(self) -> {ann}:",
+            *_stub_doc(prop["doc"], "        "),
+        ]
+        if not prop["readonly"]:
+            members += [
+                f"    @{prop['name']}.setter",
+                f"    def {prop['name']}(self, value: {ann}) -> None: ...",
+            ]
+    return out + (members or ["    ..."])
 
 
 def _docstring(text: str) -> str:

@@ -259,8 +259,10 @@ unsafe fn run_deinit(
         deinit(class.state_of(slf));
         gil::leave_call();
         // Every pyz3 function that raises sets the hint; a destructor has no caller to tell.
+        // Reported against the type: the object itself is being freed (the hook would keep a
+        // reference to it).
         if tls::take_error_hint() && error::occurred() {
-            ffi::PyErr_WriteUnraisable(slf);
+            ffi::PyErr_WriteUnraisable(ffi::Py_TYPE(slf).cast());
         }
         if let Some(p) = pending {
             p.restore();

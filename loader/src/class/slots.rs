@@ -326,6 +326,24 @@ unsafe extern "C" fn slot_getitem(
     unsafe { call_special(slf, |s| s.getitem.as_ref(), &[key]) }
 }
 
+/// `sq_item` for a `__getitem__` taking an integer: what iteration without `__iter__` (and
+/// `PySequence_GetItem`) calls, as for a Python class.
+unsafe extern "C" fn slot_sq_item(
+    slf: *mut ffi::PyObject,
+    i: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: a slot of our type.
+    unsafe {
+        let key = ffi::PyLong_FromSsize_t(i);
+        if key.is_null() {
+            return key;
+        }
+        let r = call_special(slf, |s| s.getitem.as_ref(), &[key]);
+        ffi::Py_DECREF(key);
+        r
+    }
+}
+
 /// The instance's vectorcall (classes with `__call__`).
 pub(crate) unsafe extern "C" fn instance_call(
     callable: *mut ffi::PyObject,
@@ -354,7 +372,11 @@ pub(crate) fn special_slots(specials: Option<&Specials>, out: &mut Vec<ffi::PyTy
     let Some(s) = specials else {
         return;
     };
-    let table: [(bool, c_int, *mut c_void); 11] = [
+    let int_key = s
+        .getitem
+        .as_ref()
+        .is_some_and(|f| f.param_type(0).int_range().is_some());
+    let table: [(bool, c_int, *mut c_void); 12] = [
         (s.repr.is_some(), ffi::Py_tp_repr, slot_repr as *mut c_void),
         (s.str.is_some(), ffi::Py_tp_str, slot_str as *mut c_void),
         (s.len.is_some(), ffi::Py_mp_length, slot_len as *mut c_void),
@@ -376,6 +398,7 @@ pub(crate) fn special_slots(specials: Option<&Specials>, out: &mut Vec<ffi::PyTy
             ffi::Py_mp_subscript,
             slot_getitem as *mut c_void,
         ),
+        (int_key, ffi::Py_sq_item, slot_sq_item as *mut c_void),
         (
             s.contains.is_some(),
             ffi::Py_sq_contains,

@@ -36,9 +36,10 @@ static PYZ3_DEINIT(counter_deinit) {
 
 static PYZ3_FN(counter_inc) {
     Counter *self = PYZ3_SELF(Counter);
-    if (__builtin_add_overflow(self->value, args[1].i64, &self->value))
+    int64_t value;
+    if (__builtin_add_overflow(self->value, args[1].i64, &value))
         return pyz3_raise(PYZ3_EXC_OVERFLOW_ERROR, "Counter.inc: the value does not fit in int64");
-    result->i64 = self->value;
+    result->i64 = self->value = value;
     return PYZ3_OK;
 }
 
