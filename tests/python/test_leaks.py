@@ -1,6 +1,8 @@
 """tests/python/test_leaks.py: every sample function, called many times, leaks nothing.
 
-For each function of the C sample plugins (hello, gil_bench, fastpath_bench, pool_bench) a
+For each function and class of the C sample plugins (hello, gil_bench, fastpath_bench,
+pool_bench, classes: constructions, method calls, properties, instances as arguments and
+results, pickling, cycles through native state) a
 workload of one or more calls (success and error paths) runs ``PYZ3_LEAK_CALLS`` times after a
 warm-up of a tenth of that. Across the run:
 
@@ -19,7 +21,9 @@ warm-up of a tenth of that. Across the run:
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
+import pickle
 import sys
 
 import pytest
@@ -154,7 +158,56 @@ def _pool_bench(m):
     }
 
 
+def _classes(m):
+    counter, stats = m.Counter(5), m.RollingStats(4)
+    for x in (1.0, 2.0, 3.0):
+        stats.push(x)
+
+    def properties():
+        counter.value = BIG
+        counter.value = counter.value - 1
+        return counter.value
+
+    def stats_work():
+        s = m.RollingStats(3)
+        s.push(2.5)
+        s.push(BIG)
+        return len(s), s.count, s.mean, s.variance
+
+    def node_cycle():
+        n = m.Node(OBJ)
+        n.value = n  # collected by the garbage collector's automatic passes
+
+    def node_replace():
+        n = m.Node(TEXT)
+        n.value = DATA
+        return n.value
+
+    def pickled():
+        return pickle.loads(pickle.dumps(counter)).value
+
+    return {
+        "Counter": [
+            lambda: m.Counter(),
+            lambda: m.Counter(start=BIG),
+            _raises(TypeError, m.Counter, TEXT),
+            lambda: counter.inc(),
+            lambda: counter.inc(by=2),
+            _raises(TypeError, counter.inc, TEXT),
+            properties,
+            lambda: repr(counter),
+            lambda: counter.reset(),
+            pickled,
+        ],
+        "RollingStats": [stats_work, _raises(ValueError, m.RollingStats, 0), lambda: stats.mean],
+        "Node": [node_cycle, node_replace],
+        "merge": [lambda: m.merge(stats, stats), _raises(TypeError, m.merge, stats, OBJ)],
+        "live_count": [lambda: m.live_count()],
+    }
+
+
 WORKLOADS = {
+    "classes": _classes,
     "hello": _hello,
     "gil_bench": _gil_bench,
     "fastpath_bench": _fastpath_bench,
@@ -163,10 +216,11 @@ WORKLOADS = {
 
 
 class _AnyModule:
-    """Stands in for a plugin module when only the workloads' names are needed."""
+    """Stands in for a plugin module (and what its functions and classes return) when only the
+    workloads' names are needed."""
 
     def __getattr__(self, name):
-        return lambda *args, **kwargs: None
+        return lambda *args, **kwargs: _AnyModule()
 
 
 def _load(name):
@@ -213,10 +267,14 @@ def test_no_leak_over_many_calls(case):
     watched += [r for r in results if r is not None]
 
     _run(calls, max(CALLS // 10, 100))
+    # Steady states: garbage cycles (the workloads' own, and earlier tests' that a workload's
+    # allocations would make the collector free meanwhile) are collected at both ends.
+    gc.collect()
     counts = [sys.getrefcount(o) for o in watched]
     blocks = sys.getallocatedblocks()
     rss = _rss()
     _run(calls, CALLS)
+    gc.collect()
     rss_growth = _rss() - rss
     block_growth = sys.getallocatedblocks() - blocks
 
