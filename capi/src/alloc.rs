@@ -60,7 +60,9 @@ pub unsafe extern "C" fn pyz3_realloc(
 }
 
 /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
-/// ignored. Callable from any thread, like `pyz3_alloc`.
+/// ignored. Callable from any thread, like `pyz3_alloc`. Once the interpreter has begun to exit,
+/// a block freed by a thread without a GIL scope is left to the end of the process (nothing
+/// touches CPython then).
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
     if alloc::fast(align) {

@@ -27,7 +27,9 @@ extern "C" {
     /// allocated with). NULL `ptr` allocates. On failure returns NULL and leaves the block intact.
     pub fn pyz3_realloc(ptr: *mut c_void, new_size: usize, align: usize) -> *mut c_void;
     /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
-    /// ignored. Callable from any thread, like `pyz3_alloc`.
+    /// ignored. Callable from any thread, like `pyz3_alloc`. Once the interpreter has begun to exit,
+    /// a block freed by a thread without a GIL scope is left to the end of the process (nothing
+    /// touches CPython then).
     pub fn pyz3_free(ptr: *mut c_void, align: usize);
     /// Converts an `int` (or `__index__` object) to `int8_t`.
     pub fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32;
@@ -95,11 +97,17 @@ extern "C" {
     /// GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
     /// cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
     ///
-    /// Scopes must be released in reverse order on the thread that took them. If Python is not
-    /// running, nothing is taken and the token is inert.
+    /// Scopes must be released in reverse order on the thread that took them (release the token
+    /// even when it holds nothing). Check `pyz3_gil_acquired(token)` before touching Python objects:
+    /// it is false when Python is not running, or has begun to exit and this thread did not already
+    /// hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
+    /// to 10 s) for scopes in progress to be released, so end scopes promptly.
     pub fn pyz3_gil_acquire() -> pyz3_gil;
     /// Ends a scope from `pyz3_gil_acquire`.
     pub fn pyz3_gil_release(token: pyz3_gil);
+    /// True when `token` (from `pyz3_gil_acquire`) holds the GIL: Python objects may be used until
+    /// it is released. False when nothing was taken (Python not running or exiting). Any thread.
+    pub fn pyz3_gil_acquired(token: pyz3_gil) -> bool;
     /// True when the calling thread holds the GIL (by pyz3 or otherwise). Any thread.
     pub fn pyz3_gil_held() -> bool;
     /// Releases the GIL so other Python threads run while this thread does native work; end the
