@@ -8,7 +8,8 @@ use pyz3_core::panic::guard;
 
 /// Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
 /// 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
-/// memory, when `align` is invalid, or when Python is not running; no exception is set.
+/// memory, when `align` is invalid, or when Python is not running — including once the
+/// interpreter has begun to exit, for a thread without a GIL scope; no exception is set.
 ///
 /// Callable from any thread. When the thread already holds the GIL through pyz3 (inside a plugin
 /// call or a `pyz3_gil_acquire` scope) no GIL call is made; otherwise the GIL is taken and

@@ -74,7 +74,7 @@ BAD = {
     "data_entry": "'pyz3_plugin_entry' is not a function of this library",
     "dunder_name": "function #0 name \"__all__\" is a dunder name, reserved for Python's own module attributes",
     "dunder_getattr": "function #0 name \"__getattr__\" is a dunder name",
-    "raise_in_entry": "plugin code raised ValueError: raised by the entry point while the library loaded",
+    "raise_in_entry": "plugin code raised ValueError: raised by the entry point while the library",
     "raise_in_constructor": "plugin code raised RuntimeError: raised by a library constructor while the",
     "default_ellipsis": "parameter 'x': default value is of type ellipsis, which a signature cannot show",
     "default_complex": "parameter 'x': default value is of type complex, which a signature cannot show",

@@ -25,6 +25,8 @@ def misbehave():
 
 
 # (function, args, exception type, message pattern, type of __cause__ or None)
+RESULT_WITH_EXCEPTION = r"returned a result with an exception set$"
+
 BROKEN = [
     (
         "error_without_exception",
@@ -71,8 +73,8 @@ BROKEN = [
     ("call_null_args", (print,), SystemError, r"^NULL object passed to a pyz3 container function$", None),
     ("intern_null", (), SystemError, r"^NULL name passed to pyz3_intern$", None),
     # Failures the plugin ignores are caught whichever optimisation is on (issue 15, item 10).
-    ("ignored_intern_failure", (), SystemError, r"returned a result with an exception set$", UnicodeDecodeError),
-    ("ignored_from_str_failure", (), SystemError, r"returned a result with an exception set$", UnicodeDecodeError),
+    ("ignored_intern_failure", (), SystemError, RESULT_WITH_EXCEPTION, UnicodeDecodeError),
+    ("ignored_from_str_failure", (), SystemError, RESULT_WITH_EXCEPTION, UnicodeDecodeError),
     ("to_i64_null", (), SystemError, r"^NULL argument to a pyz3 conversion$", None),
     ("dict_set_null", (), SystemError, r"^NULL object passed to a pyz3 container function$", None),
     ("released_error_without_exception", (), SystemError, r"failed without setting an exception$", None),
