@@ -72,7 +72,7 @@ BAD = {
     "wild_fn": "function 'ok': 'fn' is 0x1000, which is not in the plugin's code",
     "data_fn": "which is not in the plugin's code (a wild or data pointer would crash",
     "data_entry": "'pyz3_plugin_entry' is not a function of this library",
-    "dunder_name": "function #0 name \"__all__\" is a dunder name, reserved for Python's own module attributes",
+    "dunder_name": "function #0 name \"__all__\" is a dunder name, reserved for Python's own module",
     "dunder_getattr": "function #0 name \"__getattr__\" is a dunder name",
     "raise_in_entry": "plugin code raised ValueError: raised by the entry point while the library",
     "raise_in_constructor": "plugin code raised RuntimeError: raised by a library constructor while the",

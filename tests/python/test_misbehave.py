@@ -24,9 +24,9 @@ def misbehave():
     return pyz3.load(path)
 
 
-# (function, args, exception type, message pattern, type of __cause__ or None)
 RESULT_WITH_EXCEPTION = r"returned a result with an exception set$"
 
+# (function, args, exception type, message pattern, type of __cause__ or None)
 BROKEN = [
     (
         "error_without_exception",
