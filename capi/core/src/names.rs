@@ -35,6 +35,48 @@ pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
+/// Is `s` a dunder (`__name__`)? Such names belong to Python: a module attribute `__getattr__`,
+/// `__all__` or `__spec__` changes how the module behaves, so a plugin cannot publish one.
+pub const fn is_dunder(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4 && b[0] == b'_' && b[1] == b'_' && b[b.len() - 2] == b'_' && b[b.len() - 1] == b'_'
+}
+
+/// Checks the name of something a plugin publishes as a module attribute (a function, and in
+/// ABI 1.1 a class, constant or exception): [`check`], and not a dunder.
+pub fn check_attribute(what: &str, name: &str) -> Result<(), String> {
+    check(what, name)?;
+    if is_dunder(name) {
+        return Err(format!(
+            "{what} {name:?} is a dunder name, reserved for Python's own module attributes"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a module name given to `pyz3.load(path, name=...)`: dot-separated Python identifiers
+/// (`is_identifier` decides, as `str.isidentifier` does: the user chose the name, and Unicode
+/// identifiers are valid module names), none a keyword. A plugin may be published as a
+/// submodule, hence the dots.
+pub fn check_module_path(
+    what: &str,
+    name: &str,
+    is_identifier: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name
+            .split('.')
+            .all(|part| is_identifier(part) && !is_keyword(part));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {name:?} is not a module name (dot-separated Python identifiers, none a \
+             keyword)"
+        ))
+    }
+}
+
 /// Checks a name; the error says what `what` (e.g. "function #2 name") is and why it fails.
 pub fn check(what: &str, name: &str) -> Result<(), String> {
     if name.is_empty() {
@@ -65,5 +107,25 @@ mod tests {
         assert!(check("n", "lambda").is_err());
         assert!(check("n", "café").is_err());
         assert!(check("n", "r#type").is_err());
+    }
+
+    #[test]
+    fn published_names_are_not_dunders() {
+        assert!(check_attribute("f", "add").is_ok());
+        assert!(check_attribute("f", "_private").is_ok());
+        assert!(check_attribute("f", "__x").is_ok());
+        assert!(check_attribute("f", "__getattr__").is_err());
+        assert!(check_attribute("f", "__all__").is_err());
+        assert!(!is_dunder("____"));
+    }
+
+    #[test]
+    fn module_paths_are_dotted_identifiers() {
+        let ascii = is_ascii_identifier;
+        assert!(check_module_path("n", "pkg.sub_mod", ascii).is_ok());
+        assert!(check_module_path("n", "pkg..sub", ascii).is_err());
+        assert!(check_module_path("n", "pkg.class", ascii).is_err());
+        assert!(check_module_path("n", "1x", ascii).is_err());
+        assert!(check_module_path("n", "", ascii).is_err());
     }
 }

@@ -246,7 +246,13 @@ pub unsafe fn intern_cstr(name: *const core::ffi::c_char) -> *mut ffi::PyObject 
     // SAFETY: GIL held by the caller, which serialises access to the cache.
     unsafe {
         if !ready() {
-            return ffi::PyUnicode_InternFromString(name);
+            // The same hint as the pooled path below: whether a failure is noticed must not
+            // depend on which optimisation is on.
+            let obj = ffi::PyUnicode_InternFromString(name);
+            if obj.is_null() {
+                crate::tls::note_error();
+            }
+            return obj;
         }
         let key = name as usize;
         let slot = (key >> 3).wrapping_mul(0x9E37_79B9) % INTERN_SLOTS;

@@ -392,6 +392,14 @@ impl Gil {
         Gil(unsafe { sys::pyz3_gil_acquire() })
     }
 
+    /// Whether this scope holds the GIL. False when nothing was taken: Python is not running,
+    /// or the interpreter is exiting and this thread did not hold the GIL through pyz3; then no
+    /// Python object may be touched.
+    pub fn acquired(&self) -> bool {
+        // SAFETY: reads the token; callable from any thread.
+        unsafe { sys::pyz3_gil_acquired(self.0) }
+    }
+
     /// Whether this thread holds the GIL.
     pub fn held() -> bool {
         // SAFETY: callable from any thread.
