@@ -367,6 +367,19 @@ unsafe extern "C" fn py_build_info(
 /// read it uses, a `thread_local!` read (what a plain Rust cdylib gets), and
 /// `PyGILState_Check()` — plus `PyGILState_Ensure/Release` with the GIL already held. All in the
 /// same process run, so the figures compare (docs/optimizations.md quotes them).
+/// Whether the `str` fast path reads `obj` directly (its compact-ASCII test, which reads
+/// CPython's per-version layout); for tests.
+unsafe extern "C" fn py_str_fast_path(
+    _m: *mut ffi::PyObject,
+    obj: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; `obj` is a valid object, and is_compact_ascii sees only a str.
+    unsafe {
+        let direct = ffi::PyUnicode_CheckExact(obj) != 0 && convert::is_compact_ascii(obj);
+        ffi::PyBool_FromLong(direct as _)
+    }
+}
+
 unsafe extern "C" fn py_measure_gil_check(
     _m: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
@@ -426,14 +439,7 @@ unsafe extern "C" fn py_measure_gil_check(
     }
 }
 
-#[cfg(Py_3_13)]
-const BUILT_FOR: &str = "3.13";
-#[cfg(all(Py_3_12, not(Py_3_13)))]
-const BUILT_FOR: &str = "3.12";
-#[cfg(all(Py_3_11, not(Py_3_12)))]
-const BUILT_FOR: &str = "3.11";
-#[cfg(not(Py_3_11))]
-const BUILT_FOR: &str = "3.10";
+const BUILT_FOR: &str = env!("PYZ3_PYTHON_VERSION");
 
 const fn method(
     name: &'static CStr,
@@ -449,7 +455,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 8] = [
+static mut METHODS: [ffi::PyMethodDef; 9] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -493,6 +499,14 @@ static mut METHODS: [ffi::PyMethodDef; 8] = [
         },
         ffi::METH_O,
         c"_measure_gil_check(n)\n--\n\nns per GIL-ownership check, per mechanism (a native loop of n).",
+    ),
+    method(
+        c"_str_fast_path",
+        ffi::PyMethodDefPointer {
+            PyCFunction: py_str_fast_path,
+        },
+        ffi::METH_O,
+        c"_str_fast_path(obj)\n--\n\nWhether str conversion reads obj directly (compact ASCII); for tests.",
     ),
     ffi::PyMethodDef::zeroed(),
 ];

@@ -220,7 +220,7 @@ static INTERNED: InternCell = InternCell(UnsafeCell::new(InternCache {
 unsafe fn same_text(obj: *mut ffi::PyObject, name: *const core::ffi::c_char) -> bool {
     // SAFETY: GIL held; `obj` is a str from the cache; `name` is NUL-terminated.
     unsafe {
-        if ffi::PyUnicode_IS_COMPACT_ASCII(obj) == 0 {
+        if !crate::convert::is_compact_ascii(obj) {
             return false;
         }
         let len = (*(obj as *const ffi::PyASCIIObject)).length as usize;
