@@ -32,6 +32,12 @@ endif
 endif
 pythons-check:
 
+# `make demo` on its own keeps to the interpreters installed on the machine, as before: it runs on
+# MAIN_PY, and venvs and runtimes for provisioned versions would only make it slower.
+ifeq ($(MAKECMDGOALS),demo)
+FOUND_VERSIONS := $(foreach v,$(FOUND_VERSIONS),$(if $(call py_installed,$(v)),$(v)))
+endif
+
 # tests/python/support.py looks for the interpreters in the same place.
 EXTRA_PYTEST_ENV += PYZ3_PYTHONS_CACHE=$(PYTHONS_CACHE)
 
