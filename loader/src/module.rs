@@ -362,11 +362,6 @@ unsafe extern "C" fn py_build_info(
     }
 }
 
-/// `_pyz3._measure_gil_check(n)`: ns per operation, timed in a native loop of `n` iterations,
-/// for the ways the runtime could ask "does this thread hold the GIL?" — the initial-exec TLS
-/// read it uses, a `thread_local!` read (what a plain Rust cdylib gets), and
-/// `PyGILState_Check()` — plus `PyGILState_Ensure/Release` with the GIL already held. All in the
-/// same process run, so the figures compare (docs/optimizations.md quotes them).
 /// Whether the `str` fast path reads `obj` directly (its compact-ASCII test, which reads
 /// CPython's per-version layout); for tests.
 unsafe extern "C" fn py_str_fast_path(
@@ -380,6 +375,11 @@ unsafe extern "C" fn py_str_fast_path(
     }
 }
 
+/// `_pyz3._measure_gil_check(n)`: ns per operation, timed in a native loop of `n` iterations,
+/// for the ways the runtime could ask "does this thread hold the GIL?" — the initial-exec TLS
+/// read it uses, a `thread_local!` read (what a plain Rust cdylib gets), and
+/// `PyGILState_Check()` — plus `PyGILState_Ensure/Release` with the GIL already held. All in the
+/// same process run, so the figures compare (docs/optimizations.md quotes them).
 unsafe extern "C" fn py_measure_gil_check(
     _m: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,

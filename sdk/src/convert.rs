@@ -80,7 +80,7 @@ mod long_layout {
 /// reads has kept its layout from 3.10 to 3.15 (Include/cpython/unicodeobject.h): `interned:2,
 /// kind:3, compact:1, ascii:1, ...` in a 32-bit word, `interned` a whole byte in free-threaded
 /// builds. GCC and Clang fill bitfields from the low bit on little-endian targets; elsewhere this
-/// answers false and the generic path runs. `tests/python/test_fast_paths.py` checks the answer
+/// answers false and the generic path runs. `tests/python/test_versions.py` checks the answer
 /// on every interpreter.
 ///
 /// # Safety
