@@ -33,7 +33,7 @@ CC ?= gcc
 PLUGIN_CFLAGS := -std=c11 -O2 -fPIC -pthread -Wall -Wextra -Werror -Iinclude
 PLUGIN_LDFLAGS := -shared -pthread -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,--as-needed
 PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
-RUST_SOURCES := $(shell find sdk capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
+RUST_SOURCES := $(shell find capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
 
 C_PLUGINS := hello gil_bench fastpath_bench pool_bench
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
@@ -50,12 +50,12 @@ EXTRA_PYTEST_ENV :=
 FRAGMENTS := $(sort $(wildcard plugins/*/*.mk bench/*.mk tests/*.mk))
 include $(FRAGMENTS)
 
-.PHONY: help venv runtime plugins test-plugins demo test lint fmt header check-header cargo-test header-compile pytest clean
+.PHONY: help venv runtime plugins test-plugins demo test lint fmt generate header check-generated cargo-test header-compile pytest clean
 
 help:
 	@echo "make demo    build libpyz3 and the sample plugins, load them, show them working"
 	@echo "make test    every test suite: lints, cargo tests, header checks, pytest on $(FOUND_VERSIONS)"
-	@echo "make header  regenerate include/pyz3.h"
+	@echo "make generate  regenerate include/pyz3.h and the SDKs' generated tables"
 
 # ---- virtualenvs ------------------------------------------------------------------------------
 VENV_STAMPS := $(foreach v,$(FOUND_VERSIONS),$(VENV)/py$(v)/.stamp)
@@ -76,13 +76,13 @@ $(BUILD)/cargo/py%/release/libpyz3.so: $(RUST_SOURCES)
 		$(CARGO) build --release --locked -p pyz3-capi
 	@touch $@
 
-$(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h
+$(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h $(wildcard sdk/zig/*.zig)
 	rm -rf $(BUILD)/python/pyz3 && mkdir -p $(BUILD)/python/pyz3/include $(BUILD)/python/pyz3/lib $(BUILD)/lib
 	cp $(PY_SOURCES) $(BUILD)/python/pyz3/
-	cp include/pyz3.h $(BUILD)/python/pyz3/include/
+	cp include/pyz3.h sdk/zig/*.zig $(BUILD)/python/pyz3/include/
 	$(foreach v,$(FOUND_VERSIONS),cp $(BUILD)/cargo/py$(v)/release/libpyz3.so \
 		$(BUILD)/python/pyz3/_pyz3$(shell $(call py_for,$(v)) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))') &&) true
-	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.so $(BUILD)/lib/libpyz3.so.1
+	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.so $(BUILD)/lib/libpyz3.so.1.tmp && mv -f $(BUILD)/lib/libpyz3.so.1.tmp $(BUILD)/lib/libpyz3.so.1
 	cp $(BUILD)/cargo/py$(MAIN_PY)/release/libpyz3.a $(BUILD)/lib/libpyz3.a
 	ln -sf libpyz3.so.1 $(BUILD)/lib/libpyz3.so
 	cp -P $(BUILD)/lib/libpyz3.so $(BUILD)/lib/libpyz3.so.1 $(BUILD)/python/pyz3/lib/
@@ -91,11 +91,13 @@ $(BUILD)/.runtime-stamp: $(RUNTIME_LIBS) $(PY_SOURCES) include/pyz3.h
 runtime: $(BUILD)/.runtime-stamp
 
 # ---- sample plugins ------------------------------------------------------------------------------
+# Linked under a temporary name, then renamed: GNU ld rewrites an existing output in place, which
+# crashes a process that has the old library loaded (docs/reliability.md).
 $(BUILD)/plugins/lib%.so: plugins/c/%/*.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BUILD)/plugins
-	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@ $(PLUGIN_LDFLAGS)
+	$(CC) $(PLUGIN_CFLAGS) plugins/c/$*/*.c -o $@.tmp $(PLUGIN_LDFLAGS) && mv -f $@.tmp $@
 
-plugins: $(C_PLUGIN_LIBS) $(EXTRA_PLUGIN_LIBS)
+plugins: runtime $(C_PLUGIN_LIBS) $(EXTRA_PLUGIN_LIBS)
 
 # ---- deliberately broken plugins for the load-error tests ---------------------------------------
 BAD_CASES := no_entry null_entry wild_pointer bad_magic major_mismatch newer_minor small_struct \
@@ -116,7 +118,7 @@ demo: venv runtime plugins
 	PYTHONPATH=$(BUILD)/python $(call venv_py,$(MAIN_PY)) plugins/demo.py $(BUILD)/plugins
 
 # ---- tests ---------------------------------------------------------------------------------------
-test: lint check-header header-compile cargo-test pytest $(EXTRA_TEST_TARGETS)
+test: lint check-generated header-compile cargo-test pytest $(EXTRA_TEST_TARGETS)
 
 fmt:
 	$(CARGO) fmt --all
@@ -127,14 +129,16 @@ lint: venv
 	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/python tests plugins bench
 	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/python tests plugins bench
 
-header:
-	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) run --locked -q -p pyz3-gen-header -- include/pyz3.h
+# Generated files (include/pyz3.h, the Rust SDK's abi.rs/sys.rs/registry.rs, the Zig SDK's
+# pyz3_types.zig) come from libpyz3's sources and its registries: capi/gen writes them, each
+# replaced atomically; `make test` fails when one is stale.
+generate:
+	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) run --locked -q -p pyz3-gen
 
-check-header:
-	@mkdir -p $(BUILD)
-	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) run --locked -q -p pyz3-gen-header -- $(BUILD)/pyz3.h.generated
-	@diff -u include/pyz3.h $(BUILD)/pyz3.h.generated \
-		|| { echo "include/pyz3.h is stale: run 'make header' and commit the result"; exit 1; }
+header: generate
+
+check-generated:
+	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) run --locked -q -p pyz3-gen -- --check
 
 header-compile:
 	@mkdir -p $(BUILD)/header-test

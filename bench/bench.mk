@@ -5,6 +5,7 @@
 #   make bench PYTHONS="3.10 3.11 3.14 3.15"   the same, one process per version, merged report
 #                                          (3.14 and 3.15 are provisioned first: docs/pythons.md)
 #   make bench-opt                         each optimisation's on/off ratio on the cases it affects
+#   make bench-gil                         ns per GIL-ownership check, per mechanism (GIL_CHECK_N)
 #   make bench BENCH_ARGS="--rounds 31"    options for bench/harness.py (--bindings, --cases, ...)
 #
 # The Python-independent pieces (the pyz3 plugin, the plain C library for ctypes/cffi) are built
@@ -23,7 +24,7 @@ BENCH_ZIG_PLUGIN := $(BENCH_OUT)/libpyz3_bench_zig.so
 # pytest's harness smoke test loads these too.
 EXTRA_PLUGIN_LIBS += $(BENCH_PLUGIN) $(BENCH_PLAIN)
 
-.PHONY: bench bench-opt bench-deps bench-zig
+.PHONY: bench bench-opt bench-deps bench-zig bench-gil
 
 $(BENCH_PLUGIN): bench/pyz3_bench.c bench/common/bench_common.h include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BENCH_OUT)
@@ -37,7 +38,7 @@ $(BENCH_PLAIN): bench/plain/plain.c bench/plain/plain.h bench/common/bench_commo
 # translated header, from plugins/zig/plugins.mk, which make reads after this file: hence their
 # use inside recipes only). Without that fragment, or if the build fails, the reason goes to
 # pyz3-zig.skip and the harness reports the binding as skipped.
-$(BENCH_ZIG_PLUGIN): bench/pyz3_bench.zig $(wildcard include/pyz3.zig) include/pyz3.h $(BUILD)/.runtime-stamp
+$(BENCH_ZIG_PLUGIN): bench/pyz3_bench.zig $(wildcard sdk/zig/*.zig) include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BENCH_OUT)
 	$(MAKE) --no-print-directory $(ZIG_HEADER)
 	$(call zig_plugin,pyz3_bench_zig,$<,$@)
@@ -80,3 +81,17 @@ bench-opt: bench-deps
 		PYTHONPATH=$(BUILD)/python $(call venv_py,$$v) bench/harness.py opt --build $(BUILD) \
 			--out $(BENCH_OUT)/py$$v --command 'make bench-opt PYTHONS="$(PYTHONS)"' $(BENCH_ARGS); \
 	done
+
+# The GIL-ownership checks, measured in a shared library like libpyz3 (its own build, so
+# libpyz3 itself carries no micro-benchmark).
+GIL_CHECK_N ?= 20000000
+BENCH_GIL_LIB := $(BENCH_OUT)/libgil_check.so
+$(BENCH_GIL_LIB): capi/core/examples/gil_check.rs $(RUST_SOURCES)
+	@mkdir -p $(BENCH_OUT)
+	PYO3_PYTHON=$(MAIN_PYTHON) PYO3_BUILD_EXTENSION_MODULE=1 CARGO_TARGET_DIR=$(BUILD)/cargo/py$(MAIN_PY) \
+		$(CARGO) build --release --locked -p pyz3-core --example gil_check
+	cp $(BUILD)/cargo/py$(MAIN_PY)/release/examples/libgil_check.so $@
+
+bench-gil: $(BENCH_GIL_LIB) venv
+	taskset -c 0 $(call venv_py,$(MAIN_PY)) bench/gil_check.py $(BENCH_GIL_LIB) $(GIL_CHECK_N) \
+		|| $(call venv_py,$(MAIN_PY)) bench/gil_check.py $(BENCH_GIL_LIB) $(GIL_CHECK_N)

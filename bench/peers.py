@@ -396,7 +396,7 @@ def pyz3_zig(ctx: Context) -> Binding:
         raise Unavailable(skip.read_text().strip())
     module = _pyz3_module(ctx, "libpyz3_bench_zig.so")
     return _from_module(
-        Binding("pyz3-zig", "pyz3 Zig plugin (include/pyz3.zig SDK), all optimisations on", optimizations={}),
+        Binding("pyz3-zig", "pyz3 Zig plugin (sdk/zig/pyz3.zig SDK), all optimisations on", optimizations={}),
         module,
     )
 

@@ -1,4 +1,4 @@
-//! bench/pyz3_bench.zig: the benchmark functions as a Zig plugin on the Zig SDK (include/pyz3.zig),
+//! bench/pyz3_bench.zig: the benchmark functions as a Zig plugin on the Zig SDK (sdk/zig/pyz3.zig),
 //! mirroring bench/pyz3_bench.c function for function; the binding `pyz3-zig` of `make bench`.
 //!
 //! Allocation calls pyz3_alloc/pyz3_free directly, as the C plugin does, so the two plugins differ

@@ -1,12 +1,12 @@
 // capi/build.rs: give libpyz3 its versioned soname, libpyz3.so.<ABI major>. The major version is
-// read from sdk/src/abi.rs, the single source of truth that cbindgen also turns into
+// read from capi/core/src/abi.rs, the single source of truth that cbindgen also turns into
 // PYZ3_ABI_MAJOR in include/pyz3.h.
 fn abi_major() -> String {
-    let abi = std::fs::read_to_string("../sdk/src/abi.rs").expect("read ../sdk/src/abi.rs");
+    let abi = std::fs::read_to_string("core/src/abi.rs").expect("read core/src/abi.rs");
     abi.lines()
         .find_map(|l| l.strip_prefix("pub const PYZ3_ABI_MAJOR: u16 = "))
         .and_then(|rest| rest.strip_suffix(';'))
-        .expect("PYZ3_ABI_MAJOR in sdk/src/abi.rs")
+        .expect("PYZ3_ABI_MAJOR in capi/core/src/abi.rs")
         .to_owned()
 }
 
@@ -17,5 +17,5 @@ fn main() {
     }
     println!("cargo:rustc-env=PYZ3_ABI_MAJOR={major}");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=../sdk/src/abi.rs");
+    println!("cargo:rerun-if-changed=core/src/abi.rs");
 }

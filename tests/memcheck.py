@@ -22,10 +22,10 @@ import xml.etree.ElementTree as ET
 EXPECTED = [
     # The object pool holds its ints for the life of the interpreter and drops the pointers
     # without releasing them when it finalises (the objects belong to it): once per process.
-    ("Leak_DefinitelyLost", "pyz3_sdk::pool::init"),
+    ("Leak_DefinitelyLost", "pyz3_core::pool::init"),
     # Likewise the (at most 256-entry) cache of interned names behind pyz3_intern. A leak per
     # call there would show in tests/python/test_leaks.py (pool_bench.intern, intern_literal).
-    ("Leak_DefinitelyLost", "pyz3_sdk::pool::intern_cstr"),
+    ("Leak_DefinitelyLost", "pyz3_core::pool::intern_cstr"),
 ]
 
 

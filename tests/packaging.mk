@@ -24,7 +24,7 @@ lint-pep517: venv
 # The development layout gets the same relocatable pyz3.pc as the wheel.
 $(DEV_PKGCONFIG): loader/pep517/pyz3_build.py Cargo.toml $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
-	$(MAIN_PYTHON) loader/pep517/pyz3_build.py pkgconfig > $@
+	$(MAIN_PYTHON) loader/pep517/pyz3_build.py pkgconfig > $@.tmp && mv -f $@.tmp $@
 
 runtime: $(DEV_PKGCONFIG)
 
@@ -40,7 +40,7 @@ $(WHEEL_VENV)/.packaging-stamp: tests/requirements-packaging.txt $(WHEEL_VENV)/.
 
 # --no-build-isolation: build with the pinned maturin rather than whatever PyPI serves today; the
 # backend runs `maturin` from PATH. --locked as for every cargo build here (pyproject.toml cannot
-# say it: the sdist maturin writes drops capi/gen-header from the workspace, and so from the lock).
+# say it: the sdist maturin writes drops capi/gen from the workspace, and so from the lock).
 # Its own cargo target dir keeps the per-version builds intact.
 $(WHEEL_DIR)/.stamp: $(WHEEL_SOURCES) $(WHEEL_VENV)/.packaging-stamp
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)

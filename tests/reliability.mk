@@ -11,10 +11,15 @@ RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf
 	unicode_identifier both_fn_and_raw null_functions null_params wild_functions wild_name \
 	raw_release_gil header_reserved descriptor_flags huge_struct unknown_param_flags \
 	unknown_return_flags wrong_param_size default_none_not_optional kwonly_positional_only \
-	positional_after_kwonly null_module_name param_reserved
+	positional_after_kwonly null_module_name param_reserved result_facts
 
 EXTRA_TEST_PLUGIN_LIBS += $(foreach c,$(RELIABILITY_BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so) \
-	$(BUILD)/test-plugins/libmisbehave.so
+	$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libabi_1_0.so
+
+# A plugin laid out as the previous ABI minor (its structs frozen in tests/plugins/abi_1_0.h).
+$(BUILD)/test-plugins/libabi_1_0.so: tests/plugins/abi_1_0.c tests/plugins/abi_1_0.h $(BUILD)/.runtime-stamp
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
 $(BUILD)/test-plugins/libmisbehave.so: tests/plugins/misbehave.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)

@@ -2,9 +2,9 @@
 
 use core::ffi::c_void;
 
-use pyz3_sdk::alloc;
+use pyz3_core::alloc;
 
-use crate::panic::guard;
+use pyz3_core::panic::guard;
 
 /// Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
 /// 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of

@@ -8,13 +8,19 @@
 use core::ffi::c_char;
 
 use pyo3_ffi::PyObject;
-use pyz3_sdk::abi::*;
-use pyz3_sdk::convert;
+use pyz3_core::abi::*;
+use pyz3_core::convert;
+use pyz3_core::types::TypeCode;
 
-use crate::panic::guard;
+use pyz3_core::panic::guard;
 
 #[inline(always)]
-unsafe fn store<T>(obj: *mut PyObject, ty: u8, out: *mut T, r: convert::ConvResult<T>) -> i32 {
+unsafe fn store<T>(
+    obj: *mut PyObject,
+    ty: TypeCode,
+    out: *mut T,
+    r: convert::ConvResult<T>,
+) -> i32 {
     match r {
         Ok(v) => {
             // SAFETY: `out` is writable per the contract.
@@ -33,7 +39,7 @@ unsafe fn store<T>(obj: *mut PyObject, ty: u8, out: *mut T, r: convert::ConvResu
 unsafe fn to_int<T>(
     obj: *mut PyObject,
     out: *mut T,
-    ty: u8,
+    ty: TypeCode,
     conv: impl FnOnce() -> convert::ConvResult<T>,
 ) -> i32 {
     if obj.is_null() || out.is_null() {
@@ -47,7 +53,7 @@ unsafe fn to_int<T>(
 fn null_argument() -> i32 {
     // SAFETY: the conversion functions require the GIL.
     unsafe {
-        pyz3_sdk::error::raise_str(
+        pyz3_core::error::raise_str(
             pyo3_ffi::PyExc_SystemError,
             "NULL argument to a pyz3 conversion",
         )
@@ -60,7 +66,7 @@ fn null_argument() -> i32 {
 pub unsafe extern "C" fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
     unsafe {
-        to_int(obj, out, PYZ3_T_I8, || {
+        to_int(obj, out, TypeCode::I8, || {
             convert::to_signed(obj, 8).map(|v| v as i8)
         })
     }
@@ -71,7 +77,7 @@ pub unsafe extern "C" fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32 {
 pub unsafe extern "C" fn pyz3_to_i16(obj: *mut PyObject, out: *mut i16) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
     unsafe {
-        to_int(obj, out, PYZ3_T_I16, || {
+        to_int(obj, out, TypeCode::I16, || {
             convert::to_signed(obj, 16).map(|v| v as i16)
         })
     }
@@ -82,7 +88,7 @@ pub unsafe extern "C" fn pyz3_to_i16(obj: *mut PyObject, out: *mut i16) -> i32 {
 pub unsafe extern "C" fn pyz3_to_i32(obj: *mut PyObject, out: *mut i32) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
     unsafe {
-        to_int(obj, out, PYZ3_T_I32, || {
+        to_int(obj, out, TypeCode::I32, || {
             convert::to_signed(obj, 32).map(|v| v as i32)
         })
     }
@@ -92,7 +98,7 @@ pub unsafe extern "C" fn pyz3_to_i32(obj: *mut PyObject, out: *mut i32) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_i64(obj: *mut PyObject, out: *mut i64) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_I64, || convert::to_signed(obj, 64)) }
+    unsafe { to_int(obj, out, TypeCode::I64, || convert::to_signed(obj, 64)) }
 }
 
 /// Converts a non-negative `int` (or `__index__` object) to `uint8_t`.
@@ -100,7 +106,7 @@ pub unsafe extern "C" fn pyz3_to_i64(obj: *mut PyObject, out: *mut i64) -> i32 {
 pub unsafe extern "C" fn pyz3_to_u8(obj: *mut PyObject, out: *mut u8) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
     unsafe {
-        to_int(obj, out, PYZ3_T_U8, || {
+        to_int(obj, out, TypeCode::U8, || {
             convert::to_unsigned(obj, 8).map(|v| v as u8)
         })
     }
@@ -111,7 +117,7 @@ pub unsafe extern "C" fn pyz3_to_u8(obj: *mut PyObject, out: *mut u8) -> i32 {
 pub unsafe extern "C" fn pyz3_to_u16(obj: *mut PyObject, out: *mut u16) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
     unsafe {
-        to_int(obj, out, PYZ3_T_U16, || {
+        to_int(obj, out, TypeCode::U16, || {
             convert::to_unsigned(obj, 16).map(|v| v as u16)
         })
     }
@@ -122,7 +128,7 @@ pub unsafe extern "C" fn pyz3_to_u16(obj: *mut PyObject, out: *mut u16) -> i32 {
 pub unsafe extern "C" fn pyz3_to_u32(obj: *mut PyObject, out: *mut u32) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
     unsafe {
-        to_int(obj, out, PYZ3_T_U32, || {
+        to_int(obj, out, TypeCode::U32, || {
             convert::to_unsigned(obj, 32).map(|v| v as u32)
         })
     }
@@ -132,7 +138,7 @@ pub unsafe extern "C" fn pyz3_to_u32(obj: *mut PyObject, out: *mut u32) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_to_u64(obj: *mut PyObject, out: *mut u64) -> i32 {
     // SAFETY: GIL held and `obj` valid per the contract (checked for NULL by `to_int`).
-    unsafe { to_int(obj, out, PYZ3_T_U64, || convert::to_unsigned(obj, 64)) }
+    unsafe { to_int(obj, out, TypeCode::U64, || convert::to_unsigned(obj, 64)) }
 }
 
 /// Converts a `float`, `int` or object with `__float__`/`__index__` to `double`.
@@ -143,7 +149,7 @@ pub unsafe extern "C" fn pyz3_to_f64(obj: *mut PyObject, out: *mut f64) -> i32 {
     }
     // SAFETY: GIL held and pointers valid per the contract.
     guard(PYZ3_ERROR, || unsafe {
-        store(obj, PYZ3_T_F64, out, convert::to_f64(obj))
+        store(obj, TypeCode::F64, out, convert::to_f64(obj))
     })
 }
 
@@ -155,7 +161,7 @@ pub unsafe extern "C" fn pyz3_to_f32(obj: *mut PyObject, out: *mut f32) -> i32 {
     }
     // SAFETY: GIL held and pointers valid per the contract.
     guard(PYZ3_ERROR, || unsafe {
-        store(obj, PYZ3_T_F32, out, convert::to_f32(obj))
+        store(obj, TypeCode::F32, out, convert::to_f32(obj))
     })
 }
 
@@ -167,7 +173,7 @@ pub unsafe extern "C" fn pyz3_to_bool(obj: *mut PyObject, out: *mut bool) -> i32
     }
     // SAFETY: GIL held and pointers valid per the contract.
     guard(PYZ3_ERROR, || unsafe {
-        store(obj, PYZ3_T_BOOL, out, convert::to_bool(obj))
+        store(obj, TypeCode::Bool, out, convert::to_bool(obj))
     })
 }
 
@@ -181,7 +187,7 @@ pub unsafe extern "C" fn pyz3_to_str(obj: *mut PyObject, out: *mut pyz3_str) -> 
     }
     // SAFETY: GIL held and pointers valid per the contract.
     guard(PYZ3_ERROR, || unsafe {
-        store(obj, PYZ3_T_STR, out, convert::to_str(obj))
+        store(obj, TypeCode::Str, out, convert::to_str(obj))
     })
 }
 
@@ -193,7 +199,7 @@ pub unsafe extern "C" fn pyz3_to_bytes(obj: *mut PyObject, out: *mut pyz3_str) -
     }
     // SAFETY: GIL held and pointers valid per the contract.
     guard(PYZ3_ERROR, || unsafe {
-        store(obj, PYZ3_T_BYTES, out, convert::to_bytes(obj))
+        store(obj, TypeCode::Bytes, out, convert::to_bytes(obj))
     })
 }
 

@@ -2,10 +2,10 @@
 
 use core::ffi::c_char;
 
-use pyz3_sdk::abi::PYZ3_ERROR;
-use pyz3_sdk::{error, gil};
+use pyz3_core::abi::PYZ3_ERROR;
+use pyz3_core::{error, gil};
 
-use crate::panic::guard;
+use pyz3_core::panic::guard;
 
 /// Sets a Python exception of `kind` (`PYZ3_EXC_*`; unknown kinds give `RuntimeError`) with a
 /// NUL-terminated UTF-8 `message` (copied; NULL gives an exception without a message), and

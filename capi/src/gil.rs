@@ -1,9 +1,9 @@
 //! capi/src/gil.rs: GIL scopes for native threads and GIL-released regions.
 
-use pyz3_sdk::abi::{pyz3_gil, pyz3_nogil};
-use pyz3_sdk::gil;
+use pyz3_core::abi::{pyz3_gil, pyz3_nogil};
+use pyz3_core::gil;
 
-use crate::panic::guard;
+use pyz3_core::panic::guard;
 
 const NESTED: i32 = -1;
 const UNAVAILABLE: i32 = -2;

@@ -1,7 +1,7 @@
 //! capi/src/lib.rs: libpyz3's `extern "C"` surface — one module per C concept.
 //!
 //! Every exported function is `pyz3_`-prefixed, documented for C readers (cbindgen copies these
-//! comments into include/pyz3.h), and runs inside [`panic::guard`], so a Rust panic never
+//! comments into include/pyz3.h), and runs inside `pyz3_core::panic::guard`, so a Rust panic never
 //! unwinds into C. The library also exports `PyInit__pyz3`: the same shared object is the
 //! `pyz3._pyz3` extension module, which is what makes loader and plugins share one runtime.
 #![allow(
@@ -19,17 +19,16 @@ pub mod error;
 pub mod gil;
 pub mod object;
 pub mod opts;
-pub mod panic;
 pub mod pool;
 pub mod version;
 
-pub use pyz3_sdk::abi::*;
+pub use pyz3_core::abi::*;
 
 /// Entry point of the `pyz3._pyz3` extension module (not part of the plugin ABI).
 #[no_mangle]
 pub unsafe extern "C" fn PyInit__pyz3() -> *mut pyo3_ffi::PyObject {
     // SAFETY: called by CPython's import machinery with the GIL held.
-    panic::guard(core::ptr::null_mut(), || unsafe {
+    pyz3_core::panic::guard(core::ptr::null_mut(), || unsafe {
         pyz3_loader::module::init_native_module()
     })
 }

@@ -8,10 +8,10 @@
 use core::ffi::c_char;
 
 use pyo3_ffi::{self as ffi, PyObject};
-use pyz3_sdk::abi::{PYZ3_ERROR, PYZ3_OK};
-use pyz3_sdk::{error, pool, tls};
+use pyz3_core::abi::{PYZ3_ERROR, PYZ3_OK};
+use pyz3_core::{error, pool, tls};
 
-use crate::panic::guard;
+use pyz3_core::panic::guard;
 
 /// Adds a reference to `obj` (NULL is ignored).
 #[no_mangle]

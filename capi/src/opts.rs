@@ -5,7 +5,7 @@
 /// Any thread, no GIL needed.
 #[no_mangle]
 pub extern "C" fn pyz3_optimizations() -> u32 {
-    pyz3_sdk::opts::enabled()
+    pyz3_core::opts::enabled()
 }
 
 /// Replaces the enabled optimisations with `bits` (`PYZ3_OPT_*`; unknown bits are ignored) and
@@ -14,5 +14,5 @@ pub extern "C" fn pyz3_optimizations() -> u32 {
 /// Any thread, no GIL needed.
 #[no_mangle]
 pub extern "C" fn pyz3_set_optimizations(bits: u32) -> u32 {
-    pyz3_sdk::opts::set_enabled(bits)
+    pyz3_core::opts::set_enabled(bits)
 }

@@ -3,9 +3,9 @@
 use core::ffi::c_char;
 
 use pyo3_ffi::{self as ffi, PyObject};
-use pyz3_sdk::pool;
+use pyz3_core::pool;
 
-use crate::panic::guard;
+use pyz3_core::panic::guard;
 
 /// `None` (new reference). Requires the GIL, like every function returning an object.
 #[no_mangle]
@@ -36,7 +36,7 @@ pub unsafe extern "C" fn pyz3_intern(name: *const c_char) -> *mut PyObject {
     if name.is_null() {
         // SAFETY: GIL held per the contract.
         unsafe {
-            pyz3_sdk::error::raise_str(ffi::PyExc_SystemError, "NULL name passed to pyz3_intern")
+            pyz3_core::error::raise_str(ffi::PyExc_SystemError, "NULL name passed to pyz3_intern")
         };
         return core::ptr::null_mut();
     }

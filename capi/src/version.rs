@@ -2,7 +2,7 @@
 
 use core::ffi::c_char;
 
-use pyz3_sdk::abi::{PYZ3_ABI_MAJOR, PYZ3_ABI_MINOR};
+use pyz3_core::abi::{PYZ3_ABI_MAJOR, PYZ3_ABI_MINOR};
 
 /// The ABI version this runtime serves, as `(PYZ3_ABI_MAJOR << 16) | PYZ3_ABI_MINOR`.
 ///
@@ -26,5 +26,5 @@ pub extern "C" fn pyz3_version() -> *const c_char {
 /// Any thread, no GIL needed.
 #[no_mangle]
 pub extern "C" fn pyz3_runtime_id() -> usize {
-    pyz3_sdk::runtime_id()
+    pyz3_core::runtime_id()
 }

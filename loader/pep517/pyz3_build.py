@@ -5,12 +5,14 @@ maturin builds the extension ``pyz3._pyz3`` (which is libpyz3 itself, soname ``l
 and packs the Python sources from loader/python. A wheel cannot hold a symlink and maturin has no
 post-build hook, so this module wraps maturin's backend and adds to the wheel it made:
 
-    pyz3/include/pyz3.h, pyz3.zig   copied from include/
+    pyz3/include/pyz3.h             copied from include/
+    pyz3/include/pyz3*.zig          the Zig SDK, copied from sdk/zig/
     pyz3/lib/libpyz3.so             a copy of the extension, for ``-L<dir> -lpyz3``
     pyz3/lib/pkgconfig/pyz3.pc      relocatable (``${pcfiledir}``), for ``pkg-config pyz3``
 
 then rewrites RECORD. An editable build gets the same files in loader/python/pyz3 (ignored by
-git). Every other hook is maturin's own.
+git). Every file written is replaced atomically (loader/python/pyz3/_atomic.py), so a process
+that has the old libpyz3.so mapped keeps running. Every other hook is maturin's own.
 
 Also runnable: ``python loader/pep517/pyz3_build.py pkgconfig [VERSION]`` prints pyz3.pc (default version:
 Cargo.toml's); tests/packaging.mk uses it for the development layout in build/python.
@@ -20,12 +22,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
+import io
 import os
 import sys
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HEADERS = ("pyz3.h", "pyz3.zig")
+# What plugin authors compile against, by source path in the repository; all are required.
+HEADERS = ("include/pyz3.h", "sdk/zig/pyz3.zig", "sdk/zig/pyz3_types.zig")
 PACKAGE = "pyz3"
 # Timestamps of the added entries: the earliest a zip can hold, as maturin writes them.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -51,13 +56,12 @@ def pkgconfig_text(version: str) -> str:
 def _extras(version: str, extension: bytes) -> dict[str, tuple[bytes, int]]:
     """Files to add under pyz3/: relative path -> (content, unix mode)."""
     files = {}
-    for name in HEADERS:
-        path = os.path.join(ROOT, "include", name)
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                files[f"include/{name}"] = (f.read(), 0o644)
-    if "include/pyz3.h" not in files:
-        raise FileNotFoundError(f"{os.path.join(ROOT, 'include', 'pyz3.h')} is missing")
+    for source in HEADERS:
+        path = os.path.join(ROOT, *source.split("/"))
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path} is missing")
+        with open(path, "rb") as f:
+            files[f"include/{os.path.basename(source)}"] = (f.read(), 0o644)
     files["lib/libpyz3.so"] = (extension, 0o755)
     files["lib/pkgconfig/pyz3.pc"] = (pkgconfig_text(version).encode(), 0o644)
     return files
@@ -69,7 +73,8 @@ def _record_line(name: str, data: bytes) -> str:
 
 
 def _complete_wheel(wheel_path: str) -> None:
-    """Adds the extras to the wheel at ``wheel_path`` in place and rewrites its RECORD."""
+    """Adds the extras to the wheel at ``wheel_path`` and rewrites its RECORD (the wheel file is
+    replaced, not rewritten in place)."""
     with zipfile.ZipFile(wheel_path) as src:
         infos = src.infolist()
         contents = {info.filename: src.read(info) for info in infos}
@@ -83,9 +88,9 @@ def _complete_wheel(wheel_path: str) -> None:
     )
     added = {f"{PACKAGE}/{rel}": item for rel, item in _extras(version, contents[extension]).items()}
 
-    tmp = wheel_path + ".tmp"
+    out = io.BytesIO()
     lines = []
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in infos:
             if info.filename == record or info.filename in added:
                 continue
@@ -99,7 +104,7 @@ def _complete_wheel(wheel_path: str) -> None:
             lines.append(_record_line(name, data))
         lines.append(f"{record},,")
         dst.writestr(zipfile.ZipInfo(record, ZIP_EPOCH), "\n".join(lines) + "\n")
-    os.replace(tmp, wheel_path)
+    _atomic().replace_file(wheel_path, out.getvalue(), os.stat(wheel_path).st_mode & 0o7777)
 
 
 def _complete_source_tree() -> None:
@@ -112,13 +117,27 @@ def _complete_source_tree() -> None:
         os.path.join(package, max(extensions, key=lambda n: os.path.getmtime(os.path.join(package, n)))), "rb"
     ) as f:
         extension = f.read()
-    version = _cargo_version()
+    write_extras(package, _cargo_version(), extension)
+
+
+def write_extras(package: str, version: str, extension: bytes) -> None:
+    """Writes the extras into the package directory ``package``, each file replaced atomically:
+    a process that has the old lib/libpyz3.so mapped keeps running."""
+    replace_file = _atomic().replace_file
     for rel, (data, mode) in _extras(version, extension).items():
         path = os.path.join(package, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-        os.chmod(path, mode)
+        replace_file(path, data, mode)
+
+
+def _atomic():
+    """pyz3/_atomic.py, loaded by path: the pyz3 package itself cannot be imported before its
+    extension is built."""
+    path = os.path.join(ROOT, "loader", "python", PACKAGE, "_atomic.py")
+    spec = importlib.util.spec_from_file_location("_pyz3_atomic", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _cargo_version() -> str:

@@ -2,27 +2,27 @@
 //!
 //! `pyz3._pyz3` is libpyz3 itself (the same shared object, soname `libpyz3.so.1`), so the loader
 //! and every plugin share one runtime: a plugin's `DT_NEEDED libpyz3.so.1` resolves to the copy
-//! Python already loaded.
+//! Python already loaded. Everything here is load-time code: references are [`Owned`], every
+//! function CPython calls runs inside the runtime's panic boundary.
 
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
+use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use pyo3_ffi as ffi;
-use pyz3_sdk::abi::*;
-use pyz3_sdk::{convert, error, opts, pool};
+use pyz3_core::abi::*;
+use pyz3_core::owned::{Owned, PyResult, Raised};
+use pyz3_core::panic::guard;
+use pyz3_core::{convert, error, opts, pool};
 
-use crate::function;
 use crate::plugin::{self, LoadError, PluginSpec};
+use crate::{describe, function, BuildError};
 
 static LOAD_ERROR_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
 
-unsafe fn str_obj(s: &str) -> *mut ffi::PyObject {
-    // SAFETY: GIL held by the caller.
-    unsafe { ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as isize) }
-}
-
-unsafe fn arg_str(o: *mut ffi::PyObject, what: &str) -> Option<String> {
+/// A function argument that must be a `str`, as Rust text.
+unsafe fn arg_str(o: *mut ffi::PyObject, what: &str) -> PyResult<String> {
     // SAFETY: GIL held by the caller.
     unsafe {
         if ffi::PyUnicode_Check(o) == 0 {
@@ -30,14 +30,14 @@ unsafe fn arg_str(o: *mut ffi::PyObject, what: &str) -> Option<String> {
                 ffi::PyExc_TypeError,
                 &format!("{what} must be str, not {}", convert::object_type_name(o)),
             );
-            return None;
+            return Err(Raised);
         }
         let mut len: ffi::Py_ssize_t = 0;
         let p = ffi::PyUnicode_AsUTF8AndSize(o, &mut len);
         if p.is_null() {
-            return None;
+            return Err(Raised);
         }
-        Some(
+        Ok(
             String::from_utf8_lossy(core::slice::from_raw_parts(p as *const u8, len as usize))
                 .into_owned(),
         )
@@ -54,90 +54,41 @@ unsafe fn raise_load_error(e: &LoadError) {
         } else {
             tp
         };
-        let msg = str_obj(&e.to_string());
-        let path = str_obj(&e.path);
-        if msg.is_null() || path.is_null() {
-            ffi::Py_XDECREF(msg);
-            ffi::Py_XDECREF(path);
-            return;
+        let made = (|| -> PyResult<Owned> {
+            let args = Owned::tuple(vec![Owned::str(&e.to_string())?])?;
+            let kwargs = Owned::dict(vec![(c"path", Owned::str(&e.path)?)])?;
+            Owned::new(ffi::PyObject_Call(tp, args.as_ptr(), kwargs.as_ptr()))
+        })();
+        if let Ok(exc) = made {
+            pyz3_core::tls::note_error();
+            ffi::PyErr_SetObject(tp, exc.as_ptr());
         }
-        let args = ffi::PyTuple_New(1);
-        ffi::PyTuple_SET_ITEM(args, 0, msg);
-        let kwargs = ffi::PyDict_New();
-        ffi::PyDict_SetItemString(kwargs, c"path".as_ptr(), path);
-        ffi::Py_DECREF(path);
-        let exc = ffi::PyObject_Call(tp, args, kwargs);
-        ffi::Py_DECREF(args);
-        ffi::Py_DECREF(kwargs);
-        if exc.is_null() {
-            return;
-        }
-        pyz3_sdk::tls::note_error();
-        ffi::PyErr_SetObject(tp, exc);
-        ffi::Py_DECREF(exc);
     }
 }
 
 /// Builds the module for an opened plugin.
-unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<*mut ffi::PyObject, String> {
+unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, BuildError> {
     // SAFETY: GIL held by the caller.
     unsafe {
-        let cname = std::ffi::CString::new(module_name).map_err(|e| e.to_string())?;
-        let m = ffi::PyModule_New(cname.as_ptr());
-        if m.is_null() {
-            return Err(function::fetch_message());
+        let cname = CString::new(module_name).map_err(|e| BuildError::Plugin(e.to_string()))?;
+        let m = Owned::new(ffi::PyModule_New(cname.as_ptr()))?;
+        m.set_attr(c"__doc__", &Owned::str_or_none(spec.doc.as_deref())?)?;
+        m.set_attr(c"__file__", &Owned::str(&spec.path.display().to_string())?)?;
+        let abi = Owned::tuple(vec![
+            Owned::int(spec.abi.0.into())?,
+            Owned::int(spec.abi.1.into())?,
+        ])?;
+        m.set_attr(c"__pyz3_abi__", &abi)?;
+        let mut all = Vec::with_capacity(spec.functions.len());
+        for f in &spec.functions {
+            let obj = function::make_function(spec, module_name, f)?;
+            let key =
+                CString::new(f.name.as_str()).map_err(|e| BuildError::Plugin(e.to_string()))?;
+            m.set_attr(&key, &obj)?;
+            all.push(Owned::str(&f.name)?);
         }
-        let set = |key: &CStr, value: *mut ffi::PyObject| -> Result<(), String> {
-            if value.is_null() {
-                return Err(function::fetch_message());
-            }
-            let rc = ffi::PyObject_SetAttrString(m, key.as_ptr(), value);
-            ffi::Py_DECREF(value);
-            if rc < 0 {
-                Err(function::fetch_message())
-            } else {
-                Ok(())
-            }
-        };
-        let result = (|| {
-            let doc = match &spec.doc {
-                Some(d) => str_obj(d),
-                None => {
-                    let n = ffi::Py_None();
-                    ffi::Py_INCREF(n);
-                    n
-                }
-            };
-            set(c"__doc__", doc)?;
-            set(c"__file__", str_obj(&spec.path.display().to_string()))?;
-            let abi = ffi::PyTuple_New(2);
-            if !abi.is_null() {
-                ffi::PyTuple_SET_ITEM(abi, 0, ffi::PyLong_FromLong(spec.abi.0 as _));
-                ffi::PyTuple_SET_ITEM(abi, 1, ffi::PyLong_FromLong(spec.abi.1 as _));
-            }
-            set(c"__pyz3_abi__", abi)?;
-            let mut all = Vec::new();
-            for f in &spec.functions {
-                let obj = function::make_function(spec, module_name, f)?;
-                let key = std::ffi::CString::new(f.name.as_str()).map_err(|e| e.to_string())?;
-                set(&key, obj)?;
-                all.push(f.name.clone());
-            }
-            let list = ffi::PyList_New(0);
-            for n in &all {
-                let s = str_obj(n);
-                ffi::PyList_Append(list, s);
-                ffi::Py_DECREF(s);
-            }
-            set(c"__all__", list)
-        })();
-        match result {
-            Ok(()) => Ok(m),
-            Err(e) => {
-                ffi::Py_DECREF(m);
-                Err(e)
-            }
-        }
+        m.set_attr(c"__all__", &Owned::list(all)?)?;
+        Ok(m)
     }
 }
 
@@ -148,7 +99,7 @@ unsafe extern "C" fn py_load(
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
     // SAFETY: GIL held (called by CPython); `args` holds `nargs` objects.
-    unsafe {
+    guard(ptr::null_mut(), || unsafe {
         if !(1..=2).contains(&nargs) {
             error::raise_str(
                 ffi::PyExc_TypeError,
@@ -156,13 +107,13 @@ unsafe extern "C" fn py_load(
             );
             return ptr::null_mut();
         }
-        let Some(path) = arg_str(*args, "load() argument 'path'") else {
+        let Ok(path) = arg_str(*args, "load() argument 'path'") else {
             return ptr::null_mut();
         };
         let name = if nargs == 2 && *args.add(1) != ffi::Py_None() {
             match arg_str(*args.add(1), "load() argument 'name'") {
-                Some(n) => Some(n),
-                None => return ptr::null_mut(),
+                Ok(n) => Some(n),
+                Err(Raised) => return ptr::null_mut(),
             }
         } else {
             None
@@ -176,8 +127,9 @@ unsafe extern "C" fn py_load(
         };
         let module_name = name.unwrap_or_else(|| spec.name.clone());
         match build_module(&spec, &module_name) {
-            Ok(m) => m,
-            Err(reason) => {
+            Ok(m) => m.into_raw(),
+            Err(BuildError::Raised) => ptr::null_mut(),
+            Err(BuildError::Plugin(reason)) => {
                 raise_load_error(&LoadError {
                     path: spec.path.display().to_string(),
                     reason,
@@ -185,7 +137,7 @@ unsafe extern "C" fn py_load(
                 ptr::null_mut()
             }
         }
-    }
+    })
 }
 
 /// `_pyz3.describe(path)`: the validated descriptor as plain Python data (for the CLI and
@@ -195,114 +147,61 @@ unsafe extern "C" fn py_describe(
     arg: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: GIL held (called by CPython).
-    unsafe {
-        let Some(path) = arg_str(arg, "describe() argument 'path'") else {
+    guard(ptr::null_mut(), || unsafe {
+        let Ok(path) = arg_str(arg, "describe() argument 'path'") else {
             return ptr::null_mut();
         };
-        let (spec, _lib) = match plugin::open(&path) {
-            Ok(x) => x,
+        match plugin::open(&path) {
+            Ok((spec, _lib)) => into_raw(describe::describe_spec(&spec)),
             Err(e) => {
                 raise_load_error(&e);
-                return ptr::null_mut();
+                ptr::null_mut()
             }
-        };
-        describe_spec(&spec)
-    }
+        }
+    })
 }
 
-unsafe fn describe_spec(spec: &PluginSpec) -> *mut ffi::PyObject {
-    // SAFETY: GIL held by the caller. Reference handling: every `put` steals `v`.
-    unsafe {
-        let put = |d: *mut ffi::PyObject, k: &CStr, v: *mut ffi::PyObject| {
-            if !v.is_null() {
-                ffi::PyDict_SetItemString(d, k.as_ptr(), v);
-                ffi::Py_DECREF(v);
-            }
-        };
-        let opt_str = |s: &Option<String>| match s {
-            Some(s) => str_obj(s),
-            None => {
-                let n = ffi::Py_None();
-                ffi::Py_INCREF(n);
-                n
-            }
-        };
-        let d = ffi::PyDict_New();
-        put(d, c"path", str_obj(&spec.path.display().to_string()));
-        put(d, c"name", str_obj(&spec.name));
-        put(d, c"doc", opt_str(&spec.doc));
-        let abi = ffi::PyTuple_New(2);
-        ffi::PyTuple_SET_ITEM(abi, 0, ffi::PyLong_FromLong(spec.abi.0 as _));
-        ffi::PyTuple_SET_ITEM(abi, 1, ffi::PyLong_FromLong(spec.abi.1 as _));
-        put(d, c"abi", abi);
-        let funcs = ffi::PyList_New(0);
-        for f in &spec.functions {
-            let fd = ffi::PyDict_New();
-            put(fd, c"name", str_obj(&f.name));
-            put(fd, c"doc", opt_str(&f.doc));
-            put(
-                fd,
-                c"return_type",
-                str_obj(convert::c_type_name(f.return_type)),
-            );
-            put(
-                fd,
-                c"return_optional",
-                ffi::PyBool_FromLong((f.return_flags & PYZ3_RETURN_OPTIONAL) as _),
-            );
-            put(
-                fd,
-                c"release_gil",
-                ffi::PyBool_FromLong((f.flags & PYZ3_FN_RELEASE_GIL != 0) as _),
-            );
-            put(
-                fd,
-                c"positional_only",
-                ffi::PyBool_FromLong((f.flags & PYZ3_FN_POSITIONAL_ONLY != 0) as _),
-            );
-            put(fd, c"raw", ffi::PyBool_FromLong(f.raw.is_some() as _));
-            let params = ffi::PyList_New(0);
-            for p in &f.params {
-                let pd = ffi::PyDict_New();
-                put(pd, c"name", str_obj(&p.name));
-                put(pd, c"type", str_obj(convert::c_type_name(p.ty)));
-                put(
-                    pd,
-                    c"optional",
-                    ffi::PyBool_FromLong((p.flags & PYZ3_PARAM_OPTIONAL) as _),
-                );
-                put(
-                    pd,
-                    c"keyword_only",
-                    ffi::PyBool_FromLong((p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0) as _),
-                );
-                put(pd, c"default", opt_str(&p.default));
-                ffi::PyList_Append(params, pd);
-                ffi::Py_DECREF(pd);
-            }
-            put(fd, c"params", params);
-            ffi::PyList_Append(funcs, fd);
-            ffi::Py_DECREF(fd);
-        }
-        put(d, c"functions", funcs);
-        d
-    }
+/// A load-time result as what CPython expects: a new reference, or NULL with the exception set.
+fn into_raw(r: PyResult<Owned>) -> *mut ffi::PyObject {
+    r.map_or(ptr::null_mut(), Owned::into_raw)
+}
+
+unsafe extern "C" fn py_type_registry(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by CPython).
+    guard(ptr::null_mut(), || unsafe {
+        into_raw(describe::type_registry())
+    })
+}
+
+unsafe extern "C" fn py_exception_kinds(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by CPython).
+    guard(ptr::null_mut(), || unsafe {
+        into_raw(describe::exception_kinds())
+    })
 }
 
 unsafe extern "C" fn py_optimizations(
     _m: *mut ffi::PyObject,
     _a: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: GIL held.
-    unsafe { ffi::PyLong_FromUnsignedLong(opts::enabled() as _) }
+    // SAFETY: GIL held (called by CPython).
+    guard(ptr::null_mut(), || unsafe {
+        ffi::PyLong_FromUnsignedLong(opts::enabled() as _)
+    })
 }
 
 unsafe extern "C" fn py_set_optimizations(
     _m: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: GIL held.
-    unsafe {
+    // SAFETY: GIL held (called by CPython).
+    guard(ptr::null_mut(), || unsafe {
         let v = ffi::PyLong_AsLong(arg);
         if v == -1 && error::occurred() {
             return ptr::null_mut();
@@ -313,54 +212,49 @@ unsafe extern "C" fn py_set_optimizations(
         }
         let old = opts::set_enabled(v as u32);
         ffi::PyLong_FromUnsignedLong(old as _)
-    }
+    })
 }
 
 unsafe extern "C" fn py_runtime_id(
     _m: *mut ffi::PyObject,
     _a: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: GIL held.
-    unsafe { ffi::PyLong_FromSize_t(pyz3_sdk::runtime_id()) }
+    // SAFETY: GIL held (called by CPython).
+    guard(ptr::null_mut(), || unsafe {
+        ffi::PyLong_FromSize_t(pyz3_core::runtime_id())
+    })
+}
+
+unsafe fn build_info() -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let layout = LAYOUT
+            .iter()
+            .map(|&(name, value)| Owned::tuple(vec![Owned::str(name)?, Owned::int(value as i64)?]))
+            .collect::<PyResult<Vec<_>>>()?;
+        Owned::dict(vec![
+            (c"version", Owned::str(pyz3_core::VERSION)?),
+            (c"abi_major", Owned::int(PYZ3_ABI_MAJOR.into())?),
+            (c"abi_minor", Owned::int(PYZ3_ABI_MINOR.into())?),
+            (c"tls_model", Owned::str(pyz3_core::tls::MODEL)?),
+            (c"python", Owned::str(BUILT_FOR)?),
+            (c"pool_int_min", Owned::int(pool::POOL_INT_MIN)?),
+            (c"pool_int_max", Owned::int(pool::POOL_INT_MAX)?),
+            (c"max_params", Owned::int(PYZ3_MAX_PARAMS.into())?),
+            (c"layout", Owned::list(layout)?),
+        ])
+    }
 }
 
 unsafe extern "C" fn py_build_info(
     _m: *mut ffi::PyObject,
     _a: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: GIL held.
-    unsafe {
-        let d = ffi::PyDict_New();
-        let put = |k: &CStr, v: *mut ffi::PyObject| {
-            ffi::PyDict_SetItemString(d, k.as_ptr(), v);
-            ffi::Py_DECREF(v);
-        };
-        put(c"version", str_obj(pyz3_sdk::VERSION));
-        put(c"abi_major", ffi::PyLong_FromLong(PYZ3_ABI_MAJOR as _));
-        put(c"abi_minor", ffi::PyLong_FromLong(PYZ3_ABI_MINOR as _));
-        put(c"tls_model", str_obj(pyz3_sdk::tls::MODEL));
-        put(c"python", str_obj(BUILT_FOR));
-        put(
-            c"pool_int_min",
-            ffi::PyLong_FromLongLong(pool::POOL_INT_MIN),
-        );
-        put(
-            c"pool_int_max",
-            ffi::PyLong_FromLongLong(pool::POOL_INT_MAX),
-        );
-        put(c"max_params", ffi::PyLong_FromLong(PYZ3_MAX_PARAMS as _));
-        let layout = ffi::PyList_New(0);
-        for (name, value) in LAYOUT {
-            let pair = ffi::PyTuple_New(2);
-            ffi::PyTuple_SET_ITEM(pair, 0, str_obj(name));
-            ffi::PyTuple_SET_ITEM(pair, 1, ffi::PyLong_FromSize_t(value));
-            ffi::PyList_Append(layout, pair);
-            ffi::Py_DECREF(pair);
-        }
-        put(c"layout", layout);
-        d
-    }
+    // SAFETY: GIL held (called by CPython).
+    guard(ptr::null_mut(), || unsafe { into_raw(build_info()) })
 }
+
+const BUILT_FOR: &str = env!("PYZ3_PYTHON_VERSION");
 
 /// Whether the `str` fast path reads `obj` directly (its compact-ASCII test, which reads
 /// CPython's per-version layout); for tests.
@@ -368,78 +262,12 @@ unsafe extern "C" fn py_str_fast_path(
     _m: *mut ffi::PyObject,
     obj: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: GIL held; `obj` is a valid object, and is_compact_ascii sees only a str.
-    unsafe {
+    // SAFETY: GIL held (called by CPython); is_compact_ascii sees only a str.
+    guard(ptr::null_mut(), || unsafe {
         let direct = ffi::PyUnicode_CheckExact(obj) != 0 && convert::is_compact_ascii(obj);
         ffi::PyBool_FromLong(direct as _)
-    }
+    })
 }
-
-/// `_pyz3._measure_gil_check(n)`: ns per operation, timed in a native loop of `n` iterations,
-/// for the ways the runtime could ask "does this thread hold the GIL?" — the initial-exec TLS
-/// read it uses, a `thread_local!` read (what a plain Rust cdylib gets), and
-/// `PyGILState_Check()` — plus `PyGILState_Ensure/Release` with the GIL already held. All in the
-/// same process run, so the figures compare (docs/optimizations.md quotes them).
-unsafe extern "C" fn py_measure_gil_check(
-    _m: *mut ffi::PyObject,
-    arg: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    use std::hint::black_box;
-    use std::time::Instant;
-    // SAFETY: GIL held (called by CPython).
-    unsafe {
-        let n = ffi::PyLong_AsLongLong(arg);
-        if n == -1 && error::occurred() {
-            return ptr::null_mut();
-        }
-        if !(1..=1_000_000_000).contains(&n) {
-            error::raise_str(ffi::PyExc_ValueError, "n must be in 1..=1e9");
-            return ptr::null_mut();
-        }
-        let per_op = |f: &mut dyn FnMut()| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_nanos() as f64 / n as f64
-        };
-        let mut acc = 0u32;
-        let ie = per_op(&mut || {
-            for _ in 0..n {
-                acc = acc.wrapping_add(black_box(pyz3_sdk::tls::gil_depth()));
-            }
-        });
-        let gd = per_op(&mut || {
-            for _ in 0..n {
-                acc = acc.wrapping_add(black_box(pyz3_sdk::tls::read_thread_local_gd()));
-            }
-        });
-        let check = per_op(&mut || {
-            for _ in 0..n {
-                acc = acc.wrapping_add(black_box(ffi::PyGILState_Check()) as u32);
-            }
-        });
-        let ensure = per_op(&mut || {
-            for _ in 0..n {
-                let g = ffi::PyGILState_Ensure();
-                ffi::PyGILState_Release(black_box(g));
-            }
-        });
-        black_box(acc);
-        let d = ffi::PyDict_New();
-        for (k, v) in [
-            (c"initial_exec_tls", ie),
-            (c"thread_local_macro", gd),
-            (c"pygilstate_check", check),
-            (c"pygilstate_ensure_release", ensure),
-        ] {
-            let o = ffi::PyFloat_FromDouble(v);
-            ffi::PyDict_SetItemString(d, k.as_ptr(), o);
-            ffi::Py_DECREF(o);
-        }
-        d
-    }
-}
-
-const BUILT_FOR: &str = env!("PYZ3_PYTHON_VERSION");
 
 const fn method(
     name: &'static CStr,
@@ -455,7 +283,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 9] = [
+static mut METHODS: [ffi::PyMethodDef; 10] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -467,6 +295,18 @@ static mut METHODS: [ffi::PyMethodDef; 9] = [
         ffi::PyMethodDefPointer { PyCFunction: py_describe },
         ffi::METH_O,
         c"describe(path)\n--\n\nThe validated descriptor of a plugin, as dicts and lists.",
+    ),
+    method(
+        c"type_registry",
+        ffi::PyMethodDefPointer { PyCFunction: py_type_registry },
+        ffi::METH_NOARGS,
+        c"type_registry()\n--\n\nOne dict of facts per declared type code, in code order.",
+    ),
+    method(
+        c"exception_kinds",
+        ffi::PyMethodDefPointer { PyCFunction: py_exception_kinds },
+        ffi::METH_NOARGS,
+        c"exception_kinds()\n--\n\n(kind, macro, class name, snake name) per PYZ3_EXC_* kind.",
     ),
     method(
         c"optimizations",
@@ -491,14 +331,6 @@ static mut METHODS: [ffi::PyMethodDef; 9] = [
         ffi::PyMethodDefPointer { PyCFunction: py_build_info },
         ffi::METH_NOARGS,
         c"build_info()\n--\n\nVersion, ABI and build facts of this libpyz3.",
-    ),
-    method(
-        c"_measure_gil_check",
-        ffi::PyMethodDefPointer {
-            PyCFunction: py_measure_gil_check,
-        },
-        ffi::METH_O,
-        c"_measure_gil_check(n)\n--\n\nns per GIL-ownership check, per mechanism (a native loop of n).",
     ),
     method(
         c"_str_fast_path",
@@ -528,6 +360,31 @@ extern "C" fn forget_interpreter_objects() {
     function::forget_type();
 }
 
+/// `pyz3.PluginLoadError`, made once per interpreter (a new reference).
+unsafe fn load_error_type() -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let tp = LOAD_ERROR_TYPE.load(Ordering::Acquire);
+        if !tp.is_null() {
+            return Ok(Owned::from_borrowed(tp));
+        }
+        let t = Owned::new(ffi::PyErr_NewExceptionWithDoc(
+            c"pyz3.PluginLoadError".as_ptr(),
+            c"A plugin library could not be loaded; the message names the file and the reason."
+                .as_ptr(),
+            ffi::PyExc_ImportError,
+            ptr::null_mut(),
+        ))?;
+        // The static keeps its own reference until the interpreter goes.
+        LOAD_ERROR_TYPE.store(
+            Owned::from_borrowed(t.as_ptr()).into_raw(),
+            Ordering::Release,
+        );
+        ffi::Py_AtExit(Some(forget_interpreter_objects));
+        Ok(t)
+    }
+}
+
 /// Body of `PyInit__pyz3`.
 ///
 /// # Safety
@@ -544,45 +401,30 @@ pub unsafe fn init_native_module() -> *mut ffi::PyObject {
                 return ptr::null_mut();
             }
         }
-        if !pool::init() || !function::init_type() {
+        if !pool::init() {
             return ptr::null_mut();
         }
+        into_raw(make_native_module())
+    }
+}
+
+unsafe fn make_native_module() -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        function::init_type()?;
         MODULE_DEF.m_methods = (&raw mut METHODS).cast();
-        let m = ffi::PyModule_Create(&raw mut MODULE_DEF);
-        if m.is_null() {
-            return m;
-        }
-        let tp = LOAD_ERROR_TYPE.load(Ordering::Acquire);
-        let tp = if tp.is_null() {
-            let t = ffi::PyErr_NewExceptionWithDoc(
-                c"pyz3.PluginLoadError".as_ptr(),
-                c"A plugin library could not be loaded; the message names the file and the reason."
-                    .as_ptr(),
-                ffi::PyExc_ImportError,
-                ptr::null_mut(),
-            );
-            if t.is_null() {
-                ffi::Py_DECREF(m);
-                return ptr::null_mut();
-            }
-            LOAD_ERROR_TYPE.store(t, Ordering::Release);
-            ffi::Py_AtExit(Some(forget_interpreter_objects));
-            t
-        } else {
-            tp
-        };
-        ffi::Py_INCREF(tp);
-        ffi::PyModule_AddObject(m, c"PluginLoadError".as_ptr(), tp);
-        let abi = ffi::PyTuple_New(2);
-        ffi::PyTuple_SET_ITEM(abi, 0, ffi::PyLong_FromLong(PYZ3_ABI_MAJOR as _));
-        ffi::PyTuple_SET_ITEM(abi, 1, ffi::PyLong_FromLong(PYZ3_ABI_MINOR as _));
-        ffi::PyModule_AddObject(m, c"abi_version".as_ptr(), abi);
-        ffi::PyModule_AddObject(m, c"__version__".as_ptr(), str_obj(pyz3_sdk::VERSION));
+        let m = Owned::new(ffi::PyModule_Create(&raw mut MODULE_DEF))?;
+        m.add_to_module(c"PluginLoadError", &load_error_type()?)?;
+        let abi = Owned::tuple(vec![
+            Owned::int(PYZ3_ABI_MAJOR.into())?,
+            Owned::int(PYZ3_ABI_MINOR.into())?,
+        ])?;
+        m.add_to_module(c"abi_version", &abi)?;
+        m.add_to_module(c"__version__", &Owned::str(pyz3_core::VERSION)?)?;
         for (name, bit) in opts::NAMES {
-            let key =
-                std::ffi::CString::new(format!("OPT_{}", name.to_uppercase())).unwrap_or_default();
-            ffi::PyModule_AddObject(m, key.as_ptr(), ffi::PyLong_FromUnsignedLong(bit as _));
+            let key = CString::new(format!("OPT_{}", name.to_uppercase())).unwrap_or_default();
+            m.add_to_module(&key, &Owned::int(bit.into())?)?;
         }
-        m
+        Ok(m)
     }
 }

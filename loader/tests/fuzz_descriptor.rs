@@ -18,14 +18,17 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
+use pyz3_core::abi::*;
+use pyz3_core::types::{TypeCode, PYZ3_T_COUNT};
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
-use pyz3_sdk::abi::*;
 
 const PAGE: usize = 4096;
 const FN_SIZE: usize = core::mem::size_of::<pyz3_function_def>();
 const PARAM_SIZE: usize = core::mem::size_of::<pyz3_param>();
 const MIN_PARAM_SIZE: usize = core::mem::offset_of!(pyz3_param, flags) + 1;
-const RESERVED_AT: usize = core::mem::offset_of!(pyz3_param, reserved);
+// The six bytes after `flags` (reserved in ABI 1.0; compound-type facts in 1.1, zero for every
+// type the registry has so far).
+const RESERVED_AT: usize = core::mem::offset_of!(pyz3_param, elem);
 const MAX_NAME: usize = PYZ3_MAX_NAME_LEN as usize;
 const MAX_DOC: usize = PYZ3_MAX_DOC_LEN as usize;
 const KEYWORDS: [&str; 6] = ["lambda", "None", "class", "async", "True", "yield"];
@@ -267,7 +270,7 @@ fn gen_model(data: &[u8]) -> Model {
             2 => m.minor = src.u16(),
             3 => m.struct_size = src.pick(&[0, 8, 55, 56, 57, 64, 4096, 65536, 65537, u32::MAX]),
             4 => m.reserved = src.u32(),
-            _ => m.minor = m.minor.wrapping_sub(1), // an older minor (none exists yet at 1.0)
+            _ => m.minor = m.minor.wrapping_sub(1), // an older minor
         }
     }
     m.name = gen_text(src, &["fuzz", "m", "_mod", "x1"], 0, MAX_NAME);
@@ -422,7 +425,11 @@ fn lay_out(m: &Model, arena: &mut Arena) -> usize {
                         default_value: arena.text(&p.default) as *const _,
                         type_: p.ty,
                         flags: p.flags,
-                        reserved: p.reserved,
+                        elem: p.reserved[0],
+                        type_flags: p.reserved[1],
+                        ndim: p.reserved[2],
+                        reserved: p.reserved[3],
+                        class_index: u16::from_ne_bytes([p.reserved[4], p.reserved[5]]),
                     });
                 }
             }
@@ -439,6 +446,13 @@ fn lay_out(m: &Model, arena: &mut Arena) -> usize {
                 return_type: f.ret,
                 return_flags: f.ret_flags,
                 flags: f.flags,
+                ret_elem: 0,
+                ret_type_flags: 0,
+                ret_ndim: 0,
+                ret_reserved: 0,
+                ret_class_index: 0,
+                ret_item_count: 0,
+                ret_items: core::ptr::null(),
             });
         }
     }
@@ -460,6 +474,15 @@ fn lay_out(m: &Model, arena: &mut Arena) -> usize {
         function_size: m.function_size,
         param_size: m.param_size,
         flags: m.flags,
+        classes: core::ptr::null(),
+        class_count: 0,
+        class_size: 0,
+        constants: core::ptr::null(),
+        constant_count: 0,
+        constant_size: 0,
+        exceptions: core::ptr::null(),
+        exception_count: 0,
+        exception_size: 0,
     };
     arena.array(&[plugin], core::mem::size_of::<pyz3_plugin>())
 }
@@ -531,7 +554,8 @@ struct Expected {
 
 fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<ExpectedParam> {
     let name = identifier(&p.name)?;
-    if p.ty == PYZ3_T_VOID || p.ty >= PYZ3_T_COUNT {
+    // A code the registry declares as a parameter type.
+    if !TypeCode::from_u8(p.ty).is_some_and(|t| t.info().param) {
         return None;
     }
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
@@ -557,7 +581,10 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
 fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     let name = identifier(&f.name)?;
     let doc = optional_text(&f.doc, MAX_DOC)?;
-    if f.typed == f.raw || f.ret >= PYZ3_T_COUNT || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0 {
+    if f.typed == f.raw
+        || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result)
+        || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
+    {
         return None;
     }
     if f.flags & !(PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY) != 0 {
@@ -605,7 +632,7 @@ fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
 }
 
 fn expected(m: &Model) -> Option<Expected> {
-    let min_size = core::mem::size_of::<pyz3_plugin>() as u32;
+    let min_size = PYZ3_PLUGIN_SIZE_1_0 as u32;
     if m.magic != PYZ3_ABI_MAGIC
         || m.major != PYZ3_ABI_MAJOR
         || m.minor > PYZ3_ABI_MINOR
@@ -619,7 +646,7 @@ fn expected(m: &Model) -> Option<Expected> {
     let doc = optional_text(&m.doc, MAX_DOC)?;
     let count = m.functions.count();
     if count > PYZ3_MAX_FUNCTIONS
-        || (count > 0 && !(FN_SIZE..=PAGE).contains(&(m.function_size as usize)))
+        || (count > 0 && !(PYZ3_FUNCTION_SIZE_1_0..=PAGE).contains(&(m.function_size as usize)))
     {
         return None;
     }
@@ -661,14 +688,14 @@ fn observed(spec: &PluginSpec) -> Expected {
                     .iter()
                     .map(|p| ExpectedParam {
                         name: p.name.clone(),
-                        ty: p.ty,
+                        ty: p.ty as u8,
                         flags: p.flags,
                         default: p.default.clone(),
                     })
                     .collect(),
                 typed: f.fn_.is_some(),
                 raw: f.raw.is_some(),
-                ret: f.return_type,
+                ret: f.return_type as u8,
                 ret_flags: f.return_flags,
                 flags: f.flags,
             })

@@ -1,7 +1,8 @@
 # plugins/zig/plugins.mk: Zig sample plugins and Zig checks, included by the Makefile.
 #
 # Zig is the `ziglang` package from PyPI (pinned in tests/requirements.txt), run from the main
-# venv. include/pyz3.zig imports the module `pyz3_h`, which is `zig translate-c include/pyz3.h`
+# venv. sdk/zig/pyz3.zig (with its generated table sdk/zig/pyz3_types.zig) imports the module
+# `pyz3_h`, which is `zig translate-c include/pyz3.h`
 # (Zig 0.17 removed @cImport). Each plugins/zig/<name>/<name>.zig becomes
 # build/plugins/lib<name>_zig.so, linked against build/lib/libpyz3.so and libc only.
 
@@ -18,16 +19,17 @@ ZIG_PLUGIN_LIBS := $(foreach p,$(ZIG_PLUGINS),$(BUILD)/plugins/lib$(p)_zig.so)
 # $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT[,OPT]): a plugin shared library from one Zig file
 # (the imported modules inherit the root module's -O).
 zig_plugin = $(ZIG) build-lib -dynamic -O $(or $(4),$(ZIG_OPT)) -lc -fno-each-lib-rpath -fno-soname $(ZIG_CACHE) \
-	--dep pyz3 -M$(1)=$(2) --dep pyz3_h -Mpyz3=include/pyz3.zig -Mpyz3_h=$(ZIG_HEADER) \
+	--dep pyz3 -M$(1)=$(2) --dep pyz3_h -Mpyz3=sdk/zig/pyz3.zig -Mpyz3_h=$(ZIG_HEADER) \
 	-L$(BUILD)/lib -lpyz3 -femit-bin=$(3)
 
 # Also built before pytest: the SDK feature plugin and the layouts as Zig sees pyz3.h
-# (tests/python/test_zig.py uses both), and pyz3.zig next to pyz3.h in the pyz3 package, where
-# pyz3.get_include() points plugin builds outside this repository.
+# (tests/python/test_zig.py uses both). The Zig SDK is copied next to pyz3.h in the pyz3
+# package (where pyz3.get_include() points plugin builds outside this repository) by the
+# Makefile's runtime rule.
 ZIG_TEST_ARTEFACTS := $(BUILD)/test-plugins/libzig_features.so $(BUILD)/zig/layout.txt
-ZIG_PACKAGED := $(BUILD)/python/pyz3/include/pyz3.zig
+ZIG_SDK := $(wildcard sdk/zig/*.zig)
 
-EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS) $(ZIG_PACKAGED)
+EXTRA_PLUGIN_LIBS += $(ZIG_PLUGIN_LIBS) $(ZIG_TEST_ARTEFACTS)
 EXTRA_TEST_TARGETS += zig-check
 
 .PHONY: zig-header zig-check
@@ -39,17 +41,14 @@ $(ZIG_HEADER): include/pyz3.h $(ZIG_STAMP)
 
 zig-header: $(ZIG_HEADER)
 
-$(ZIG_PACKAGED): include/pyz3.zig $(BUILD)/.runtime-stamp
-	cp $< $@
-
 # The stem `hello` (of lib%_zig.so) is shorter than `hello_zig` (of the C rule's lib%.so), so
 # make picks this rule for the Zig plugins.
-$(BUILD)/plugins/lib%_zig.so: plugins/zig/%/*.zig include/pyz3.zig $(ZIG_HEADER) $(BUILD)/.runtime-stamp
+$(BUILD)/plugins/lib%_zig.so: plugins/zig/%/*.zig $(ZIG_SDK) $(ZIG_HEADER) $(BUILD)/.runtime-stamp
 	@mkdir -p $(BUILD)/plugins
 	$(call zig_plugin,$*_zig,plugins/zig/$*/$*.zig,$@)
 
 # With Zig's safety checks, so SDK bugs trap instead of misbehaving quietly.
-$(BUILD)/test-plugins/libzig_features.so: tests/zig/sdk_features.zig include/pyz3.zig $(ZIG_HEADER) $(BUILD)/.runtime-stamp
+$(BUILD)/test-plugins/libzig_features.so: tests/zig/sdk_features.zig $(ZIG_SDK) $(ZIG_HEADER) $(BUILD)/.runtime-stamp
 	@mkdir -p $(BUILD)/test-plugins
 	$(call zig_plugin,zig_features,$<,$@,ReleaseSafe)
 
@@ -60,6 +59,6 @@ $(BUILD)/zig/layout.txt: tests/zig/layout.zig $(ZIG_HEADER)
 # Zig sources are `zig fmt`-clean (the Zig counterpart of `cargo fmt --check` and `ruff format`),
 # and the build.zig of docs/zig.md works (once, with the main Python: the first `zig build` on a
 # machine compiles Zig's build runner, which takes minutes).
-zig-check: $(ZIG_STAMP) runtime $(ZIG_PACKAGED)
-	$(ZIG) fmt --check include/pyz3.zig plugins/zig tests/zig
+zig-check: $(ZIG_STAMP) runtime
+	$(ZIG) fmt --check sdk/zig plugins/zig tests/zig
 	PYTHONPATH=$(BUILD)/python $(EXTRA_PYTEST_ENV) $(VENV)/py$(MAIN_PY)/bin/python -m pytest -q tests/zig

@@ -1,5 +1,5 @@
 /* tests/c/layout.c: prints the ABI layouts as a C compiler sees include/pyz3.h, one
- * "<name> <value>" per line, in the names sdk/src/abi.rs uses (LAYOUT). test_runtime.py compares
+ * "<name> <value>" per line, in the names capi/core/src/abi.rs uses (LAYOUT). test_runtime.py compares
  * them with the runtime's own numbers. */
 #include <stdio.h>
 
@@ -11,15 +11,24 @@ int main(void) {
     SHOW("sizeof(pyz3_str)", sizeof(pyz3_str));
     SHOW("sizeof(pyz3_value)", sizeof(pyz3_value));
     SHOW("sizeof(pyz3_call)", sizeof(pyz3_call));
+    SHOW("offsetof(pyz3_call, module)", offsetof(pyz3_call, module));
     SHOW("sizeof(pyz3_param)", sizeof(pyz3_param));
     SHOW("offsetof(pyz3_param, type)", offsetof(pyz3_param, type));
+    SHOW("offsetof(pyz3_param, elem)", offsetof(pyz3_param, elem));
+    SHOW("offsetof(pyz3_param, class_index)", offsetof(pyz3_param, class_index));
     SHOW("sizeof(pyz3_function_def)", sizeof(pyz3_function_def));
     SHOW("offsetof(pyz3_function_def, fn)", offsetof(pyz3_function_def, fn));
     SHOW("offsetof(pyz3_function_def, param_count)", offsetof(pyz3_function_def, param_count));
     SHOW("offsetof(pyz3_function_def, flags)", offsetof(pyz3_function_def, flags));
+    SHOW("offsetof(pyz3_function_def, ret_elem)", offsetof(pyz3_function_def, ret_elem));
+    SHOW("offsetof(pyz3_function_def, ret_class_index)", offsetof(pyz3_function_def, ret_class_index));
+    SHOW("offsetof(pyz3_function_def, ret_items)", offsetof(pyz3_function_def, ret_items));
     SHOW("sizeof(pyz3_plugin_header)", sizeof(pyz3_plugin_header));
     SHOW("offsetof(pyz3_plugin, name)", offsetof(pyz3_plugin, name));
     SHOW("offsetof(pyz3_plugin, function_count)", offsetof(pyz3_plugin, function_count));
+    SHOW("offsetof(pyz3_plugin, classes)", offsetof(pyz3_plugin, classes));
+    SHOW("offsetof(pyz3_plugin, constants)", offsetof(pyz3_plugin, constants));
+    SHOW("offsetof(pyz3_plugin, exceptions)", offsetof(pyz3_plugin, exceptions));
     SHOW("sizeof(pyz3_plugin)", sizeof(pyz3_plugin));
     return 0;
 }

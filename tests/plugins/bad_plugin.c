@@ -20,7 +20,7 @@ static PYZ3_FN(ok) {
 static const pyz3_param one_i64[] = {PYZ3_PARAM("x", PYZ3_T_I64)};
 
 #if defined(CASE_UNKNOWN_TYPE)
-static const pyz3_param params[] = {{"x", NULL, 99, 0, {0, 0, 0, 0, 0, 0}}};
+static const pyz3_param params[] = {{"x", NULL, 99, 0, 0, 0, 0, 0, 0}};
 #elif defined(CASE_VOID_PARAM)
 static const pyz3_param params[] = {PYZ3_PARAM("x", PYZ3_T_VOID)};
 #elif defined(CASE_BAD_DEFAULT)
@@ -36,7 +36,7 @@ static const pyz3_param params[] = {PYZ3_PARAM(NULL, PYZ3_T_I64)};
 #elif defined(CASE_DEFAULT_ORDER)
 static const pyz3_param params[] = {PYZ3_PARAM_DEFAULT("x", PYZ3_T_I64, "1"), PYZ3_PARAM("y", PYZ3_T_I64)};
 #elif defined(CASE_PARAM_RESERVED)
-static const pyz3_param params[] = {{"x", NULL, PYZ3_T_I64, 0, {0, 0, 1, 0, 0, 0}}};
+static const pyz3_param params[] = {{"x", NULL, PYZ3_T_I64, 0, 0, 0, 1, 0, 0}};
 #elif defined(CASE_UNKNOWN_PARAM_FLAGS)
 static const pyz3_param params[] = {PYZ3_PARAM_EX("x", PYZ3_T_I64, 0x40, NULL)};
 #elif defined(CASE_DEFAULT_NONE_NOT_OPTIONAL)
@@ -136,6 +136,9 @@ static pyz3_function_def functions[] = {
     {"ok", "A function.", NULL, ok, raw_ok, NULL, 0, PYZ3_T_I64, 0, 0},
 #elif defined(CASE_RAW_RELEASE_GIL)
     {"ok", "A function.", NULL, NULL, raw_ok, NULL, 0, PYZ3_T_OBJECT, 0, PYZ3_FN_RELEASE_GIL},
+#elif defined(CASE_RESULT_FACTS)
+    /* ret_ndim = 1 on an int64 result: only array results have dimensions. */
+    {"ok", "A function.", NULL, ok, NULL, NULL, 0, PYZ3_T_I64, 0, 0, 0, 0, 1, 0, 0, 0, NULL},
 #else
     PYZ3_FUNCTION_EX(FN_NAME, FN_PTR, PARAMS, NPARAMS, RET, RET_FLAGS, FLAGS, NULL, FN_DOC),
 #endif
@@ -156,6 +159,8 @@ static pyz3_function_def functions[] = {
 #endif
 #if defined(CASE_NEWER_MINOR)
 #define MINOR (PYZ3_ABI_MINOR + 1)
+#elif defined(CASE_MAJOR_MISMATCH)
+#define MINOR 0
 #else
 #define MINOR PYZ3_ABI_MINOR
 #endif

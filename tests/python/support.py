@@ -7,6 +7,8 @@ import os
 import pathlib
 import shutil
 import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -47,6 +49,14 @@ def load_variant(path: pathlib.Path):
     if not path.exists():
         pytest.fail(f"{path} is missing: build it with `make plugins`")
     return pyz3.load(path)
+
+
+def pyz3_loader(*args: object, cwd=None) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m pyz3 ARGS`` (the ``pyz3-loader`` command) as a user would, in a subprocess."""
+    env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
+    return subprocess.run(
+        [sys.executable, "-m", "pyz3", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 def run_in_threads(fn, threads: int, calls: int, timeout: float = 120.0) -> list:

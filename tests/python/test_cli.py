@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import pyz3
-from support import BUILD, TEST_PLUGINS, plugin_path
+from support import BUILD, TEST_PLUGINS, plugin_path, pyz3_loader
 
 pytestmark = pytest.mark.single_mode
 
@@ -32,13 +32,6 @@ HELLO_SIGNATURES = {
     "echo_u64": "(x: int) -> int",
     "echo_object": "(x: object) -> Any",
 }
-
-
-def pyz3_loader(*args: object, cwd=None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
-    return subprocess.run(
-        [sys.executable, "-m", "pyz3", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd
-    )
 
 
 def not_a_library(tmp_path):
@@ -122,6 +115,18 @@ def test_runs_as_python_m_pyz3_cli():
     )
     assert run.returncode == 0, run.stderr
     assert "add(a: int, b: int) -> int" in run.stdout
+
+
+def test_a_bare_file_name_on_the_command_line_is_in_the_current_directory(tmp_path):
+    # The examples above say `pyz3-loader inspect libhello.so`: an argument is a path, relative
+    # to where the command runs (pyz3.load refuses bare names; the command line is explicit).
+    shutil.copy(plugin_path("hello"), tmp_path / "libhello.so")
+    run = pyz3_loader("inspect", "libhello.so", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"file      {tmp_path / 'libhello.so'}" in run.stdout
+    run = pyz3_loader("inspect", "libnothing.so", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "no such file" in run.stderr
 
 
 # ---- bad plugins: every verb ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ BAD = {
     "wild_pointer": "cannot read the descriptor header",
     "bad_magic": "not a pyz3 descriptor (magic 0x12345678",
     "major_mismatch": "built for pyz3 ABI 2.0 (pyz3_plugin_entry), but this runtime serves ABI 1.x",
-    "newer_minor": "newer than this runtime's ABI 1.0: upgrade pyz3",
+    "newer_minor": "newer than this runtime's ABI 1.1: upgrade pyz3",
     "small_struct": "struct_size is 8, smaller than the ABI 1.0 descriptor",
     "null_name": "function #0: name: NULL pointer",
     "empty_name": "function #0 name is empty",
@@ -67,7 +67,8 @@ BAD = {
     "kwonly_positional_only": "keyword-only parameter in a PYZ3_FN_POSITIONAL_ONLY function",
     "positional_after_kwonly": "parameter 'y': positional parameter after a keyword-only one",
     "null_module_name": "module name: NULL pointer",
-    "param_reserved": "parameter 'x': reserved bytes must be 0, got [0, 0, 1, 0, 0, 0]",
+    "param_reserved": "parameter 'x': ndim must be 0 for a parameter of type int64, got 1",
+    "result_facts": "function 'ok': ret_ndim must be 0 for a result of type int64, got 1",
 }
 
 

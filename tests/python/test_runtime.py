@@ -239,3 +239,23 @@ def test_pool_is_reset_when_an_interpreter_finalises(tmp_path):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.splitlines() == ["round ok 524785"] * 3
+
+
+def test_a_plugin_built_for_the_previous_abi_minor_loads():
+    # tests/plugins/abi_1_0.c is laid out with the ABI 1.0 structs (abi_minor 0, the 1.0 sizes of
+    # pyz3_plugin, pyz3_function_def and pyz3_param): the runtime serves it, reading the fields
+    # 1.1 appended as zero.
+    from support import TEST_PLUGINS
+
+    path = TEST_PLUGINS / "libabi_1_0.so"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: build it with `make test-plugins`")
+    m = pyz3.load(path)
+    assert m.__pyz3_abi__ == (1, 0)
+    assert pyz3.abi_version[1] > 0
+    assert m.add(2, 3) == 5
+    assert m.add(2) == 12
+    assert m.tag() == "built for 1.0"
+    assert str(__import__("inspect").signature(m.add)) == "(a, b=10)"
+    with pytest.raises(TypeError, match=r"^add\(\) argument 'a' must be int, not str$"):
+        m.add("x")

@@ -25,14 +25,23 @@ pub fn main() void {
     show("sizeof(pyz3_str)", @sizeOf(h.pyz3_str));
     show("sizeof(pyz3_value)", @sizeOf(h.pyz3_value));
     show("sizeof(pyz3_call)", @sizeOf(h.pyz3_call));
+    show("offsetof(pyz3_call, module)", @offsetOf(h.pyz3_call, "module"));
     show("sizeof(pyz3_param)", @sizeOf(h.pyz3_param));
     show("offsetof(pyz3_param, type)", @offsetOf(h.pyz3_param, "type"));
+    show("offsetof(pyz3_param, elem)", @offsetOf(h.pyz3_param, "elem"));
+    show("offsetof(pyz3_param, class_index)", @offsetOf(h.pyz3_param, "class_index"));
     show("sizeof(pyz3_function_def)", @sizeOf(h.pyz3_function_def));
     show("offsetof(pyz3_function_def, fn)", @offsetOf(h.pyz3_function_def, "fn"));
     show("offsetof(pyz3_function_def, param_count)", @offsetOf(h.pyz3_function_def, "param_count"));
     show("offsetof(pyz3_function_def, flags)", @offsetOf(h.pyz3_function_def, "flags"));
+    show("offsetof(pyz3_function_def, ret_elem)", @offsetOf(h.pyz3_function_def, "ret_elem"));
+    show("offsetof(pyz3_function_def, ret_class_index)", @offsetOf(h.pyz3_function_def, "ret_class_index"));
+    show("offsetof(pyz3_function_def, ret_items)", @offsetOf(h.pyz3_function_def, "ret_items"));
     show("sizeof(pyz3_plugin_header)", @sizeOf(h.pyz3_plugin_header));
     show("offsetof(pyz3_plugin, name)", @offsetOf(h.pyz3_plugin, "name"));
     show("offsetof(pyz3_plugin, function_count)", @offsetOf(h.pyz3_plugin, "function_count"));
+    show("offsetof(pyz3_plugin, classes)", @offsetOf(h.pyz3_plugin, "classes"));
+    show("offsetof(pyz3_plugin, constants)", @offsetOf(h.pyz3_plugin, "constants"));
+    show("offsetof(pyz3_plugin, exceptions)", @offsetOf(h.pyz3_plugin, "exceptions"));
     show("sizeof(pyz3_plugin)", @sizeOf(h.pyz3_plugin));
 }

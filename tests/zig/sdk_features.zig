@@ -135,3 +135,11 @@ pub fn list_from_thread(n: i64) !pyz3.Object {
     return pyz3.check(job.list);
 }
 pub const list_from_thread__meta: pyz3.Meta = .{ .params = "n" };
+
+/// Raises the exception of the kind named `kind` ("value_error", ...): every kind of the
+/// registry's `Exc`.
+pub fn raise_named(kind: []const u8, message: []const u8) !void {
+    const exc = std.meta.stringToEnum(pyz3.Exc, kind) orelse return pyz3.raise(.value_error, "no such exception kind");
+    return pyz3.raise(exc, message);
+}
+pub const raise_named__meta: pyz3.Meta = .{ .params = "kind, message" };

@@ -11,6 +11,7 @@ with proper signatures, doc strings and error behaviour::
 
 from __future__ import annotations
 
+import keyword
 import os
 import threading
 from types import ModuleType
@@ -41,19 +42,33 @@ _OPTIMIZATIONS = {
     "pool": _pyz3.OPT_POOL,
 }
 
-_lock = threading.Lock()
-_loaded: dict[tuple[str, str | None], ModuleType] = {}
+# Serialises loads and the cache below. Re-entrant: a signal handler (or code a load runs) may
+# call load() on the thread that is already inside one. Held across fork() (see _before_fork).
+_lock = threading.RLock()
+# (st_dev, st_ino, name) of a loaded file -> its module: the cache is keyed by what was loaded.
+_modules: dict[tuple[int, int, str | None], ModuleType] = {}
+# Canonical path handed to the dynamic loader -> (st_dev, st_ino) of the file it mapped from there,
+# or None when that file changed during the load (which one was mapped is then unknown).
+_mapped: dict[str, tuple[int, int] | None] = {}
+# (st_dev, st_ino) of a loaded file -> its (st_size, st_mtime_ns) when it was loaded.
+_stamps: dict[tuple[int, int], tuple[int, int]] = {}
 
 
 def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType:
     """Load the plugin library at ``path`` and return its module.
 
-    ``name`` overrides the module name from the plugin's descriptor. Loading the same file
-    again (under the same name) returns the same module object; plugins are never unloaded.
-    No search path is consulted: a path with a directory part (``/opt/p/libx.so``,
-    ``build/libx.so``, ``./libx.so``) is opened as given, relative ones against the current
-    directory as ``open()`` does; a bare file name (``libx.so``) is refused, so the current
-    directory is never searched implicitly.
+    ``name`` overrides the module name from the plugin's descriptor; it must be a module name
+    (identifiers joined by dots, no keywords), else :class:`ValueError`. No search path is
+    consulted: a path with a directory part (``/opt/p/libx.so``, ``build/libx.so``,
+    ``./libx.so``) is opened as given, relative ones against the current directory, and symbolic
+    links and ``..`` resolve as ``open()`` resolves them; a bare file name (``libx.so``) is
+    refused, so the current directory is never searched implicitly.
+
+    Loading the same file again (under the same name) returns the same module object, whatever
+    path names it (symbolic links, hard links); plugins are never unloaded. A file that was
+    replaced or modified after this process loaded it is refused with :class:`PluginLoadError`
+    instead of silently giving the old code: the dynamic loader keeps serving the library it
+    mapped first from that path (docs/reliability.md).
 
     Raises :class:`PluginLoadError` (an :class:`ImportError`) naming the file and the reason
     when the file is missing, is not a shared library, is not a pyz3 plugin, was built for an
@@ -63,16 +78,112 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
     if not isinstance(fspath, str):
         raise TypeError(f"load() path must be str or os.PathLike[str], not {type(fspath).__name__}")
     _check_path(fspath)
-    key = (os.path.realpath(fspath), name)
+    _check_module_name(name)
     with _lock:
-        module = _loaded.get(key)
-        if module is None:
-            module = _pyz3.load(os.path.abspath(fspath), name)
-            # load(path) and load(path, name=<its declared name>) are one module, whichever came
-            # first, so a function unpickled by (path, module name) is the one that was pickled.
-            module = _loaded.setdefault((key[0], module.__name__), module)
-            _loaded[key] = module
+        # Resolved once, component by component as the kernel does (a/../x with a symlink a is not
+        # x); the runtime and the dynamic loader are handed this canonical path.
+        real = os.path.realpath(fspath)
+        before = _stat(real)
+        if before is None:
+            # Missing or unreachable: the runtime names the problem ("no such file", ...) for the
+            # path as given, made absolute. It returns only if the file appeared meanwhile.
+            module = _pyz3.load(os.path.join(os.getcwd(), fspath), name)
+        else:
+            module = _cached(real, before, name)
+            if module is not None:
+                return module
+            module = _pyz3.load(real, name)
+        after = _stat(module.__file__)
+        stamp = None if before is None else (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
+        if after is None or (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns) != stamp:
+            _mapped[real] = _mapped[module.__file__] = None
+            raise PluginLoadError(
+                f"cannot load pyz3 plugin {real!r}: the file changed while it was being loaded, so which "
+                "version the dynamic loader mapped is unknown; restart the process to load it",
+                path=real,
+            )
+        identity = (after.st_dev, after.st_ino)
+        _mapped[real] = _mapped[module.__file__] = identity
+        _stamps[identity] = (before.st_size, before.st_mtime_ns)
+        # A load that ran meanwhile on this thread (a signal handler) may have made this module.
+        module = _modules.setdefault((*identity, name), module)
+        # load(path) and load(path, name=<its declared name>) are one module, whichever came
+        # first, so a function unpickled by (path, module name) is the one that was pickled.
+        module = _modules.setdefault((*identity, module.__name__), module)
+        _modules[(*identity, name)] = module
         return module
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _cached(real: str, st: os.stat_result, name: str | None) -> ModuleType | None:
+    """The module already loaded from the file ``st`` describes, or None; refuses a file that
+    changed since this process loaded it, where loading would silently give the old code."""
+    identity = (st.st_dev, st.st_ino)
+    if real in _mapped and _mapped[real] != identity:
+        reason = (
+            "the file changed while an earlier load read it, so which version the dynamic loader "
+            "mapped is unknown"
+            if _mapped[real] is None
+            else "the file was replaced after this process loaded it, and the dynamic loader keeps "
+            "serving the library it mapped first from this path"
+        )
+        raise PluginLoadError(
+            f"cannot load pyz3 plugin {real!r}: {reason}; restart the process to use the new file, or "
+            "load it from another path",
+            path=real,
+        )
+    stamp = _stamps.get(identity)
+    if stamp is not None and stamp != (st.st_size, st.st_mtime_ns):
+        raise PluginLoadError(
+            f"cannot load pyz3 plugin {real!r}: the file was modified in place after this process "
+            "loaded it (its size or modification time changed), so the loaded code is not what the "
+            "file holds; restart the process to use the new file, and replace plugin files by renaming "
+            "a new file over them (as pyz3-loader build does): rewriting a loaded library in place "
+            "crashes the processes that run it",
+            path=real,
+        )
+    return _modules.get((*identity, name))
+
+
+def _check_module_name(name: object) -> None:
+    if name is None:
+        return
+    if not isinstance(name, str):
+        raise TypeError(f"load() argument 'name' must be str or None, not {type(name).__name__}")
+    if not all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split(".")):
+        raise ValueError(
+            f"load() argument 'name' must be a module name (identifiers joined by dots, none of them "
+            f"a keyword), not {name!r}"
+        )
+
+
+def _before_fork() -> None:
+    # A child forked while another thread is inside load() would inherit the lock held by a thread
+    # that does not exist there, and hang on its first load; so fork() waits for loads in progress
+    # (as CPython's import lock makes it wait for imports). Re-entrant: a fork from inside a load
+    # on this thread goes ahead.
+    _lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _lock.release()
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    # A fresh lock: the child has one thread, and no load is in progress on any other.
+    _lock = threading.RLock()
+
+
+os.register_at_fork(
+    before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+)
 
 
 def _check_path(path: str) -> None:
@@ -101,11 +212,16 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
 
     Functions pickle by reference: (plugin path, module name, function name). Where the path
     does not exist (another machine, a relocated install), the module is imported by name
-    instead, which serves modules made by ``pyz3-loader build`` and the import hook.
+    instead, which serves modules made by ``pyz3-loader build`` and the import hook. A module
+    this process (or the parent it was forked from) already loaded from ``path`` is the one that
+    was pickled, even if the file was replaced since.
     """
-    if os.path.exists(path):
+    with _lock:
+        identity = _mapped.get(os.path.realpath(path))
+        module = None if identity is None else _modules.get((*identity, module_name))
+    if module is None and os.path.exists(path):
         module = load(path, name=module_name)
-    else:
+    elif module is None:
         import importlib
 
         try:
@@ -163,7 +279,8 @@ def get_include() -> str:
     here = os.path.dirname(__file__)
     for candidate in (os.path.join(here, "include"), os.path.join(here, "..", "..", "..", "include")):
         if os.path.isfile(os.path.join(candidate, "pyz3.h")):
-            return os.path.abspath(candidate)
+            # realpath, not abspath: ".." after a symlinked package directory means what the OS says.
+            return os.path.realpath(candidate)
     raise FileNotFoundError("pyz3.h is not installed next to the pyz3 package")
 
 
@@ -172,7 +289,7 @@ def get_library_dir() -> str:
     here = os.path.dirname(__file__)
     for candidate in (os.path.join(here, "lib"), os.path.join(here, "..", "lib")):
         if os.path.exists(os.path.join(candidate, "libpyz3.so")):
-            return os.path.abspath(candidate)
+            return os.path.realpath(candidate)
     raise FileNotFoundError("libpyz3.so is not installed next to the pyz3 package")
 
 

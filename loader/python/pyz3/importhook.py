@@ -23,7 +23,11 @@ class PluginFinder(importlib.abc.MetaPathFinder):
     """Finds ``lib<name>.so`` for ``import <name>`` in a fixed list of directories."""
 
     def __init__(self, directories: Iterable[PathLike]) -> None:
-        self.directories: tuple[str, ...] = tuple(os.path.abspath(os.fspath(d)) for d in directories)
+        # Made absolute by joining, not os.path.abspath: its lexical ".." handling would pick
+        # another directory than the OS does after a symbolic link (a/../x with a -> deep/sub).
+        self.directories: tuple[str, ...] = tuple(
+            os.path.join(os.getcwd(), os.fspath(d)) for d in directories
+        )
 
     def __repr__(self) -> str:
         return f"PluginFinder({list(self.directories)!r})"

@@ -110,6 +110,19 @@ plugin! {
         format!("{call} {released} {scoped}")
     }
 
+    /// Raises the exception of the kind named `kind` ("value_error", ...) with `message`.
+    fn raise_named(kind: &str, message: &str) -> Result<(), PyErr> {
+        Err(PyErr::of_kind_named(kind, message)
+            .unwrap_or_else(|| PyErr::value_error(format!("no exception kind {kind:?}"))))
+    }
+
+    /// "hello, <name>", made by a function that runs with the GIL released: its `str` result
+    /// is built inside a GIL scope.
+    #[release_gil]
+    fn greet_released(name: &str) -> String {
+        format!("hello, {name}")
+    }
+
     /// pyz3_runtime_id() as this plugin sees it.
     fn runtime_id() -> u64 {
         // SAFETY: callable from any thread.

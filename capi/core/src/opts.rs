@@ -1,0 +1,107 @@
+//! capi/core/src/opts.rs: the run-time switches for the three optimisations.
+//!
+//! Each optimisation has an "off" path that is the straightforward code a careful implementation
+//! without it would run (docs/optimizations.md names each one). The switches are read with a
+//! relaxed load of one process-wide byte; `PYZ3_DISABLE=gil_cache,fast_paths,pool` sets the
+//! initial state when the runtime starts.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::abi::{PYZ3_OPT_ALL, PYZ3_OPT_FAST_PATHS, PYZ3_OPT_GIL_CACHE, PYZ3_OPT_POOL};
+
+static ENABLED: AtomicU32 = AtomicU32::new(PYZ3_OPT_ALL);
+
+/// Names as used by `PYZ3_DISABLE` and `pyz3.set_optimizations`, with their bits.
+pub const NAMES: [(&str, u32); 3] = [
+    ("gil_cache", PYZ3_OPT_GIL_CACHE),
+    ("fast_paths", PYZ3_OPT_FAST_PATHS),
+    ("pool", PYZ3_OPT_POOL),
+];
+
+/// The enabled set, as `PYZ3_OPT_*` bits.
+#[inline(always)]
+pub fn enabled() -> u32 {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// Replaces the enabled set; unknown bits are ignored. Returns the previous set.
+pub fn set_enabled(bits: u32) -> u32 {
+    ENABLED.swap(bits & PYZ3_OPT_ALL, Ordering::Relaxed)
+}
+
+/// Is the GIL-state cache on?
+#[inline(always)]
+pub fn gil_cache() -> bool {
+    enabled() & PYZ3_OPT_GIL_CACHE != 0
+}
+
+/// Are the exact-type conversion fast paths on?
+#[inline(always)]
+pub fn fast_paths() -> bool {
+    enabled() & PYZ3_OPT_FAST_PATHS != 0
+}
+
+/// Is the object pool on?
+#[inline(always)]
+pub fn pool() -> bool {
+    enabled() & PYZ3_OPT_POOL != 0
+}
+
+/// Parses a `PYZ3_DISABLE` value into the set that stays enabled, and the unknown names.
+///
+/// Accepts a comma list of names (`all` disables everything); whitespace is ignored.
+pub fn parse_disable(spec: &str) -> (u32, Vec<String>) {
+    let mut bits = PYZ3_OPT_ALL;
+    let mut unknown = Vec::new();
+    for word in spec.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        if word == "all" {
+            bits = 0;
+        } else if let Some((_, bit)) = NAMES.iter().find(|(n, _)| *n == word) {
+            bits &= !bit;
+        } else {
+            unknown.push(word.to_owned());
+        }
+    }
+    (bits, unknown)
+}
+
+/// Applies `PYZ3_DISABLE` from the environment (the known names). Returns the unknown names,
+/// joined with ", ", as an error for the caller to report.
+pub fn init_from_env() -> Result<(), String> {
+    let Ok(spec) = std::env::var("PYZ3_DISABLE") else {
+        return Ok(());
+    };
+    let (bits, unknown) = parse_disable(&spec);
+    set_enabled(bits);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_disable_accepts_names_and_all() {
+        assert_eq!(parse_disable(""), (PYZ3_OPT_ALL, vec![]));
+        assert_eq!(
+            parse_disable("pool"),
+            (PYZ3_OPT_ALL & !PYZ3_OPT_POOL, vec![])
+        );
+        assert_eq!(
+            parse_disable(" gil_cache , fast_paths "),
+            (PYZ3_OPT_POOL, vec![])
+        );
+        assert_eq!(parse_disable("all"), (0, vec![]));
+    }
+
+    #[test]
+    fn parse_disable_reports_unknown_names() {
+        let (bits, unknown) = parse_disable("pool,nope,zip");
+        assert_eq!(bits, PYZ3_OPT_ALL & !PYZ3_OPT_POOL);
+        assert_eq!(unknown, ["nope", "zip"]);
+    }
+}

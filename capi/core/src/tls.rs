@@ -1,0 +1,129 @@
+//! capi/core/src/tls.rs: the per-thread runtime state, read without a call on the hot path.
+//!
+//! libpyz3 is a shared library loaded with `dlopen`, so a Rust `thread_local!` compiles to the
+//! global-dynamic TLS model: every access calls `__tls_get_addr` (about 1.9 ns measured on these
+//! machines; see docs/optimizations.md). The trampoline touches this state on every call, so on
+//! x86_64 Linux the state is a hidden `.tbss` symbol accessed with the initial-exec model: one
+//! GOT load plus an `%fs`-relative access, no call. glibc reserves surplus static TLS for
+//! exactly this use by dlopen'ed libraries, and 8 bytes fit easily. Elsewhere a `thread_local!`
+//! serves, with the same semantics.
+
+/// What a thread knows about itself.
+#[repr(C)]
+pub struct ThreadState {
+    /// How many pyz3 scopes (trampoline calls, `pyz3_gil_acquire`) on this thread hold the GIL.
+    /// Zero inside GIL-released regions.
+    pub gil_depth: u32,
+    /// Set whenever pyz3 raises a Python exception on this thread; the trampoline uses it to
+    /// notice "result with an exception set" without calling `PyErr_Occurred` on every call.
+    pub error_hint: u32,
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod imp {
+    use super::ThreadState;
+
+    core::arch::global_asm!(
+        ".pushsection .tbss,\"awT\",@nobits",
+        ".p2align 3",
+        ".globl pyz3_tls_state",
+        ".hidden pyz3_tls_state",
+        ".type pyz3_tls_state, @object",
+        ".size pyz3_tls_state, 8",
+        "pyz3_tls_state:",
+        ".zero 8",
+        ".popsection",
+    );
+
+    /// The calling thread's state.
+    #[inline(always)]
+    pub fn state() -> *mut ThreadState {
+        let addr: usize;
+        // SAFETY: initial-exec TLS access: the GOT slot holds the symbol's offset from the
+        // thread pointer, and `%fs:0` holds the thread pointer itself (x86_64 SysV TLS ABI).
+        // The result is constant for the executing thread, hence `pure, nomem`.
+        unsafe {
+            core::arch::asm!(
+                "mov {addr}, qword ptr [rip + pyz3_tls_state@GOTTPOFF]",
+                "add {addr}, qword ptr fs:[0]",
+                addr = out(reg) addr,
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+        addr as *mut ThreadState
+    }
+
+    /// Which mechanism this build uses (reported by `pyz3._pyz3.build_info()`).
+    pub const MODEL: &str = "initial-exec";
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+mod imp {
+    use super::ThreadState;
+    use core::cell::UnsafeCell;
+
+    thread_local! {
+        static STATE: UnsafeCell<ThreadState> = const {
+            UnsafeCell::new(ThreadState { gil_depth: 0, error_hint: 0 })
+        };
+    }
+
+    /// The calling thread's state.
+    #[inline(always)]
+    pub fn state() -> *mut ThreadState {
+        STATE.with(|s| s.get())
+    }
+
+    /// Which mechanism this build uses (reported by `pyz3._pyz3.build_info()`).
+    pub const MODEL: &str = "thread_local!";
+}
+
+pub use imp::{state, MODEL};
+
+/// Reads this thread's GIL depth.
+#[inline(always)]
+pub fn gil_depth() -> u32 {
+    // SAFETY: the pointer is this thread's own state; no other thread touches it.
+    unsafe { (*state()).gil_depth }
+}
+
+/// Sets this thread's GIL depth.
+#[inline(always)]
+pub fn set_gil_depth(depth: u32) {
+    // SAFETY: as in `gil_depth`.
+    unsafe { (*state()).gil_depth = depth }
+}
+
+/// Marks that an exception was raised on this thread.
+#[inline(always)]
+pub fn note_error() {
+    // SAFETY: as in `gil_depth`.
+    unsafe { (*state()).error_hint = 1 }
+}
+
+/// Returns and clears the error hint.
+#[inline(always)]
+pub fn take_error_hint() -> bool {
+    // SAFETY: as in `gil_depth`.
+    unsafe {
+        let s = state();
+        let hint = (*s).error_hint != 0;
+        if hint {
+            (*s).error_hint = 0;
+        }
+        hint
+    }
+}
+
+/// A thread-local read through `thread_local!` (global-dynamic model in a shared library), kept
+/// so the benchmark can measure what the initial-exec access saves.
+pub fn read_thread_local_gd() -> u32 {
+    thread_local! {
+        static COUNTER: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+    COUNTER.with(|c| {
+        let v = c.get();
+        c.set(v.wrapping_add(1));
+        v
+    })
+}

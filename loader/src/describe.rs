@@ -1,0 +1,180 @@
+//! loader/src/describe.rs: a validated descriptor and the type registry as Python data.
+//!
+//! `pyz3._pyz3.describe(path)` feeds the CLI (`inspect`, `stubs`, `build`); `type_registry()` and
+//! `exception_kinds()` let Python code and tests read the runtime's one table instead of keeping
+//! copies. Type names and annotations come from the registry (capi/core/src/types.rs).
+
+use pyz3_core::abi::*;
+use pyz3_core::error::EXCEPTIONS;
+use pyz3_core::owned::{Owned, PyResult};
+use pyz3_core::types::{DefaultRule, Repr, TYPES};
+
+use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
+
+/// The descriptor as nested dicts and lists.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let functions = spec
+            .functions
+            .iter()
+            .map(|f| describe_function(f))
+            .collect::<PyResult<Vec<_>>>()?;
+        Owned::dict(vec![
+            (c"path", Owned::str(&spec.path.display().to_string())?),
+            (c"name", Owned::str(&spec.name)?),
+            (c"doc", Owned::str_or_none(spec.doc.as_deref())?),
+            (
+                c"abi",
+                Owned::tuple(vec![
+                    Owned::int(spec.abi.0.into())?,
+                    Owned::int(spec.abi.1.into())?,
+                ])?,
+            ),
+            (c"functions", Owned::list(functions)?),
+        ])
+    }
+}
+
+unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let params = f
+            .params
+            .iter()
+            .map(|p| describe_param(p))
+            .collect::<PyResult<Vec<_>>>()?;
+        let ret = f.return_type.info();
+        Owned::dict(vec![
+            (c"name", Owned::str(&f.name)?),
+            (c"doc", Owned::str_or_none(f.doc.as_deref())?),
+            (c"return_type", Owned::str(ret.name)?),
+            (c"return_annotation", Owned::str(ret.result_annotation)?),
+            (
+                c"return_optional",
+                Owned::bool(f.return_flags & PYZ3_RETURN_OPTIONAL != 0),
+            ),
+            (
+                c"release_gil",
+                Owned::bool(f.flags & PYZ3_FN_RELEASE_GIL != 0),
+            ),
+            (
+                c"positional_only",
+                Owned::bool(f.flags & PYZ3_FN_POSITIONAL_ONLY != 0),
+            ),
+            (c"raw", Owned::bool(f.raw.is_some())),
+            (c"params", Owned::list(params)?),
+        ])
+    }
+}
+
+unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        Owned::dict(vec![
+            (c"name", Owned::str(&p.name)?),
+            (c"type", Owned::str(p.ty.name())?),
+            (c"annotation", Owned::str(p.ty.info().param_annotation)?),
+            (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
+            (
+                c"keyword_only",
+                Owned::bool(p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0),
+            ),
+            (c"default", Owned::str_or_none(p.default.as_deref())?),
+        ])
+    }
+}
+
+/// `_pyz3.type_registry()`: one dict per type code, in code order.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn type_registry() -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let mut entries = Vec::with_capacity(TYPES.len());
+        for t in TYPES {
+            let (kind, bits, signed) = match t.repr {
+                Repr::Void => ("void", 0, false),
+                Repr::Int { bits, signed } => ("int", bits, signed),
+                Repr::Float { bits } => ("float", bits, true),
+                Repr::Bool => ("bool", 8, false),
+                Repr::Text => ("str", 0, false),
+                Repr::Bytes => ("bytes", 0, false),
+                Repr::Object => ("object", 0, false),
+            };
+            let range = match t.code.int_range() {
+                Some((min, max)) => Owned::tuple(vec![wide_int(min)?, wide_int(max)?])?,
+                None => Owned::none(),
+            };
+            entries.push(Owned::dict(vec![
+                (c"code", Owned::int(t.code as i64)?),
+                (c"macro", Owned::str(t.macro_name)?),
+                (c"name", Owned::str(t.name)?),
+                (c"c_type", Owned::str(t.c_type)?),
+                (c"arg_member", Owned::str(t.arg_member)?),
+                (c"result_member", Owned::str(t.result_member)?),
+                (c"param_annotation", Owned::str(t.param_annotation)?),
+                (c"result_annotation", Owned::str(t.result_annotation)?),
+                (c"expected", Owned::str(t.expected)?),
+                (c"kind", Owned::str(kind)?),
+                (c"bits", Owned::int(bits.into())?),
+                (c"signed", Owned::bool(signed)),
+                (c"range", range),
+                (c"param", Owned::bool(t.param)),
+                (c"result", Owned::bool(t.result)),
+                (c"borrowed_arg", Owned::bool(t.borrowed_arg)),
+                (c"result_needs_gil", Owned::bool(t.result_needs_gil)),
+                (c"default_rule", Owned::str(default_rule_name(t.default))?),
+            ])?);
+        }
+        Owned::tuple(entries)
+    }
+}
+
+/// A Python int for an integer-type bound (every bound fits i64 or u64).
+unsafe fn wide_int(v: i128) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match i64::try_from(v) {
+            Ok(v) => Owned::int(v),
+            Err(_) => Owned::new(pyo3_ffi::PyLong_FromUnsignedLongLong(v as u64)),
+        }
+    }
+}
+
+/// The name of a default-literal rule, as `type_registry()` reports it.
+pub fn default_rule_name(rule: DefaultRule) -> &'static str {
+    match rule {
+        DefaultRule::None => "none",
+        DefaultRule::Int => "int",
+        DefaultRule::Float => "float",
+        DefaultRule::Bool => "bool",
+        DefaultRule::Str => "str",
+        DefaultRule::Bytes => "bytes",
+        DefaultRule::Any => "any",
+    }
+}
+
+/// `_pyz3.exception_kinds()`: `(kind, macro, class name, snake name)` per exception kind.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn exception_kinds() -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let mut entries = Vec::with_capacity(EXCEPTIONS.len());
+        for e in EXCEPTIONS {
+            entries.push(Owned::tuple(vec![
+                Owned::int(e.kind as i64)?,
+                Owned::str(e.macro_name)?,
+                Owned::str(e.py_name)?,
+                Owned::str(e.snake_name)?,
+            ])?);
+        }
+        Owned::tuple(entries)
+    }
+}

@@ -1,0 +1,290 @@
+//! loader/src/function/build.rs: load time — a validated `FunctionSpec` becomes a `Function`.
+//!
+//! Interns the parameter names, evaluates and converts the defaults, writes the text signature
+//! (`__text_signature__`, what `inspect.signature` reads) and picks the trampoline. Every
+//! reference made here is an [`Owned`], so an error part-way leaks nothing.
+
+use core::ffi::c_void;
+use std::ffi::CString;
+
+use pyo3_ffi as ffi;
+use pyz3_core::abi::*;
+use pyz3_core::convert::{self, ConvError};
+use pyz3_core::owned::{Owned, PyResult};
+use pyz3_core::types::{TypeCode, TYPES};
+use pyz3_core::{error, tls};
+
+use super::call::pick_trampoline;
+use super::{DefaultValue, Function};
+use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
+use crate::BuildError;
+
+impl Function {
+    /// Builds the function for `spec`, published in module `module_name`.
+    ///
+    /// # Safety
+    /// GIL held.
+    pub(super) unsafe fn new(
+        plugin: &PluginSpec,
+        module_name: &str,
+        spec: &FunctionSpec,
+    ) -> Result<Function, BuildError> {
+        let n = spec.params.len();
+        let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
+        let mut optional_mask = 0u64;
+        let mut names = Vec::with_capacity(n);
+        let mut defaults = Vec::with_capacity(n);
+        for (i, p) in spec.params.iter().enumerate() {
+            types[i] = p.ty;
+            if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
+                optional_mask |= 1 << i;
+            }
+            // SAFETY: GIL held.
+            names.push(unsafe { intern(&p.name)? });
+            // SAFETY: GIL held.
+            defaults.push(unsafe { default_of(spec, p)? });
+        }
+        let npositional = spec
+            .params
+            .iter()
+            .take_while(|p| p.flags & PYZ3_PARAM_KEYWORD_ONLY == 0)
+            .count();
+        let positional_only = spec.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
+        // SAFETY: GIL held; the defaults' objects are live.
+        let doc_text = unsafe { text_signature(spec, &defaults, npositional)? };
+        let c_name = CString::new(spec.name.clone()).map_err(|e| plugin_error(e.to_string()))?;
+        let c_doc =
+            CString::new(doc_text.replace('\0', "\\0")).map_err(|e| plugin_error(e.to_string()))?;
+
+        let mut f = Function {
+            method_def: ffi::PyMethodDef::zeroed(),
+            nparams: n,
+            npositional,
+            direct_nargs: if npositional == n { n } else { usize::MAX },
+            optional_mask,
+            types,
+            fn_: spec.fn_,
+            raw: spec.raw,
+            call0: pyz3_call {
+                none_mask: 0,
+                user_data: spec.user_data as *mut c_void,
+                module: core::ptr::null_mut(),
+                self_: core::ptr::null_mut(),
+            },
+            ret_type: spec.return_type,
+            ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
+            release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
+            positional_only,
+            names: names.into_boxed_slice(),
+            defaults: defaults.into_boxed_slice(),
+            display: format!("{}()", spec.name),
+            _c_name: CString::default(),
+            _c_doc: CString::default(),
+            plugin_path: plugin.path.display().to_string(),
+            module_name: module_name.to_owned(),
+            name: spec.name.clone(),
+            param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
+        };
+        let entry = pick_trampoline(&f);
+        let (ml_meth, ml_flags) = if f.nparams == 0 || f.positional_only {
+            // Nothing can be passed by keyword: plain METH_FASTCALL, which CPython 3.12 calls
+            // faster; a keyword gets CPython's own "takes no keyword arguments".
+            (
+                ffi::PyMethodDefPointer {
+                    PyCFunctionFast: entry.fast,
+                },
+                ffi::METH_FASTCALL,
+            )
+        } else {
+            (
+                ffi::PyMethodDefPointer {
+                    PyCFunctionFastWithKeywords: entry.kw,
+                },
+                ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+            )
+        };
+        f.method_def = ffi::PyMethodDef {
+            ml_name: c_name.as_ptr(),
+            ml_meth,
+            ml_flags,
+            ml_doc: c_doc.as_ptr(),
+        };
+        f._c_name = c_name;
+        f._c_doc = c_doc;
+        Ok(f)
+    }
+}
+
+fn plugin_error(reason: String) -> BuildError {
+    BuildError::Plugin(reason)
+}
+
+/// `name($module, a, b=1, *, c=None, /)` and the doc string: what `__text_signature__` parses.
+unsafe fn text_signature(
+    spec: &FunctionSpec,
+    defaults: &[DefaultValue],
+    npositional: usize,
+) -> Result<String, BuildError> {
+    let n = spec.params.len();
+    let positional_only = spec.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
+    let mut text = format!("{}($module", spec.name);
+    for (i, (p, d)) in spec.params.iter().zip(defaults).enumerate() {
+        if i == npositional && npositional < n {
+            text.push_str(", *");
+        }
+        text.push_str(", ");
+        text.push_str(&p.name);
+        if let Some(obj) = &d.obj {
+            // SAFETY: GIL held by the caller; `obj` is live.
+            let lit = unsafe { signature_literal(obj.as_ptr()) }.map_err(|e| {
+                plugin_error(format!(
+                    "function '{}': parameter '{}': default value {e}",
+                    spec.name, p.name
+                ))
+            })?;
+            text.push('=');
+            text.push_str(&lit);
+        }
+        if positional_only && i + 1 == n {
+            text.push_str(", /");
+        }
+    }
+    text.push_str(")\n--\n\n");
+    if let Some(d) = &spec.doc {
+        text.push_str(d);
+    }
+    Ok(text)
+}
+
+/// An interned `str` for `s`. Keyword names in calls are usually interned too (they are code
+/// constants), so the call path matches them by identity; with the pool off it compares
+/// contents only.
+unsafe fn intern(s: &str) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller; InternInPlace replaces the reference it is given.
+    unsafe {
+        let mut o = Owned::str(s)?.into_raw();
+        ffi::PyUnicode_InternInPlace(&mut o);
+        Owned::new(o)
+    }
+}
+
+/// The parameter's default, evaluated and converted (or "no default").
+unsafe fn default_of(spec: &FunctionSpec, p: &ParamSpec) -> Result<DefaultValue, BuildError> {
+    let Some(text) = &p.default else {
+        return Ok(DefaultValue {
+            obj: None,
+            value: pyz3_value::ZERO,
+            is_none: false,
+        });
+    };
+    let optional = p.flags & PYZ3_PARAM_OPTIONAL != 0;
+    // SAFETY: GIL held by the caller.
+    unsafe { parse_default(text, p.ty, optional) }.map_err(|e| match e {
+        BuildError::Plugin(reason) => BuildError::Plugin(format!(
+            "function '{}': parameter '{}': default value {text:?} {reason}",
+            spec.name, p.name
+        )),
+        raised => raised,
+    })
+}
+
+/// Evaluates a default literal with `ast.literal_eval` and converts it to the parameter's type.
+/// A literal that is malformed or does not fit is the plugin's fault; any other exception
+/// (`KeyboardInterrupt`, `MemoryError`, `RecursionError`, ...) is not, and propagates.
+unsafe fn parse_default(
+    text: &str,
+    ty: TypeCode,
+    optional: bool,
+) -> Result<DefaultValue, BuildError> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let ast = Owned::new(ffi::PyImport_ImportModule(c"ast".as_ptr()))?;
+        let literal_eval = ast.get_attr(c"literal_eval")?;
+        let arg = Owned::str(text)?;
+        let Ok(obj) = Owned::new(ffi::PyObject_CallOneArg(
+            literal_eval.as_ptr(),
+            arg.as_ptr(),
+        )) else {
+            return Err(plugin_fault_or_raised("is not a Python literal"));
+        };
+        // An object parameter that is not optional takes a None default as the object itself,
+        // as it takes a None argument; optional parameters get a set none_mask bit instead.
+        if obj.as_ptr() == ffi::Py_None() && (optional || ty != TypeCode::Object) {
+            if optional {
+                return Ok(DefaultValue {
+                    obj: Some(obj),
+                    value: pyz3_value::ZERO,
+                    is_none: true,
+                });
+            }
+            return Err(plugin_error(format!(
+                "is None, but the parameter is not optional (declare it with PYZ3_PARAM_OPTIONAL) \
+                 and its type is {}",
+                ty.name()
+            )));
+        }
+        match convert::to_value(ty, obj.as_ptr()) {
+            Ok(value) => Ok(DefaultValue {
+                obj: Some(obj),
+                value,
+                is_none: false,
+            }),
+            Err(ConvError::WrongType) => Err(plugin_error(format!(
+                "has type {}, not valid for a parameter of type {}",
+                convert::object_type_name(obj.as_ptr()),
+                ty.name()
+            ))),
+            Err(ConvError::OutOfRange) => {
+                Err(plugin_error(format!("is out of range for {}", ty.name())))
+            }
+            Err(ConvError::Raised) => Err(plugin_fault_or_raised("cannot be converted")),
+        }
+    }
+}
+
+/// Classifies the exception that is set: `ValueError`, `TypeError`, `SyntaxError` and
+/// `OverflowError` from evaluating or converting a literal are the plugin's fault (a message
+/// for `PluginLoadError`, the exception cleared); anything else stays set and propagates.
+unsafe fn plugin_fault_or_raised(what: &str) -> BuildError {
+    // SAFETY: GIL held by the caller; an exception is set.
+    unsafe {
+        let exc = error::fetch();
+        if exc.is_null() {
+            return plugin_error(format!("{what} (no exception was set)"));
+        }
+        let faults = [
+            ffi::PyExc_ValueError,
+            ffi::PyExc_TypeError,
+            ffi::PyExc_SyntaxError,
+            ffi::PyExc_OverflowError,
+        ];
+        let is_fault = faults
+            .iter()
+            .any(|&t| ffi::PyErr_GivenExceptionMatches(exc, t) != 0);
+        if !is_fault {
+            error::restore(exc);
+            tls::note_error();
+            return BuildError::Raised;
+        }
+        let message = crate::exception_text(exc);
+        ffi::Py_DECREF(exc);
+        plugin_error(format!("{what} ({message})"))
+    }
+}
+
+/// `repr(obj)`, checked to be something `inspect.signature` can parse back.
+unsafe fn signature_literal(obj: *mut ffi::PyObject) -> Result<String, String> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        if ffi::PyFloat_Check(obj) != 0 {
+            let v = ffi::PyFloat_AsDouble(obj);
+            if v.is_nan() {
+                return Err("is NaN, which a signature cannot express".to_owned());
+            }
+            if v.is_infinite() {
+                return Ok(if v > 0.0 { "1e999" } else { "-1e999" }.to_owned());
+            }
+        }
+        Ok(convert::short_repr(obj, usize::MAX))
+    }
+}

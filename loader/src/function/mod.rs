@@ -1,0 +1,288 @@
+//! loader/src/function/mod.rs: one plugin function as a Python builtin.
+//!
+//! Each function object is a `builtin_function_or_method` created by `PyCFunction_NewEx`; its
+//! `__self__` is a small `pyz3.PluginFunction` object (this file) that owns the [`Function`]:
+//! the converted parameter table, interned names, defaults and the `PyMethodDef`. The rest of
+//! the module is split where a reader looks for it:
+//!
+//! * [`build`] — load time: turning a validated [`FunctionSpec`] into a [`Function`] (defaults,
+//!   the text signature, which trampoline serves it);
+//! * [`call`] — the hot path: the trampolines, argument conversion, the call, the result;
+//! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
+//! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
+
+use core::ffi::c_void;
+use core::ptr;
+use std::ffi::CString;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use pyo3_ffi as ffi;
+use pyz3_core::abi::*;
+use pyz3_core::owned::{Owned, PyResult};
+use pyz3_core::panic::guard;
+use pyz3_core::types::TypeCode;
+
+use crate::plugin::{FunctionSpec, PluginSpec};
+use crate::BuildError;
+
+mod build;
+mod call;
+mod slow;
+mod special;
+
+/// A parameter's default, converted once at load time.
+struct DefaultValue {
+    /// The Python object — kept alive for borrowed `str`/`bytes` values and passed as is to raw
+    /// functions. `None` when the parameter has no default.
+    obj: Option<Owned>,
+    /// The C value passed to typed functions.
+    value: pyz3_value,
+    /// The default is `None` (for an optional parameter).
+    is_none: bool,
+}
+
+impl DefaultValue {
+    /// The default object, or NULL when there is none (the slow path's "missing" marker).
+    #[inline]
+    fn obj_ptr(&self) -> *mut ffi::PyObject {
+        self.obj.as_ref().map_or(ptr::null_mut(), Owned::as_ptr)
+    }
+}
+
+/// Everything the trampoline needs about one function. Immutable after construction.
+pub struct Function {
+    method_def: ffi::PyMethodDef,
+    nparams: usize,
+    /// Parameters that may be passed by position (the rest are keyword-only).
+    npositional: usize,
+    /// The positional count that takes the direct path: `nparams`, or `usize::MAX` when some
+    /// parameters are keyword-only (they can never arrive positionally).
+    direct_nargs: usize,
+    /// Bit `i` set when parameter `i` accepts `None`.
+    optional_mask: u64,
+    types: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    fn_: pyz3_fn,
+    raw: pyz3_raw_fn,
+    /// The `pyz3_call` of a call without `None` arguments, built once.
+    call0: pyz3_call,
+    ret_type: TypeCode,
+    ret_optional: bool,
+    release_gil: bool,
+    positional_only: bool,
+    /// Interned parameter names.
+    names: Box<[Owned]>,
+    defaults: Box<[DefaultValue]>,
+    /// For messages: `add()`.
+    display: String,
+    /// Owned C strings the `PyMethodDef` points to.
+    _c_name: CString,
+    _c_doc: CString,
+    /// Identity for pickling and messages.
+    pub plugin_path: String,
+    /// The module name the function was published under.
+    pub module_name: String,
+    /// The function's Python name.
+    pub name: String,
+    /// Parameter names in order (for error messages).
+    param_names: Vec<String>,
+}
+
+// The holder object: PyObject header followed by the owned Function.
+#[repr(C)]
+struct FunctionObject {
+    ob_base: ffi::PyObject,
+    func: *mut Function,
+}
+
+static FUNCTION_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
+
+/// The [`Function`] a `pyz3.PluginFunction` owns.
+///
+/// # Safety
+/// `slf` is a live `FunctionObject` whose `func` is set (every instance is made by
+/// [`make_function`]; the type cannot be instantiated from Python).
+#[inline(always)]
+unsafe fn function_of<'a>(slf: *mut ffi::PyObject) -> &'a Function {
+    // SAFETY: per the contract.
+    unsafe { &*(*(slf as *mut FunctionObject)).func }
+}
+
+unsafe extern "C" fn function_object_dealloc(slf: *mut ffi::PyObject) {
+    // SAFETY: `slf` is a FunctionObject whose `func` came from Box::into_raw (or is NULL); the
+    // builtin function that pointed into it is already gone (it held a reference to `slf`).
+    guard((), || unsafe {
+        let fo = slf as *mut FunctionObject;
+        if !(*fo).func.is_null() {
+            // Drops the owned names and defaults (the GIL is held in tp_dealloc).
+            drop(Box::from_raw((*fo).func));
+            (*fo).func = ptr::null_mut();
+        }
+        let tp = ffi::Py_TYPE(slf);
+        if let Some(free) = (*tp).tp_free {
+            free(slf.cast());
+        }
+        ffi::Py_DECREF(tp.cast());
+    })
+}
+
+unsafe extern "C" fn function_object_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: `slf` is a FunctionObject with a live Function; GIL held.
+    guard(ptr::null_mut(), || unsafe {
+        let f = function_of(slf);
+        let s = format!(
+            "<pyz3 plugin function {}.{} from '{}'>",
+            f.module_name, f.name, f.plugin_path
+        );
+        Owned::str(&s).map_or(ptr::null_mut(), Owned::into_raw)
+    })
+}
+
+unsafe extern "C" fn function_object_reduce(
+    slf: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // Pickled by reference: pyz3._function_owner(path, module_name, name) recreates the holder's
+    // role by loading the plugin (cached) and returning the function's __self__.
+    // SAFETY: `slf` is a FunctionObject with a live Function; GIL held.
+    guard(ptr::null_mut(), || unsafe {
+        reduce(function_of(slf)).map_or(ptr::null_mut(), Owned::into_raw)
+    })
+}
+
+unsafe fn reduce(f: &Function) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let pyz3 = Owned::new(ffi::PyImport_ImportModule(c"pyz3".as_ptr()))?;
+        let owner = pyz3.get_attr(c"_function_owner")?;
+        let args = Owned::tuple(vec![
+            Owned::str(&f.plugin_path)?,
+            Owned::str(&f.module_name)?,
+            Owned::str(&f.name)?,
+        ])?;
+        Owned::tuple(vec![owner, args])
+    }
+}
+
+unsafe extern "C" fn function_object_getattro(
+    slf: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // `getattr(owner, "add")` returns the builtin function: this is how a builtin whose
+    // `__self__` is not a module pickles (`(getattr, (owner, name))`).
+    // SAFETY: GIL held; `slf` is a FunctionObject.
+    guard(ptr::null_mut(), || unsafe {
+        let f = function_of(slf);
+        let mut len: ffi::Py_ssize_t = 0;
+        let p = ffi::PyUnicode_AsUTF8AndSize(name, &mut len);
+        if !p.is_null() {
+            let s = core::slice::from_raw_parts(p as *const u8, len as usize);
+            if s == f.name.as_bytes() {
+                return new_builtin(slf, f).map_or(ptr::null_mut(), Owned::into_raw);
+            }
+        } else {
+            ffi::PyErr_Clear();
+        }
+        ffi::PyObject_GenericGetAttr(slf, name)
+    })
+}
+
+/// Creates the `pyz3.PluginFunction` type for this interpreter. Called from the module's init.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn init_type() -> PyResult<()> {
+    if !FUNCTION_TYPE.load(Ordering::Acquire).is_null() {
+        return Ok(());
+    }
+    static mut METHODS: [ffi::PyMethodDef; 2] = [
+        ffi::PyMethodDef {
+            ml_name: c"__reduce__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: function_object_reduce,
+            },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: ptr::null(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ];
+    let mut slots = [
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_dealloc,
+            pfunc: function_object_dealloc as *mut c_void,
+        },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_repr,
+            pfunc: function_object_repr as *mut c_void,
+        },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_getattro,
+            pfunc: function_object_getattro as *mut c_void,
+        },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_methods,
+            pfunc: (&raw mut METHODS).cast(),
+        },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_doc,
+            pfunc: c"The owner of one pyz3 plugin function (its __self__).".as_ptr() as *mut c_void,
+        },
+        ffi::PyType_Slot {
+            slot: 0,
+            pfunc: ptr::null_mut(),
+        },
+    ];
+    let mut spec = ffi::PyType_Spec {
+        name: c"pyz3.PluginFunction".as_ptr(),
+        basicsize: core::mem::size_of::<FunctionObject>() as i32,
+        itemsize: 0,
+        // Not instantiable from Python: an instance without its Function would crash repr().
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as u32,
+        slots: slots.as_mut_ptr(),
+    };
+    // SAFETY: GIL held; the spec is fully initialised and copied by CPython.
+    let tp = unsafe { Owned::new(ffi::PyType_FromSpec(&mut spec))? };
+    FUNCTION_TYPE.store(tp.into_raw(), Ordering::Release);
+    Ok(())
+}
+
+/// Forgets the type when the interpreter finalises (it is gone with it).
+pub fn forget_type() {
+    FUNCTION_TYPE.store(ptr::null_mut(), Ordering::Release);
+}
+
+unsafe fn new_builtin(owner: *mut ffi::PyObject, f: &Function) -> PyResult<Owned> {
+    // SAFETY: GIL held; the PyMethodDef lives inside the Function owned by `owner`, which the
+    // builtin keeps alive through its reference to `owner`.
+    unsafe {
+        let module = Owned::str(&f.module_name)?;
+        let def = &f.method_def as *const ffi::PyMethodDef as *mut ffi::PyMethodDef;
+        Owned::new(ffi::PyCFunction_NewEx(def, owner, module.as_ptr()))
+    }
+}
+
+/// Builds the Python function object for `spec`.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn make_function(
+    plugin: &PluginSpec,
+    module_name: &str,
+    spec: &FunctionSpec,
+) -> Result<Owned, BuildError> {
+    let tp = FUNCTION_TYPE.load(Ordering::Acquire);
+    if tp.is_null() {
+        return Err(BuildError::Plugin(
+            "pyz3 runtime is not initialised".to_owned(),
+        ));
+    }
+    // SAFETY: GIL held.
+    let func = Box::new(unsafe { Function::new(plugin, module_name, spec)? });
+    // SAFETY: GIL held; `tp` is our heap type whose basicsize fits a FunctionObject. On failure
+    // `func` drops here, releasing its references.
+    unsafe {
+        let obj = Owned::new(ffi::PyType_GenericAlloc(tp.cast(), 0))?;
+        let fo = obj.as_ptr() as *mut FunctionObject;
+        (*fo).func = Box::into_raw(func);
+        Ok(new_builtin(obj.as_ptr(), &*(*fo).func)?)
+    }
+}

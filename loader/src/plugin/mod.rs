@@ -1,0 +1,195 @@
+//! loader/src/plugin.rs: opening a plugin library, the version handshake, and descriptor checks.
+//!
+//! Order of events for `open`:
+//! 1. resolve the path to an absolute, existing regular file (a bare name without a '/' is
+//!    refused, so neither the library search path nor the current directory is ever searched);
+//! 2. `dlopen(path, RTLD_NOW | RTLD_LOCAL)`: every undefined symbol must resolve now;
+//! 3. look up `pyz3_plugin_entry` and call it — the first plugin code that runs besides the
+//!    library's own constructors;
+//! 4. read the 16-byte header and check magic, major, minor and struct size — before any other
+//!    field is read;
+//! 5. read and validate the rest into an owned [`PluginSpec`].
+//!
+//! The pieces live beside this file: [`elf`] (step 1's pre-check), [`validate`] (steps 4 and 5),
+//! and [`safemem`], through which every read of plugin memory goes: it copies with
+//! `process_vm_readv` on our own process, so a wild pointer yields an error, not a crash.
+
+use std::ffi::CString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use pyz3_core::abi::*;
+use pyz3_core::types::TypeCode;
+
+pub mod elf;
+pub mod safemem;
+pub mod validate;
+
+pub use validate::{check_header, read_descriptor};
+
+/// Why a plugin could not be loaded; the message names the file and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// The path as given (or resolved, when that succeeded).
+    pub path: String,
+    /// What went wrong, for a human.
+    pub reason: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot load pyz3 plugin '{}': {}",
+            self.path, self.reason
+        )
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A parameter, validated and copied out of the plugin's descriptor.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    /// Python identifier.
+    pub name: String,
+    /// The declared type.
+    pub ty: TypeCode,
+    /// `PYZ3_PARAM_*` bits.
+    pub flags: u8,
+    /// The default as the Python literal the plugin gave, if any.
+    pub default: Option<String>,
+}
+
+/// A function, validated and copied out of the plugin's descriptor.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// Python identifier.
+    pub name: String,
+    /// Doc string, if any.
+    pub doc: Option<String>,
+    /// Parameters in order.
+    pub params: Vec<ParamSpec>,
+    /// The declared result type.
+    pub return_type: TypeCode,
+    /// `PYZ3_RETURN_*` bits.
+    pub return_flags: u8,
+    /// `PYZ3_FN_*` bits.
+    pub flags: u16,
+    /// Typed entry point (exactly one of `fn_`, `raw` is set).
+    pub fn_: pyz3_fn,
+    /// Raw entry point.
+    pub raw: pyz3_raw_fn,
+    /// Opaque pointer handed back in `pyz3_call.user_data`.
+    pub user_data: usize,
+}
+
+/// A plugin, validated.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    /// Absolute path of the library.
+    pub path: PathBuf,
+    /// Module name from the descriptor.
+    pub name: String,
+    /// Module doc string.
+    pub doc: Option<String>,
+    /// ABI version the plugin was built for.
+    pub abi: (u16, u16),
+    /// Functions in declaration order.
+    pub functions: Vec<FunctionSpec>,
+}
+
+/// The library handle, kept for the life of the process (plugins are never unloaded).
+pub struct OpenedLibrary {
+    /// Raw `dlopen` handle (never closed).
+    pub handle: usize,
+}
+
+fn resolve(path: &str) -> Result<PathBuf, LoadError> {
+    let err = |reason: String| LoadError {
+        path: path.to_owned(),
+        reason,
+    };
+    if path.is_empty() {
+        return Err(err("empty path".to_owned()));
+    }
+    if path.as_bytes().contains(&0) {
+        return Err(err("path contains a NUL byte".to_owned()));
+    }
+    if !path.contains('/') {
+        // dlopen would search the library path for a bare name, and resolving it against the
+        // current directory would make that directory an implicit search path: refuse both.
+        return Err(err(format!(
+            "a bare file name is not searched for (pyz3 has no search path and never looks in the \
+             current directory implicitly): pass a path such as './{path}'"
+        )));
+    }
+    let p = Path::new(path);
+    let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => err("no such file".to_owned()),
+        _ => err(format!("cannot stat the file: {e}")),
+    })?;
+    if meta.is_dir() {
+        return Err(err("is a directory, not a shared library".to_owned()));
+    }
+    if !meta.is_file() {
+        return Err(err("is not a regular file".to_owned()));
+    }
+    std::fs::canonicalize(p).map_err(|e| err(format!("cannot resolve the path: {e}")))
+}
+
+/// Opens the library at `path` and validates its descriptor.
+pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
+    let abs = resolve(path)?;
+    let shown = abs.display().to_string();
+    let err = |reason: String| LoadError {
+        path: shown.clone(),
+        reason,
+    };
+    elf::elf_precheck(&abs).map_err(err)?;
+
+    // SAFETY: loading a library runs its constructors; that is the documented trust boundary
+    // (docs/reliability.md). The path is absolute, so no search path is consulted.
+    let lib = unsafe {
+        libloading::os::unix::Library::open(
+            Some(&abs),
+            libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL,
+        )
+    }
+    .map_err(|e| {
+        let detail = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| e.to_string());
+        err(format!(
+            "not a loadable shared library: {}",
+            dl_reason(&detail)
+        ))
+    })?;
+
+    let entry_name = CString::new(PYZ3_ENTRY_SYMBOL).unwrap_or_default();
+    // SAFETY: the symbol is declared by the ABI as `const pyz3_plugin *(void)`.
+    let entry: Result<libloading::os::unix::Symbol<pyz3_entry_fn>, _> =
+        unsafe { lib.get(entry_name.as_bytes_with_nul()) };
+    let entry = match entry {
+        Ok(e) => *e,
+        Err(_) => {
+            return Err(err(format!(
+                "the library does not export '{PYZ3_ENTRY_SYMBOL}', so it is not a pyz3 plugin \
+                 (declare its descriptor with PYZ3_PLUGIN(...) from pyz3.h)"
+            )))
+        }
+    };
+    // SAFETY: calling the plugin's entry point, per the ABI.
+    let desc = unsafe { entry() } as usize;
+    let spec = read_descriptor(&abs, desc).map_err(err)?;
+    let handle = lib.into_raw() as usize;
+    Ok((spec, OpenedLibrary { handle }))
+}
+
+fn dl_reason(msg: &str) -> String {
+    // dlerror() text starts with the path again ("/p/libx.so: reason"); drop that part.
+    match msg.split_once(".so: ") {
+        Some((_, tail)) if !tail.is_empty() => tail.to_owned(),
+        _ => msg.to_owned(),
+    }
+}

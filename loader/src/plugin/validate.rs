@@ -1,0 +1,447 @@
+//! loader/src/plugin/validate.rs: the version handshake and the descriptor rules of docs/abi.md.
+//!
+//! [`read_descriptor`] copies the descriptor out of plugin memory (through [`SafeMem`]) and
+//! checks it into an owned [`PluginSpec`]: the header first ([`check_header`]), then the plugin
+//! fields, each function ([`read_function`]) and each parameter ([`read_param`]). Every refusal
+//! is a message naming the field and what was wrong with it.
+
+use std::path::Path;
+
+use pyz3_core::abi::*;
+use pyz3_core::names;
+use pyz3_core::types::TypeCode;
+
+use super::safemem::SafeMem;
+use super::{FunctionSpec, ParamSpec, PluginSpec};
+
+/// Checks the handshake and reads the descriptor at `desc` (the entry point's return value).
+pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
+    let mem = SafeMem::new();
+    if desc == 0 {
+        return Err(format!(
+            "{PYZ3_ENTRY_SYMBOL}() returned NULL instead of a descriptor"
+        ));
+    }
+    let header: pyz3_plugin_header = mem
+        .read_struct(desc, core::mem::size_of::<pyz3_plugin_header>())
+        .map_err(|e| {
+            format!("cannot read the descriptor header returned by {PYZ3_ENTRY_SYMBOL}(): {e}")
+        })?;
+    check_header(&header)?;
+
+    let plugin: pyz3_plugin = mem
+        .read_struct(desc, header.struct_size as usize)
+        .map_err(|e| format!("cannot read the descriptor: {e}"))?;
+    if plugin.flags != 0 {
+        return Err(format!(
+            "descriptor field 'flags' must be 0, got {:#x}",
+            plugin.flags
+        ));
+    }
+    let name = mem
+        .read_cstr(plugin.name as usize, PYZ3_MAX_NAME_LEN as usize)
+        .map_err(|e| format!("module name: {e}"))?;
+    names::check("module name", &name)?;
+    let doc =
+        read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
+    let functions = read_functions(&mem, &plugin)?;
+    check_sections(&plugin)?;
+    Ok(PluginSpec {
+        path: path.to_path_buf(),
+        name,
+        doc,
+        abi: (header.abi_major, header.abi_minor),
+        functions,
+    })
+}
+
+/// The handshake rules of docs/abi.md.
+pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
+    if h.magic != PYZ3_ABI_MAGIC {
+        return Err(format!(
+            "{PYZ3_ENTRY_SYMBOL}() returned something that is not a pyz3 descriptor (magic {:#010x}, \
+             expected {PYZ3_ABI_MAGIC:#010x})",
+            h.magic
+        ));
+    }
+    if h.abi_major != PYZ3_ABI_MAJOR {
+        return Err(format!(
+            "the plugin was built for pyz3 ABI {}.{} ({PYZ3_ENTRY_SYMBOL}), but this runtime serves \
+             ABI {PYZ3_ABI_MAJOR}.x: rebuild the plugin against this pyz3's pyz3.h, or install a \
+             pyz3 that serves ABI {}.x",
+            h.abi_major, h.abi_minor, h.abi_major
+        ));
+    }
+    if h.abi_minor > PYZ3_ABI_MINOR {
+        return Err(format!(
+            "the plugin was built for pyz3 ABI {}.{} ({PYZ3_ENTRY_SYMBOL}), newer than this runtime's \
+             ABI {PYZ3_ABI_MAJOR}.{PYZ3_ABI_MINOR}: upgrade pyz3 to a version serving ABI {}.{}",
+            h.abi_major, h.abi_minor, h.abi_major, h.abi_minor
+        ));
+    }
+    let min = core::mem::offset_of!(pyz3_plugin, flags) + 4;
+    if (h.struct_size as usize) < min {
+        return Err(format!(
+            "descriptor struct_size is {}, smaller than the ABI {PYZ3_ABI_MAJOR}.0 descriptor ({min} \
+             bytes)",
+            h.struct_size
+        ));
+    }
+    if h.struct_size > 65536 {
+        return Err(format!(
+            "descriptor struct_size {} is implausibly large",
+            h.struct_size
+        ));
+    }
+    if h.reserved != 0 {
+        return Err(format!(
+            "descriptor header field 'reserved' must be 0, got {:#x}",
+            h.reserved
+        ));
+    }
+    Ok(())
+}
+
+/// The ABI 1.1 sections (classes, constants, exceptions). A descriptor whose `struct_size`
+/// ends before them (ABI 1.0) reads them as empty.
+fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
+    let sections = [
+        ("classes", plugin.class_count),
+        ("constants", plugin.constant_count),
+        ("exceptions", plugin.exception_count),
+    ];
+    for (what, count) in sections {
+        if count != 0 {
+            return Err(format!(
+                "the descriptor declares {count} {what}, which this runtime does not serve yet"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The strides of the function and parameter arrays, as the plugin declared them.
+struct Strides {
+    function: usize,
+    param: usize,
+}
+
+fn read_functions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<FunctionSpec>, String> {
+    let count = plugin.function_count;
+    if count > PYZ3_MAX_FUNCTIONS {
+        return Err(format!(
+            "function_count is {count}, more than the limit of {PYZ3_MAX_FUNCTIONS}"
+        ));
+    }
+    let strides = Strides {
+        function: plugin.function_size as usize,
+        param: plugin.param_size as usize,
+    };
+    let min_fsize = core::mem::offset_of!(pyz3_function_def, flags) + 2;
+    if count > 0 && (strides.function < min_fsize || strides.function > 4096) {
+        return Err(format!(
+            "function_size is {}; expected sizeof(pyz3_function_def) = {} (rebuild the plugin \
+             with a matching pyz3.h)",
+            strides.function,
+            core::mem::size_of::<pyz3_function_def>()
+        ));
+    }
+    if count > 0 && plugin.functions.is_null() {
+        return Err(format!("function_count is {count} but functions is NULL"));
+    }
+    let mut functions: Vec<FunctionSpec> = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let f = read_function(
+            mem,
+            plugin.functions as usize + i * strides.function,
+            i,
+            &strides,
+        )?;
+        if functions.iter().any(|g| g.name == f.name) {
+            return Err(format!("duplicate function name '{}'", f.name));
+        }
+        functions.push(f);
+    }
+    Ok(functions)
+}
+
+/// Reads and checks function `#i` at `addr`.
+fn read_function(
+    mem: &SafeMem,
+    addr: usize,
+    i: usize,
+    strides: &Strides,
+) -> Result<FunctionSpec, String> {
+    let def: pyz3_function_def = mem
+        .read_struct(addr, strides.function)
+        .map_err(|e| format!("function #{i}: cannot read its definition: {e}"))?;
+    let fname = mem
+        .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
+        .map_err(|e| format!("function #{i}: name: {e}"))?;
+    names::check(&format!("function #{i} name"), &fname)?;
+    let ctx = format!("function '{fname}'");
+    let fdoc = read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
+    match (def.fn_.is_some(), def.raw.is_some()) {
+        (false, false) => return Err(format!("{ctx}: both 'fn' and 'raw' are NULL")),
+        (true, true) => {
+            return Err(format!(
+                "{ctx}: both 'fn' and 'raw' are set; set exactly one"
+            ))
+        }
+        _ => {}
+    }
+    let return_type = TypeCode::from_u8(def.return_type)
+        .filter(|t| t.info().result)
+        .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
+    check_result_facts(&def, return_type, &ctx)?;
+    if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
+        return Err(format!(
+            "{ctx}: unknown return_flags bits {:#x}",
+            def.return_flags
+        ));
+    }
+    let known = PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY;
+    if def.flags & !known != 0 {
+        return Err(format!(
+            "{ctx}: unknown flags bits {:#x}",
+            def.flags & !known
+        ));
+    }
+    if def.raw.is_some() && def.flags & PYZ3_FN_RELEASE_GIL != 0 {
+        return Err(format!(
+            "{ctx}: PYZ3_FN_RELEASE_GIL cannot be used with a raw function (it receives Python objects)"
+        ));
+    }
+    if def.param_count > PYZ3_MAX_PARAMS {
+        return Err(format!(
+            "{ctx}: param_count is {}, more than the limit of {PYZ3_MAX_PARAMS}",
+            def.param_count
+        ));
+    }
+    if def.param_count > 0 && def.params.is_null() {
+        return Err(format!(
+            "{ctx}: param_count is {} but params is NULL",
+            def.param_count
+        ));
+    }
+    let min_psize = core::mem::offset_of!(pyz3_param, flags) + 1;
+    if def.param_count > 0 && (strides.param < min_psize || strides.param > 4096) {
+        return Err(format!(
+            "param_size is {}; expected sizeof(pyz3_param) = {} (rebuild the plugin with a \
+             matching pyz3.h)",
+            strides.param,
+            core::mem::size_of::<pyz3_param>()
+        ));
+    }
+    let positional_only = def.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
+    let mut params: Vec<ParamSpec> = Vec::with_capacity(def.param_count as usize);
+    for j in 0..def.param_count as usize {
+        let p = read_param(
+            mem,
+            def.params as usize + j * strides.param,
+            j,
+            strides,
+            &ctx,
+        )?;
+        check_param_order(&params, &p, positional_only, &ctx)?;
+        params.push(p);
+    }
+    Ok(FunctionSpec {
+        name: fname,
+        doc: fdoc,
+        params,
+        return_type,
+        return_flags: def.return_flags,
+        flags: def.flags,
+        fn_: def.fn_,
+        raw: def.raw,
+        user_data: def.user_data as usize,
+    })
+}
+
+/// Reads and checks parameter `#j` of the function `ctx` at `addr`, on its own.
+fn read_param(
+    mem: &SafeMem,
+    addr: usize,
+    j: usize,
+    strides: &Strides,
+    ctx: &str,
+) -> Result<ParamSpec, String> {
+    let p: pyz3_param = mem
+        .read_struct(addr, strides.param)
+        .map_err(|e| format!("{ctx}: parameter #{j}: cannot read it: {e}"))?;
+    let pname = mem
+        .read_cstr(p.name as usize, PYZ3_MAX_NAME_LEN as usize)
+        .map_err(|e| format!("{ctx}: parameter #{j} name: {e}"))?;
+    names::check(&format!("{ctx}: parameter #{j} name"), &pname)?;
+    let pctx = format!("{ctx}: parameter '{pname}'");
+    let ty = match TypeCode::from_u8(p.type_) {
+        Some(t) if t.info().param => t,
+        Some(t) => {
+            return Err(format!(
+                "{pctx}: type code {} ({}) is only valid as a return type",
+                p.type_,
+                t.info().macro_name
+            ))
+        }
+        None => return Err(format!("{pctx}: unknown type code {}", p.type_)),
+    };
+    if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
+        return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
+    }
+    check_param_facts(&p, ty, &pctx)?;
+    let default = if p.default_value.is_null() {
+        None
+    } else {
+        Some(
+            mem.read_cstr(p.default_value as usize, PYZ3_MAX_DOC_LEN as usize)
+                .map_err(|e| format!("{pctx}: default value: {e}"))?,
+        )
+    };
+    Ok(ParamSpec {
+        name: pname,
+        ty,
+        flags: p.flags,
+        default,
+    })
+}
+
+/// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
+/// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
+/// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
+fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), String> {
+    let facts = [
+        ("elem", u32::from(p.elem)),
+        ("type_flags", u32::from(p.type_flags)),
+        ("ndim", u32::from(p.ndim)),
+        ("reserved", u32::from(p.reserved)),
+        ("class_index", u32::from(p.class_index)),
+    ];
+    for (field, value) in facts {
+        if value != 0 {
+            return Err(format!(
+                "{pctx}: {field} must be 0 for a parameter of type {}, got {value}",
+                ty.name()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
+fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Result<(), String> {
+    let facts = [
+        ("ret_elem", u32::from(def.ret_elem)),
+        ("ret_type_flags", u32::from(def.ret_type_flags)),
+        ("ret_ndim", u32::from(def.ret_ndim)),
+        ("ret_reserved", u32::from(def.ret_reserved)),
+        ("ret_class_index", u32::from(def.ret_class_index)),
+        ("ret_item_count", u32::from(def.ret_item_count)),
+    ];
+    for (field, value) in facts {
+        if value != 0 {
+            return Err(format!(
+                "{ctx}: {field} must be 0 for a result of type {}, got {value}",
+                ty.name()
+            ));
+        }
+    }
+    if !def.ret_items.is_null() {
+        return Err(format!(
+            "{ctx}: ret_items must be NULL for a result of type {}",
+            ty.name()
+        ));
+    }
+    Ok(())
+}
+
+/// The rules that relate a parameter to the ones before it: unique names, keyword-only ones
+/// last, no required positional parameter after one with a default.
+fn check_param_order(
+    before: &[ParamSpec],
+    p: &ParamSpec,
+    positional_only: bool,
+    ctx: &str,
+) -> Result<(), String> {
+    let pctx = format!("{ctx}: parameter '{}'", p.name);
+    if before.iter().any(|q| q.name == p.name) {
+        return Err(format!("{ctx}: duplicate parameter name '{}'", p.name));
+    }
+    let kwonly = p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0;
+    if kwonly && positional_only {
+        return Err(format!(
+            "{pctx}: keyword-only parameter in a PYZ3_FN_POSITIONAL_ONLY function"
+        ));
+    }
+    if !kwonly
+        && before
+            .iter()
+            .any(|q| q.flags & PYZ3_PARAM_KEYWORD_ONLY != 0)
+    {
+        return Err(format!(
+            "{pctx}: positional parameter after a keyword-only one"
+        ));
+    }
+    if !kwonly && p.default.is_none() && before.iter().any(|q| q.default.is_some()) {
+        return Err(format!(
+            "{pctx}: parameter without a default follows one with a default"
+        ));
+    }
+    Ok(())
+}
+
+fn read_optional_doc(mem: &SafeMem, addr: usize) -> Result<Option<String>, String> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    mem.read_cstr(addr, PYZ3_MAX_DOC_LEN as usize).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(magic: u32, major: u16, minor: u16, size: u32) -> pyz3_plugin_header {
+        pyz3_plugin_header {
+            magic,
+            abi_major: major,
+            abi_minor: minor,
+            struct_size: size,
+            reserved: 0,
+        }
+    }
+
+    const SIZE: u32 = core::mem::size_of::<pyz3_plugin>() as u32;
+
+    #[test]
+    fn handshake_accepts_current_and_older_minor() {
+        assert!(check_header(&header(
+            PYZ3_ABI_MAGIC,
+            PYZ3_ABI_MAJOR,
+            PYZ3_ABI_MINOR,
+            SIZE
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn handshake_refusals_name_the_symbol_and_the_fix() {
+        let e = check_header(&header(0xdead_beef, 1, 0, SIZE)).unwrap_err();
+        assert!(e.contains("magic 0xdeadbeef"), "{e}");
+        let e = check_header(&header(PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR + 1, 0, SIZE)).unwrap_err();
+        assert!(
+            e.contains("pyz3_plugin_entry") && e.contains("rebuild the plugin"),
+            "{e}"
+        );
+        let e = check_header(&header(
+            PYZ3_ABI_MAGIC,
+            PYZ3_ABI_MAJOR,
+            PYZ3_ABI_MINOR + 1,
+            SIZE,
+        ))
+        .unwrap_err();
+        assert!(e.contains("upgrade pyz3"), "{e}");
+        let e = check_header(&header(PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR, 0, 8)).unwrap_err();
+        assert!(e.contains("struct_size is 8"), "{e}");
+    }
+}

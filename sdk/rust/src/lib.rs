@@ -1,0 +1,934 @@
+//! sdk/rust/src/lib.rs: pyz3-plugin — write pyz3 plugins in Rust.
+//!
+//! Ordinary Rust functions inside [`plugin!`] become Python functions; the macro generates the
+//! descriptor and one `extern "C"` wrapper per function with the ABI's uniform signature. The
+//! crate depends on nothing but libpyz3's C ABI (`-lpyz3`), so a Rust plugin, like a C one,
+//! references no CPython symbol and loads under every supported Python.
+//!
+//! ```ignore
+//! pyz3_plugin::plugin! {
+//!     name = "hello_rs";
+//!     doc = "A Rust plugin.";
+//!
+//!     /// Add two integers.
+//!     fn add(a: i64, b: i64) -> i64 { a + b }
+//!
+//!     /// Greet someone (`name` defaults to "world").
+//!     fn greet(name: &str = "world") -> String { format!("hello, {name}") }
+//! }
+//! ```
+//!
+//! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
+//! for arguments; the same plus `()`, `String`, `Vec<u8>`, [`NewObject`] and
+//! `Result<T, PyErr>` for results. A panic becomes `RuntimeError`, never an abort.
+
+use core::ffi::c_char;
+use std::ffi::CString;
+
+pub mod abi;
+#[macro_use]
+pub mod registry;
+pub mod sys;
+
+use abi::*;
+use registry::*;
+
+/// CPython's object, opaque: plugins handle it only through libpyz3.
+#[repr(C)]
+pub struct PyObject {
+    _opaque: [u8; 0],
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/// A Python exception to raise: a `PYZ3_EXC_*` kind and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyErr {
+    /// `PYZ3_EXC_*`.
+    pub kind: i32,
+    /// The message.
+    pub message: String,
+}
+
+// One constructor per exception kind of the registry (registry.rs is generated from it).
+macro_rules! err_ctor {
+    ($($name:ident => $kind:ident, $class:literal;)*) => {
+        impl PyErr {
+            $(
+                #[doc = concat!("A `", $class, "` with `message`.")]
+                pub fn $name(message: impl Into<String>) -> PyErr {
+                    PyErr { kind: $kind, message: message.into() }
+                }
+            )*
+
+            /// The error of the kind named `snake_name` (`"value_error"`: the constructor's
+            /// name), for code that picks the kind at run time; `None` for an unknown name.
+            pub fn of_kind_named(snake_name: &str, message: impl Into<String>) -> Option<PyErr> {
+                match snake_name {
+                    $( stringify!($name) => Some(PyErr::$name(message)), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+for_each_exception!(err_ctor);
+
+impl PyErr {
+    /// Raises this error in Python and returns `PYZ3_ERROR`.
+    pub fn raise(&self) -> i32 {
+        // SAFETY: the message is valid for `len` bytes; libpyz3 copies it.
+        unsafe { sys::pyz3_raise_len(self.kind, self.message.as_ptr().cast(), self.message.len()) }
+    }
+}
+
+/// Marker for "an exception is already set in Python" (a failing `sys` call).
+pub const ALREADY_RAISED: i32 = PYZ3_ERROR;
+
+// ---- arguments ----------------------------------------------------------------------------------
+
+/// A borrowed Python object argument (`PYZ3_T_OBJECT`), valid for the call.
+#[derive(Clone, Copy, Debug)]
+pub struct Object(pub *mut PyObject);
+
+/// A new reference to return (`PYZ3_T_OBJECT` result); NULL means "an exception is set".
+#[derive(Debug)]
+pub struct NewObject(pub *mut PyObject);
+
+/// A Rust type a Python argument converts to.
+///
+/// # Safety
+/// `TYPE` must name the `pyz3_value` member `from_value` reads.
+pub unsafe trait FromArg<'a>: Sized {
+    /// `PYZ3_T_*` code.
+    const TYPE: u8;
+    /// Whether `None` is accepted (`Option<T>`).
+    const OPTIONAL: bool = false;
+    /// Reads the converted value (`none` is the parameter's bit in `none_mask`).
+    ///
+    /// # Safety
+    /// `v` holds the member `TYPE` names, valid for `'a`.
+    unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self;
+}
+
+macro_rules! scalar_arg {
+    ($($t:ty => $code:ident . $field:ident),* $(,)?) => {$(
+        // SAFETY: reads the member the type code names.
+        unsafe impl FromArg<'_> for $t {
+            const TYPE: u8 = $code;
+            unsafe fn from_value(v: &pyz3_value, _none: bool) -> Self {
+                // SAFETY: per the trait contract.
+                unsafe { v.$field }
+            }
+        }
+    )*};
+}
+
+scalar_arg! {
+    i8 => PYZ3_T_I8.i8, i16 => PYZ3_T_I16.i16, i32 => PYZ3_T_I32.i32, i64 => PYZ3_T_I64.i64,
+    u8 => PYZ3_T_U8.u8, u16 => PYZ3_T_U16.u16, u32 => PYZ3_T_U32.u32, u64 => PYZ3_T_U64.u64,
+    f32 => PYZ3_T_F32.f32, f64 => PYZ3_T_F64.f64, bool => PYZ3_T_BOOL.b,
+}
+
+// SAFETY: reads `str`, which the loader fills with valid UTF-8 borrowed for the call.
+unsafe impl<'a> FromArg<'a> for &'a str {
+    const TYPE: u8 = PYZ3_T_STR;
+    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
+        // SAFETY: Python's UTF-8 encoding of a str is valid UTF-8; the buffer lives for the call.
+        unsafe {
+            let s = v.str;
+            if s.len == 0 {
+                return "";
+            }
+            core::str::from_utf8_unchecked(core::slice::from_raw_parts(s.ptr.cast(), s.len))
+        }
+    }
+}
+
+// SAFETY: reads `bytes`, borrowed for the call.
+unsafe impl<'a> FromArg<'a> for &'a [u8] {
+    const TYPE: u8 = PYZ3_T_BYTES;
+    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
+        // SAFETY: the buffer lives for the call.
+        unsafe {
+            let s = v.bytes;
+            if s.len == 0 {
+                return &[];
+            }
+            core::slice::from_raw_parts(s.ptr.cast(), s.len)
+        }
+    }
+}
+
+// SAFETY: reads `obj`.
+unsafe impl FromArg<'_> for Object {
+    const TYPE: u8 = PYZ3_T_OBJECT;
+    unsafe fn from_value(v: &pyz3_value, _none: bool) -> Self {
+        // SAFETY: per the trait contract.
+        Object(unsafe { v.obj })
+    }
+}
+
+// SAFETY: delegates to T for non-None values.
+unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
+    const TYPE: u8 = T::TYPE;
+    const OPTIONAL: bool = true;
+    unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
+        // SAFETY: per the trait contract.
+        (!none).then(|| unsafe { T::from_value(v, false) })
+    }
+}
+
+// ---- results ------------------------------------------------------------------------------------
+
+/// A Rust value a function can return.
+pub trait IntoResult {
+    /// `PYZ3_T_*` code of the result.
+    const TYPE: u8;
+    /// Whether the result may be `None` (`PYZ3_RETURN_OPTIONAL`).
+    const OPTIONAL: bool = false;
+    /// Writes the result and returns the status (`PYZ3_OK`, `PYZ3_RETURN_NONE`, `PYZ3_ERROR`).
+    fn write(self, out: &mut pyz3_value) -> i32;
+}
+
+macro_rules! scalar_result {
+    ($($t:ty => $code:ident . $field:ident),* $(,)?) => {$(
+        impl IntoResult for $t {
+            const TYPE: u8 = $code;
+            fn write(self, out: &mut pyz3_value) -> i32 {
+                out.$field = self;
+                PYZ3_OK
+            }
+        }
+    )*};
+}
+
+scalar_result! {
+    i8 => PYZ3_T_I8.i8, i16 => PYZ3_T_I16.i16, i32 => PYZ3_T_I32.i32, i64 => PYZ3_T_I64.i64,
+    u8 => PYZ3_T_U8.u8, u16 => PYZ3_T_U16.u16, u32 => PYZ3_T_U32.u32, u64 => PYZ3_T_U64.u64,
+    f32 => PYZ3_T_F32.f32, f64 => PYZ3_T_F64.f64, bool => PYZ3_T_BOOL.b,
+}
+
+impl IntoResult for () {
+    const TYPE: u8 = PYZ3_T_VOID;
+    fn write(self, _out: &mut pyz3_value) -> i32 {
+        PYZ3_OK
+    }
+}
+
+fn object_status(obj: *mut PyObject, out: &mut pyz3_value) -> i32 {
+    out.obj = obj;
+    if obj.is_null() {
+        PYZ3_ERROR
+    } else {
+        PYZ3_OK
+    }
+}
+
+impl IntoResult for &str {
+    const TYPE: u8 = PYZ3_T_STR;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        // SAFETY: the text is valid for `len` bytes; libpyz3 copies it.
+        object_status(
+            unsafe { sys::pyz3_from_str(self.as_ptr().cast(), self.len()) },
+            out,
+        )
+    }
+}
+
+impl IntoResult for String {
+    const TYPE: u8 = PYZ3_T_STR;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        self.as_str().write(out)
+    }
+}
+
+impl IntoResult for &[u8] {
+    const TYPE: u8 = PYZ3_T_BYTES;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        // SAFETY: the data is valid for `len` bytes; libpyz3 copies it.
+        object_status(
+            unsafe { sys::pyz3_from_bytes(self.as_ptr().cast(), self.len()) },
+            out,
+        )
+    }
+}
+
+impl IntoResult for Vec<u8> {
+    const TYPE: u8 = PYZ3_T_BYTES;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        self.as_slice().write(out)
+    }
+}
+
+impl IntoResult for NewObject {
+    const TYPE: u8 = PYZ3_T_OBJECT;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        object_status(self.0, out)
+    }
+}
+
+impl<T: IntoResult> IntoResult for Option<T> {
+    const TYPE: u8 = T::TYPE;
+    const OPTIONAL: bool = true;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        match self {
+            Some(v) => v.write(out),
+            None => PYZ3_RETURN_NONE,
+        }
+    }
+}
+
+impl<T: IntoResult> IntoResult for Result<T, PyErr> {
+    const TYPE: u8 = T::TYPE;
+    const OPTIONAL: bool = T::OPTIONAL;
+    fn write(self, out: &mut pyz3_value) -> i32 {
+        match self {
+            Ok(v) => v.write(out),
+            Err(e) => e.raise(),
+        }
+    }
+}
+
+// ---- defaults -----------------------------------------------------------------------------------
+
+/// A Rust value that can be written as a Python literal (parameter defaults).
+pub trait PyLiteral {
+    /// The Python source text of the value.
+    fn py_literal(&self) -> String;
+}
+
+macro_rules! int_literal {
+    ($($t:ty),*) => {$(
+        impl PyLiteral for $t {
+            fn py_literal(&self) -> String { self.to_string() }
+        }
+    )*};
+}
+
+int_literal!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl PyLiteral for f64 {
+    fn py_literal(&self) -> String {
+        if self.is_nan() {
+            // No Python literal: `plugin!` refuses a NaN default at compile time, and the loader
+            // refuses this text if a descriptor built by hand carries it.
+            "nan".to_owned()
+        } else if self.is_infinite() {
+            if *self > 0.0 { "1e999" } else { "-1e999" }.to_owned()
+        } else {
+            format!("{self:?}")
+        }
+    }
+}
+
+impl PyLiteral for f32 {
+    fn py_literal(&self) -> String {
+        (*self as f64).py_literal()
+    }
+}
+
+impl PyLiteral for bool {
+    fn py_literal(&self) -> String {
+        if *self { "True" } else { "False" }.to_owned()
+    }
+}
+
+impl PyLiteral for &str {
+    fn py_literal(&self) -> String {
+        let mut s = String::with_capacity(self.len() + 2);
+        s.push('\'');
+        for c in self.chars() {
+            match c {
+                '\\' => s.push_str("\\\\"),
+                '\'' => s.push_str("\\'"),
+                '\n' => s.push_str("\\n"),
+                c if (c as u32) < 0x20 => s.push_str(&format!("\\x{:02x}", c as u32)),
+                c => s.push(c),
+            }
+        }
+        s.push('\'');
+        s
+    }
+}
+
+impl PyLiteral for &[u8] {
+    fn py_literal(&self) -> String {
+        let mut s = String::with_capacity(self.len() + 3);
+        s.push_str("b'");
+        for &b in self.iter() {
+            match b {
+                b'\\' => s.push_str("\\\\"),
+                b'\'' => s.push_str("\\'"),
+                0x20..=0x7e => s.push(b as char),
+                _ => s.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        s.push('\'');
+        s
+    }
+}
+
+impl<T: PyLiteral> PyLiteral for Option<T> {
+    fn py_literal(&self) -> String {
+        match self {
+            Some(v) => v.py_literal(),
+            None => "None".to_owned(),
+        }
+    }
+}
+
+// ---- GIL and allocation -------------------------------------------------------------------------
+
+/// A scope holding the GIL (`pyz3_gil_acquire`); released when dropped. Nestable and cheap
+/// when the thread already holds the GIL through pyz3.
+pub struct Gil(pyz3_gil);
+
+impl Gil {
+    /// Takes the GIL for this scope.
+    pub fn acquire() -> Gil {
+        // SAFETY: callable from any thread.
+        Gil(unsafe { sys::pyz3_gil_acquire() })
+    }
+
+    /// Whether this thread holds the GIL.
+    pub fn held() -> bool {
+        // SAFETY: callable from any thread.
+        unsafe { sys::pyz3_gil_held() }
+    }
+}
+
+impl Drop for Gil {
+    fn drop(&mut self) {
+        // SAFETY: releases the scope taken in `acquire`, on the same thread.
+        unsafe { sys::pyz3_gil_release(self.0) }
+    }
+}
+
+/// Runs `f` with the GIL released (other Python threads run meanwhile); `f` must not touch
+/// Python objects.
+pub fn without_gil<R>(f: impl FnOnce() -> R) -> R {
+    struct Region(pyz3_nogil);
+    impl Drop for Region {
+        fn drop(&mut self) {
+            // SAFETY: ends the region begun below, on the same thread.
+            unsafe { sys::pyz3_nogil_end(self.0) }
+        }
+    }
+    // SAFETY: begins a region that `Region::drop` ends, even if `f` panics.
+    let _region = Region(unsafe { sys::pyz3_nogil_begin() });
+    f()
+}
+
+/// A byte buffer on libpyz3's GIL-cached allocator (CPython's `PyMem`), freed when dropped.
+pub struct Buffer {
+    ptr: *mut u8,
+    len: usize,
+    align: usize,
+}
+
+impl Buffer {
+    /// `len` zeroed bytes aligned to `align` (0 = default), or `None` when out of memory.
+    pub fn zeroed(len: usize, align: usize) -> Option<Buffer> {
+        // SAFETY: callable from any thread; NULL means failure.
+        let ptr = unsafe { sys::pyz3_calloc(1, len, align) }.cast::<u8>();
+        (!ptr.is_null()).then_some(Buffer { ptr, len, align })
+    }
+
+    /// The bytes.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: `ptr` holds `len` initialised bytes owned by this buffer.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+
+    /// The address (for alignment checks).
+    pub fn addr(&self) -> usize {
+        self.ptr as usize
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        // SAFETY: allocated by pyz3_calloc with this alignment.
+        unsafe { sys::pyz3_free(self.ptr.cast(), self.align) }
+    }
+}
+
+// ---- descriptor building (used by the macro) ----------------------------------------------------
+
+#[doc(hidden)]
+pub mod rt {
+    use super::*;
+
+    /// Can `name` name a function or parameter? The loader's rule (an ASCII identifier that is
+    /// not a keyword), as a `const fn` so `plugin!` checks it at compile time.
+    pub const fn is_python_name(name: &str) -> bool {
+        let b = name.as_bytes();
+        if b.is_empty() || !(b[0] == b'_' || b[0].is_ascii_alphabetic()) {
+            return false;
+        }
+        let mut i = 1;
+        while i < b.len() {
+            if !(b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+                return false;
+            }
+            i += 1;
+        }
+        let mut k = 0;
+        while k < KEYWORDS.len() {
+            if eq(KEYWORDS[k].as_bytes(), b) {
+                return false;
+            }
+            k += 1;
+        }
+        true
+    }
+
+    const fn eq(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Compile-time checks of a default of type `T` (`DefaultCheck::<T>::valid(default)`): the
+    /// registry's default-literal rules for what a Rust value can break — a float default must
+    /// not be NaN. Every parameter type with a `PyLiteral` has an impl.
+    pub struct DefaultCheck<T: ?Sized>(core::marker::PhantomData<T>);
+
+    macro_rules! always_valid {
+        ($($t:ty),*) => {$(
+            impl DefaultCheck<$t> {
+                /// Any value is a valid default.
+                pub const fn valid(_: $t) -> bool { true }
+            }
+            impl DefaultCheck<Option<$t>> {
+                /// Any value is a valid default.
+                pub const fn valid(_: Option<$t>) -> bool { true }
+            }
+        )*};
+    }
+    always_valid!(i8, i16, i32, i64, u8, u16, u32, u64, bool, &str, &[u8]);
+
+    macro_rules! not_nan {
+        ($($t:ty),*) => {$(
+            impl DefaultCheck<$t> {
+                /// A float default must not be NaN.
+                pub const fn valid(v: $t) -> bool { !v.is_nan() }
+            }
+            impl DefaultCheck<Option<$t>> {
+                /// A float default must not be NaN.
+                pub const fn valid(v: Option<$t>) -> bool {
+                    match v {
+                        Some(v) => !v.is_nan(),
+                        None => true,
+                    }
+                }
+            }
+        )*};
+    }
+    not_nan!(f32, f64);
+
+    /// Writes a function's result. In a `#[release_gil]` function the result is written after
+    /// the body, still without the GIL; a result that creates a Python object (the registry's
+    /// `result_needs_gil`) is then made inside a GIL scope.
+    pub fn write_result<R: IntoResult>(value: R, out: &mut pyz3_value, released: bool) -> i32 {
+        let needs_gil = TYPES
+            .iter()
+            .any(|t| t.code == R::TYPE && t.result_needs_gil);
+        if released && needs_gil {
+            let _gil = Gil::acquire();
+            value.write(out)
+        } else {
+            value.write(out)
+        }
+    }
+
+    /// One parameter as the macro sees it.
+    pub struct ParamInfo {
+        pub name: &'static str,
+        pub ty: u8,
+        pub optional: bool,
+        pub default: Option<String>,
+    }
+
+    /// One function as the macro sees it.
+    pub struct FunctionInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub params: Vec<ParamInfo>,
+        pub ret: u8,
+        pub ret_optional: bool,
+        pub release_gil: bool,
+        pub fn_: pyz3_fn,
+    }
+
+    fn leak_cstr(s: &str) -> *const c_char {
+        CString::new(s.replace('\0', "\\0"))
+            .unwrap_or_default()
+            .into_raw()
+    }
+
+    /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
+    pub fn build(name: &str, doc: &str, functions: Vec<FunctionInfo>) -> *const pyz3_plugin {
+        let defs: Vec<pyz3_function_def> = functions
+            .into_iter()
+            .map(|f| {
+                let params: Vec<pyz3_param> = f
+                    .params
+                    .iter()
+                    .map(|p| pyz3_param {
+                        name: leak_cstr(p.name),
+                        default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
+                        type_: p.ty,
+                        flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
+                        elem: 0,
+                        type_flags: 0,
+                        ndim: 0,
+                        reserved: 0,
+                        class_index: 0,
+                    })
+                    .collect();
+                let count = params.len() as u32;
+                let params = Box::leak(params.into_boxed_slice());
+                pyz3_function_def {
+                    name: leak_cstr(f.name),
+                    doc: if f.doc.is_empty() {
+                        core::ptr::null()
+                    } else {
+                        leak_cstr(&f.doc)
+                    },
+                    params: if count == 0 {
+                        core::ptr::null()
+                    } else {
+                        params.as_ptr()
+                    },
+                    fn_: f.fn_,
+                    raw: None,
+                    user_data: core::ptr::null_mut(),
+                    param_count: count,
+                    return_type: f.ret,
+                    return_flags: if f.ret_optional {
+                        PYZ3_RETURN_OPTIONAL
+                    } else {
+                        0
+                    },
+                    flags: if f.release_gil {
+                        PYZ3_FN_RELEASE_GIL
+                    } else {
+                        0
+                    },
+                    ret_elem: 0,
+                    ret_type_flags: 0,
+                    ret_ndim: 0,
+                    ret_reserved: 0,
+                    ret_class_index: 0,
+                    ret_item_count: 0,
+                    ret_items: core::ptr::null(),
+                }
+            })
+            .collect();
+        let count = defs.len() as u32;
+        let defs = Box::leak(defs.into_boxed_slice());
+        Box::leak(Box::new(pyz3_plugin {
+            header: pyz3_plugin_header {
+                magic: PYZ3_ABI_MAGIC,
+                abi_major: PYZ3_ABI_MAJOR,
+                abi_minor: PYZ3_ABI_MINOR,
+                struct_size: core::mem::size_of::<pyz3_plugin>() as u32,
+                reserved: 0,
+            },
+            name: leak_cstr(name),
+            doc: if doc.is_empty() {
+                core::ptr::null()
+            } else {
+                leak_cstr(doc)
+            },
+            functions: defs.as_ptr(),
+            function_count: count,
+            function_size: core::mem::size_of::<pyz3_function_def>() as u32,
+            param_size: core::mem::size_of::<pyz3_param>() as u32,
+            flags: 0,
+            classes: core::ptr::null(),
+            class_count: 0,
+            class_size: core::mem::size_of::<pyz3_class_def>() as u32,
+            constants: core::ptr::null(),
+            constant_count: 0,
+            constant_size: core::mem::size_of::<pyz3_constant_def>() as u32,
+            exceptions: core::ptr::null(),
+            exception_count: 0,
+            exception_size: core::mem::size_of::<pyz3_exception_def>() as u32,
+        }))
+    }
+
+    /// Joins doc-comment lines (other attributes give `None`), dropping the one leading space
+    /// rustdoc keeps.
+    pub fn doc(lines: &[Option<&str>]) -> String {
+        lines
+            .iter()
+            .flatten()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Runs a plugin function body: a panic becomes `RuntimeError` instead of unwinding into C.
+    pub fn guard(name: &str, f: impl FnOnce() -> i32) -> i32 {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(status) => status,
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                PyErr::runtime_error(format!("{name}() panicked: {what}")).raise()
+            }
+        }
+    }
+}
+
+/// Declares a plugin: its name, doc, and functions — ordinary Rust `fn` items whose `///` docs
+/// become Python doc strings, with optional `= default` values after a parameter's type, and
+/// `#[release_gil]` before `fn` to run without the GIL. Exports `pyz3_plugin_entry`. Use once
+/// per cdylib crate.
+#[macro_export]
+macro_rules! plugin {
+    (
+        name = $modname:literal;
+        doc = $moddoc:literal;
+        $(
+            $(#[$($attr:tt)*])*
+            fn $name:ident ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) $(-> $r:ty)? $body:block
+        )*
+    ) => {
+        $(
+            #[allow(clippy::unnecessary_wraps, reason = "the body is the plugin author's")]
+            fn $name( $( $p : $t ),* ) $(-> $r)? $body
+
+            // What the loader would refuse at load time, refused at compile time.
+            const _: () = assert!(
+                $crate::rt::is_python_name(stringify!($name)),
+                concat!("pyz3: `", stringify!($name), "` cannot name a Python function: it must \
+                    be an ASCII identifier that is not a Python keyword"),
+            );
+            $(
+                const _: () = assert!(
+                    $crate::rt::is_python_name(stringify!($p)),
+                    concat!("pyz3: `", stringify!($p), "` cannot name a Python parameter: it must \
+                        be an ASCII identifier that is not a Python keyword"),
+                );
+                $(
+                    const _: () = assert!(
+                        $crate::rt::DefaultCheck::<$t>::valid($default),
+                        concat!("pyz3: the default of `", stringify!($p), "` is NaN, which no \
+                            signature can show: choose another default or make it Option<f64> = None"),
+                    );
+                )?
+            )*
+        )*
+
+        mod __pyz3_wrappers {
+            #[allow(unused_imports, reason = "used by the generated wrappers")]
+            use super::*;
+            $(
+                pub(super) unsafe extern "C" fn $name(
+                    args: *const $crate::abi::pyz3_value,
+                    result: *mut $crate::abi::pyz3_value,
+                    call: *const $crate::abi::pyz3_call,
+                ) -> i32 {
+                    $crate::rt::guard(stringify!($name), || {
+                        #[allow(unused_variables, unused_mut, reason = "functions without parameters")]
+                        let mut index = 0usize;
+                        // SAFETY: the loader passes one converted value per declared parameter,
+                        // of the declared type, valid for the call.
+                        #[allow(unused_unsafe, reason = "functions without parameters")]
+                        unsafe {
+                            $(
+                                let $p = <$t as $crate::FromArg>::from_value(
+                                    &*args.add(index),
+                                    (*call).none_mask & (1u64 << index) != 0,
+                                );
+                                index += 1;
+                            )*
+                            let value = super::$name($($p),*);
+                            let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
+                            $crate::rt::write_result(value, &mut *result, released)
+                        }
+                    })
+                }
+            )*
+        }
+
+        #[no_mangle]
+        pub extern "C" fn pyz3_plugin_entry() -> *const $crate::abi::pyz3_plugin {
+            struct Descriptor(*const $crate::abi::pyz3_plugin);
+            // SAFETY: the descriptor is immutable once built.
+            unsafe impl Send for Descriptor {}
+            // SAFETY: as above.
+            unsafe impl Sync for Descriptor {}
+            static DESCRIPTOR: std::sync::OnceLock<Descriptor> = std::sync::OnceLock::new();
+            DESCRIPTOR
+                .get_or_init(|| {
+                    Descriptor($crate::rt::build($modname, $moddoc, vec![$(
+                        $crate::rt::FunctionInfo {
+                            name: stringify!($name),
+                            doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
+                            params: vec![$(
+                                $crate::rt::ParamInfo {
+                                    name: stringify!($p),
+                                    ty: <$t as $crate::FromArg>::TYPE,
+                                    optional: <$t as $crate::FromArg>::OPTIONAL,
+                                    default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
+                                }
+                            ),*],
+                            ret: $crate::__ret_type!($($r)?),
+                            ret_optional: $crate::__ret_optional!($($r)?),
+                            release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+                            fn_: Some(__pyz3_wrappers::$name),
+                        }
+                    ),*]))
+                })
+                .0
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ret_type {
+    () => {
+        $crate::registry::PYZ3_T_VOID
+    };
+    ($r:ty) => {
+        <$r as $crate::IntoResult>::TYPE
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ret_optional {
+    () => {
+        false
+    };
+    ($r:ty) => {
+        <$r as $crate::IntoResult>::OPTIONAL
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __doc_line {
+    (doc = $line:literal) => {
+        Some($line)
+    };
+    ($($other:tt)*) => {
+        None
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __is_release_gil {
+    (release_gil) => {
+        true
+    };
+    ($($other:tt)*) => {
+        false
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registry_type_has_a_rust_spelling() {
+        // The hand-written FromArg / IntoResult impls, checked against the generated registry.
+        let params = [
+            <i8 as FromArg>::TYPE,
+            <i16 as FromArg>::TYPE,
+            <i32 as FromArg>::TYPE,
+            <i64 as FromArg>::TYPE,
+            <u8 as FromArg>::TYPE,
+            <u16 as FromArg>::TYPE,
+            <u32 as FromArg>::TYPE,
+            <u64 as FromArg>::TYPE,
+            <f32 as FromArg>::TYPE,
+            <f64 as FromArg>::TYPE,
+            <bool as FromArg>::TYPE,
+            <&str as FromArg>::TYPE,
+            <&[u8] as FromArg>::TYPE,
+            <Object as FromArg>::TYPE,
+        ];
+        let results = [
+            <() as IntoResult>::TYPE,
+            <i8 as IntoResult>::TYPE,
+            <i16 as IntoResult>::TYPE,
+            <i32 as IntoResult>::TYPE,
+            <i64 as IntoResult>::TYPE,
+            <u8 as IntoResult>::TYPE,
+            <u16 as IntoResult>::TYPE,
+            <u32 as IntoResult>::TYPE,
+            <u64 as IntoResult>::TYPE,
+            <f32 as IntoResult>::TYPE,
+            <f64 as IntoResult>::TYPE,
+            <bool as IntoResult>::TYPE,
+            <String as IntoResult>::TYPE,
+            <Vec<u8> as IntoResult>::TYPE,
+            <NewObject as IntoResult>::TYPE,
+        ];
+        for t in TYPES {
+            assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
+            assert_eq!(t.result, results.contains(&t.code), "{}: result", t.name);
+        }
+    }
+
+    #[test]
+    fn python_names_follow_the_loaders_rule() {
+        assert!(rt::is_python_name("add_2"));
+        assert!(rt::is_python_name("_"));
+        assert!(!rt::is_python_name("lambda"));
+        assert!(!rt::is_python_name("from"));
+        assert!(!rt::is_python_name("r#type"));
+        assert!(!rt::is_python_name("größe"));
+        assert!(!rt::is_python_name("2x"));
+        assert!(!rt::is_python_name(""));
+    }
+
+    #[test]
+    fn defaults_are_checked_for_nan() {
+        assert!(rt::DefaultCheck::<f64>::valid(1.5));
+        assert!(!rt::DefaultCheck::<f64>::valid(f64::NAN));
+        assert!(!rt::DefaultCheck::<Option<f32>>::valid(Some(f32::NAN)));
+        assert!(rt::DefaultCheck::<Option<f32>>::valid(None));
+        assert!(rt::DefaultCheck::<&str>::valid("x"));
+    }
+
+    #[test]
+    fn literals_are_python_source() {
+        assert_eq!(3i64.py_literal(), "3");
+        assert_eq!(2.0f64.py_literal(), "2.0");
+        assert_eq!(f64::INFINITY.py_literal(), "1e999");
+        assert_eq!(true.py_literal(), "True");
+        assert_eq!("it's\n".py_literal(), "'it\\'s\\n'");
+        assert_eq!(None::<i64>.py_literal(), "None");
+        assert_eq!((&b"a'\\\x00"[..]).py_literal(), "b'a\\'\\\\\\x00'");
+    }
+
+    #[test]
+    fn doc_lines_lose_rustdocs_leading_space() {
+        assert_eq!(
+            rt::doc(&[Some(" Adds."), None, Some(""), Some(" More.")]),
+            "Adds.\n\nMore."
+        );
+    }
+}

@@ -1,0 +1,644 @@
+//! sdk/zig/pyz3.zig: the Zig SDK for pyz3 plugins. Every `pub fn` of a struct becomes a Python
+//! function; the plugin descriptor and one C-ABI trampoline per function are generated at compile
+//! time on top of pyz3.h, so a Zig plugin, like a C one, references no `Py*` symbol and loads
+//! under every supported CPython.
+//!
+//!     const std = @import("std");
+//!     const pyz3 = @import("pyz3");
+//!     pub const __doc__ = "A small plugin.";
+//!     pub fn add(a: i64, b: i64) i64 { return a + b; }
+//!     pub const add__meta: pyz3.Meta = .{ .doc = "Add two integers.", .params = "a, b=1" };
+//!     comptime { pyz3.plugin(@This(), .{ .name = "small" }); }
+//!
+//! The module `pyz3_h` this file imports is `zig translate-c include/pyz3.h` (the build makes it;
+//! docs/zig.md shows how). Guide, type table and supported Zig versions: docs/zig.md.
+
+const std = @import("std");
+
+/// pyz3.h as Zig sees it: every `pyz3_*` function, type and `PYZ3_*` constant.
+pub const c = @import("pyz3_h");
+
+/// A Python object. As a parameter it is borrowed for the call; as a result it must be a new
+/// reference (what every `pyz3_from_*`, `pyz3_none`, `pyz3_dict_new`, ... returns).
+pub const Object = *c.PyObject;
+
+/// Python `bytes`. As a parameter `data` is borrowed for the call; as a result it is copied.
+/// (A plain `[]const u8` is a Python `str`.)
+pub const Bytes = struct { data: []const u8 };
+
+/// The parameter of a raw function, `pub fn f(args: pyz3.RawArgs) !pyz3.Object`: the Python
+/// arguments themselves (borrowed, one per name in `Meta.params`, defaults filled in), converted
+/// by the function with `pyz3.c.pyz3_to_*`. Raw functions always run with the GIL held.
+pub const RawArgs = []const Object;
+
+/// libpyz3's type codes, exception kinds and naming rule (generated from its registries).
+pub const registry = @import("pyz3_types.zig");
+
+/// The Python exception kinds a plugin can raise (`PYZ3_EXC_*`), from the registry.
+pub const Exc = registry.Exc;
+
+/// `error.Raised` from a plugin function means "a Python exception is already set": the
+/// trampoline reports it unchanged. `raise`, `raiseFmt` and `check` return it.
+pub const Error = error{Raised};
+
+/// Sets a Python exception of `kind` with `message` (copied; need not be NUL-terminated) and
+/// returns `error.Raised`, so a function can `return pyz3.raise(.value_error, "...")`. Any thread.
+pub fn raise(kind: Exc, message: []const u8) Error {
+    _ = c.pyz3_raise_len(@backingInt(kind), message.ptr, message.len);
+    return error.Raised;
+}
+
+/// As `raise`, with a `std.fmt` message (cut at 1024 bytes).
+pub fn raiseFmt(kind: Exc, comptime fmt: []const u8, args: anytype) Error {
+    var buf: [1024]u8 = undefined;
+    var w: std.Io.Writer = .fixed(&buf);
+    w.print(fmt, args) catch {};
+    return raise(kind, w.buffered());
+}
+
+/// Turns the NULL that a failing `pyz3_*` object function returns (with an exception set) into
+/// `error.Raised`: `const d = try pyz3.check(pyz3.c.pyz3_dict_new());`.
+pub fn check(obj: ?*c.PyObject) Error!Object {
+    return obj orelse error.Raised;
+}
+
+// ---- allocation ---------------------------------------------------------------------------------
+
+/// A `std.mem.Allocator` over libpyz3's GIL-cached allocator (`pyz3_alloc`/`pyz3_realloc`/
+/// `pyz3_free`): usable from any thread, cheapest inside a plugin call or a `Gil` scope.
+pub const allocator: std.mem.Allocator = .{ .ptr = undefined, .vtable = &allocator_vtable };
+
+const allocator_vtable: std.mem.Allocator.VTable = .{
+    .alloc = pyz3Alloc,
+    .resize = pyz3Resize,
+    .remap = pyz3Remap,
+    .free = pyz3Free,
+};
+
+fn pyz3Alloc(_: *anyopaque, len: usize, alignment: std.mem.Alignment, _: usize) ?[*]u8 {
+    return @ptrCast(c.pyz3_alloc(len, alignment.toByteUnits()));
+}
+
+fn pyz3Resize(_: *anyopaque, memory: []u8, _: std.mem.Alignment, new_len: usize, _: usize) bool {
+    // The block keeps its size class; shrinking in place is always fine, growing never promised.
+    return new_len <= memory.len;
+}
+
+fn pyz3Remap(_: *anyopaque, memory: []u8, alignment: std.mem.Alignment, new_len: usize, _: usize) ?[*]u8 {
+    return @ptrCast(c.pyz3_realloc(memory.ptr, new_len, alignment.toByteUnits()));
+}
+
+fn pyz3Free(_: *anyopaque, memory: []u8, alignment: std.mem.Alignment, _: usize) void {
+    c.pyz3_free(memory.ptr, alignment.toByteUnits());
+}
+
+// ---- GIL scopes -----------------------------------------------------------------------------------
+
+/// A GIL scope (`pyz3_gil_acquire`): `const gil = pyz3.Gil.acquire(); defer gil.release();`.
+/// Nestable and cheap when the thread already holds the GIL through pyz3; use it around loops on
+/// native threads that allocate or touch Python objects.
+pub const Gil = struct {
+    token: c.pyz3_gil,
+
+    pub fn acquire() Gil {
+        return .{ .token = c.pyz3_gil_acquire() };
+    }
+
+    pub fn release(self: Gil) void {
+        c.pyz3_gil_release(self.token);
+    }
+
+    /// True when the calling thread holds the GIL. Any thread.
+    pub fn held() bool {
+        return c.pyz3_gil_held();
+    }
+};
+
+/// A GIL-released region (`pyz3_nogil_begin`): `const r = pyz3.NoGil.begin(); defer r.end();`.
+/// Inside, touch no Python object; `allocator` and `raise` still work.
+pub const NoGil = struct {
+    region: c.pyz3_nogil,
+
+    pub fn begin() NoGil {
+        return .{ .region = c.pyz3_nogil_begin() };
+    }
+
+    pub fn end(self: NoGil) void {
+        c.pyz3_nogil_end(self.region);
+    }
+};
+
+// ---- declaring a plugin ---------------------------------------------------------------------------
+
+/// Optional per-function metadata: `pub const <fn>__meta: pyz3.Meta = .{ ... };` next to the
+/// `pub fn <fn>`. Zig does not expose parameter names, so they come from `params`, or are
+/// `arg0`, `arg1`, ... without it.
+pub const Meta = struct {
+    /// Python name of the function (default: the Zig name).
+    name: ?[:0]const u8 = null,
+    /// Doc string.
+    doc: ?[:0]const u8 = null,
+    /// The Python parameter list, one entry per Python-visible parameter (a leading
+    /// `std.mem.Allocator` parameter is not one): `"n, label='n', verbose=False, *, sep=': '"`.
+    /// A default is a Python literal; `*` makes the following parameters keyword-only; a final `/`
+    /// makes all parameters positional-only.
+    params: ?[]const u8 = null,
+    /// Release the GIL around the call (`PYZ3_FN_RELEASE_GIL`): the function must not touch
+    /// Python objects without a `Gil` scope. A str/bytes result is made under one by the trampoline.
+    release_gil: bool = false,
+};
+
+/// Maps a Zig error to a Python exception kind: `.{ error.NotFound, .key_error }`.
+pub const ErrorMap = struct { anyerror, Exc };
+
+pub const Options = struct {
+    /// Python module name.
+    name: [:0]const u8,
+    /// Module doc string (default: the module's `pub const __doc__`, if any).
+    doc: ?[:0]const u8 = null,
+    /// Errors raised as a kind other than `RuntimeError`, with the error name as the message.
+    /// `error.OutOfMemory` is a `MemoryError` unless listed here.
+    errors: []const ErrorMap = &.{},
+};
+
+/// Generates the descriptor of `Module`'s `pub fn`s and exports `pyz3_plugin_entry`. Call once
+/// per shared library, from a `comptime` block: `comptime { pyz3.plugin(@This(), .{ .name = "x" }); }`.
+pub fn plugin(comptime Module: type, comptime options: Options) void {
+    const P = Plugin(Module, options);
+    @export(&P.entry, .{ .name = "pyz3_plugin_entry" });
+}
+
+fn Plugin(comptime Module: type, comptime options: Options) type {
+    return struct {
+        const names = functionNames(Module);
+        const functions: [names.len]c.pyz3_function_def = blk: {
+            var defs: [names.len]c.pyz3_function_def = undefined;
+            for (names, 0..) |name, i| defs[i] = functionDef(Module, name, options);
+            break :blk defs;
+        };
+        const descriptor: c.pyz3_plugin = .{
+            .header = .{
+                .magic = c.PYZ3_ABI_MAGIC,
+                .abi_major = c.PYZ3_ABI_MAJOR,
+                .abi_minor = c.PYZ3_ABI_MINOR,
+                .struct_size = @sizeOf(c.pyz3_plugin),
+                .reserved = 0,
+            },
+            .name = options.name.ptr,
+            .doc = if (options.doc) |d| d.ptr else if (@hasDecl(Module, "__doc__")) zstr(Module.__doc__).ptr else null,
+            .functions = &functions,
+            .function_count = names.len,
+            .function_size = @sizeOf(c.pyz3_function_def),
+            .param_size = @sizeOf(c.pyz3_param),
+            .flags = 0,
+            .classes = null,
+            .class_count = 0,
+            .class_size = @sizeOf(c.pyz3_class_def),
+            .constants = null,
+            .constant_count = 0,
+            .constant_size = @sizeOf(c.pyz3_constant_def),
+            .exceptions = null,
+            .exception_count = 0,
+            .exception_size = @sizeOf(c.pyz3_exception_def),
+        };
+
+        fn entry() callconv(.c) *const c.pyz3_plugin {
+            return &descriptor;
+        }
+    };
+}
+
+/// The `pub fn`s of `Module`, in declaration order. Also checks that every `<name>__meta` decl
+/// belongs to one of them.
+fn functionNames(comptime Module: type) []const []const u8 {
+    comptime {
+        const decls = switch (@typeInfo(Module)) {
+            .@"struct" => |s| s.decl_names,
+            else => @compileError("pyz3.plugin: expected a struct (usually @This()), got " ++ @typeName(Module)),
+        };
+        var names: []const []const u8 = &.{};
+        for (decls) |decl| {
+            if (@typeInfo(@TypeOf(@field(Module, decl))) == .@"fn") names = names ++ .{decl};
+        }
+        for (decls) |decl| {
+            if (!std.mem.endsWith(u8, decl, meta_suffix)) continue;
+            const owner = decl[0 .. decl.len - meta_suffix.len];
+            if (!@hasDecl(Module, owner) or @typeInfo(@TypeOf(@field(Module, owner))) != .@"fn")
+                @compileError("pyz3: '" ++ decl ++ "' describes no pub fn '" ++ owner ++ "'");
+        }
+        return names;
+    }
+}
+
+const meta_suffix = "__meta";
+
+fn metaOf(comptime Module: type, comptime fn_name: []const u8) Meta {
+    comptime {
+        const decl = fn_name ++ meta_suffix;
+        if (!@hasDecl(Module, decl)) return .{};
+        const value = @field(Module, decl);
+        if (@TypeOf(value) != Meta)
+            @compileError("pyz3: declare it as `pub const " ++ decl ++ ": pyz3.Meta = .{ ... };` (it has type " ++ @typeName(@TypeOf(value)) ++ ")");
+        return value;
+    }
+}
+
+/// How a Zig parameter or result type travels through the ABI.
+const Shape = struct {
+    code: u8,
+    optional: bool,
+};
+
+fn typeError(comptime where: []const u8, comptime T: type) noreturn {
+    @compileError("pyz3: " ++ where ++ " has type '" ++ @typeName(T) ++ "', which pyz3 cannot convert. " ++
+        "Supported: i8..i64, u8..u64 (any 8/16/32/64-bit integer), f32, f64, bool, []const u8 (str), " ++
+        "pyz3.Bytes, pyz3.Object, ?T of those; results also void and error unions (docs/zig.md)");
+}
+
+/// The registry entry of a Zig value type (no optional, no error union): integers and floats by
+/// width and signedness, `bool`, text (`[]const u8`), `Bytes` and `Object`.
+fn typeInfo(comptime T: type, comptime where: []const u8, comptime is_result: bool) registry.TypeInfo {
+    const kind: registry.Kind, const bits: u16, const signed: bool = if (T == Bytes)
+        .{ .bytes, 0, false }
+    else if (T == Object)
+        .{ .object, 0, false }
+    else switch (@typeInfo(T)) {
+        .bool => .{ .bool, 8, false },
+        .int => |i| .{ .int, i.bits, i.signedness == .signed },
+        .float => |f| .{ .float, f.bits, true },
+        .pointer => if (isText(T, is_result)) .{ .str, 0, false } else typeError(where, T),
+        else => typeError(where, T),
+    };
+    for (registry.types) |t| {
+        if (t.kind == kind and t.bits == bits and t.signed == signed) {
+            if (is_result and !t.result) break;
+            if (!is_result and !t.param) break;
+            return t;
+        }
+    }
+    typeError(where, T);
+}
+
+/// The `PYZ3_T_*` code of a value type (no optional, no error union).
+fn valueCode(comptime T: type, comptime where: []const u8, comptime is_result: bool) u8 {
+    return typeInfo(T, where, is_result).code;
+}
+
+/// `[]const u8` is a `str`; results may also be `[]u8` or NUL-terminated slices.
+fn isText(comptime T: type, comptime is_result: bool) bool {
+    if (T == []const u8) return true;
+    if (!is_result) return false;
+    return T == []u8 or T == [:0]const u8 or T == [:0]u8;
+}
+
+fn paramShape(comptime T: type, comptime where: []const u8) Shape {
+    return switch (@typeInfo(T)) {
+        .optional => |o| .{ .code = valueCode(o.child, where, false), .optional = true },
+        else => .{ .code = valueCode(T, where, false), .optional = false },
+    };
+}
+
+/// The payload type of a result (error union stripped).
+fn Payload(comptime R: type) type {
+    return switch (@typeInfo(R)) {
+        .error_union => |e| e.payload,
+        else => R,
+    };
+}
+
+fn resultShape(comptime R: type, comptime where: []const u8) Shape {
+    const P = Payload(R);
+    if (P == void) return .{ .code = c.PYZ3_T_VOID, .optional = false };
+    return switch (@typeInfo(P)) {
+        .optional => |o| .{ .code = valueCode(o.child, where, true), .optional = true },
+        else => .{ .code = valueCode(P, where, true), .optional = false },
+    };
+}
+
+const ParamSpec = struct {
+    name: [:0]const u8,
+    default: ?[:0]const u8 = null,
+    keyword_only: bool = false,
+};
+
+const ParamList = struct {
+    params: []const ParamSpec,
+    positional_only: bool,
+};
+
+/// Parses a `Meta.params` list: `name`, `name=<literal>`, `*`, and a final `/`.
+fn parseParams(comptime text: []const u8, comptime where: []const u8) ParamList {
+    comptime {
+        @setEvalBranchQuota(20_000 + 200 * text.len);
+        var out: []const ParamSpec = &.{};
+        var keyword_only = false;
+        var positional_only = false;
+        var rest = text;
+        while (true) {
+            // Split at the first comma outside quotes and brackets.
+            var depth: usize = 0;
+            var quote: u8 = 0;
+            var end: usize = 0;
+            while (end < rest.len) : (end += 1) {
+                const ch = rest[end];
+                if (quote != 0) {
+                    if (ch == '\\') end += 1 else if (ch == quote) quote = 0;
+                } else if (ch == '\'' or ch == '"') {
+                    quote = ch;
+                } else if (ch == '(' or ch == '[' or ch == '{') {
+                    depth += 1;
+                } else if ((ch == ')' or ch == ']' or ch == '}') and depth > 0) {
+                    depth -= 1;
+                } else if (ch == ',' and depth == 0) {
+                    break;
+                }
+            }
+            const item = std.mem.trim(u8, rest[0..@min(end, rest.len)], " \t\r\n");
+            const last = end >= rest.len;
+            if (item.len == 0) {
+                // Only "" (no parameters) and a trailing comma leave an empty entry.
+                if (last) break;
+                @compileError("pyz3: " ++ where ++ ": empty entry in params \"" ++ text ++ "\"");
+            } else if (positional_only) {
+                @compileError("pyz3: " ++ where ++ ": '/' must be the last entry of params (all parameters are positional-only or none)");
+            } else if (std.mem.eql(u8, item, "*")) {
+                if (keyword_only) @compileError("pyz3: " ++ where ++ ": '*' appears twice in params");
+                keyword_only = true;
+            } else if (std.mem.eql(u8, item, "/")) {
+                if (keyword_only) @compileError("pyz3: " ++ where ++ ": '/' after '*' in params");
+                positional_only = true;
+            } else {
+                const eq = std.mem.indexOfScalar(u8, item, '=');
+                const name = std.mem.trim(u8, if (eq) |i| item[0..i] else item, " \t");
+                if (!isIdentifier(name))
+                    @compileError("pyz3: " ++ where ++ ": '" ++ name ++ "' in params cannot name a parameter (an ASCII identifier that is not a Python keyword)");
+                const default: ?[:0]const u8 = if (eq) |i| zstr(std.mem.trim(u8, item[i + 1 ..], " \t")) else null;
+                if (default) |d| if (d.len == 0) @compileError("pyz3: " ++ where ++ ": parameter '" ++ name ++ "' has '=' but no default literal");
+                out = out ++ .{ParamSpec{ .name = zstr(name), .default = default, .keyword_only = keyword_only }};
+            }
+            if (last) break;
+            rest = rest[end + 1 ..];
+        }
+        if (keyword_only and (out.len == 0 or !out[out.len - 1].keyword_only))
+            @compileError("pyz3: " ++ where ++ ": '*' in params must be followed by a parameter");
+        return .{ .params = out, .positional_only = positional_only };
+    }
+}
+
+/// The loader's naming rule: an ASCII identifier that is not a Python keyword (non-ASCII
+/// names are refused: Python normalises them, so the caller's spelling could differ).
+fn isIdentifier(comptime s: []const u8) bool {
+    if (s.len == 0) return false;
+    for (s, 0..) |ch, i| {
+        const ok = ch == '_' or std.ascii.isAlphabetic(ch) or (i > 0 and std.ascii.isDigit(ch));
+        if (!ok) return false;
+    }
+    for (registry.keywords) |k| {
+        if (std.mem.eql(u8, k, s)) return false;
+    }
+    return true;
+}
+
+/// A comptime string as a NUL-terminated static string.
+fn zstr(comptime s: []const u8) [:0]const u8 {
+    comptime {
+        var buf: [s.len:0]u8 = undefined;
+        @memcpy(buf[0..s.len], s);
+        const final = buf;
+        return &final;
+    }
+}
+
+fn decimal(comptime n: usize) []const u8 {
+    return std.fmt.comptimePrint("{d}", .{n});
+}
+
+/// The Zig function behind one Python function, as the generator sees it.
+fn Signature(comptime Module: type, comptime fn_name: []const u8) type {
+    return struct {
+        const func = @field(Module, fn_name);
+        const F = @TypeOf(func);
+        const info = @typeInfo(F).@"fn";
+        const where = "fn " ++ fn_name;
+        const R = info.return_type orelse @compileError("pyz3: " ++ where ++ " has a generic return type");
+        /// A leading `std.mem.Allocator` parameter receives a per-call arena.
+        const has_arena = info.param_types.len > 0 and info.param_types[0] == std.mem.Allocator;
+        const first = if (has_arena) 1 else 0;
+        /// `fn (pyz3.RawArgs) Object` (or an error union of it) uses the raw convention.
+        const raw = info.param_types.len == 1 and info.param_types[0] == RawArgs;
+        const count = info.param_types.len - first;
+
+        comptime {
+            if (info.is_generic) @compileError("pyz3: " ++ where ++ " is generic (comptime or anytype parameters); make it non-pub or give it concrete types");
+            if (info.attrs.varargs) @compileError("pyz3: " ++ where ++ " is variadic");
+            if (count > c.PYZ3_MAX_PARAMS) @compileError("pyz3: " ++ where ++ " has more than 64 parameters");
+        }
+
+        fn paramType(comptime i: usize) type {
+            return info.param_types[first + i].?;
+        }
+    };
+}
+
+fn functionDef(comptime Module: type, comptime fn_name: []const u8, comptime options: Options) c.pyz3_function_def {
+    comptime {
+        const S = Signature(Module, fn_name);
+        const meta = metaOf(Module, fn_name);
+        const spec: ParamList = if (meta.params) |p| parseParams(p, S.where) else .{ .params = &.{}, .positional_only = false };
+        if (S.raw) return rawFunctionDef(Module, fn_name, meta, spec, options);
+        if (meta.params != null and spec.params.len != S.count)
+            @compileError("pyz3: " ++ S.where ++ " has " ++ decimal(S.count) ++ " Python parameters but " ++
+                fn_name ++ meta_suffix ++ ".params names " ++ decimal(spec.params.len));
+
+        var params: [S.count]c.pyz3_param = undefined;
+        for (0..S.count) |i| {
+            const p: ParamSpec = if (meta.params != null) spec.params[i] else .{ .name = zstr("arg" ++ decimal(i)) };
+            const label = if (meta.params != null) "'" ++ p.name ++ "'" else decimal(i);
+            const shape = paramShape(S.paramType(i), "parameter " ++ label ++ " of " ++ S.where);
+            params[i] = paramDef(p, shape);
+        }
+        const final_params = params;
+        const result = resultShape(S.R, "the result of " ++ S.where);
+        return .{
+            .name = pythonName(meta, fn_name, S.where).ptr,
+            .doc = if (meta.doc) |d| d.ptr else null,
+            .params = if (S.count == 0) null else &final_params,
+            .@"fn" = &Trampoline(Module, fn_name, meta, options).call,
+            .raw = null,
+            .user_data = null,
+            .param_count = S.count,
+            .return_type = result.code,
+            .return_flags = if (result.optional) c.PYZ3_RETURN_OPTIONAL else 0,
+            .flags = (if (meta.release_gil) c.PYZ3_FN_RELEASE_GIL else 0) |
+                (if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0),
+            .ret_elem = 0,
+            .ret_type_flags = 0,
+            .ret_ndim = 0,
+            .ret_reserved = 0,
+            .ret_class_index = 0,
+            .ret_item_count = 0,
+            .ret_items = null,
+        };
+    }
+}
+
+/// The function's Python name (`Meta.name`, else the Zig name), checked as the loader will.
+fn pythonName(comptime meta: Meta, comptime fn_name: []const u8, comptime where: []const u8) [:0]const u8 {
+    const name = meta.name orelse zstr(fn_name);
+    if (!isIdentifier(name))
+        @compileError("pyz3: " ++ where ++ ": '" ++ name ++ "' cannot name a Python function (an ASCII identifier that is not a Python keyword; set Meta.name)");
+    return name;
+}
+
+fn paramDef(comptime p: ParamSpec, comptime shape: Shape) c.pyz3_param {
+    return .{
+        .name = p.name.ptr,
+        .default_value = if (p.default) |d| d.ptr else null,
+        .type = shape.code,
+        .flags = (if (shape.optional) c.PYZ3_PARAM_OPTIONAL else 0) |
+            (if (p.keyword_only) c.PYZ3_PARAM_KEYWORD_ONLY else 0),
+        .elem = 0,
+        .type_flags = 0,
+        .ndim = 0,
+        .reserved = 0,
+        .class_index = 0,
+    };
+}
+
+fn rawFunctionDef(comptime Module: type, comptime fn_name: []const u8, comptime meta: Meta, comptime spec: ParamList, comptime options: Options) c.pyz3_function_def {
+    comptime {
+        const S = Signature(Module, fn_name);
+        if (meta.params == null)
+            @compileError("pyz3: raw " ++ S.where ++ " needs `pub const " ++ fn_name ++ meta_suffix ++ ": pyz3.Meta = .{ .params = \"...\" }` to declare its parameters");
+        if (meta.release_gil)
+            @compileError("pyz3: raw " ++ S.where ++ " cannot have release_gil: it receives Python objects");
+        if (Payload(S.R) != Object)
+            @compileError("pyz3: raw " ++ S.where ++ " must return pyz3.Object or an error union of it, not " ++ @typeName(S.R));
+        var params: [spec.params.len]c.pyz3_param = undefined;
+        for (spec.params, 0..) |p, i| params[i] = paramDef(p, .{ .code = c.PYZ3_T_OBJECT, .optional = false });
+        const final_params = params;
+        return .{
+            .name = pythonName(meta, fn_name, S.where).ptr,
+            .doc = if (meta.doc) |d| d.ptr else null,
+            .params = if (spec.params.len == 0) null else &final_params,
+            .@"fn" = null,
+            .raw = &RawTrampoline(Module, fn_name, options).call,
+            .user_data = null,
+            .param_count = spec.params.len,
+            .return_type = c.PYZ3_T_OBJECT,
+            .return_flags = 0,
+            .flags = if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0,
+            .ret_elem = 0,
+            .ret_type_flags = 0,
+            .ret_ndim = 0,
+            .ret_reserved = 0,
+            .ret_class_index = 0,
+            .ret_item_count = 0,
+            .ret_items = null,
+        };
+    }
+}
+
+// ---- the generated C-ABI entry point of one function ------------------------------------------------
+
+fn Trampoline(comptime Module: type, comptime fn_name: []const u8, comptime meta: Meta, comptime options: Options) type {
+    const S = Signature(Module, fn_name);
+    return struct {
+        fn call(args: [*c]const c.pyz3_value, result: [*c]c.pyz3_value, call_info: [*c]const c.pyz3_call) callconv(.c) i32 {
+            var zargs: std.meta.ArgsTuple(S.F) = undefined;
+            inline for (0..S.count) |i| {
+                zargs[S.first + i] = readArg(S.paramType(i), args[i], call_info, i);
+            }
+            if (S.has_arena) {
+                var arena: std.heap.ArenaAllocator = .init(allocator);
+                defer arena.deinit();
+                zargs[0] = arena.allocator();
+                // The result is converted (copied) before the arena goes.
+                return finish(@call(.auto, S.func, zargs), result);
+            }
+            return finish(@call(.auto, S.func, zargs), result);
+        }
+
+        inline fn finish(ret: S.R, result: [*c]c.pyz3_value) i32 {
+            const payload = switch (@typeInfo(S.R)) {
+                .error_union => ret catch |err| return raiseError(options.errors, err),
+                else => ret,
+            };
+            const P = @TypeOf(payload);
+            if (P == void) return c.PYZ3_OK;
+            if (@typeInfo(P) == .optional) {
+                const value = payload orelse return c.PYZ3_RETURN_NONE;
+                return writeResult(@TypeOf(value), value, result, meta.release_gil);
+            }
+            return writeResult(P, payload, result, meta.release_gil);
+        }
+    };
+}
+
+fn RawTrampoline(comptime Module: type, comptime fn_name: []const u8, comptime options: Options) type {
+    const S = Signature(Module, fn_name);
+    return struct {
+        fn call(args: [*c]const ?*c.PyObject, nargs: usize, _: [*c]const c.pyz3_call) callconv(.c) ?*c.PyObject {
+            // The loader passes one non-NULL object per declared parameter.
+            const objects: [*]const Object = @ptrCast(args);
+            const ret = S.func(objects[0..nargs]);
+            return switch (@typeInfo(S.R)) {
+                .error_union => ret catch |err| {
+                    _ = raiseError(options.errors, err);
+                    return null;
+                },
+                else => ret,
+            };
+        }
+    };
+}
+
+inline fn readArg(comptime T: type, args_i: c.pyz3_value, call_info: [*c]const c.pyz3_call, comptime i: usize) T {
+    if (@typeInfo(T) == .optional) {
+        if (call_info.*.none_mask & (@as(u64, 1) << i) != 0) return null;
+        return readArg(@typeInfo(T).optional.child, args_i, call_info, i);
+    }
+    const info = comptime typeInfo(T, "a parameter", false);
+    const member = @field(args_i, info.arg_member);
+    if (T == Bytes) return .{ .data = member.ptr[0..member.len] };
+    if (T == Object) return member.?;
+    return switch (info.kind) {
+        .int => @bitCast(member),
+        .str => member.ptr[0..member.len],
+        else => member,
+    };
+}
+
+inline fn writeResult(comptime T: type, value: T, result: [*c]c.pyz3_value, comptime release_gil: bool) i32 {
+    const info = comptime typeInfo(T, "a result", true);
+    if (!info.result_needs_gil) {
+        @field(result.*, info.result_member) = switch (info.kind) {
+            .int => @bitCast(value),
+            else => value,
+        };
+        return c.PYZ3_OK;
+    }
+    if (T == Object) {
+        result.*.obj = value;
+        return c.PYZ3_OK;
+    }
+    // A new str/bytes needs the GIL, which a release_gil function does not hold.
+    const gil = if (release_gil) c.pyz3_gil_acquire();
+    defer if (release_gil) c.pyz3_gil_release(gil);
+    result.*.obj = if (T == Bytes)
+        c.pyz3_from_bytes(value.data.ptr, value.data.len)
+    else
+        c.pyz3_from_str(value.ptr, value.len);
+    return if (result.*.obj == null) c.PYZ3_ERROR else c.PYZ3_OK;
+}
+
+/// Raises the Python exception for a Zig error returned by a plugin function.
+fn raiseError(comptime errors: []const ErrorMap, err: anyerror) i32 {
+    if (err == error.Raised) return c.PYZ3_ERROR;
+    const name = @errorName(err);
+    inline for (errors) |m| {
+        if (err == m[0]) return c.pyz3_raise(@backingInt(m[1]), name);
+    }
+    if (err == error.OutOfMemory) return c.pyz3_raise(c.PYZ3_EXC_MEMORY_ERROR, name);
+    return c.pyz3_raise(c.PYZ3_EXC_RUNTIME_ERROR, name);
+}

@@ -1,0 +1,96 @@
+"""tests/python/test_registry.py: the runtime's type registry is the one table, and every mirror of
+it that is still written by hand (the header's numbers, the tests' tables, the sample plugins'
+coverage, describe()'s annotations) agrees with it, code by code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import pyz3
+from pyz3 import _pyz3
+from support import PLUGINS, ROOT, plugin_path, plugin_variants
+
+pytestmark = pytest.mark.single_mode
+
+REGISTRY = _pyz3.type_registry()
+
+
+def test_codes_are_unique_in_order_and_named():
+    codes = [t["code"] for t in REGISTRY]
+    assert codes == sorted(set(codes))
+    for t in REGISTRY:
+        assert t["macro"].startswith("PYZ3_T_"), t
+        assert t["param"] or t["result"], t
+        assert bool(t["arg_member"]) == t["param"], t
+
+
+def test_the_header_defines_every_code_and_exception_kind():
+    header = (ROOT / "include" / "pyz3.h").read_text()
+    defines = {m[0]: int(m[1]) for m in re.findall(r"^#define (PYZ3_(?:T|EXC)_\w+) (-?\d+)$", header, re.M)}
+    for t in REGISTRY:
+        assert defines[t["macro"]] == t["code"], t["macro"]
+    assert defines["PYZ3_T_COUNT"] == REGISTRY[-1]["code"] + 1
+    kinds = _pyz3.exception_kinds()
+    for kind, macro, _cls, _snake in kinds:
+        assert defines[macro] == kind, macro
+    assert defines["PYZ3_EXC_COUNT"] == len(kinds)
+
+
+def test_the_test_tables_cover_every_code():
+    # tests/python/test_types.py and test_fuzz_calls.py name the types their own way; each
+    # numeric type of the registry is there with the registry's range.
+    from test_fuzz_calls import KINDS
+    from test_types import INT_LIMITS
+
+    ints = {t["arg_member"]: tuple(t["range"]) for t in REGISTRY if t["kind"] == "int"}
+    assert ints == INT_LIMITS
+    spelled = {"int": None, "float": None, "bool": "bool", "str": "str", "bytes": "bytes"}
+    expected = set()
+    for t in REGISTRY:
+        if not t["param"] or t["kind"] == "object":
+            continue  # objects are passed through, not converted
+        expected.add(t["arg_member"] if spelled[t["kind"]] is None else spelled[t["kind"]])
+    assert set(KINDS) == expected
+
+
+@pytest.mark.parametrize("path", plugin_variants("hello"))
+def test_the_hello_plugin_uses_every_type(path):
+    desc = _pyz3.describe(str(path))
+    params = {p["type"] for f in desc["functions"] for p in f["params"]}
+    results = {f["return_type"] for f in desc["functions"]}
+    assert params >= {t["name"] for t in REGISTRY if t["param"]}
+    assert results >= {t["name"] for t in REGISTRY if t["result"]}
+
+
+def test_describe_takes_names_and_annotations_from_the_registry():
+    by_name = {t["name"]: t for t in REGISTRY}
+    desc = _pyz3.describe(str(plugin_path("hello")))
+    for f in desc["functions"]:
+        assert f["return_annotation"] == by_name[f["return_type"]]["result_annotation"], f["name"]
+        for p in f["params"]:
+            assert p["annotation"] == by_name[p["type"]]["param_annotation"], (f["name"], p["name"])
+
+
+def test_stubs_use_the_registry_annotations():
+    from pyz3.cli import Plugin, stub_text
+
+    out = stub_text(Plugin(str(plugin_path("hello"))))
+    by_member = {t["arg_member"]: t for t in REGISTRY if t["kind"] == "int"}
+    for member, t in by_member.items():
+        ann = t["param_annotation"]
+        assert re.search(rf"def echo_{member}\(x: {ann}.*\) -> {t['result_annotation']}", out), member
+
+
+def test_conversion_messages_use_the_registry():
+    hello = pyz3.load(PLUGINS / "libhello.so")
+    for t in REGISTRY:
+        if t["kind"] != "int":
+            continue
+        echo = getattr(hello, f"echo_{t['arg_member']}")
+        lo, hi = t["range"]
+        with pytest.raises(OverflowError, match=rf"out of range for {t['name']} \(expected {lo}\.\.{hi},"):
+            echo(hi + 1)
+        with pytest.raises(TypeError, match=rf"must be {t['expected']}, not str"):
+            echo("1")
