@@ -4,7 +4,7 @@
 #   make pythons          provision each version of PYTHON_VERSIONS that no pyenv install or PATH
 #                         entry provides, into $(PYTHONS_CACHE) (outside the work tree; a second
 #                         run costs nothing); `make test` and `make bench` do it first
-#   make pythons-refresh  resolve sid's packages again; replace an interpreter whose changed
+#   make pythons-refresh  resolve sid's packages again; replace an interpreter whose packages changed
 #
 # Provisioning runs while make reads the makefiles (it remakes the included stamp below), so the
 # interpreters it adds are in FOUND_VERSIONS for the same run. A version that cannot be had is
@@ -17,20 +17,21 @@ PYTHONS_STAMP := $(BUILD)/pythons/stamp.mk
 PYTHONS_GOALS := test pythons bench bench-opt test-leaks
 provision_versions = $(foreach v,$(PYTHON_VERSIONS),$(if $(call py_installed,$(v)),,$(v)))
 
-.PHONY: pythons pythons-refresh pythons-check
+.PHONY: pythons pythons-refresh pythons-always
 
 ifneq ($(filter $(PYTHONS_GOALS),$(MAKECMDGOALS)),)
 ifeq ($(MAKE_RESTARTS),)
 # The provisioner rewrites the stamp only when the set of interpreters changed; make then reads
 # the makefiles again, and FOUND_VERSIONS sees the new ones.
 -include $(PYTHONS_STAMP)
-$(PYTHONS_STAMP): pythons-check
+$(PYTHONS_STAMP): pythons-always
 	@mkdir -p $(@D)
 	@$(PROVISION) --report $(PYTHONS_REPORT) --stamp $@ $(provision_versions) \
 		|| printf '%s\tthe provisioner failed (see above)\n' $(provision_versions) > $(PYTHONS_REPORT)
 endif
 endif
-pythons-check:
+# Asks the provisioner every time; it answers from its cache in a tenth of a second.
+pythons-always:
 
 # `make demo` on its own keeps to the interpreters installed on the machine, as before: it runs on
 # MAIN_PY, and venvs and runtimes for provisioned versions would only make it slower.
