@@ -2,7 +2,8 @@
 #
 #   make bench                             every case and binding on Python $(MAIN_PY): tables on
 #                                          stdout; build/bench/{results.json,report.md,chart.png}
-#   make bench PYTHONS="3.10 3.11 3.12 3.13"   the same, one process per version, merged report
+#   make bench PYTHONS="3.10 3.11 3.14 3.15"   the same, one process per version, merged report
+#                                          (3.14 and 3.15 are provisioned first: docs/pythons.md)
 #   make bench-opt                         each optimisation's on/off ratio on the cases it affects
 #   make bench-gil                         ns per GIL-ownership check, per mechanism (GIL_CHECK_N)
 #   make bench BENCH_ARGS="--rounds 31"    options for bench/harness.py (--bindings, --cases, ...)

@@ -318,16 +318,20 @@ unsafe extern "C" fn py_build_info(
     guard(ptr::null_mut(), || unsafe { into_raw(build_info()) })
 }
 
-#[cfg(Py_3_14)]
-const BUILT_FOR: &str = "3.14";
-#[cfg(all(Py_3_13, not(Py_3_14)))]
-const BUILT_FOR: &str = "3.13";
-#[cfg(all(Py_3_12, not(Py_3_13)))]
-const BUILT_FOR: &str = "3.12";
-#[cfg(all(Py_3_11, not(Py_3_12)))]
-const BUILT_FOR: &str = "3.11";
-#[cfg(not(Py_3_11))]
-const BUILT_FOR: &str = "3.10";
+const BUILT_FOR: &str = env!("PYZ3_PYTHON_VERSION");
+
+/// Whether the `str` fast path reads `obj` directly (its compact-ASCII test, which reads
+/// CPython's per-version layout); for tests.
+unsafe extern "C" fn py_str_fast_path(
+    _m: *mut ffi::PyObject,
+    obj: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by CPython); is_compact_ascii sees only a str.
+    guard(ptr::null_mut(), || unsafe {
+        let direct = ffi::PyUnicode_CheckExact(obj) != 0 && convert::is_compact_ascii(obj);
+        ffi::PyBool_FromLong(direct as _)
+    })
+}
 
 const fn method(
     name: &'static CStr,
@@ -343,7 +347,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 9] = [
+static mut METHODS: [ffi::PyMethodDef; 10] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -391,6 +395,14 @@ static mut METHODS: [ffi::PyMethodDef; 9] = [
         ffi::PyMethodDefPointer { PyCFunction: py_build_info },
         ffi::METH_NOARGS,
         c"build_info()\n--\n\nVersion, ABI and build facts of this libpyz3.",
+    ),
+    method(
+        c"_str_fast_path",
+        ffi::PyMethodDefPointer {
+            PyCFunction: py_str_fast_path,
+        },
+        ffi::METH_O,
+        c"_str_fast_path(obj)\n--\n\nWhether str conversion reads obj directly (compact ASCII); for tests.",
     ),
     ffi::PyMethodDef::zeroed(),
 ];
