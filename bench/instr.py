@@ -25,7 +25,10 @@ The first difference removes everything that does not scale with the number of c
 set-up, the marks' own ctypes calls); the second removes the loop's iteration (FOR_ITER, the
 jump). What remains is what one `f(args)` statement in a Python function executes: loading the
 function and its arguments, CPython's call machinery, the binding's code, the native work, and
-dropping the result. PYTHONHASHSEED is fixed so dict probing repeats. Nothing here is asserted.
+dropping the result. The call loops run three times, each with one more live block in every
+pymalloc size class, and the cheapest counts: whether a call's allocation lands on a pool's
+edge depends on what ran before (shift_allocator). The measured process gets a fixed
+environment and hash seed. Nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import datetime
+import gc
 import json
 import os
 import pathlib
@@ -41,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import time
+import timeit
 from collections.abc import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -74,31 +79,63 @@ def label(case: str, kind: str, calls: int) -> str:
 # ---- inside valgrind: the measured loops (bench/harness.py loop --marks) ------------------------
 
 
+# Each case's call loops are measured this many times, each in a different allocator state.
+REPEATS = 3
+
+
+def shift_allocator(keep: list) -> None:
+    """Moves the head pool of every pymalloc size class from 32 to 512 bytes on by one block.
+
+    A call whose objects are freed before it returns leaves pymalloc as it found it, except at a
+    pool's edges: when the pool it allocates from has one free block, every allocation fills
+    the pool and every free puts it back at the head of its class; when that pool holds nothing
+    else, every free empties it. Either costs 6 to 45 instructions per call, and whether it
+    happens depends on whatever ran before (`greet` moved by 15 instructions, `alloc10` by 47,
+    with the cases run before them). One more live block in every class moves a pool off such
+    an edge (and, rarely, another onto one): of the repeats, the cheapest is the edge-free count.
+    """
+    # A float is 24 bytes (the 32-byte class); bytes(n) is 33 + n: one per class, 48 to 512.
+    keep.append(0.5 + float(len(keep)))
+    keep.extend(bytes(n) for n in range(15, 480, 16))
+
+
 def marked_loops(marks_path: str, binding: peers.Binding, cases: Sequence[harness.Case], calls: int) -> int:
-    """Runs each case's loop for N and 2N calls, and its empty loop alike, each in its own dump."""
+    """Runs each case's empty loop for N and 2N iterations' worth of calls, then its call loop
+    for N and 2N calls REPEATS times, each in its own callgrind dump."""
     marks = ctypes.CDLL(marks_path)
     marks.bench_cg_dump.argtypes = [ctypes.c_char_p]
     if not marks.bench_cg_running():
         raise SystemExit("--marks: not running under valgrind (bench/instr.py starts it)")
     marks.bench_cg_start()
+
+    def measure(timer: timeit.Timer, iterations: int, what: str) -> None:
+        marks.bench_cg_zero()
+        timer.timeit(iterations)
+        marks.bench_cg_dump(what.encode())
+
+    # No collection may run inside a measured loop (timeit's own default, kept between them).
+    gc.disable()
     binding.enter()
     try:
         for case in cases:
             n = calls_for(case, calls)
             iterations = n // case.unroll
-            loops = {
-                "call": harness.make_timer(binding.functions[case.func], case, case.unroll),
-                "empty": harness.make_timer(binding.functions[case.func], case, case.unroll, empty=True),
-            }
-            for timer in loops.values():  # specialise the bytecode, warm the allocator
-                timer.timeit(max(1, iterations // 4))
+            fn = binding.functions[case.func]
+            call = harness.make_timer(fn, case, case.unroll)
+            empty = harness.make_timer(fn, case, case.unroll, empty=True)
+            call.timeit(max(1, iterations // 4))  # specialises the bytecode, warms the allocator
+            empty.timeit(max(1, iterations // 4))
             for k in (1, 2):
-                for kind, timer in loops.items():
-                    marks.bench_cg_zero()
-                    timer.timeit(k * iterations)
-                    marks.bench_cg_dump(label(case.name, kind, k * n).encode())
+                measure(empty, k * iterations, label(case.name, "empty", k * n))
+            shifted: list = []
+            for r in range(REPEATS):
+                shift_allocator(shifted)
+                for k in (1, 2):
+                    measure(call, k * iterations, label(case.name, f"call{r}", k * n))
+            del shifted
     finally:
         binding.leave()
+        gc.enable()
     return 0
 
 
@@ -113,22 +150,32 @@ def parse_dump(text: str) -> tuple[str | None, int | None]:
 
 
 def per_call(dumps: dict[str, int], case: str) -> dict | None:
-    """The per-call figures of one case from its four dumps (label -> instructions), or None."""
-    found = {}
+    """The per-call figures of one case from its dumps (label -> instructions), or None.
+
+    Labels are case|empty|calls and case|callR|calls (R = 0, 1, ... the repeats) for N and 2N
+    calls; of the repeats, the cheapest per call is taken (see shift_allocator)."""
+    found: dict[tuple[str, int], int] = {}
     for lab, instructions in dumps.items():
         c, kind, calls = lab.split("|")
         if c == case:
             found[(kind, int(calls))] = instructions
     counts = sorted({calls for _, calls in found})
-    if len(counts) != 2 or counts[1] != 2 * counts[0] or len(found) != 4:
+    if len(counts) != 2 or counts[1] != 2 * counts[0]:
         return None
     n = counts[0]
-    call = found[("call", 2 * n)] - found[("call", n)]
+    kinds = {kind for kind, _ in found}
+    if "empty" not in kinds or not all((kind, c) in found for kind in kinds for c in counts):
+        return None
     empty = found[("empty", 2 * n)] - found[("empty", n)]
+    repeats = [found[(kind, 2 * n)] - found[(kind, n)] for kind in sorted(kinds) if kind.startswith("call")]
+    if not repeats:
+        return None
+    call = min(repeats)
     return {
         "instructions_per_call": round((call - empty) / n, 1),
         "raw_per_call": round(call / n, 1),
         "loop_per_call": round(empty / n, 1),
+        "repeat_spread": round((max(repeats) - call) / n, 1),
         "calls": n,
     }
 
@@ -143,6 +190,16 @@ def valgrind_version() -> str | None:
         return None
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
     return out.strip() or "valgrind"
+
+
+# The environment a measured process gets: these variables only, and a fixed hash seed.
+CHILD_ENV = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
+
+
+def child_env() -> dict[str, str]:
+    env = {k: os.environ[k] for k in CHILD_ENV if k in os.environ}
+    env["PYTHONHASHSEED"] = "0"
+    return env
 
 
 def run_binding(
@@ -175,8 +232,7 @@ def run_binding(
         "--marks",
         str(pathlib.Path(args.marks).resolve()),
     ]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), check=False)
     log = out_dir / f"{slug(binding.name)}.log"
     log.write_text(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     dumps = {}

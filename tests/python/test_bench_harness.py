@@ -165,22 +165,28 @@ def dump(label: str, total: int) -> str:
 
 @pytest.mark.single_mode
 def test_instr_parses_dumps_and_subtracts_the_loop() -> None:
-    assert instr.parse_dump(dump("noop|call|1000", 123456)) == ("noop|call|1000", 123456)
+    assert instr.parse_dump(dump("noop|call0|1000", 123456)) == ("noop|call0|1000", 123456)
     assert instr.parse_dump("desc: Trigger: Program termination\nsummary: 5\n") == (None, 5)
-    # 100 instructions of set-up, 8 of loop and 50 of call per call slot.
+    # 100 instructions of set-up, 8 of loop and 50 of call per call slot; the second repeat hit
+    # an allocator edge (3 more per call), the third did not.
     dumps = {
-        "noop|call|1000": 100 + 1000 * 58,
-        "noop|call|2000": 100 + 2000 * 58,
         "noop|empty|1000": 90 + 1000 * 8,
         "noop|empty|2000": 90 + 2000 * 8,
+        "noop|call0|1000": 100 + 1000 * 58,
+        "noop|call0|2000": 100 + 2000 * 58,
+        "noop|call1|1000": 100 + 1000 * 61,
+        "noop|call1|2000": 100 + 2000 * 61,
+        "noop|call2|1000": 140 + 1000 * 58,
+        "noop|call2|2000": 140 + 2000 * 58,
     }
     assert instr.per_call(dumps, "noop") == {
         "instructions_per_call": 50.0,
         "raw_per_call": 58.0,
         "loop_per_call": 8.0,
+        "repeat_spread": 3.0,
         "calls": 1000,
     }
-    del dumps["noop|empty|2000"]
+    del dumps["noop|call1|2000"]
     assert instr.per_call(dumps, "noop") is None
     assert instr.per_call(dumps, "add") is None
 
