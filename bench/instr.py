@@ -15,19 +15,19 @@ bench/harness.py does) and checks each case's result once. Then, per binding, on
 `bench/harness.py loop --marks` under `valgrind --tool=callgrind --instr-atstart=no`: Python
 starts and loads the binding uninstrumented; for each case the harness's own timeit loop (the
 call unrolled `unroll` times, all names local) is warmed up, then run for N calls and for 2N calls,
-and the same loop with an empty body for the same two iteration counts, each between a
-CALLGRIND_ZERO_STATS and a CALLGRIND_DUMP_STATS_AT (bench/callgrind/marks.c). With I(x) the
-instructions of one dump,
+each between a CALLGRIND_ZERO_STATS and a CALLGRIND_DUMP_STATS_AT (bench/callgrind/marks.c);
+before the first case, the same loop with an empty body runs for M and 2M iterations. With I(x)
+the instructions of one dump and `unroll` the calls per iteration,
 
-    instructions per call = ((I(call, 2N) - I(call, N)) - (I(empty, 2N) - I(empty, N))) / N
+    instructions per call = (I(call, 2N) - I(call, N)) / N - (I(empty, 2M) - I(empty, M)) / M / unroll
 
 The first difference removes everything that does not scale with the number of calls (timeit's
 set-up, the marks' own ctypes calls); the second removes the loop's iteration (FOR_ITER, the
 jump). What remains is what one `f(args)` statement in a Python function executes: loading the
 function and its arguments, CPython's call machinery, the binding's code, the native work, and
-dropping the result. The call loops run three times, each with one more live block in every
-pymalloc size class, and the cheapest counts: whether a call's allocation lands on a pool's
-edge depends on what ran before (shift_allocator). The measured process gets a fixed
+dropping the result. The call loops run in three states of pymalloc's pools, and the cheapest
+counts: whether a call's allocations land on a pool's edge depends on what ran before
+(shift_allocator). The measured process gets a fixed
 environment and hash seed. Nothing here is asserted.
 """
 
@@ -72,6 +72,11 @@ def calls_for(case: harness.Case, calls: int) -> int:
     return max(1, n // case.unroll) * case.unroll
 
 
+# The empty loop's label (in place of a case name) and its iterations (M; measured M and 2M).
+LOOP = "loop"
+LOOP_ITERATIONS = 20_000
+
+
 def label(case: str, kind: str, calls: int) -> str:
     return f"{case}|{kind}|{calls}"
 
@@ -79,29 +84,61 @@ def label(case: str, kind: str, calls: int) -> str:
 # ---- inside valgrind: the measured loops (bench/harness.py loop --marks) ------------------------
 
 
-# Each case's call loops are measured this many times, each in a different allocator state.
-REPEATS = 3
+# pymalloc's pools (Objects/obmalloc.c, 64-bit): 4 KiB before 3.11, 16 KiB since (with the radix
+# tree); each starts with a header whose first field is the number of blocks in use.
+POOL_SIZE = 4096 if sys.version_info < (3, 11) else 16384
+# Attempts per size class to reach a pool of its own, at most (a few pools' worth).
+FRESH_POOL_ATTEMPTS = 8 * POOL_SIZE // 32
 
 
-def shift_allocator(keep: list) -> None:
-    """Moves the head pool of every pymalloc size class from 32 to 512 bytes on by one block.
+def pymalloc_in_use() -> bool:
+    """Objects come straight from pymalloc pools (no debug hooks, no PYTHONMALLOC=malloc)."""
+    return (
+        os.environ.get("PYTHONMALLOC", "pymalloc") == "pymalloc"
+        and not sys.flags.dev_mode
+        and not hasattr(sys, "gettotalrefcount")  # a debug build installs the debug hooks
+    )
+
+
+def blocks_in_pool(obj: object) -> int:
+    """How many blocks of the pool holding `obj` are in use (its pool header's count)."""
+    return ctypes.c_uint.from_address(id(obj) & ~(POOL_SIZE - 1)).value
+
+
+def one_per_class() -> list[object]:
+    """Makers of one new object in each pymalloc size class from 32 to 512 bytes."""
+    # A float is 24 bytes (the 32-byte class); bytes(n) is 33 + n: one per class, 48 to 512.
+    return [lambda h=0.5, q=0.25: h + q] + [lambda n=n: bytes(n) for n in range(15, 480, 16)]
+
+
+def shift_allocator(keep: list, fresh: bool) -> None:
+    """Moves every pymalloc size class from 32 to 512 bytes to another pool state; what it
+    allocates stays alive in `keep`.
 
     A call whose objects are freed before it returns leaves pymalloc as it found it, except at a
-    pool's edges: when the pool it allocates from has one free block, every allocation fills
-    the pool and every free puts it back at the head of its class; when that pool holds nothing
-    else, every free empties it. Either costs 6 to 45 instructions per call, and whether it
-    happens depends on whatever ran before (`greet` moved by 15 instructions, `alloc10` by 47,
-    with the cases run before them). One more live block in every class moves a pool off such
-    an edge (and, rarely, another onto one): of the repeats, the cheapest is the edge-free count.
+    pool's edges: when the pool it allocates from has fewer free blocks than the call keeps
+    live at once, every call fills the pool, and every free puts it back at the head of its
+    class; when the pool holds nothing else, every call empties it and takes a new one. Either
+    costs 6 to 50 instructions per call, and whether it happens depends on whatever ran before
+    (`greet` moved by 15 instructions, `alloc10` by 47 and 101, with the cases run before
+    them). `fresh`: allocate each class until an object is alone in its pool (read from the
+    pool's header), which leaves a pool at the head that holds one live block and nothing else;
+    otherwise one more live block per class. Of the repeats, the cheapest is the edge-free count.
     """
-    # A float is 24 bytes (the 32-byte class); bytes(n) is 33 + n: one per class, 48 to 512.
-    keep.append(0.5 + float(len(keep)))
-    keep.extend(bytes(n) for n in range(15, 480, 16))
+    for make in one_per_class():
+        obj = make()
+        keep.append(obj)
+        if fresh and pymalloc_in_use():
+            for _ in range(FRESH_POOL_ATTEMPTS):
+                if blocks_in_pool(obj) == 1:
+                    break
+                obj = make()
+                keep.append(obj)
 
 
 def marked_loops(marks_path: str, binding: peers.Binding, cases: Sequence[harness.Case], calls: int) -> int:
     """Runs each case's empty loop for N and 2N iterations' worth of calls, then its call loop
-    for N and 2N calls REPEATS times, each in its own callgrind dump."""
+    for N and 2N calls in three allocator states, each in its own callgrind dump."""
     marks = ctypes.CDLL(marks_path)
     marks.bench_cg_dump.argtypes = [ctypes.c_char_p]
     if not marks.bench_cg_running():
@@ -117,19 +154,25 @@ def marked_loops(marks_path: str, binding: peers.Binding, cases: Sequence[harnes
     gc.disable()
     binding.enter()
     try:
+        # The loop's own cost per iteration, once, before any case can leave work behind (a
+        # joined thread's clean-up, say) that a short loop would absorb.
+        if cases:
+            loop = harness.make_timer(binding.functions[cases[0].func], cases[0], 1, empty=True)
+            loop.timeit(LOOP_ITERATIONS // 4)
+            for k in (1, 2):
+                measure(loop, k * LOOP_ITERATIONS, label(LOOP, "empty", k * LOOP_ITERATIONS))
         for case in cases:
             n = calls_for(case, calls)
             iterations = n // case.unroll
             fn = binding.functions[case.func]
             call = harness.make_timer(fn, case, case.unroll)
-            empty = harness.make_timer(fn, case, case.unroll, empty=True)
             call.timeit(max(1, iterations // 4))  # specialises the bytecode, warms the allocator
-            empty.timeit(max(1, iterations // 4))
-            for k in (1, 2):
-                measure(empty, k * iterations, label(case.name, "empty", k * n))
+            # As it is, then from a pool of its own, then with one more block live (see
+            # shift_allocator); the cheapest per call counts.
             shifted: list = []
-            for r in range(REPEATS):
-                shift_allocator(shifted)
+            for r in range(3):
+                if r:
+                    shift_allocator(shifted, fresh=r == 1)
                 for k in (1, 2):
                     measure(call, k * iterations, label(case.name, f"call{r}", k * n))
             del shifted
@@ -149,33 +192,40 @@ def parse_dump(text: str) -> tuple[str | None, int | None]:
     return (trigger.group(1).strip() if trigger else None, int(total.group(1)) if total else None)
 
 
-def per_call(dumps: dict[str, int], case: str) -> dict | None:
-    """The per-call figures of one case from its dumps (label -> instructions), or None.
+def per_call(dumps: dict[str, int], case: harness.Case) -> dict | None:
+    """The per-call figures of one case from a process's dumps (label -> instructions), or None.
 
-    Labels are case|empty|calls and case|callR|calls (R = 0, 1, ... the repeats) for N and 2N
-    calls; of the repeats, the cheapest per call is taken (see shift_allocator)."""
-    found: dict[tuple[str, int], int] = {}
-    for lab, instructions in dumps.items():
-        c, kind, calls = lab.split("|")
-        if c == case:
-            found[(kind, int(calls))] = instructions
-    counts = sorted({calls for _, calls in found})
-    if len(counts) != 2 or counts[1] != 2 * counts[0]:
+    Labels are case|callR|calls for R = 0, 1, 2 (the allocator states) and N and 2N calls, and
+    loop|empty|iterations for M and 2M iterations of the empty loop; of the states, the
+    cheapest per call counts (see shift_allocator)."""
+
+    def differences(name: str) -> tuple[int, dict[str, int]] | None:
+        found: dict[tuple[str, int], int] = {}
+        for lab, instructions in dumps.items():
+            c, kind, count = lab.split("|")
+            if c == name:
+                found[(kind, int(count))] = instructions
+        counts = sorted({count for _, count in found})
+        kinds = {kind for kind, _ in found}
+        if len(counts) != 2 or counts[1] != 2 * counts[0]:
+            return None
+        if not all((kind, count) in found for kind in kinds for count in counts):
+            return None
+        n = counts[0]
+        return n, {kind: found[(kind, 2 * n)] - found[(kind, n)] for kind in kinds}
+
+    calls, loop = differences(case.name), differences(LOOP)
+    if calls is None or loop is None or "empty" not in loop[1]:
         return None
-    n = counts[0]
-    kinds = {kind for kind, _ in found}
-    if "empty" not in kinds or not all((kind, c) in found for kind in kinds for c in counts):
-        return None
-    empty = found[("empty", 2 * n)] - found[("empty", n)]
-    repeats = [found[(kind, 2 * n)] - found[(kind, n)] for kind in sorted(kinds) if kind.startswith("call")]
-    if not repeats:
-        return None
-    call = min(repeats)
+    n, repeats = calls
+    per_iteration = loop[1]["empty"] / loop[0]
+    cheapest = min(repeats.values())
+    raw = cheapest / n
     return {
-        "instructions_per_call": round((call - empty) / n, 1),
-        "raw_per_call": round(call / n, 1),
-        "loop_per_call": round(empty / n, 1),
-        "repeat_spread": round((max(repeats) - call) / n, 1),
+        "instructions_per_call": round(raw - per_iteration / case.unroll, 1),
+        "raw_per_call": round(raw, 1),
+        "loop_per_call": round(per_iteration / case.unroll, 1),
+        "repeat_spread": round((max(repeats.values()) - cheapest) / n, 1),
         "calls": n,
     }
 
@@ -271,7 +321,7 @@ def measure(args: argparse.Namespace) -> dict:
             print(f"  {b.name}: {len(todo)} cases counted in {time.monotonic() - started:.0f} s", flush=True)
         for case in cases:
             rec: dict = {"case": case.name, "binding": b.name, "python": python["version"]}
-            figures = None if case.name in problems else per_call(dumps, case.name)
+            figures = None if case.name in problems else per_call(dumps, case)
             if figures is not None:
                 rec.update(status="ok", **figures)
             else:
@@ -310,8 +360,9 @@ def document(runs: list[dict], records: list[dict], command: str) -> dict:
         "schema": SCHEMA,
         "command": command,
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "method": "instructions per call = ((I(call,2N) - I(call,N)) - (I(empty,2N) - I(empty,N))) / N, "
-        "callgrind totals of the harness's timeit loop (bench/instr.py)",
+        "method": "instructions per call = (I(call,2N) - I(call,N)) / N "
+        "- (I(empty,2M) - I(empty,M)) / M / unroll; callgrind totals of the harness's timeit loop, "
+        "the cheapest of three allocator states (bench/instr.py)",
         "pythons": [r["python"]["version"] for r in runs],
         "runs": runs,
         "records": records,

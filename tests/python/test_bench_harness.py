@@ -167,28 +167,27 @@ def dump(label: str, total: int) -> str:
 def test_instr_parses_dumps_and_subtracts_the_loop() -> None:
     assert instr.parse_dump(dump("noop|call0|1000", 123456)) == ("noop|call0|1000", 123456)
     assert instr.parse_dump("desc: Trigger: Program termination\nsummary: 5\n") == (None, 5)
-    # 100 instructions of set-up, 8 of loop and 50 of call per call slot; the second repeat hit
-    # an allocator edge (3 more per call), the third did not.
-    dumps = {
-        "noop|empty|1000": 90 + 1000 * 8,
-        "noop|empty|2000": 90 + 2000 * 8,
-        "noop|call0|1000": 100 + 1000 * 58,
-        "noop|call0|2000": 100 + 2000 * 58,
-        "noop|call1|1000": 100 + 1000 * 61,
-        "noop|call1|2000": 100 + 2000 * 61,
-        "noop|call2|1000": 140 + 1000 * 58,
-        "noop|call2|2000": 140 + 2000 * 58,
-    }
-    assert instr.per_call(dumps, "noop") == {
+    noop = next(c for c in harness.CASES if c.name == "noop")
+    assert noop.unroll == 10
+    # The empty loop: 90 of set-up, 80 per iteration (8 per call slot at 10 calls an iteration).
+    # The calls: 100 of set-up, 58 per call with the loop; the second allocator state hit an
+    # edge (3 more per call), the third did not.
+    dumps = {"loop|empty|5000": 90 + 5000 * 80, "loop|empty|10000": 90 + 10000 * 80}
+    for state, setup, per in ((0, 100, 58), (1, 100, 61), (2, 140, 58)):
+        dumps |= {f"noop|call{state}|{n}": setup + n * per for n in (1000, 2000)}
+    assert instr.per_call(dumps, noop) == {
         "instructions_per_call": 50.0,
         "raw_per_call": 58.0,
         "loop_per_call": 8.0,
         "repeat_spread": 3.0,
         "calls": 1000,
     }
+    add = next(c for c in harness.CASES if c.name == "add")
+    assert instr.per_call(dumps, add) is None
     del dumps["noop|call1|2000"]
-    assert instr.per_call(dumps, "noop") is None
-    assert instr.per_call(dumps, "add") is None
+    assert instr.per_call(dumps, noop) is None
+    del dumps["loop|empty|10000"]
+    assert instr.per_call({k: v for k, v in dumps.items() if "call1" not in k}, noop) is None
 
 
 @pytest.mark.single_mode
