@@ -379,7 +379,8 @@ def _grid(records: Sequence[dict]) -> tuple[list[str], list[str], dict[tuple[str
 
 
 def fmt_count(v: float | None) -> str:
-    return "-" if v is None else f"{v:,.0f}" if v >= 1000 else f"{v:.1f}"
+    """Whole instructions: the tenths in instr.json are the rounding of a division, not data."""
+    return "-" if v is None else f"{v:,.0f}"
 
 
 def text_table(records: Sequence[dict], cell) -> list[str]:
