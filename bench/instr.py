@@ -34,9 +34,11 @@ environment and hash seed. Nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+import collections
 import ctypes
 import datetime
 import gc
+import itertools
 import json
 import os
 import pathlib
@@ -87,8 +89,12 @@ def label(case: str, kind: str, calls: int) -> str:
 # pymalloc's pools (Objects/obmalloc.c, 64-bit): 4 KiB before 3.11, 16 KiB since (with the radix
 # tree); each starts with a header whose first field is the number of blocks in use.
 POOL_SIZE = 4096 if sys.version_info < (3, 11) else 16384
+POOL_MASK = ~(POOL_SIZE - 1)
 # Attempts per size class to reach a pool of its own, at most (a few pools' worth).
 FRESH_POOL_ATTEMPTS = 8 * POOL_SIZE // 32
+# A pool counts as fresh with at most this many blocks in use: the object just made, and the
+# ints blocks_in_pool itself makes on the way, which land in the same pool for the 32-byte class.
+FRESH_POOL_BLOCKS = 4
 
 
 def pymalloc_in_use() -> bool:
@@ -102,7 +108,7 @@ def pymalloc_in_use() -> bool:
 
 def blocks_in_pool(obj: object) -> int:
     """How many blocks of the pool holding `obj` are in use (its pool header's count)."""
-    return ctypes.c_uint.from_address(id(obj) & ~(POOL_SIZE - 1)).value
+    return ctypes.c_uint.from_address(id(obj) & POOL_MASK).value
 
 
 def one_per_class() -> list[object]:
@@ -111,7 +117,7 @@ def one_per_class() -> list[object]:
     return [lambda h=0.5, q=0.25: h + q] + [lambda n=n: bytes(n) for n in range(15, 480, 16)]
 
 
-def shift_allocator(keep: list, fresh: bool) -> None:
+def shift_allocator(keep: collections.deque, fresh: bool) -> None:
     """Moves every pymalloc size class from 32 to 512 bytes to another pool state; what it
     allocates stays alive in `keep`.
 
@@ -121,16 +127,25 @@ def shift_allocator(keep: list, fresh: bool) -> None:
     class; when the pool holds nothing else, every call empties it and takes a new one. Either
     costs 6 to 50 instructions per call, and whether it happens depends on whatever ran before
     (`greet` moved by 15 instructions, `alloc10` by 47 and 101, with the cases run before
-    them). `fresh`: allocate each class until an object is alone in its pool (read from the
-    pool's header), which leaves a pool at the head that holds one live block and nothing else;
+    them). `fresh`: allocate each class until an object is (nearly) alone in its pool (read from
+    the pool's header), which leaves at the head a pool that is nearly empty but never empties;
     otherwise one more live block per class. Of the repeats, the cheapest is the edge-free count.
+
+    Nothing made here is freed before `keep` is (the helpers too: freed after a class's pool was
+    set up, an older object would put its own pool back at the head), and `keep` is a deque,
+    whose blocks are too large for pymalloc, so growing it frees no small block.
     """
-    for make in one_per_class():
+    fresh = fresh and pymalloc_in_use()
+    makers = one_per_class()
+    attempts = [itertools.repeat(None, FRESH_POOL_ATTEMPTS) for _ in makers]
+    classes = zip(makers, attempts, strict=True)
+    keep.extend((makers, attempts, classes))
+    for make, tries in classes:
         obj = make()
         keep.append(obj)
-        if fresh and pymalloc_in_use():
-            for _ in range(FRESH_POOL_ATTEMPTS):
-                if blocks_in_pool(obj) == 1:
+        if fresh:
+            for _ in tries:
+                if blocks_in_pool(obj) <= FRESH_POOL_BLOCKS:
                     break
                 obj = make()
                 keep.append(obj)
@@ -169,10 +184,13 @@ def marked_loops(marks_path: str, binding: peers.Binding, cases: Sequence[harnes
             call.timeit(max(1, iterations // 4))  # specialises the bytecode, warms the allocator
             # As it is, then from a pool of its own, then with one more block live (see
             # shift_allocator); the cheapest per call counts.
-            shifted: list = []
+            shifted: collections.deque = collections.deque()
             for r in range(3):
                 if r:
                     shift_allocator(shifted, fresh=r == 1)
+                    # What the new state costs once (a pool taken, say) falls here, not into the
+                    # N-call loop, where it would make the difference too small.
+                    call.timeit(max(1, iterations // 4))
                 for k in (1, 2):
                     measure(call, k * iterations, label(case.name, f"call{r}", k * n))
             del shifted
