@@ -152,8 +152,8 @@ def shift_allocator(keep: collections.deque, fresh: bool) -> None:
 
 
 def marked_loops(marks_path: str, binding: peers.Binding, cases: Sequence[harness.Case], calls: int) -> int:
-    """Runs each case's empty loop for N and 2N iterations' worth of calls, then its call loop
-    for N and 2N calls in three allocator states, each in its own callgrind dump."""
+    """Runs the empty loop for M and 2M iterations, then each case's call loop for N and 2N
+    calls in three allocator states, each loop in its own callgrind dump."""
     marks = ctypes.CDLL(marks_path)
     marks.bench_cg_dump.argtypes = [ctypes.c_char_p]
     if not marks.bench_cg_running():
