@@ -15,8 +15,8 @@
 # The Python-independent pieces (the pyz3 plugin, the plain C library for ctypes/cffi) are built
 # here; the CPython extensions (floor, varargs, pybind11, nanobind, Cython, cffi API mode, and
 # the PyO3 crate bench/pyo3 with the machine's cargo) are built per version by bench/peers.py into
-# build/bench/py3.X/, where a failure becomes a skipped peer with its reason. bench/requirements.txt is installed one package at a time for the same
-# reason.
+# build/bench/py3.X/, where a failure becomes a skipped peer with its reason.
+# bench/requirements.txt is installed one package at a time for the same reason.
 
 PYTHONS ?= $(MAIN_PY)
 BENCH_ARGS ?=
@@ -109,7 +109,7 @@ $(BENCH_CG_MARKS): bench/callgrind/marks.c | valgrind-tool
 	@mkdir -p $(BENCH_OUT)
 	$(CC) -std=c11 -O2 -fPIC -Wall -Wextra -Werror -shared $< -o $@
 
-# One callgrind process per binding and Python version (about 5 minutes on 3.11, once built).
+# One callgrind process per binding and Python version (3 to 9 minutes on 3.11 once built, with load).
 bench-instr: valgrind-tool bench-deps $(BENCH_CG_MARKS)
 	@set -e; for v in $(PYTHONS); do \
 		echo "== bench-instr on Python $$v =="; \
