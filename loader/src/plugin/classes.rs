@@ -10,6 +10,7 @@ use pyz3_core::abi::*;
 use pyz3_core::names;
 use pyz3_core::types::TypeCode;
 
+use super::code::CodeRanges;
 use super::safemem::SafeMem;
 use super::validate::{check_class_index, read_function, read_optional_doc, Strides};
 use super::FunctionSpec;
@@ -129,6 +130,7 @@ pub(super) fn read_classes(
     mem: &SafeMem,
     plugin: &pyz3_plugin,
     strides: &Strides,
+    code: &CodeRanges,
 ) -> Result<Vec<ClassSpec>, String> {
     let count = plugin.class_count;
     if count == 0 {
@@ -153,7 +155,7 @@ pub(super) fn read_classes(
     }
     let mut classes: Vec<ClassSpec> = Vec::with_capacity(count as usize);
     for i in 0..count as usize {
-        let c = read_class(mem, plugin.classes as usize + i * stride, i, strides)?;
+        let c = read_class(mem, plugin.classes as usize + i * stride, i, strides, code)?;
         if classes.iter().any(|d| d.name == c.name) {
             return Err(format!("duplicate class name '{}'", c.name));
         }
@@ -167,6 +169,7 @@ fn read_class(
     addr: usize,
     i: usize,
     strides: &Strides,
+    code: &CodeRanges,
 ) -> Result<ClassSpec, String> {
     let def: pyz3_class_def = mem
         .read_struct(addr, core::mem::size_of::<pyz3_class_def>())
@@ -174,7 +177,7 @@ fn read_class(
     let name = mem
         .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
         .map_err(|e| format!("class #{i}: name: {e}"))?;
-    names::check(&format!("class #{i} name"), &name)?;
+    names::check_attribute(&format!("class #{i} name"), &name)?;
     let ctx = format!("class '{name}'");
     let doc = read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
     if def.state_size > PYZ3_MAX_STATE_SIZE {
@@ -219,13 +222,25 @@ fn read_class(
                 &format!("{ctx}: constructor"),
                 strides,
                 0,
+                code,
+                true,
             )?;
             check_state_filler(&f, &format!("{ctx}: constructor"))?;
             Some(f)
         }
     };
-    let methods = read_methods(mem, &def, strides, &ctx)?;
-    let properties = read_properties(mem, &def, strides.class_count, &ctx)?;
+    if let Some(ptr) = def
+        .deinit
+        .map(|f| f as usize)
+        .filter(|&p| !code.contains(p))
+    {
+        return Err(format!(
+            "{ctx}: 'deinit' is {ptr:#x}, which is not in the plugin's code (a wild or data \
+             pointer would crash when an instance is freed)"
+        ));
+    }
+    let methods = read_methods(mem, &def, strides, code, &ctx)?;
+    let properties = read_properties(mem, &def, strides.class_count, code, &ctx)?;
     for p in &properties {
         if methods.iter().any(|m| m.name == p.name) {
             return Err(format!(
@@ -234,7 +249,7 @@ fn read_class(
             ));
         }
     }
-    let pickling = read_pickling(mem, &def, strides, &ctx)?;
+    let pickling = read_pickling(mem, &def, strides, code, &ctx)?;
     Ok(ClassSpec {
         name,
         doc,
@@ -309,6 +324,7 @@ fn read_methods(
     mem: &SafeMem,
     def: &pyz3_class_def,
     strides: &Strides,
+    code: &CodeRanges,
     ctx: &str,
 ) -> Result<Vec<FunctionSpec>, String> {
     let n = def.method_count;
@@ -333,6 +349,8 @@ fn read_methods(
             &format!("{ctx}: method"),
             strides,
             PYZ3_FN_STATIC | PYZ3_FN_CLASS,
+            code,
+            true,
         )?;
         let mctx = format!("{ctx}: method '{}'", m.name);
         if methods.iter().any(|o| o.name == m.name) {
@@ -418,6 +436,7 @@ fn read_properties(
     mem: &SafeMem,
     def: &pyz3_class_def,
     class_count: u32,
+    code: &CodeRanges,
     ctx: &str,
 ) -> Result<Vec<PropertySpec>, String> {
     let n = def.property_count;
@@ -479,6 +498,16 @@ fn read_properties(
         if p.get.is_none() {
             return Err(format!("{pctx}: get is NULL (every property has a getter)"));
         }
+        for (field, ptr) in [
+            ("get", p.get.map(|f| f as usize)),
+            ("set", p.set.map(|f| f as usize)),
+        ] {
+            if let Some(ptr) = ptr.filter(|&a| !code.contains(a)) {
+                return Err(format!(
+                    "{pctx}: '{field}' is {ptr:#x}, which is not in the plugin's code"
+                ));
+            }
+        }
         if props.iter().any(|q| q.name == pname) {
             return Err(format!("{ctx}: duplicate property name '{pname}'"));
         }
@@ -500,6 +529,7 @@ fn read_pickling(
     mem: &SafeMem,
     def: &pyz3_class_def,
     strides: &Strides,
+    code: &CodeRanges,
     ctx: &str,
 ) -> Result<Option<(FunctionSpec, FunctionSpec)>, String> {
     match (def.export_state.is_null(), def.import_state.is_null()) {
@@ -519,6 +549,8 @@ fn read_pickling(
         &format!("{ctx}: export_state"),
         strides,
         0,
+        code,
+        true,
     )?;
     let ectx = format!("{ctx}: export_state");
     if export.raw.is_some() || !export.params.is_empty() || export.return_type == TypeCode::Void {
@@ -533,6 +565,8 @@ fn read_pickling(
         &format!("{ctx}: import_state"),
         strides,
         0,
+        code,
+        true,
     )?;
     let ictx = format!("{ctx}: import_state");
     check_state_filler(&import, &ictx)?;

@@ -12,12 +12,19 @@ use pyz3_core::names;
 use pyz3_core::types::TypeCode;
 
 use super::classes::read_classes;
+use super::code::CodeRanges;
 use super::safemem::SafeMem;
 use super::{FunctionSpec, ParamSpec, PluginSpec};
 
 /// Checks the handshake and reads the descriptor at `desc` (the entry point's return value).
-pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
+/// Every `fn` and `raw` pointer must lie in `code`, the plugin's executable segments.
+pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<PluginSpec, String> {
     let mem = SafeMem::new();
+    if let Some(why) = mem.unavailable() {
+        return Err(format!(
+            "the descriptor cannot be read safely, so it is not trusted: {why}"
+        ));
+    }
     if desc == 0 {
         return Err(format!(
             "{PYZ3_ENTRY_SYMBOL}() returned NULL instead of a descriptor"
@@ -46,9 +53,9 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
     let doc =
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
     let strides = Strides::of(&plugin);
-    let functions = read_functions(&mem, &plugin, &strides)?;
+    let functions = read_functions(&mem, &plugin, &strides, code)?;
     check_sections(&plugin)?;
-    let classes = read_classes(&mem, &plugin, &strides)?;
+    let classes = read_classes(&mem, &plugin, &strides, code)?;
     if let Some(c) = classes
         .iter()
         .find(|c| functions.iter().any(|f| f.name == c.name))
@@ -169,6 +176,7 @@ fn read_functions(
     mem: &SafeMem,
     plugin: &pyz3_plugin,
     strides: &Strides,
+    code: &CodeRanges,
 ) -> Result<Vec<FunctionSpec>, String> {
     let count = plugin.function_count;
     if count > PYZ3_MAX_FUNCTIONS {
@@ -191,6 +199,8 @@ fn read_functions(
             "function",
             strides,
             0,
+            code,
+            false,
         )?;
         if functions.iter().any(|g| g.name == f.name) {
             return Err(format!("duplicate function name '{}'", f.name));
@@ -202,7 +212,12 @@ fn read_functions(
 
 /// Reads and checks the function definition at `addr`: `label` names it before its name is
 /// known ("function #3"), `noun` after ("function 'add'"); `extra_flags` are the `PYZ3_FN_*`
-/// bits allowed beyond the module functions' (methods: static, class).
+/// bits allowed beyond the module functions' (methods: static, class); `member`: a function of
+/// a class, whose name may be a dunder (special methods).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site per kind of function"
+)]
 pub(super) fn read_function(
     mem: &SafeMem,
     addr: usize,
@@ -210,6 +225,8 @@ pub(super) fn read_function(
     noun: &str,
     strides: &Strides,
     extra_flags: u16,
+    code: &CodeRanges,
+    member: bool,
 ) -> Result<FunctionSpec, String> {
     let def: pyz3_function_def = mem
         .read_struct(addr, strides.function)
@@ -217,7 +234,12 @@ pub(super) fn read_function(
     let fname = mem
         .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
         .map_err(|e| format!("{label}: name: {e}"))?;
-    names::check(&format!("{label} name"), &fname)?;
+    // A class's special methods have dunder names; a module attribute may not.
+    if member {
+        names::check(&format!("{label} name"), &fname)?;
+    } else {
+        names::check_attribute(&format!("{label} name"), &fname)?;
+    }
     let ctx = format!("{noun} '{fname}'");
     let fdoc = read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
     match (def.fn_.is_some(), def.raw.is_some()) {
@@ -228,6 +250,17 @@ pub(super) fn read_function(
             ))
         }
         _ => {}
+    }
+    for (field, ptr) in [
+        ("fn", def.fn_.map(|f| f as usize)),
+        ("raw", def.raw.map(|f| f as usize)),
+    ] {
+        if let Some(ptr) = ptr.filter(|&p| !code.contains(p)) {
+            return Err(format!(
+                "{ctx}: '{field}' is {ptr:#x}, which is not in the plugin's code (a wild or \
+                 data pointer would crash on the first call)"
+            ));
+        }
     }
     let return_type = TypeCode::from_u8(def.return_type)
         .filter(|t| t.info().result)
