@@ -722,12 +722,26 @@ pub mod rt {
     pub const fn class_index(names: &[&str], name: &str) -> u16 {
         let mut i = 0;
         while i < names.len() {
-            if eq(names[i].as_bytes(), name.as_bytes()) {
+            if same_bytes(names[i].as_bytes(), name.as_bytes()) {
                 return i as u16;
             }
             i += 1;
         }
         panic!("pyz3: not a class of this plugin")
+    }
+
+    const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
 
     /// An instance's state: a borrow flag and the value (`#[repr(C)]`, so pyz3 knows where the
