@@ -40,7 +40,11 @@ SCHEMA = 1
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark case: which function, called how, returning what."""
+    """One benchmark case: which function, called how, returning what.
+
+    A statement case (the class cases) times `stmt` instead of a call: `setup` runs once with
+    `f` bound to the binding's `func` entry (a module), and checking runs `setup`, then `stmt`,
+    then compares `check` (an expression) with `expect`."""
 
     name: str
     func: str
@@ -50,9 +54,14 @@ class Case:
     # Calls per loop iteration: enough to make the loop's own cost negligible for short calls.
     unroll: int = 10
     what: str = ""
+    setup: str = ""
+    stmt: str = ""
+    check: str = ""
 
     @property
     def call(self) -> str:
+        if self.stmt:
+            return self.stmt
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
         return f"{self.func}({', '.join(parts)})"
 
@@ -86,6 +95,52 @@ CASES: tuple[Case, ...] = (
         unroll=1,
         what="native loop: 1000 x (int64 -> int -> int64) through the binding's conversions",
     ),
+    # Classes (docs/classes.md): the binding's Counter, RollingStats and merge.
+    Case(
+        "cls_new",
+        "classes",
+        setup="C = f.Counter",
+        stmt="C()",
+        check="C(5).value",
+        expect=5,
+        what="construct a Counter (start=0 by default) and free it",
+    ),
+    Case(
+        "cls_method",
+        "classes",
+        setup="c = f.Counter()",
+        stmt="c.inc()",
+        check="f.Counter(41).inc()",
+        expect=42,
+        what="a method with a default argument on an instance, returning its new int value",
+    ),
+    Case(
+        "cls_get",
+        "classes",
+        setup="c = f.Counter(7)",
+        stmt="c.value",
+        check="c.value",
+        expect=7,
+        what="read an int property",
+    ),
+    Case(
+        "cls_set",
+        "classes",
+        setup="c = f.Counter()",
+        stmt="c.value = 3",
+        check="c.value",
+        expect=3,
+        what="write an int property",
+    ),
+    Case(
+        "cls_arg",
+        "classes",
+        setup="S = f.RollingStats; a = S(2); b = S(2); a.push(1.0); a.push(2.0); b.push(3.0); merge = f.merge",
+        stmt="merge(a, b)",
+        check="len(merge(a, b))",
+        expect=3,
+        what="merge(a, b): two instance arguments, a new instance (window 4, 3 values) as the result",
+    ),
 )
 CASE_NAMES = tuple(c.name for c in CASES)
 
@@ -106,6 +161,9 @@ def make_timer(fn: Callable, case: Case, unroll: int, empty: bool = False) -> ti
     `empty`: the same loop and locals with an empty body (bench/instr.py subtracts its cost)."""
     names = {"_f": fn}
     setup = ["f = _f"]
+    if case.stmt:
+        body = "pass" if empty else "\n".join([case.stmt] * unroll)
+        return timeit.Timer(body, "; ".join([*setup, case.setup]), globals=names)
     parts = []
     for i, a in enumerate(case.args):
         names[f"_a{i}"] = a
@@ -145,7 +203,13 @@ def check(binding: peers.Binding, case: Case) -> str:
     """Calls the case once; '' if it returned the expected value, else what went wrong."""
     binding.enter()
     try:
-        got = binding.functions[case.func](*case.args, **case.kwargs)
+        if case.stmt:
+            scope = {"f": binding.functions[case.func]}
+            exec(case.setup, scope)
+            exec(case.stmt, scope)
+            got = eval(case.check, scope)
+        else:
+            got = binding.functions[case.func](*case.args, **case.kwargs)
     except Exception as exc:
         return f"raised {type(exc).__name__}: {exc}"
     finally:
