@@ -195,7 +195,9 @@ def floor(ctx: Context) -> Binding:
 def varargs(ctx: Context) -> Binding:
     module = _c_extension(ctx, "varargs", BENCH_DIR / "varargs" / "varargs.c")
     binding = Binding("varargs", "handwritten C, METH_VARARGS + PyArg_ParseTuple(AndKeywords), -O2")
-    binding.missing[CLASSES] = "the METH_VARARGS variant covers functions only (the floor has the class types)"
+    binding.missing[CLASSES] = (
+        "the METH_VARARGS variant covers functions only (the floor has the class types)"
+    )
     return _from_module(binding, module)
 
 
@@ -390,7 +392,9 @@ def nanobind(ctx: Context) -> Binding:
         source = BENCH_DIR / "nanobind" / "nb_classes.cpp"
         product = ctx.work / f"nb_classes{ctx.ext_suffix}"
         if _stale(product, [source, runtime, *COMMON]):
-            _run(ctx, "nb_classes", [ctx.cxx, *flags, "-shared", str(source), str(runtime), "-o", str(product)])
+            _run(
+                ctx, "nb_classes", [ctx.cxx, *flags, "-shared", str(source), str(runtime), "-o", str(product)]
+            )
         return _load_extension("nb_classes", product)
 
     return _with_classes(binding, classes)
@@ -410,14 +414,20 @@ def cython(ctx: Context) -> Binding:
             [ctx.cc, *C_FLAGS, ctx.py_inc, f"-I{source.parent}", str(c_file), "-o", str(product)],
         )
     module = _load_extension("cy_bench", product)
-    binding = _from_module(Binding("cython", f"Cython {cy.__version__} def functions and cdef classes, -O2"), module)
+    binding = _from_module(
+        Binding("cython", f"Cython {cy.__version__} def functions and cdef classes, -O2"), module
+    )
 
     def classes() -> ModuleType:
         source = BENCH_DIR / "cython" / "cy_classes.pyx"
         c_file = ctx.work / "cy_classes.c"
         product = ctx.work / f"cy_classes{ctx.ext_suffix}"
         if _stale(product, [source, *COMMON]):
-            _run(ctx, "cy_classes.cython", [sys.executable, "-m", "cython", "-3", str(source), "-o", str(c_file)])
+            _run(
+                ctx,
+                "cy_classes.cython",
+                [sys.executable, "-m", "cython", "-3", str(source), "-o", str(c_file)],
+            )
             cmd = [ctx.cc, *C_FLAGS, ctx.py_inc, f"-I{source.parent}", str(c_file), "-o", str(product)]
             _run(ctx, "cy_classes", cmd)
         return _load_extension("cy_classes", product)
@@ -493,7 +503,9 @@ def _pyz3_module(ctx: Context, filename: str, where: pathlib.Path | None = None)
 def pyz3_c(ctx: Context, off: str | None = None) -> Binding:
     module = _pyz3_module(ctx, "libpyz3_bench.so")
     if off is None:
-        binding = _from_module(Binding("pyz3", "pyz3 C plugin, all optimisations on", optimizations={}), module)
+        binding = _from_module(
+            Binding("pyz3", "pyz3 C plugin, all optimisations on", optimizations={}), module
+        )
     else:
         binding = _from_module(
             Binding(f"pyz3 ({off} off)", f"pyz3 C plugin, {off} off", optimizations={off: False}), module

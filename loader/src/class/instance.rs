@@ -28,8 +28,8 @@ pub(crate) struct Instance {
 }
 
 /// Is `tp` one of the types [`super::build_classes`] made (not a Python subclass)? Their
-/// deallocator is [`tp_dealloc`] (a Python subclass has CPython's `subtype_dealloc`); libpyz3
-/// is one codegen unit, so the function has one address.
+/// deallocator is [`tp_dealloc`] or [`tp_dealloc_plain`] (a Python subclass has CPython's
+/// `subtype_dealloc`); libpyz3 is one codegen unit, so each function has one address.
 ///
 /// # Safety
 /// `tp` a valid type.
@@ -37,7 +37,10 @@ pub(crate) struct Instance {
 pub(crate) unsafe fn is_pyz3_type(tp: *mut ffi::PyTypeObject) -> bool {
     // SAFETY: reads a slot of a valid type.
     let dealloc = unsafe { (*tp).tp_dealloc };
-    dealloc.is_some_and(|d| core::ptr::fn_addr_eq(d, tp_dealloc as ffi::destructor))
+    dealloc.is_some_and(|d| {
+        core::ptr::fn_addr_eq(d, tp_dealloc as ffi::destructor)
+            || core::ptr::fn_addr_eq(d, tp_dealloc_plain as ffi::destructor)
+    })
 }
 
 /// A new instance of `tp` (the class's type or a subclass) with zeroed, not-yet-made state, or
@@ -195,6 +198,30 @@ pub(crate) unsafe extern "C" fn tp_init(
         ffi::Py_DECREF(r);
         0
     })
+}
+
+/// `tp_dealloc` of a class without object fields, weak references or the garbage collector
+/// (most classes): the destructor for made state (once), the memory. A Python subclass's
+/// instance arrives here untracked, its weak references cleared (CPython's `subtype_dealloc`
+/// does both when the base has neither).
+pub(crate) unsafe extern "C" fn tp_dealloc_plain(slf: *mut ffi::PyObject) {
+    // SAFETY: GIL held (a slot); `slf` is an instance of one of our types or a subclass, with no
+    // references left. Nothing here can panic (the destructor is C, and cannot unwind).
+    unsafe {
+        let inst = slf as *mut Instance;
+        let made = (*inst).class;
+        if !made.is_null() {
+            // Cleared first: the destructor runs once even if it resurrects the object.
+            (*inst).class = ptr::null();
+            if let Some(deinit) = (*made).deinit {
+                run_deinit(deinit, &*made, slf);
+            }
+        }
+        let tp = ffi::Py_TYPE(slf);
+        let free = (*tp).tp_free.unwrap_or(ffi::PyObject_Free);
+        free(slf.cast());
+        ffi::Py_DECREF(tp.cast());
+    }
 }
 
 /// `tp_dealloc`: the destructor for made state (once), the object fields, the memory.

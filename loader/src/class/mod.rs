@@ -729,10 +729,15 @@ unsafe fn make_type(
     let members = data.member_defs.get_or_init(|| members.into_boxed_slice());
 
     let gc = !data.object_fields.is_empty();
+    let dealloc: ffi::destructor = if gc || data.flags & PYZ3_CLASS_WEAKREF != 0 {
+        instance::tp_dealloc
+    } else {
+        instance::tp_dealloc_plain
+    };
     let mut type_slots = vec![
         slot(ffi::Py_tp_new, instance::tp_new as *mut c_void),
         slot(ffi::Py_tp_init, instance::tp_init as *mut c_void),
-        slot(ffi::Py_tp_dealloc, instance::tp_dealloc as *mut c_void),
+        slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
         slot(ffi::Py_tp_methods, defs[1..].as_ptr() as *mut c_void),
         slot(ffi::Py_tp_getset, getsets.as_ptr() as *mut c_void),
         slot(ffi::Py_tp_members, members.as_ptr() as *mut c_void),

@@ -77,9 +77,10 @@ pub(super) struct Entry {
 /// nargs, kwnames)` with `args` holding the Python arguments after the receiver (CPython's
 /// vectorcall layout); returns a new reference or NULL with an exception set. The receiver is
 /// the instance (methods, constructors, accessors; its state goes to `args[0].inst`) or the
-/// class (class methods); it is borrowed. Runs inside the panic boundary.
-pub(crate) type MethodEntry = unsafe fn(
-    &Function,
+/// class (class methods); it is borrowed. Runs inside the panic boundary, and is `extern "C"`
+/// (it never unwinds), so a method trampoline's call to it is a tail call.
+pub(crate) type MethodEntry = unsafe extern "C" fn(
+    *const Function,
     *mut ffi::PyObject,
     *const *mut ffi::PyObject,
     ffi::Py_ssize_t,
@@ -120,16 +121,17 @@ pub(super) use entry;
 /// [`MethodEntry`] inside the panic boundary.
 macro_rules! method_entry {
     ($body:path) => {{
-        unsafe fn m(
-            f: &Function,
+        unsafe extern "C" fn m(
+            f: *const Function,
             this: *mut ffi::PyObject,
             args: *const *mut ffi::PyObject,
             nargs: ffi::Py_ssize_t,
             kwnames: *mut ffi::PyObject,
         ) -> *mut ffi::PyObject {
-            // SAFETY: the MethodEntry contract: CPython's vectorcall layout after the receiver.
+            // SAFETY: the MethodEntry contract: a live function, CPython's vectorcall layout
+            // after the receiver.
             guard(ptr::null_mut(), || unsafe {
-                $body(f, this, args, nargs, kwnames)
+                $body(&*f, this, args, nargs, kwnames)
             })
         }
         m as MethodEntry

@@ -178,9 +178,13 @@ impl Function {
     }
 
     /// The default of parameter `i` as the value a typed function receives.
+    ///
+    /// # Safety
+    /// `i < nparams` (every parameter has an entry, a default or not).
     #[inline(always)]
-    pub(crate) fn default_value(&self, i: usize) -> pyz3_value {
-        self.defaults[i].value
+    pub(crate) unsafe fn default_value(&self, i: usize) -> pyz3_value {
+        // SAFETY: per the contract.
+        unsafe { self.defaults.get_unchecked(i).value }
     }
 
     /// The declared type of parameter `i`.

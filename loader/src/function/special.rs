@@ -55,11 +55,9 @@ unsafe fn fixed_impl<const M: bool, const N: usize, const T: u8, const R: u8>(
     // by `lookup`), which has no optional parameter (so no `None` defaults).
     unsafe {
         let nargs = nargsf as usize;
-        // No switch read (an atomic load the compiler cannot drop) when there is nothing to
-        // convert.
-        let fast = N > 0 && opts::fast_paths();
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); SPECIAL_MAX_ARITY + 1];
-        let off = if M && f.state_slot {
+        // A constructor always takes the state.
+        let off = if M && (R == CTOR_RET || f.state_slot) {
             vals[0].write(pyz3_value {
                 inst: this.cast::<u8>().add(f.state_offset).cast(),
             });
@@ -72,6 +70,9 @@ unsafe fn fixed_impl<const M: bool, const N: usize, const T: u8, const R: u8>(
             if nargs < f.min_direct {
                 return call_slow_from::<M, R>(f, this, args, nargs, kwnames);
             }
+            // No switch read (an atomic load the compiler cannot drop) when there is nothing to
+            // convert.
+            let fast = nargs > 0 && opts::fast_paths();
             for i in 0..N {
                 if i < nargs {
                     let o = *args.add(i);
@@ -89,6 +90,7 @@ unsafe fn fixed_impl<const M: bool, const N: usize, const T: u8, const R: u8>(
         let Some(objs) = arguments_in_order(f, args, nargs, kwnames, &mut gathered) else {
             return call_slow_from::<M, R>(f, this, args, nargs, kwnames);
         };
+        let fast = N > 0 && opts::fast_paths();
         if let Err(raised) = convert_args(
             f,
             objs,
