@@ -20,7 +20,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 use crate::plugin::{FunctionSpec, PluginSpec};
 use crate::BuildError;
@@ -61,11 +61,22 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    /// Each parameter's compound-type facts (element type, flags, dimensions).
+    facts: [TypeFacts; PYZ3_MAX_PARAMS as usize],
+    /// Parameters whose type converts to a per-call view (the registry's `arg_view`); a typed
+    /// function with any is served by the view-aware trampoline (`call::VIEWS`).
+    nviews: usize,
+    /// The fewest positional arguments a call without keywords may pass and still take the
+    /// direct path (the rest come from defaults); `usize::MAX` when some keyword-only parameter
+    /// has no default.
+    min_direct_nargs: usize,
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,
+    /// The result's compound-type facts (an array's element type, dimensions, flags).
+    ret_facts: TypeFacts,
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,
