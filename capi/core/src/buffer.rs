@@ -751,6 +751,7 @@ pub unsafe fn raise_mismatch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{PYZ3_T_F64, PYZ3_T_STR};
 
     #[test]
     fn formats_map_to_registry_elements_in_native_order() {

@@ -9,6 +9,7 @@
 //!   the text signature, which trampoline serves it);
 //! * [`call`] — the hot path: the trampolines, argument conversion, the call, the result;
 //! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
+//! * [`special_views`] — the same for the common shapes of functions with buffer parameters;
 //! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
 
 use core::ffi::c_void;
@@ -29,6 +30,7 @@ mod build;
 mod call;
 mod slow;
 mod special;
+mod special_views;
 
 /// A parameter's default, converted once at load time.
 struct DefaultValue {
