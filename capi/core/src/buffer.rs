@@ -119,6 +119,8 @@ struct NumpyDescr {
     type_num: c_int,
 }
 
+const NPY_ARRAY_C_CONTIGUOUS: c_int = 0x0001;
+const NPY_ARRAY_F_CONTIGUOUS: c_int = 0x0002;
 const NPY_ARRAY_WRITEABLE: c_int = 0x0400;
 const NPY_ARRAY_WARN_ON_WRITE: c_int = 1 << 31;
 
@@ -505,16 +507,28 @@ unsafe fn numpy_view(op: *mut ffi::PyObject, facts: &TypeFacts, st: *mut BufferS
         let Some(elem) = numpy_elem((*descr).type_num) else {
             return Fast::Generic;
         };
+        let itemsize = elem_itemsize(elem).unwrap_or(1);
         for i in 0..nd {
             (*st).shape[i] = *(*a).dimensions.add(i) as usize;
             (*st).strides[i] = *(*a).strides.add(i);
+        }
+        // numpy keeps arbitrary strides for extents of 0 or 1 in a contiguous array, and its
+        // buffer export writes the canonical ones instead; so do we, to give the same view.
+        if flags & (NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_F_CONTIGUOUS) != 0 {
+            let mut step = itemsize as isize;
+            let c = flags & NPY_ARRAY_C_CONTIGUOUS != 0;
+            for k in 0..nd {
+                let i = if c { nd - 1 - k } else { k };
+                (*st).strides[i] = step;
+                step = step.wrapping_mul((*st).shape[i] as isize);
+            }
         }
         let found = Found {
             data: (*a).data.cast(),
             ndim: nd,
             shape: (*st).shape.as_ptr(),
             strides: (*st).strides.as_ptr(),
-            itemsize: elem_itemsize(elem).unwrap_or(1),
+            itemsize,
             elem: Some(elem),
             readonly: flags & NPY_ARRAY_WRITEABLE == 0,
             obj: op,

@@ -267,7 +267,7 @@ type_registry! {
     /// `ret_type_flags` the `PYZ3_ARRAY_*` bits.
     Array = 16, PYZ3_T_ARRAY {
         name: "array", c_type: "PyObject *", arg_member: "", result_member: "obj",
-        param_annotation: "", result_annotation: "pyz3.Array", expected: "array",
+        param_annotation: "", result_annotation: "Buffer", expected: "array",
         repr: Repr::Array, param: false, result: true,
         borrowed_arg: false, result_needs_gil: true, arg_view: false,
         default: DefaultRule::None,

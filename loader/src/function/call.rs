@@ -418,8 +418,18 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
 unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: GIL held; a non-NULL `obj` is a new reference owned by us.
     unsafe {
-        if obj.is_null() || !array::is_array(obj) {
+        if obj.is_null() {
             return checked_object_result(f, obj);
+        }
+        if !array::is_array(obj) {
+            let msg = format!(
+                "{} declared an array result but returned {} (make it with pyz3_array_new)",
+                f.display,
+                convert::object_type_name(obj)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
         }
         let v = &*array::view_of(obj);
         let want = &f.ret_facts;
@@ -450,6 +460,10 @@ unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ff
     unsafe {
         let has_error = error::occurred();
         let owns_obj = f.ret_type.info().result_is_object();
+        if f.ret_type == TypeCode::Array && status != PYZ3_OK {
+            // A function may fail (or return None) after making its array: it is freed here.
+            ffi::Py_XDECREF(ret.obj);
+        }
         match status {
             PYZ3_OK if has_error => {
                 if owns_obj {
