@@ -56,7 +56,7 @@ pub unsafe extern "C" fn pyz3_array_new(
                         *out = obj;
                         view
                     }
-                    Err(()) => core::ptr::null_mut(),
+                    Err(_) => core::ptr::null_mut(),
                 }
             }
         })

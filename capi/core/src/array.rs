@@ -15,7 +15,7 @@ use pyo3_ffi as ffi;
 
 use crate::abi::*;
 use crate::buffer::elem_itemsize;
-use crate::owned::{Owned, PyResult};
+use crate::owned::{Owned, PyResult, Raised};
 use crate::panic::guard;
 use crate::types::TypeCode;
 use crate::{error, tls};
@@ -106,14 +106,14 @@ pub unsafe fn view_of(op: *mut ffi::PyObject) -> *mut pyz3_buffer {
 }
 
 /// A new C-contiguous `pyz3.Array` of `shape`, elements uninitialised (like `numpy.empty`).
-/// Returns the new reference and its description, or `Err` with an exception set.
+/// Returns the new reference and its description, or `Err(Raised)` with an exception set.
 ///
 /// # Safety
 /// GIL held.
 pub unsafe fn new_array(
     elem: TypeCode,
     shape: &[usize],
-) -> Result<(*mut ffi::PyObject, *mut pyz3_buffer), ()> {
+) -> PyResult<(*mut ffi::PyObject, *mut pyz3_buffer)> {
     // SAFETY: GIL held by the caller.
     unsafe {
         let tp = ARRAY_TYPE.load(Ordering::Acquire);
@@ -161,7 +161,7 @@ pub unsafe fn new_array(
         if mem.is_null() {
             ffi::PyErr_NoMemory();
             tls::note_error();
-            return Err(());
+            return Err(Raised);
         }
         let obj = ffi::PyObject_Init(mem.cast(), tp);
         let dims = mem.add(HEADER) as *mut usize;
@@ -191,10 +191,10 @@ pub unsafe fn new_array(
 }
 
 #[cold]
-unsafe fn fail<T>(exc: *mut ffi::PyObject, msg: &str) -> Result<T, ()> {
+unsafe fn fail<T>(exc: *mut ffi::PyObject, msg: &str) -> PyResult<T> {
     // SAFETY: GIL held by the caller.
     unsafe { error::raise_str(exc, msg) };
-    Err(())
+    Err(Raised)
 }
 
 /// `numpy.asarray(arr)` (a view of the array, no copy), stealing `arr`. `what` names the

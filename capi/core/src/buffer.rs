@@ -602,7 +602,7 @@ unsafe fn admit_pybuf(
 ) -> ConvResult<()> {
     // SAFETY: `st.pybuf` was filled by a successful PyObject_GetBuffer; GIL held.
     unsafe {
-        let b = &*(&raw const (*st).pybuf);
+        let b = &(*st).pybuf;
         let itemsize = b.itemsize.max(0) as usize;
         let ndim = b.ndim.max(0) as usize;
         let format = if b.format.is_null() {
@@ -613,11 +613,7 @@ unsafe fn admit_pybuf(
         let shape: *const usize = if !b.shape.is_null() {
             b.shape.cast()
         } else if ndim <= 1 {
-            (*st).shape[0] = if itemsize == 0 {
-                0
-            } else {
-                b.len as usize / itemsize
-            };
+            (*st).shape[0] = (b.len as usize).checked_div(itemsize).unwrap_or(0);
             (*st).shape.as_ptr()
         } else {
             return exporter_error(op, "gave no shape");
