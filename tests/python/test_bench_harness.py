@@ -40,6 +40,10 @@ def test_one_record_per_case_and_binding(smoke_results: dict) -> None:
     assert len(records) == len(harness.CASE_NAMES) * len(BINDINGS)
     for r in records:
         assert r.keys() >= RECORD_KEYS
+        if r["status"] == "skipped" and r["case"].startswith("buf_"):
+            # A peer without a version of a buffer case (or without numpy) says why.
+            assert r["reason"] and r["binding"] != "pyz3", r
+            continue
         assert r["status"] == "ok", r
         assert r["ns_min"] > 0 and r["ns_median"] >= r["ns_min"]
         assert r["ratio_to_floor"] > 0
@@ -48,7 +52,7 @@ def test_one_record_per_case_and_binding(smoke_results: dict) -> None:
 @pytest.mark.single_mode
 def test_floor_is_its_own_unit(smoke_results: dict) -> None:
     for r in smoke_results["records"]:
-        if r["binding"] == "floor":
+        if r["binding"] == "floor" and r["status"] == "ok":
             assert r["ratio_to_floor"] == 1.0
 
 

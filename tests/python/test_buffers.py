@@ -144,7 +144,19 @@ def plain_sources():
     return out
 
 
-NUMPY_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64", "bool"]
+NUMPY_DTYPES = [
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "bool",
+]
 
 
 def numpy_sources():
@@ -260,17 +272,30 @@ def test_messages_name_the_function_parameter_expected_and_given(bt):
         bt.info_f64(array.array("i", [1]))
     with pytest.raises(TypeError, match=r"must be a float64 buffer, not a buffer of format 'c'$"):
         bt.info_f64(memoryview(b"ab").cast("c"))
-    with pytest.raises(TypeError, match=r"^fill\(\) argument 'x' must be a writable float64 buffer, not a read-only memoryview$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^fill\(\) argument 'x' must be a writable float64 buffer, not a read-only memoryview$",
+    ):
         bt.fill(memoryview(bytes(16)).cast("d"), 1.0)
-    with pytest.raises(TypeError, match=r"^fill_bytes\(\) argument 'data' must be a writable bytes-like object, not a read-only bytes$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^fill_bytes\(\) argument 'data' must be a writable bytes-like object, not a read-only bytes$",
+    ):
         bt.fill_bytes(bytes(16), 1)
     with pytest.raises(ValueError, match=r"^info_w2\(\) argument 'x' must be a 2-D float64 buffer, not 1-D$"):
         bt.info_w2(array.array("d", [1.0]))
-    with pytest.raises(ValueError, match=r"^info_c1\(\) argument 'x' must be C-contiguous, not a strided memoryview$"):
+    with pytest.raises(
+        ValueError, match=r"^info_c1\(\) argument 'x' must be C-contiguous, not a strided memoryview$"
+    ):
         bt.info_c1(memoryview(array.array("d", [1.0, 2.0, 3.0]))[::2])
-    with pytest.raises(TypeError, match=r"^info_bytes\(\) argument 'x' must be a bytes-like object, not str$"):
+    with pytest.raises(
+        TypeError, match=r"^info_bytes\(\) argument 'x' must be a bytes-like object, not str$"
+    ):
         bt.info_bytes("text")
-    with pytest.raises(TypeError, match=r"^fill_bytes\(\) argument 'data' must be a writable bytes-like object, not NoneType$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^fill_bytes\(\) argument 'data' must be a writable bytes-like object, not NoneType$",
+    ):
         bt.fill_bytes(None, 1)
 
 
@@ -446,9 +471,7 @@ if np is not None:
         dtype = draw(st.sampled_from(NUMPY_DTYPES))
         shape = tuple(draw(st.lists(st.integers(0, 5), min_size=0, max_size=3)))
         base = (np.arange(int(np.prod(shape)) or 0) % 7).astype(dtype).reshape(shape)
-        index = tuple(
-            slice(None, None, draw(st.sampled_from([1, 2, -1, -2]))) for _ in range(len(shape))
-        )
+        index = tuple(slice(None, None, draw(st.sampled_from([1, 2, -1, -2]))) for _ in range(len(shape)))
         view = base[index]
         if view.ndim > 1 and draw(st.booleans()):
             view = view.T
@@ -502,7 +525,14 @@ def test_array_results_of_every_element_type(bt, member):
     want = [[(i * 4 + j) % 2 == 1 if member == "bool" else i * 4 + j for j in range(4)] for i in range(3)]
     assert r.tolist() == want == mv.tolist()
     name = next(t["name"] for t in REGISTRY.values() if t["arg_member"] == arg_member)
-    assert (r.shape, r.ndim, r.elem, r.itemsize, r.nbytes, len(r)) == ((3, 4), 2, name, mv.itemsize, 12 * mv.itemsize, 3)
+    assert (r.shape, r.ndim, r.elem, r.itemsize, r.nbytes, len(r)) == (
+        (3, 4),
+        2,
+        name,
+        mv.itemsize,
+        12 * mv.itemsize,
+        3,
+    )
     assert repr(r) == f"pyz3.Array({name}, shape=(3, 4))"
     assert r.format == mv.format
 
@@ -526,7 +556,9 @@ def test_numpy_sees_array_results_without_a_copy(bt):
 
 
 def test_misbehaving_array_results_are_system_errors(bt):
-    with pytest.raises(SystemError, match=r"declared a 1-D float64 array result but returned a 1-D int32 array"):
+    with pytest.raises(
+        SystemError, match=r"declared a 1-D float64 array result but returned a 1-D int32 array"
+    ):
         bt.array_wrong_elem()
     with pytest.raises(SystemError, match="returned PYZ3_OK but no array object"):
         bt.array_null()
@@ -584,7 +616,10 @@ def test_arrays_sample_plugin(arrays):
     y = bytearray(8 * 1000)
     arrays.fill_parallel(memoryview(y).cast("d"), 1.5)
     assert set(memoryview(y).cast("d").tolist()) == {1.5}
-    with pytest.raises(TypeError, match=r"scale\(\) argument 'x' must be a writable float64 buffer, not a read-only memoryview"):
+    with pytest.raises(
+        TypeError,
+        match=r"scale\(\) argument 'x' must be a writable float64 buffer, not a read-only memoryview",
+    ):
         arrays.scale(memoryview(bytes(8)).cast("d"), 2.0)
 
 

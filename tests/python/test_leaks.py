@@ -88,7 +88,11 @@ def _hello(m):
             lambda: m.raw_add(b=1, a=BIG),
         ],
         "runtime_id": [lambda: m.runtime_id()],
-        "byte_sum": [lambda: m.byte_sum(BUFFER), lambda: m.byte_sum(DATA), _raises(TypeError, m.byte_sum, TEXT)],
+        "byte_sum": [
+            lambda: m.byte_sum(BUFFER),
+            lambda: m.byte_sum(DATA),
+            _raises(TypeError, m.byte_sum, TEXT),
+        ],
         "iota": [lambda: m.iota(100), _raises(ValueError, m.iota, -1)],
     }
 
@@ -116,7 +120,11 @@ def _arrays(m):
         "sum_f64": [lambda: m.sum_f64(VECTOR), _raises(TypeError, m.sum_f64, BUFFER)],
         "scale": [lambda: m.scale(VECTOR, 1.0), _raises(TypeError, m.scale, DATA, 1.0)],
         "dot": [lambda: m.dot(VECTOR, VECTOR), _raises(ValueError, m.dot, VECTOR, VECTOR[:2])],
-        "crc32": [lambda: m.crc32(BUFFER), lambda: m.crc32(DATA, 7), _raises(TypeError, m.crc32, BUFFER, TEXT)],
+        "crc32": [
+            lambda: m.crc32(BUFFER),
+            lambda: m.crc32(DATA, 7),
+            _raises(TypeError, m.crc32, BUFFER, TEXT),
+        ],
         "linspace": [lambda: m.linspace(0.0, 1.0, 50), _raises(ValueError, m.linspace, 0.0, 1.0, -1)],
         "sum_2d": [lambda: m.sum_2d(matrix), _raises(ValueError, m.sum_2d, VECTOR)],
         "transpose_copy": [lambda: m.transpose_copy(matrix)],
