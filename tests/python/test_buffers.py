@@ -693,3 +693,27 @@ def test_describe_and_stubs_show_buffers(bt):
     assert "def info_w2(x: Buffer) -> object:" in stub or "def info_w2(x: Buffer) -> Any:" in stub
     assert "def ramp_np(n: int) -> numpy.ndarray:" in stub and "import numpy" in stub
     assert "def maybe_len(x: Buffer | None = None) -> int:" in stub
+
+
+# ---- the guide ------------------------------------------------------------------------------------
+
+
+@pytest.mark.single_mode
+def test_the_guide_example_runs_as_written(tmp_path, monkeypatch):
+    import re
+    import shutil
+    import subprocess
+
+    from support import BUILD, ROOT
+
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    text = (ROOT / "docs" / "buffers.md").read_text()
+    c_source = re.search(r"`scale\.c`:\n\n```c\n(.*?)```", text, re.S).group(1)
+    python = re.search(r"```sh\ngcc .*?```\n\n```python\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "scale.c").write_text(c_source)
+    cmd = ["gcc", "-std=c11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror"]
+    cmd += [f"-I{ROOT / 'include'}", "scale.c", "-o", "libscaler.so", f"-L{BUILD / 'lib'}", "-lpyz3"]
+    subprocess.run(cmd, check=True, cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python, "docs/buffers.md", "exec"), {})

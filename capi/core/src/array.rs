@@ -5,11 +5,13 @@
 //! and the elements (16-byte aligned), so making a small array costs one `PyObject_Malloc`, and
 //! the plugin writes the elements where Python will read them (no copy). The object exports the
 //! buffer protocol (PEP 3118: `memoryview(a)`, `numpy.asarray(a)` without a copy); a function
-//! declared with `PYZ3_ARRAY_NUMPY` hands its caller `numpy.asarray(a)` instead.
+//! declared with `PYZ3_ARRAY_NUMPY` hands its caller a `numpy.ndarray` over it instead, made
+//! through numpy's own C API table (the `_ARRAY_API` capsule), checked once, when numpy is
+//! imported anyway — numpy is never required.
 
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use pyo3_ffi as ffi;
 
@@ -197,14 +199,157 @@ unsafe fn fail<T>(exc: *mut ffi::PyObject, msg: &str) -> PyResult<T> {
     Err(Raised)
 }
 
-/// `numpy.asarray(arr)` (a view of the array, no copy), stealing `arr`. `what` names the
-/// function for the message when numpy cannot be imported. NULL with an exception set on failure.
+// ---- numpy results ---------------------------------------------------------------------------------
+
+/// numpy's C API table (the `_ARRAY_API` capsule every numpy extension imports), once found and
+/// checked; NULL until then or when it is not one this runtime knows.
+static NUMPY_API: AtomicPtr<*const c_void> = AtomicPtr::new(ptr::null_mut());
+static NUMPY_API_TRIED: AtomicBool = AtomicBool::new(false);
+
+/// `PyArray_GetNDArrayCVersion`, `PyArray_Type`, `PyArray_New`, `PyArray_SetBaseObject`: their
+/// slots in the table, the same in numpy 1.x (ABI 0x01000009) and 2.x (ABI 0x02000000).
+const API_VERSION: usize = 0;
+const API_TYPE: usize = 2;
+const API_NEW: usize = 93;
+const API_SET_BASE: usize = 282;
+const KNOWN_ABIS: [u32; 2] = [0x0100_0009, 0x0200_0000];
+/// `NPY_ARRAY_CARRAY`: C-contiguous, aligned, writeable.
+const NPY_ARRAY_CARRAY: c_int = 0x0001 | 0x0100 | 0x0400;
+
+type PyArrayNew = unsafe extern "C" fn(
+    *mut ffi::PyTypeObject,
+    c_int,
+    *const ffi::Py_ssize_t,
+    c_int,
+    *const ffi::Py_ssize_t,
+    *mut c_void,
+    c_int,
+    c_int,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
+type PyArraySetBase = unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> c_int;
+
+/// numpy's `type_num` for an array element (native byte order).
+fn numpy_type_num(elem: TypeCode) -> c_int {
+    let long_is_64 = core::mem::size_of::<core::ffi::c_long>() == 8;
+    match elem {
+        TypeCode::Bool => 0,
+        TypeCode::I8 => 1,
+        TypeCode::U8 => 2,
+        TypeCode::I16 => 3,
+        TypeCode::U16 => 4,
+        TypeCode::I32 => 5,
+        TypeCode::U32 => 6,
+        TypeCode::I64 if long_is_64 => 7,
+        TypeCode::I64 => 9,
+        TypeCode::U64 if long_is_64 => 8,
+        TypeCode::U64 => 10,
+        TypeCode::F32 => 11,
+        _ => 12,
+    }
+}
+
+/// The C API table of an imported numpy, checked: a capsule named as numpy names it, an ABI
+/// version whose slots are the ones above, and slot 2 being `numpy.ndarray` itself. Looked up
+/// once per interpreter; NULL (never an exception) when anything differs.
+unsafe fn numpy_api(numpy: *mut ffi::PyObject) -> *const *const c_void {
+    if NUMPY_API_TRIED.load(Ordering::Acquire) {
+        return NUMPY_API.load(Ordering::Acquire);
+    }
+    NUMPY_API_TRIED.store(true, Ordering::Release);
+    // SAFETY: GIL held by the caller; every object is checked before use.
+    unsafe {
+        let mut umath = ffi::PyImport_ImportModule(c"numpy._core._multiarray_umath".as_ptr());
+        if umath.is_null() {
+            ffi::PyErr_Clear();
+            umath = ffi::PyImport_ImportModule(c"numpy.core._multiarray_umath".as_ptr());
+        }
+        if umath.is_null() {
+            ffi::PyErr_Clear();
+            return ptr::null();
+        }
+        let capsule = ffi::PyObject_GetAttrString(umath, c"_ARRAY_API".as_ptr());
+        ffi::Py_DECREF(umath);
+        if capsule.is_null() {
+            ffi::PyErr_Clear();
+            return ptr::null();
+        }
+        let table = if ffi::PyCapsule_CheckExact(capsule) != 0 {
+            ffi::PyCapsule_GetPointer(capsule, ptr::null()) as *const *const c_void
+        } else {
+            ptr::null()
+        };
+        // numpy keeps its module, and with it the table, alive for the interpreter's life.
+        ffi::Py_DECREF(capsule);
+        if table.is_null() {
+            ffi::PyErr_Clear();
+            return ptr::null();
+        }
+        let version: unsafe extern "C" fn() -> u32 = core::mem::transmute(*table.add(API_VERSION));
+        let ndarray = ffi::PyObject_GetAttrString(numpy, c"ndarray".as_ptr());
+        if ndarray.is_null() {
+            ffi::PyErr_Clear();
+            return ptr::null();
+        }
+        let same_type = *table.add(API_TYPE) == ndarray as *const c_void;
+        ffi::Py_DECREF(ndarray);
+        if !same_type || !KNOWN_ABIS.contains(&version()) {
+            return ptr::null();
+        }
+        NUMPY_API.store(table.cast_mut(), Ordering::Release);
+        table
+    }
+}
+
+/// A `numpy.ndarray` over `arr`'s elements with `arr` as its base, through numpy's C API (what
+/// a handwritten extension's `PyArray_New` does), stealing `arr`. NULL with an exception set.
+unsafe fn numpy_view(api: *const *const c_void, arr: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held by the caller; `api` passed `numpy_api`'s checks; `arr` is a pyz3.Array.
+    unsafe {
+        let v = &*view_of(arr);
+        let new: PyArrayNew = core::mem::transmute(*api.add(API_NEW));
+        let set_base: PyArraySetBase = core::mem::transmute(*api.add(API_SET_BASE));
+        let elem = TypeCode::from_u8(v.elem).unwrap_or(TypeCode::F64);
+        let out = new(
+            *api.add(API_TYPE) as *mut ffi::PyTypeObject,
+            c_int::from(v.ndim),
+            v.shape.cast(),
+            numpy_type_num(elem),
+            ptr::null(),
+            v.data,
+            0,
+            NPY_ARRAY_CARRAY,
+            ptr::null_mut(),
+        );
+        if out.is_null() {
+            ffi::Py_DECREF(arr);
+            tls::note_error();
+            return out;
+        }
+        // The base keeps the elements alive; SetBaseObject takes the reference even on failure.
+        if set_base(out, arr) < 0 {
+            ffi::Py_DECREF(out);
+            tls::note_error();
+            return ptr::null_mut();
+        }
+        out
+    }
+}
+
+/// A `numpy.ndarray` over `arr` (no copy), stealing `arr`. With the fast paths on, numpy's C
+/// API makes it directly; otherwise (or with a numpy whose table this runtime does not know)
+/// `numpy.asarray(arr)` does, through the buffer protocol. `what` names the function for the
+/// message when numpy cannot be imported. NULL with an exception set on failure.
 ///
 /// # Safety
-/// GIL held; `arr` a new reference.
+/// GIL held; `arr` a new reference to a `pyz3.Array`.
 pub unsafe fn into_numpy(arr: *mut ffi::PyObject, what: &str) -> *mut ffi::PyObject {
     // SAFETY: GIL held by the caller.
     unsafe {
+        let api = NUMPY_API.load(Ordering::Acquire);
+        if !api.is_null() && crate::opts::fast_paths() {
+            return numpy_view(api, arr);
+        }
         let mut asarray = NUMPY_ASARRAY.load(Ordering::Acquire);
         if asarray.is_null() {
             let numpy = ffi::PyImport_ImportModule(c"numpy".as_ptr());
@@ -222,6 +367,16 @@ pub unsafe fn into_numpy(arr: *mut ffi::PyObject, what: &str) -> *mut ffi::PyObj
             }
             // The static keeps this reference until the interpreter goes.
             NUMPY_ASARRAY.store(asarray, Ordering::Release);
+            let numpy = ffi::PyImport_ImportModule(c"numpy".as_ptr());
+            if numpy.is_null() {
+                ffi::PyErr_Clear();
+            } else {
+                let api = numpy_api(numpy);
+                ffi::Py_DECREF(numpy);
+                if !api.is_null() && crate::opts::fast_paths() {
+                    return numpy_view(api, arr);
+                }
+            }
         }
         let r = ffi::PyObject_CallOneArg(asarray, arr);
         ffi::Py_DECREF(arr);
@@ -480,4 +635,6 @@ fn slot(slot: c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
 pub fn forget() {
     ARRAY_TYPE.store(ptr::null_mut(), Ordering::Release);
     NUMPY_ASARRAY.store(ptr::null_mut(), Ordering::Release);
+    NUMPY_API.store(ptr::null_mut(), Ordering::Release);
+    NUMPY_API_TRIED.store(false, Ordering::Release);
 }
