@@ -225,15 +225,19 @@ def stub_text(plugin: Plugin) -> str:
         lines += ["from typing import Any", ""]
     if "Buffer" in annotations:
         alias = "" if buffer_name == "Buffer" else f" as {buffer_name}"
-        lines += [
-            "import sys as _sys",
-            "",
-            "if _sys.version_info >= (3, 12):",
-            f"    from collections.abc import Buffer{alias}",
-            "else:",
-            f"    from typing_extensions import Buffer{alias}",
-            "",
-        ]
+        if "sys" in names:
+            # Type checkers only understand version checks spelled `sys.version_info`.
+            lines += [f"from typing_extensions import Buffer{alias}", ""]
+        else:
+            lines += [
+                "import sys",
+                "",
+                "if sys.version_info >= (3, 12):",
+                f"    from collections.abc import Buffer{alias}",
+                "else:",
+                f"    from typing_extensions import Buffer{alias}",
+                "",
+            ]
     if any(a.startswith("numpy.") for a in annotations):
         lines += [f"import numpy{'' if numpy_name == 'numpy' else ' as _numpy'}", ""]
     lines.append(f"__all__ = {[f['name'] for f in plugin.functions]!r}")
