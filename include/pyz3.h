@@ -219,19 +219,6 @@ typedef struct _object PyObject;
 // All optimisations.
 #define PYZ3_OPT_ALL 7
 
-// Bytes of state one view may keep in its slot (a buffer keeps a `pyz3_buffer`, a `Py_buffer`
-// and four dimensions' shape and strides).
-#define VIEW_STATE_BYTES 232
-
-// Views kept on the trampoline's stack; a function with more view parameters takes the rest
-// from the heap.
-#define INLINE_VIEWS 4
-
-// The facts a compound type carries besides its code (ABI 1.1: `pyz3_param.elem`,
-// `type_flags`, `ndim`, `class_index`, and the `ret_*` fields of `pyz3_function_def`), as the
-// loader validated them. All zero (`elem` = `Void`) for the other types.
-typedef struct TypeFacts TypeFacts;
-
 // A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
 typedef struct pyz3_dict pyz3_dict;
 
