@@ -7,6 +7,7 @@
 * `{pyz3-types}`: the type table, from the runtime's type registry
   (`pyz3._pyz3.type_registry()`), and what each type's conversion accepts and raises, found by
   calling the sample plugin `plugins/c/hello` with probe values while the site is built.
+* `{pyz3-exception-kinds}`: the exception kinds from the runtime's registry, in each language.
 * `{python-text}` shows a string constant of the pyz3 package (the CLI's examples).
 * `{rustdoc}` links into the Rust SDK's rustdoc, which `make docs` builds with `cargo doc` and
   this extension copies to `rust/` in the site; a link to a page rustdoc did not write is a
@@ -240,6 +241,26 @@ class RustdocRole(SphinxRole):
         return [nodes.reference(self.rawtext, title, refuri=uri, internal=False)], []
 
 
+class ExceptionKinds(SphinxDirective):
+    """`{pyz3-exception-kinds}`: the runtime's exception kinds (`pyz3._pyz3.exception_kinds()`)
+    with their spelling in C, Zig and Rust."""
+
+    has_content = False
+
+    def run(self) -> list[Node]:
+        import pyz3
+
+        rows = [
+            "| Python exception | C (`pyz3_raise`) | Zig (`pyz3.raise`) | Rust (`PyErr`) |",
+            "|---|---|---|---|",
+        ]
+        for code, macro, python_name, snake in pyz3._pyz3.exception_kinds():
+            rows.append(
+                f"| `{python_name}` | {{c:macro}}`{macro}` ({code}) | `.{snake}` | `PyErr::{snake}(message)` |"
+            )
+        return self.parse_text_to_nodes("\n".join(rows))
+
+
 class PythonText(SphinxDirective):
     """`{python-text} module.NAME`: the text of a module's string constant, as a literal block
     (the CLI's examples, kept in pyz3/cli.py for `--help`)."""
@@ -271,5 +292,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("build-finished", copy_rustdoc)
     app.add_directive("pyz3-types", TypesTable)
     app.add_directive("python-text", PythonText)
+    app.add_directive("pyz3-exception-kinds", ExceptionKinds)
     app.add_role("rustdoc", RustdocRole())
     return {"parallel_read_safe": True, "parallel_write_safe": True}
