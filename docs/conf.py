@@ -33,6 +33,10 @@ pyz3_build = str(BUILD)
 pyz3_rustdoc = str(ROOT / os.environ.get("PYZ3_RUSTDOC", BUILD / "cargo" / "rustdoc" / "doc"))
 
 source_suffix = {".md": "markdown"}
+# Names stay as written (the header says `pyz3_free`, not `pyz3_free()`), and so do quotes: the
+# pages quote code and messages.
+smartquotes = False
+add_function_parentheses = False
 root_doc = "index"
 exclude_patterns = ["_ext", "img"]
 # Anchors for `page.md#a-heading` links between the pages, down to ####.

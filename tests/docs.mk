@@ -32,4 +32,4 @@ docs: $(DOCS_VENV)/.stamp runtime plugins docs-rustdoc
 
 test-docs: $(DOCS_VENV)/.stamp runtime plugins docs-rustdoc
 	$(DOCS_ENV) $(DOCS_PY) -m sphinx -E -q -W --keep-going -b html docs $(DOCS_OUT) -d $(BUILD)/docs-doctrees
-	$(DOCS_ENV) $(DOCS_PY) -m pytest -q -p no:cacheprovider tests/docs
+	$(DOCS_ENV) PYTHONPATH=$(BUILD)/python $(DOCS_PY) -m pytest -q -p no:cacheprovider tests/docs

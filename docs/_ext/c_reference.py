@@ -52,16 +52,32 @@ INCLUDE_GUARDS = {"PYZ3_H", "PYZ3_H_MACROS"}
 
 # (group key, title, intro). Function groups take their intro from their capi/src module.
 GROUPS = [
-    ("descriptor", "Plugin descriptor", "What a plugin exports: the descriptor, its limits and flags, and the macros that write it."),
+    (
+        "descriptor",
+        "Plugin descriptor",
+        "What a plugin exports: the descriptor, its limits and flags, and the macros that write it.",
+    ),
     ("call", "Calling convention", "How the loader calls a plugin function, and what the function returns."),
-    ("types", "Types", "The declared type codes (the runtime's type registry) and the views compound arguments arrive in."),
+    (
+        "types",
+        "Types",
+        "The declared type codes (the runtime's type registry) and the views compound arguments arrive in.",
+    ),
     ("alloc", "Allocation", ""),
     ("gil", "GIL", ""),
     ("convert", "Conversions", ""),
     ("object", "Objects", ""),
-    ("error", "Errors", "Exception kinds for `pyz3_raise`, and the functions that raise and inspect exceptions."),
+    (
+        "error",
+        "Errors",
+        "Exception kinds for `pyz3_raise`, and the functions that raise and inspect exceptions.",
+    ),
     ("runtime", "Runtime switches and version", ""),
-    ("portability", "Portability and layout helpers", "Macros the header uses itself; plugins may use them too."),
+    (
+        "portability",
+        "Portability and layout helpers",
+        "Macros the header uses itself; plugins may use them too.",
+    ),
 ]
 
 # capi/src module -> group, for the modules whose concept has a group above.
@@ -79,13 +95,19 @@ MODULE_GROUPS = {
 # Name rules for everything that is not a function defined in capi/src (first match wins).
 GROUP_RULES = [
     (r"PYZ3_T_\w+|PYZ3_PY_\w+", "types"),
-    (r"pyz3_(buffer|seq|dict|array|items|list_view|iter\w*)|PYZ3_(BUF|ARRAY)_\w+|PYZ3_(AT|AT2|DATA)", "types"),
+    (
+        r"pyz3_(buffer|seq|dict|array|items|list_view|iter\w*)|PYZ3_(BUF|ARRAY)_\w+|PYZ3_(AT|AT2|DATA)",
+        "types",
+    ),
     (r"PYZ3_EXC_\w+", "error"),
     (r"PyObject", "object"),
     (r"PYZ3_OPT_\w+", "runtime"),
     (r"pyz3_(gil|nogil)", "gil"),
     (r"PYZ3_(OK|ERROR|RETURN_NONE|ITER_END|NOT_FOUND)", "call"),
-    (r"pyz3_(fn|raw_fn|value|call|str|module|out|instance_state)|PYZ3_(FN|RAW_FN|SELF|INSTANCE_RESULT)", "call"),
+    (
+        r"pyz3_(fn|raw_fn|value|call|str|module|out|instance_state)|PYZ3_(FN|RAW_FN|SELF|INSTANCE_RESULT)",
+        "call",
+    ),
     (r"PYZ3_(STATIC_ASSERT|EXTERN_C|EXPORT|UNUSED|ALIGNOF|COUNTOF)", "portability"),
     (r"pyz3_(plugin\w*|param|function_def|\w+_def|entry_fn|deinit_fn)", "descriptor"),
     (
@@ -193,7 +215,7 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
             j = i
             while lines[j].rstrip().endswith("\\"):
                 j += 1
-            definition = " ".join(l.rstrip().rstrip("\\").strip() for l in lines[i : j + 1])
+            definition = " ".join(part.rstrip().rstrip("\\").strip() for part in lines[i : j + 1])
             i = j + 1
             match = re.match(r"#define\s+(\w+)(\([^)]*\))?\s*(.*)", definition)
             assert match, definition
@@ -221,7 +243,7 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
                 add(Decl("macro", name, name, text, value=None if platform_specific else value))
             doc = []
             continue
-        if stripped.startswith("#") or stripped.startswith("extern \"C\"") or stripped.startswith("}"):
+        if stripped.startswith("#") or stripped.startswith('extern "C"') or stripped.startswith("}"):
             i += 1
             continue
         if stripped.startswith("PYZ3_STATIC_ASSERT("):
@@ -269,7 +291,7 @@ def read_modules(src: Path) -> dict[str, tuple[str, str, list[str]]]:
     modules = {}
     for path in sorted(src.glob("*.rs")):
         text = path.read_text()
-        doc = [_strip_line_comment(l) for l in text.split("\n") if l.startswith("//!")]
+        doc = [_strip_line_comment(line) for line in text.split("\n") if line.startswith("//!")]
         purpose = doc[0].split(":", 1)[1].strip() if doc and ":" in doc[0] else ""
         body = "\n".join(doc[1:]).strip()
         names = re.findall(r'extern\s+"C"\s+fn\s+(pyz3_\w+)', text)
@@ -352,7 +374,7 @@ def _fence(n: int, directive: str, argument: str, body: str) -> str:
 def _section_text(body: str) -> str:
     """A section comment's text as Markdown: indented lines are C code."""
     out, code = [], []
-    for line in body.split("\n") + [""]:
+    for line in [*body.split("\n"), ""]:
         if line.startswith("  ") and line.strip():
             code.append(line[2:])
             continue
@@ -364,8 +386,8 @@ def _section_text(body: str) -> str:
 
 
 def _dedent(lines: list[str]) -> list[str]:
-    indent = min(len(l) - len(l.lstrip()) for l in lines if l.strip())
-    return [l[indent:] for l in lines]
+    indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
+    return [line[indent:] for line in lines]
 
 
 def render(decl: Decl, kinds: dict[str, str]) -> str:
@@ -377,7 +399,9 @@ def render(decl: Decl, kinds: dict[str, str]) -> str:
             _fence(3, "c:member", m.signature, link_symbols(m.doc, kinds)) for m in decl.members
         )
         return _fence(4, f"c:{decl.kind}", decl.signature, doc + "\n\n" + inner)
-    directive = {"function": "c:function", "macro": "c:macro", "type": "c:type", "opaque": "c:struct"}[decl.kind]
+    directive = {"function": "c:function", "macro": "c:macro", "type": "c:type", "opaque": "c:struct"}[
+        decl.kind
+    ]
     if decl.kind == "opaque" and decl.signature.startswith("union"):
         directive = "c:union"
     signature = decl.signature.split(" ", 1)[1] if decl.kind == "opaque" else decl.signature

@@ -162,7 +162,8 @@ def types_markdown(build: Path) -> str:
     description = pyz3._pyz3.describe(str(plugin))
 
     spellings = [
-        "| Python | C type code | C value | Zig parameter | Zig result | Rust parameter | Rust result | a wrong type raises |",
+        "| Python | C type code | C value | Zig parameter | Zig result | Rust parameter | Rust result "
+        "| a wrong type raises |",
         "|---|---|---|---|---|---|---|---|",
     ]
     probes = [
@@ -226,7 +227,6 @@ class TypesTable(SphinxDirective):
         return self.parse_text_to_nodes(types_markdown(build))
 
 
-
 class RustdocRole(SphinxRole):
     """``{rustdoc}`text <pyz3_plugin/fn.x.html>` ``: a link into the Rust SDK's rustdoc."""
 
@@ -256,7 +256,8 @@ class ExceptionKinds(SphinxDirective):
         ]
         for code, macro, python_name, snake in pyz3._pyz3.exception_kinds():
             rows.append(
-                f"| `{python_name}` | {{c:macro}}`{macro}` ({code}) | `.{snake}` | `PyErr::{snake}(message)` |"
+                f"| `{python_name}` | {{c:macro}}`{macro}` ({code}) | `.{snake}` "
+                f"| `PyErr::{snake}(message)` |"
             )
         return self.parse_text_to_nodes("\n".join(rows))
 

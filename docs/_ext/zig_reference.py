@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from docutils.nodes import Node
 from sphinx import addnodes
@@ -20,7 +21,9 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
-CONTAINER = re.compile(r"pub\s+const\s+(\w+)\s*(?::[^=]+)?=\s*(?:extern\s+|packed\s+)?(struct|union|enum|opaque)\b[^{]*\{")
+CONTAINER = re.compile(
+    r"pub\s+const\s+(\w+)\s*(?::[^=]+)?=\s*(?:extern\s+|packed\s+)?(struct|union|enum|opaque)\b[^{]*\{"
+)
 DECL = re.compile(r"pub\s+(?:inline\s+|export\s+|extern\s+)?(fn|const|var)\s+(@\"[^\"]+\"|\w+)")
 FIELD = re.compile(r"(\w+)\s*(:\s*.+?|=\s*.+?)?\s*,\s*$")
 
@@ -62,7 +65,9 @@ def code_of(line: str) -> str:
 
 def _brackets(code: str) -> tuple[int, int]:
     """(change in brace depth, change in paren/bracket depth) over a line of code."""
-    return code.count("{") - code.count("}"), code.count("(") + code.count("[") - code.count(")") - code.count("]")
+    return code.count("{") - code.count("}"), code.count("(") + code.count("[") - code.count(
+        ")"
+    ) - code.count("]")
 
 
 def _header(lines: list[str], codes: list[str], start: int, is_fn: bool) -> tuple[str, int]:
@@ -87,7 +92,7 @@ def read_zig(text: str, namespace: str) -> tuple[str, list[ZigDecl]]:
     """The `//!` text and the `pub` declarations (with their doc comments) of a Zig source file."""
     lines = text.split("\n")
     codes = [code_of(line) for line in lines]
-    module_doc = "\n".join(l.strip()[4:] for l in lines if l.strip().startswith("//!"))
+    module_doc = "\n".join(line.strip()[4:] for line in lines if line.strip().startswith("//!"))
     top: list[ZigDecl] = []
     # (qualified name, brace depth of the container's body, its member list)
     stack: list[tuple[str, int, list[ZigDecl]]] = [(namespace, 0, top)]
@@ -115,9 +120,15 @@ def read_zig(text: str, namespace: str) -> tuple[str, list[ZigDecl]]:
             if match.group(1) != "fn" and end > i:
                 code = stripped + "...}"
             members.append(ZigDecl(f"{prefix}.{match.group(2)}", match.group(1), code, "\n".join(doc)))
-        elif at_level and len(stack) > 1 and (field_match := FIELD.match(stripped)):
-            if not re.match(r"(fn|const|var|comptime|test)\b", stripped):
-                members.append(ZigDecl(f"{prefix}.{field_match.group(1)}", "field", stripped.rstrip(","), "\n".join(doc)))
+        elif (
+            at_level
+            and len(stack) > 1
+            and (field_match := FIELD.match(stripped))
+            and not re.match(r"(fn|const|var|comptime|test)\b", stripped)
+        ):
+            members.append(
+                ZigDecl(f"{prefix}.{field_match.group(1)}", "field", stripped.rstrip(","), "\n".join(doc))
+            )
         if not stripped.startswith("///"):
             doc = []
         for j in range(i, end + 1):
@@ -150,7 +161,7 @@ def markdown(path: Path, namespace: str) -> str:
 
 def _indented_to_fences(text: str) -> str:
     out, code = [], []
-    for line in text.split("\n") + [""]:
+    for line in [*text.split("\n"), ""]:
         if line.startswith("    "):
             code.append(line[4:])
             continue
@@ -165,7 +176,7 @@ class ZigReference(SphinxDirective):
     """`{zig-reference} <path>` with `:namespace:` (default `pyz3`): one Zig file's API."""
 
     required_arguments = 1
-    option_spec = {"namespace": str}
+    option_spec: ClassVar = {"namespace": str}
 
     def run(self) -> list[Node]:
         path = Path(self.config.pyz3_root) / self.arguments[0]
@@ -181,5 +192,7 @@ def parse_zig_decl(env: BuildEnvironment, sig: str, signode: addnodes.desc_signa
 
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("zig-reference", ZigReference)
-    app.add_object_type("zig-decl", "zig", indextemplate="pair: %s; Zig declaration", parse_node=parse_zig_decl)
+    app.add_object_type(
+        "zig-decl", "zig", indextemplate="pair: %s; Zig declaration", parse_node=parse_zig_decl
+    )
     return {"parallel_read_safe": True, "parallel_write_safe": True}

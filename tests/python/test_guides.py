@@ -11,7 +11,6 @@ import pathlib
 import re
 import shutil
 import subprocess
-import sys
 import threading
 
 import pytest
@@ -135,7 +134,9 @@ def test_types_example(tmp_path):
     assert c.clamp(7) == 7.0
     assert c.clamp(1, None, 0.5) == 0.5
     assert str(inspect.signature(c.clamp)) == "(x, low=None, high=None)"
-    with pytest.raises(TypeError, match=r"^clamp\(\) argument 'x' must be a real number \(float or int\), not str$"):
+    with pytest.raises(
+        TypeError, match=r"^clamp\(\) argument 'x' must be a real number \(float or int\), not str$"
+    ):
         c.clamp("7")
 
 
