@@ -135,6 +135,14 @@ def _spelling(entry: dict[str, Any], table: dict[str, tuple[str, str]]) -> tuple
     return table.get(kind, ("(see the SDK page)", "(see the SDK page)"))
 
 
+def _both(entry: dict[str, Any], table: dict[str, tuple[str, str]]) -> str:
+    """The parameter spelling, and the result's where it differs."""
+    param, result = _spelling(entry, table)
+    if not entry["param"]:
+        return f"result: {result}"
+    return param if param == result else f"{param}; result: {result}"
+
+
 def _probe_function(module: Any, description: dict[str, Any], type_name: str) -> tuple[Any, bool] | None:
     """A function of the sample plugin taking one `type_name` parameter; True when it returns
     its argument (an echo)."""
@@ -162,32 +170,26 @@ def types_markdown(build: Path) -> str:
     description = pyz3._pyz3.describe(str(plugin))
 
     spellings = [
-        "| Python | C type code | C value | Zig parameter | Zig result | Rust parameter | Rust result "
-        "| a wrong type raises |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Python | C | Zig | Rust | raises |",
+        "|---|---|---|---|---|",
     ]
     probes = [
         "| type | " + " | ".join(f"`{_cell(label)}`" for label, _ in PROBES) + " |",
         "|---|" + "---|" * len(PROBES),
     ]
     for entry in registry:
-        zig_param, zig_result = _spelling(entry, ZIG)
-        rust_param, rust_result = _spelling(entry, RUST)
         annotation = entry["param_annotation"] if entry["param"] else entry["result_annotation"]
-        c_value = f"`{entry['c_type']}`" if entry["kind"] != "void" else "—"
-        member = entry["arg_member"] or entry["result_member"]
-        if member:
-            c_value += f" in `.{member}`"
-            if entry["arg_member"] and entry["result_member"] != entry["arg_member"]:
-                c_value += f" (result: `.{entry['result_member']}`)"
-        wrong = f"`TypeError`: must be {entry['expected']}" if entry["param"] else "(result only)"
+        c_spelling = f"{{c:macro}}`{entry['macro']}`"
+        if entry["kind"] != "void":
+            c_spelling += f": `{entry['c_type']}`"
+        if entry["arg_member"]:
+            c_spelling += f" in `.{entry['arg_member']}`"
+        if entry["result_member"] and entry["result_member"] != entry["arg_member"]:
+            c_spelling += f"; result in `.{entry['result_member']}`"
+        raises = f"`TypeError` if not {entry['expected']}" if entry["param"] else "(result only)"
         if entry["range"] is not None:
-            low, high = entry["range"]
-            wrong += f"; outside [{low}, {high}]: `OverflowError`"
-        if not entry["param"]:
-            zig_param = rust_param = "(result only)"
-        row = [f"`{annotation}`", f"{{c:macro}}`{entry['macro']}`", c_value]
-        row += [zig_param, zig_result, rust_param, rust_result, wrong]
+            raises += f"; `OverflowError` outside the range of `{entry['c_type']}`"
+        row = [f"`{annotation}`", c_spelling, _both(entry, ZIG), _both(entry, RUST), raises]
         spellings.append("| " + " | ".join(_cell(c) for c in row) + " |")
 
         found = _probe_function(module, description, entry["name"]) if entry["param"] else None
@@ -199,17 +201,18 @@ def types_markdown(build: Path) -> str:
             try:
                 result = func(value)
             except Exception as exc:  # the probe records whatever the conversion raises
-                cells.append(f"*{type(exc).__name__}*")
+                cells.append(f"*{type(exc).__name__.removesuffix('Error')}*")
             else:
                 cells.append(f"`{_cell(repr(result))}`" if echo else "accepted")
-        probes.append(f"| `{entry['name']}` (`{func.__name__}`) | " + " | ".join(cells) + " |")
+        probes.append(f"| `{entry['name']}` | " + " | ".join(cells) + " |")
     return "\n".join(
         [
             *spellings,
             "",
             "What each parameter type accepts, found by calling a function of the sample plugin "
             "`plugins/c/hello` with each value while this page was built: the value the function "
-            "returned, or the exception the call raised (in *italics*).",
+            "returned, or the exception the call raised, in *italics* without its `Error` suffix "
+            "(*Type* is `TypeError`); the function is the plugin's `echo_<type>` where it has one.",
             "",
             *probes,
         ]
