@@ -287,15 +287,19 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
 
 
 def read_modules(src: Path) -> dict[str, tuple[str, str, list[str]]]:
-    """capi/src modules: stem -> (purpose line, module doc after it, exported function names)."""
+    """capi/src modules: stem -> (title, module doc, exported function names). The title is the
+    start of the `//!` purpose after the file's path (up to " — ", else a comma, else the end of
+    the sentence); the doc is the whole `//!` text after the path."""
     modules = {}
     for path in sorted(src.glob("*.rs")):
         text = path.read_text()
-        doc = [_strip_line_comment(line) for line in text.split("\n") if line.startswith("//!")]
-        purpose = doc[0].split(":", 1)[1].strip() if doc and ":" in doc[0] else ""
-        body = "\n".join(doc[1:]).strip()
+        doc = "\n".join(line[4:] for line in text.split("\n") if line.startswith("//!"))
+        body = doc.split(":", 1)[1].strip() if ":" in doc.split("\n", 1)[0] else doc
+        purpose = re.sub(r"\s+", " ", body.split("\n\n", 1)[0])
+        separator = " — " if " — " in purpose else r",\s|\.(?:\s|$)"
+        title = re.split(separator, purpose, maxsplit=1)[0]
         names = re.findall(r'extern\s+"C"\s+fn\s+(pyz3_\w+)', text)
-        modules[path.stem] = (purpose, body, names)
+        modules[path.stem] = (title[:1].upper() + title[1:], body[:1].upper() + body[1:], names)
     return modules
 
 
@@ -312,14 +316,16 @@ def assign_groups(
         if stem is not None:
             key = MODULE_GROUPS.get(stem, stem)
             if key not in members:
-                purpose = modules[stem][0]
-                groups.append((key, purpose[:1].upper() + purpose[1:], ""))
+                groups.append((key, modules[stem][0], ""))
                 members[key] = []
         else:
             for pattern, group in GROUP_RULES:
                 if re.fullmatch(pattern, decl.name):
                     key = group
                     break
+        if key is None and not re.match(r"(pyz3|PYZ3)_", decl.name):
+            # Not pyz3 API (a name cbindgen exported by mistake): listed, without a group.
+            key = "other"
         if key is None:
             logger.warning(
                 "C reference: no group for %s %r; add a rule to GROUP_RULES in docs/_ext/c_reference.py",
@@ -327,9 +333,9 @@ def assign_groups(
                 decl.name,
             )
             key = "other"
-            if key not in members:
-                groups.append((key, "Other declarations", ""))
-                members[key] = []
+        if key == "other" and key not in members:
+            groups.append((key, "Other declarations", ""))
+            members[key] = []
         members[key].append(decl)
     # Function groups get their module's doc as the intro (ownership and threading notes).
     intros = {}
