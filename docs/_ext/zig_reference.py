@@ -141,22 +141,54 @@ def read_zig(text: str, namespace: str) -> tuple[str, list[ZigDecl]]:
     return module_doc, top
 
 
-def render(decl: ZigDecl) -> str:
+def render(decl: ZigDecl, names: dict[str, str]) -> str:
     """A `{zig-decl}` directive: the declaration as written, its doc, then its members. Each
     fence is longer than the fences it contains."""
     ticks = "`" * (3 + _nesting(decl))
-    members = "\n".join(render(m) for m in decl.members)
-    return f"{ticks}{{zig-decl}} {decl.name}\n```zig\n{decl.code}\n```\n\n{decl.doc}\n\n{members}\n{ticks}\n"
+    members = "\n".join(render(m, names) for m in decl.members)
+    doc = link_names(decl.doc, names)
+    return f"{ticks}{{zig-decl}} {decl.name}\n```zig\n{decl.code}\n```\n\n{doc}\n\n{members}\n{ticks}\n"
 
 
 def _nesting(decl: ZigDecl) -> int:
     return 1 + max((_nesting(m) for m in decl.members), default=0)
 
 
+def _all(decls: list[ZigDecl]) -> list[ZigDecl]:
+    return [d for decl in decls for d in (decl, *_all(decl.members))]
+
+
+def short_names(decls: list[ZigDecl], namespace: str) -> dict[str, str]:
+    """Spellings a doc comment uses for a declaration (`Gil`, `Gil.acquire`, `pyz3.Gil`) -> its
+    qualified name; a spelling two declarations share links to neither."""
+    names: dict[str, str | None] = {}
+    for decl in _all(decls):
+        parts = decl.name.split(".")
+        for start in range(len(parts) - 1, -1, -1):
+            spelling = ".".join(parts[start:])
+            if spelling in names and names[spelling] != decl.name:
+                names[spelling] = None
+            else:
+                names[spelling] = decl.name
+    return {k: v for k, v in names.items() if v is not None}
+
+
+def link_names(text: str, names: dict[str, str]) -> str:
+    """Backticked names of declarations become links to them."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).removesuffix("()")
+        target = names.get(name)
+        return f"{{zig}}`{name} <{target}>`" if target else match.group(0)
+
+    return re.sub(r"(?<!`)`([A-Za-z_][\w.]*(?:\(\))?)`(?!`)", replace, text)
+
+
 def markdown(path: Path, namespace: str) -> str:
     module_doc, decls = read_zig(path.read_text(), namespace)
+    names = short_names(decls, namespace)
     # The indented example in the `//!` text is Zig code.
-    return _indented_to_fences(module_doc) + "\n\n" + "\n".join(render(d) for d in decls)
+    return _indented_to_fences(module_doc) + "\n\n" + "\n".join(render(d, names) for d in decls)
 
 
 def _indented_to_fences(text: str) -> str:
