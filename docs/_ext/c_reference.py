@@ -35,7 +35,6 @@ class Decl:
     name: str
     signature: str  # what follows the C-domain directive name
     doc: str
-    section: str = ""
     value: str | None = None  # object-like macros: the replacement text
     members: list[Decl] = field(default_factory=list)
 
@@ -176,7 +175,6 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
         if decl.name in seen or decl.name in INCLUDE_GUARDS:
             return
         seen.add(decl.name)
-        decl.section = section
         decls.append(decl)
 
     while i < len(lines):
@@ -218,7 +216,8 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
             definition = " ".join(part.rstrip().rstrip("\\").strip() for part in lines[i : j + 1])
             i = j + 1
             match = re.match(r"#define\s+(\w+)(\([^)]*\))?\s*(.*)", definition)
-            assert match, definition
+            if match is None:
+                raise ValueError(f"include/pyz3.h line {i}: cannot read {definition!r}")
             name, params, value = match.group(1), match.group(2), match.group(3).strip()
             if name == guard_candidate:
                 guard_candidate = None

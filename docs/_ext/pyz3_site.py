@@ -257,11 +257,8 @@ class ExceptionKinds(SphinxDirective):
             "| Python exception | C (`pyz3_raise`) | Zig (`pyz3.raise`) | Rust (`PyErr`) |",
             "|---|---|---|---|",
         ]
-        for code, macro, python_name, snake in pyz3._pyz3.exception_kinds():
-            rows.append(
-                f"| `{python_name}` | {{c:macro}}`{macro}` ({code}) | `.{snake}` "
-                f"| `PyErr::{snake}(message)` |"
-            )
+        for _code, macro, python_name, snake in pyz3._pyz3.exception_kinds():
+            rows.append(f"| `{python_name}` | {{c:macro}}`{macro}` | `.{snake}` | `PyErr::{snake}` |")
         return self.parse_text_to_nodes("\n".join(rows))
 
 
