@@ -254,11 +254,12 @@ class ExceptionKinds(SphinxDirective):
         import pyz3
 
         rows = [
-            "| Python exception | C (`pyz3_raise`) | Zig (`pyz3.raise`) | Rust (`PyErr`) |",
-            "|---|---|---|---|",
+            "| Python exception | C: `pyz3_raise(KIND, msg)` | Zig: `pyz3.raise(.kind, msg)`, Rust: "
+            "`PyErr::kind(msg)` |",
+            "|---|---|---|",
         ]
         for _code, macro, python_name, snake in pyz3._pyz3.exception_kinds():
-            rows.append(f"| `{python_name}` | {{c:macro}}`{macro}` | `.{snake}` | `PyErr::{snake}` |")
+            rows.append(f"| `{python_name}` | {{c:macro}}`{macro}` | `{snake}` |")
         return self.parse_text_to_nodes("\n".join(rows))
 
 
