@@ -79,6 +79,11 @@ GROUPS = [
     ),
 ]
 
+OTHER_INTRO = (
+    "Names the header declares that are not pyz3 API (no `pyz3_`/`PYZ3_` prefix): helpers the "
+    "generator exported; plugins should not rely on them."
+)
+
 # capi/src module -> group, for the modules whose concept has a group above.
 MODULE_GROUPS = {
     "alloc": "alloc",
@@ -333,7 +338,7 @@ def assign_groups(
             )
             key = "other"
         if key == "other" and key not in members:
-            groups.append((key, "Other declarations", ""))
+            groups.append((key, "Other declarations", OTHER_INTRO))
             members[key] = []
         members[key].append(decl)
     # Function groups get their module's doc as the intro (ownership and threading notes).
@@ -343,6 +348,8 @@ def assign_groups(
         if body:
             intros.setdefault(key, []).append(body)
     groups = [(k, t, "\n\n".join(filter(None, [i, *intros.get(k, [])]))) for k, t, i in groups]
+    # The declarations no group takes come last.
+    groups.sort(key=lambda group: group[0] == "other")
     return [g for g in groups if members[g[0]]], members
 
 

@@ -90,6 +90,8 @@ ZIG = {
     "str": ("`[]const u8`", "`[]const u8`, `[]u8`, `[:0]const u8`"),
     "bytes": ("`pyz3.Bytes`", "`pyz3.Bytes`"),
     "object": ("`pyz3.Object`", "`pyz3.Object` (new reference)"),
+    "buffer": ("`[]const T`, `[]T`, `pyz3.View(T, .{ .ndim = N })`, `pyz3.ByteView`", ""),
+    "array": ("", "`pyz3.Array(T, N)`"),
 }
 RUST = {
     "void": ("", "`()`"),
@@ -97,6 +99,8 @@ RUST = {
     "str": ("`&str`", "`String`, `&str`"),
     "bytes": ("`&[u8]`", "`Vec<u8>`, `&[u8]`"),
     "object": ("`Object`", "`NewObject`"),
+    "buffer": ("`&[T]`, `&mut [T]`, `View<T, N>`, `ViewMut<T, N>`, `ByteView`", ""),
+    "array": ("", "`Array<T, N>`"),
 }
 
 

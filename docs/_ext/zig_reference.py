@@ -24,6 +24,7 @@ from sphinx.util.docutils import SphinxDirective
 CONTAINER = re.compile(
     r"pub\s+const\s+(\w+)\s*(?::[^=]+)?=\s*(?:extern\s+|packed\s+)?(struct|union|enum|opaque)\b[^{]*\{"
 )
+RETURNED_CONTAINER = re.compile(r"return\s+(?:extern\s+|packed\s+)?(struct|union|enum)\b[^{]*\{\s*$")
 DECL = re.compile(r"pub\s+(?:inline\s+|export\s+|extern\s+)?(fn|const|var)\s+(@\"[^\"]+\"|\w+)")
 FIELD = re.compile(r"(\w+)\s*(:\s*.+?|=\s*.+?)?\s*,\s*$")
 
@@ -88,20 +89,31 @@ def _header(lines: list[str], codes: list[str], start: int, is_fn: bool) -> tupl
     raise ValueError(f"line {start + 1}: unterminated declaration")
 
 
+def _returned_container(lines: list[str], start: int) -> int | None:
+    """The line of the function body starting at `start` that returns a container type, if the
+    body's first `return` does."""
+    for i in range(start + 1, len(lines)):
+        stripped = lines[i].strip()
+        if stripped.startswith("return "):
+            return i if RETURNED_CONTAINER.match(stripped) else None
+    return None
+
+
 def read_zig(text: str, namespace: str) -> tuple[str, list[ZigDecl]]:
     """The `//!` text and the `pub` declarations (with their doc comments) of a Zig source file."""
     lines = text.split("\n")
     codes = [code_of(line) for line in lines]
     module_doc = "\n".join(line.strip()[4:] for line in lines if line.strip().startswith("//!"))
     top: list[ZigDecl] = []
-    # (qualified name, brace depth of the container's body, its member list)
-    stack: list[tuple[str, int, list[ZigDecl]]] = [(namespace, 0, top)]
+    # (qualified name, brace depth of the container's body, its member list, the depth below
+    # which it has ended: a generic type's struct lies inside a function body, one level out)
+    stack: list[tuple[str, int, list[ZigDecl], int]] = [(namespace, 0, top, 0)]
     depth = parens = 0
     doc: list[str] = []
     i = 0
     while i < len(lines):
         stripped = lines[i].strip()
-        prefix, body_depth, members = stack[-1]
+        prefix, body_depth, members, _ = stack[-1]
         at_level = depth == body_depth and parens == 0
         end = i
         if at_level and stripped.startswith("///"):
@@ -114,12 +126,19 @@ def read_zig(text: str, namespace: str) -> tuple[str, list[ZigDecl]]:
                 decl.code = one_line
             else:
                 decl.code = stripped.rstrip("{").rstrip()
-                stack.append((decl.name, depth + 1, decl.members))
+                stack.append((decl.name, depth + 1, decl.members, depth + 1))
         elif at_level and (match := DECL.match(stripped)):
             code, end = _header(lines, codes, i, is_fn=match.group(1) == "fn")
             if match.group(1) != "fn" and end > i:
                 code = stripped + "...}"
-            members.append(ZigDecl(f"{prefix}.{match.group(2)}", match.group(1), code, "\n".join(doc)))
+            decl = ZigDecl(f"{prefix}.{match.group(2)}", match.group(1), code, "\n".join(doc))
+            members.append(decl)
+            returned = _returned_container(lines, end) if code.endswith(") type") else None
+            if returned is not None:
+                # A generic type (`pub fn View(T) type { return struct { ... }; }`): the members of
+                # the struct it returns are its members, one level deeper than the function body.
+                header_braces = sum(_brackets(codes[j])[0] for j in range(i, end + 1))
+                stack.append((decl.name, depth + header_braces + 1, decl.members, depth + header_braces))
         elif (
             at_level
             and len(stack) > 1
@@ -135,7 +154,7 @@ def read_zig(text: str, namespace: str) -> tuple[str, list[ZigDecl]]:
             braces, brackets = _brackets(codes[j])
             depth += braces
             parens += brackets
-        while len(stack) > 1 and depth < stack[-1][1]:
+        while len(stack) > 1 and depth < stack[-1][3]:
             stack.pop()
         i = end + 1
     return module_doc, top
