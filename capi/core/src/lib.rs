@@ -2,7 +2,8 @@
 //!
 //! One module per concern: [`abi`] (the plugin ABI's structs and constants), [`types`] (the type
 //! registry), [`tls`] (per-thread state), [`gil`] (the GIL-state cache), [`alloc`] (aligned
-//! allocation on CPython's allocator), [`convert`] (fast conversions), [`pool`] (pooled objects),
+//! allocation on CPython's allocator), [`convert`] (fast conversions), [`pool`] (pooled objects), [`immortal_cache`] (its lock-free
+//! intern cache on free-threaded builds),
 //! [`exceptions`] (the exception kinds), [`error`] (raising), [`opts`] (run-time switches), [`panic`] (the one panic
 //! boundary), [`owned`] (owned references for load-time code), [`names`] (what a Python name may
 //! be). The `extern "C"` surface is the `capi` crate around this one; module building is the
@@ -14,6 +15,7 @@ pub mod convert;
 pub mod error;
 pub mod exceptions;
 pub mod gil;
+pub mod immortal_cache;
 pub mod names;
 pub mod opts;
 pub mod owned;
