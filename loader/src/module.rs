@@ -304,6 +304,8 @@ unsafe fn build_info() -> PyResult<Owned> {
             (c"python", Owned::str(BUILT_FOR)?),
             (c"pool_int_min", Owned::int(pool::POOL_INT_MIN)?),
             (c"pool_int_max", Owned::int(pool::POOL_INT_MAX)?),
+            // Free-threaded builds pool only immortal objects (docs/free-threading.md).
+            (c"free_threaded", Owned::bool(cfg!(Py_GIL_DISABLED))),
             (c"max_params", Owned::int(PYZ3_MAX_PARAMS.into())?),
             (c"layout", Owned::list(layout)?),
         ])

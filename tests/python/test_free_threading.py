@@ -10,6 +10,9 @@ free-threaded (docs/free-threading.md says why), where the last test would also 
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import sys
 import sysconfig
 import threading
@@ -17,7 +20,7 @@ import threading
 import pytest
 
 import pyz3
-from support import TEST_PLUGINS, load_variant, plugin_path, plugin_variants
+from support import BUILD, ROOT, TEST_PLUGINS, load_variant, plugin_path, plugin_variants
 
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
@@ -56,6 +59,11 @@ def _hammer(probe, threads: int = 8, calls: int = 200, spins: int = 2000) -> int
     return max(seen)
 
 
+def test_the_runtime_is_built_for_this_interpreters_kind():
+    # libpyz3 is built per CPython; a free-threaded one needs the Py_GIL_DISABLED build.
+    assert pyz3.build_info()["free_threaded"] is FREE_THREADED
+
+
 def test_the_descriptor_says_whether_a_plugin_is_free_threaded(serial, serial_ft):
     assert pyz3._pyz3.describe(serial.__file__)["free_threaded"] is False
     assert pyz3._pyz3.describe(serial_ft.__file__)["free_threaded"] is True
@@ -68,6 +76,33 @@ def test_each_sdk_declares_free_threading(path):
     assert pyz3._pyz3.describe(load_variant(path).__file__)["free_threaded"] is True
     assert pyz3._pyz3.describe(str(plugin_path("hello_rs")))["free_threaded"] is True
     assert pyz3._pyz3.describe(str(plugin_path("hello")))["free_threaded"] is False
+
+
+@pytest.mark.single_mode
+def test_the_docs_c_example_declares_it(tmp_path):
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    text = (ROOT / "docs" / "free-threading.md").read_text()
+    source = re.search(r"```c\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "tiny_ft.c").write_text(source)
+    lib = tmp_path / "libtiny_ft.so"
+    cmd = [
+        "gcc",
+        "-std=c11",
+        "-O2",
+        "-fPIC",
+        "-shared",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        f"-I{ROOT / 'include'}",
+    ]
+    subprocess.run(
+        [*cmd, str(tmp_path / "tiny_ft.c"), "-o", str(lib), f"-L{BUILD / 'lib'}", "-lpyz3"], check=True
+    )
+    tiny = pyz3.load(lib)
+    assert tiny.add(2, 3) == 5
+    assert pyz3._pyz3.describe(str(lib))["free_threaded"] is True
 
 
 def test_calls_of_a_plugin_not_declared_free_threaded_never_overlap(serial):
