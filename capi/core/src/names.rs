@@ -1,8 +1,9 @@
 //! capi/core/src/names.rs: what a module, function or parameter name may be.
 //!
-//! The loader checks every name in a descriptor with [`check`]; `capi/gen` writes the same rule
-//! (the ASCII identifier test and [`KEYWORDS`]) into the Rust and Zig SDKs, so a name they accept
-//! at compile time is one the loader accepts at load time.
+//! The loader checks every name in a descriptor with [`check`]; `capi/gen` copies this file into
+//! the Rust SDK (whose `plugin!` runs the `const fn`s at compile time) and writes [`KEYWORDS`]
+//! into the Zig SDK, so a name they accept at compile time is one the loader accepts at load
+//! time. Plain Rust, no dependencies.
 
 /// Python's hard keywords: valid identifiers that cannot name a function or parameter.
 pub const KEYWORDS: [&str; 35] = [
@@ -31,8 +32,34 @@ pub const fn is_ascii_identifier(s: &str) -> bool {
 }
 
 /// Is `s` one of [`KEYWORDS`]?
-pub fn is_keyword(s: &str) -> bool {
-    KEYWORDS.contains(&s)
+pub const fn is_keyword(s: &str) -> bool {
+    let mut k = 0;
+    while k < KEYWORDS.len() {
+        if bytes_eq(KEYWORDS[k].as_bytes(), s.as_bytes()) {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// Can `s` name a function or parameter? [`check`], as a `const fn` (no message).
+pub const fn is_python_name(s: &str) -> bool {
+    is_ascii_identifier(s) && !is_keyword(s)
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Is `s` a dunder (`__name__`)? Such names belong to Python: a module attribute `__getattr__`,

@@ -26,6 +26,7 @@ use core::ffi::c_char;
 use std::ffi::CString;
 
 pub mod abi;
+pub mod names;
 #[macro_use]
 pub mod registry;
 pub mod sys;
@@ -472,39 +473,7 @@ pub mod rt {
     /// Can `name` name a function or parameter? The loader's rule (an ASCII identifier that is
     /// not a keyword), as a `const fn` so `plugin!` checks it at compile time.
     pub const fn is_python_name(name: &str) -> bool {
-        let b = name.as_bytes();
-        if b.is_empty() || !(b[0] == b'_' || b[0].is_ascii_alphabetic()) {
-            return false;
-        }
-        let mut i = 1;
-        while i < b.len() {
-            if !(b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
-                return false;
-            }
-            i += 1;
-        }
-        let mut k = 0;
-        while k < KEYWORDS.len() {
-            if eq(KEYWORDS[k].as_bytes(), b) {
-                return false;
-            }
-            k += 1;
-        }
-        true
-    }
-
-    const fn eq(a: &[u8], b: &[u8]) -> bool {
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        crate::names::is_python_name(name)
     }
 
     /// Compile-time checks of a default of type `T` (`DefaultCheck::<T>::valid(default)`): the
