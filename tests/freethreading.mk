@@ -2,9 +2,11 @@
 # machines (docs/free-threading.md), compile-checked so its code cannot rot. Included by the
 # main Makefile; `make test` runs it.
 #
-#   make check-free-threaded   cargo clippy of the whole workspace for each of FT_VERSIONS, built
-#                              as Py_GIL_DISABLED, then the runtime core's unit tests compiled
-#                              that way (they need no interpreter)
+#   make check-free-threaded   cargo clippy (all targets) of the crates built against CPython —
+#                              runtime core, loader, libpyz3 — for each of FT_VERSIONS as
+#                              Py_GIL_DISABLED, then the runtime core's unit tests compiled that
+#                              way (they need no interpreter); the other crates do not depend on
+#                              the CPython build and are linted once by `make lint`
 #
 # pyo3 is configured by a file (PYO3_CONFIG_FILE) instead of by asking an interpreter: version,
 # Py_GIL_DISABLED, a shared libpython, and the executable such an install would have (never run).
@@ -38,7 +40,7 @@ check-free-threaded: $(foreach v,$(FT_VERSIONS),$(FT_OUT)/py$(v)t.cfg)
 	@set -e; for v in $(FT_VERSIONS); do \
 		echo "== free-threaded $${v}t: cargo clippy, runtime core unit tests (no interpreter)"; \
 		PYO3_CONFIG_FILE=$(CURDIR)/$(FT_OUT)/py$${v}t.cfg CARGO_TARGET_DIR=$(BUILD)/cargo/py$${v}t \
-			$(CARGO) clippy --locked --workspace --all-targets -- -D warnings; \
+			$(CARGO) clippy --locked -p pyz3-core -p pyz3-loader -p pyz3-capi --all-targets -- -D warnings; \
 		PYO3_CONFIG_FILE=$(CURDIR)/$(FT_OUT)/py$${v}t.cfg CARGO_TARGET_DIR=$(BUILD)/cargo/py$${v}t \
 			$(CARGO) test --locked -q -p pyz3-core --lib; \
 	done
