@@ -580,6 +580,11 @@ void pyz3_error_clear(void);
 // it is false when Python is not running, or has begun to exit and this thread did not already
 // hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
 // to 10 s) for scopes in progress to be released, so end scopes promptly.
+//
+// On free-threaded CPython a scope attaches the thread's state instead (Python objects may be
+// used inside it, as here); it does not take the lock that serialises the calls of a plugin not
+// declared `PYZ3_PLUGIN_FREE_THREADED`, so state such a plugin shares between its native threads
+// and its functions needs a lock of its own there (docs/free-threading.md).
 struct pyz3_gil pyz3_gil_acquire(void);
 
 // Ends a scope from `pyz3_gil_acquire`.
