@@ -66,15 +66,13 @@ pub fn closing() -> bool {
 /// Marks entry into a pyz3 call made by Python (the GIL is held). Pair with [`leave_call`].
 #[inline(always)]
 pub fn enter_call() {
-    // SAFETY: the thread's own state.
-    unsafe { (*tls::state()).gil_depth += 1 }
+    tls::enter()
 }
 
 /// Undoes [`enter_call`].
 #[inline(always)]
 pub fn leave_call() {
-    // SAFETY: the thread's own state.
-    unsafe { (*tls::state()).gil_depth -= 1 }
+    tls::leave()
 }
 
 /// Does this thread hold the GIL through a pyz3 scope?
