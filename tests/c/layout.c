@@ -38,5 +38,8 @@ int main(void) {
     SHOW("sizeof(pyz3_property_def)", sizeof(pyz3_property_def));
     SHOW("offsetof(pyz3_property_def, type)", offsetof(pyz3_property_def, type));
     SHOW("offsetof(pyz3_property_def, class_index)", offsetof(pyz3_property_def, class_index));
+    SHOW("sizeof(pyz3_buffer)", sizeof(pyz3_buffer));
+    SHOW("offsetof(pyz3_buffer, itemsize)", offsetof(pyz3_buffer, itemsize));
+    SHOW("offsetof(pyz3_buffer, ndim)", offsetof(pyz3_buffer, ndim));
     return 0;
 }

@@ -52,4 +52,7 @@ pub fn main() void {
     show("sizeof(pyz3_property_def)", @sizeOf(h.pyz3_property_def));
     show("offsetof(pyz3_property_def, type)", @offsetOf(h.pyz3_property_def, "type"));
     show("offsetof(pyz3_property_def, class_index)", @offsetOf(h.pyz3_property_def, "class_index"));
+    show("sizeof(pyz3_buffer)", @sizeOf(h.pyz3_buffer));
+    show("offsetof(pyz3_buffer, itemsize)", @offsetOf(h.pyz3_buffer, "itemsize"));
+    show("offsetof(pyz3_buffer, ndim)", @offsetOf(h.pyz3_buffer, "ndim"));
 }

@@ -235,6 +235,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(
         f"ABI       {plugin.abi[0]}.{plugin.abi[1]} (this runtime, pyz3 {pyz3.__version__}, serves {runtime})"
     )
+    if plugin.desc["free_threaded"]:
+        print("threads   free-threaded (PYZ3_PLUGIN_FREE_THREADED): calls may run at once without a GIL")
+    else:
+        print("threads   not declared free-threaded: without a GIL, pyz3 runs its calls one at a time")
     if plugin.doc:
         print(f"doc       {plugin.doc}")
     if plugin.classes:
@@ -294,11 +298,24 @@ def stub_text(plugin: Plugin) -> str:
     names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.classes}
     for cls in plugin.classes:
         names |= {m["name"] for m in cls["methods"]} | {p["name"] for p in cls["properties"]}
-    shadowed = names & {*annotation_names(), "Any", "tuple", "int", "final", "object"}
+    shadowed = names & ({*annotation_names(), "Any", "tuple", "int", "final", "object"} - {"Buffer"})
+    callables = list(plugin.functions)
+    for cls in plugin.classes:
+        callables += [m for m in (cls["init"], *cls["methods"]) if m is not None]
+    annotations = {return_annotation(f) for f in callables}
+    annotations |= {p["annotation"] for f in callables for p in f["params"]}
+    # Buffers: collections.abc.Buffer (3.12+), or its typing_extensions backport, which type
+    # checkers know without it being installed (a stub is never executed).
+    buffer_name = "_Buffer" if "Buffer" in names else "Buffer"
+    numpy_name = "_numpy" if "numpy" in names else "numpy"
 
     def qualify(type_name: str) -> str:
         if type_name in ("Any", "final"):
             return f"_typing.{type_name}" if shadowed else type_name
+        if type_name == "Buffer":
+            return buffer_name
+        if type_name.startswith("numpy."):
+            return numpy_name + type_name[len("numpy") :]
         return f"_builtins.{type_name}" if type_name in shadowed else type_name
 
     lines = [f"{STUBS_MARKER} from {os.path.basename(plugin.path)!r}; do not edit."]
@@ -319,6 +336,23 @@ def stub_text(plugin: Plugin) -> str:
         lines += ["import builtins as _builtins", "import typing as _typing", ""]
     elif typing_names:
         lines += [f"from typing import {', '.join(typing_names)}", ""]
+    if "Buffer" in annotations:
+        alias = "" if buffer_name == "Buffer" else f" as {buffer_name}"
+        if "sys" in names:
+            # Type checkers only understand version checks spelled `sys.version_info`.
+            lines += [f"from typing_extensions import Buffer{alias}", ""]
+        else:
+            lines += [
+                "import sys",
+                "",
+                "if sys.version_info >= (3, 12):",
+                f"    from collections.abc import Buffer{alias}",
+                "else:",
+                f"    from typing_extensions import Buffer{alias}",
+                "",
+            ]
+    if any(a.startswith("numpy.") for a in annotations):
+        lines += [f"import numpy{'' if numpy_name == 'numpy' else ' as _numpy'}", ""]
     all_names = [c["name"] for c in plugin.classes] + [f["name"] for f in plugin.functions]
     lines.append(f"__all__ = {all_names!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")

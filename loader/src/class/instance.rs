@@ -283,7 +283,15 @@ unsafe fn run_deinit(
             None
         };
         gil::enter_call();
-        deinit(class.state_of(slf));
+        let state = class.state_of(slf);
+        // Under the plugin's lock on free-threaded builds, like every call into the plugin.
+        #[cfg(Py_GIL_DISABLED)]
+        match class.plugin_lock {
+            Some(lock) => lock.with(|| deinit(state)),
+            None => deinit(state),
+        }
+        #[cfg(not(Py_GIL_DISABLED))]
+        deinit(state);
         gil::leave_call();
         // Every pyz3 function that raises sets the hint; a destructor has no caller to tell.
         // Reported against the type: the object itself is being freed (the hook would keep a

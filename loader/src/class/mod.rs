@@ -29,6 +29,7 @@ use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::error;
 use pyz3_core::owned::{Owned, PyResult};
+use pyz3_core::types::TypeFacts;
 
 use crate::function::{self, Function, Receiver, Role};
 use crate::plugin::classes::{ClassSpec, PropertySpec};
@@ -105,6 +106,10 @@ pub struct ClassData {
     member_defs: OnceCell<Box<[ffi::PyMemberDef]>>,
     /// `tp_doc`: the constructor's signature and the class doc.
     doc: OnceCell<CString>,
+    /// The plugin's lock on free-threaded builds (when the plugin is not declared
+    /// free-threaded): the destructor runs under it, as every other call into the plugin does.
+    #[cfg(Py_GIL_DISABLED)]
+    pub(crate) plugin_lock: Option<&'static crate::plugin_lock::PluginLock>,
 }
 
 impl ClassData {
@@ -139,6 +144,8 @@ impl ClassData {
             getset_defs: OnceCell::new(),
             member_defs: OnceCell::new(),
             doc: OnceCell::new(),
+            #[cfg(Py_GIL_DISABLED)]
+            plugin_lock: plugin.lock,
         })
     }
 
@@ -452,6 +459,10 @@ fn accessor_spec(p: &PropertySpec, setter: bool) -> FunctionSpec {
                 name: "value".to_owned(),
                 ty: p.ty,
                 flags: p.flags & PYZ3_PARAM_OPTIONAL,
+                facts: TypeFacts {
+                    class_index: p.class_index,
+                    ..TypeFacts::NONE
+                },
                 default: None,
                 class_index: p.class_index,
             }]
@@ -472,6 +483,14 @@ fn accessor_spec(p: &PropertySpec, setter: bool) -> FunctionSpec {
         fn_: if setter { p.set } else { p.get },
         raw: None,
         user_data: p.user_data,
+        ret_facts: if setter {
+            TypeFacts::NONE
+        } else {
+            TypeFacts {
+                class_index: p.class_index,
+                ..TypeFacts::NONE
+            }
+        },
         ret_class_index: if setter { 0 } else { p.class_index },
     }
 }
@@ -793,7 +812,16 @@ unsafe fn make_type(
         add_static_members(plugin, module_name, spec, &tp, classes, data)?;
         // Immutable like a static extension type: what CPython's call specialisation for
         // classes asks for, and what users expect of a compiled class.
-        (*t).tp_flags |= ffi::Py_TPFLAGS_IMMUTABLETYPE;
+        // (An atomic field on free-threaded builds; the type is not shared yet either way.)
+        #[cfg(Py_GIL_DISABLED)]
+        (*t).tp_flags.fetch_or(
+            ffi::Py_TPFLAGS_IMMUTABLETYPE,
+            core::sync::atomic::Ordering::Relaxed,
+        );
+        #[cfg(not(Py_GIL_DISABLED))]
+        {
+            (*t).tp_flags |= ffi::Py_TPFLAGS_IMMUTABLETYPE;
+        }
         ffi::PyType_Modified(t);
         Ok(tp)
     }

@@ -14,6 +14,11 @@
 //! `M = false` instance, which compiles to exactly the code it had before classes existed; a
 //! method gets the same body with its state in `args[0].inst` and the instance in
 //! `call->self_` ([`MethodEntry`]).
+//!
+//! Functions with per-call view parameters (buffers; the registry's `arg_view`) take `VIEWS` and
+//! [`convert_and_invoke_views`]: the one place that owns a call's views. It creates a
+//! [`CallViews`] before the first conversion and drops it after the result object exists, so
+//! every committed view is released on every path (docs/design.md, "Per-call views").
 
 use core::ptr;
 
@@ -21,12 +26,14 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
-use pyz3_core::types::{Repr, TypeCode, PYZ3_T_INSTANCE};
-use pyz3_core::{error, gil, opts, tls};
+use pyz3_core::types::{Repr, TypeCode, PYZ3_T_INSTANCE, PYZ3_T_VOID};
+use pyz3_core::views::{CallViews, ViewStack};
+use pyz3_core::{array, error, gil, opts, tls};
 
 use super::slow::call_slow;
-use super::{function_of, special, Function};
+use super::{function_of, special, special_views, Function};
 use crate::class;
+use crate::plugin_lock;
 
 pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 
@@ -40,6 +47,9 @@ pub(super) fn pick_trampoline(f: &Function) -> Entry {
     if f.raw.is_some() {
         return RAW;
     }
+    if f.nviews != 0 {
+        return special_views::lookup(f).unwrap_or(VIEWS);
+    }
     if f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams {
         return GENERAL;
     }
@@ -51,6 +61,9 @@ pub(super) fn pick_trampoline(f: &Function) -> Entry {
 pub(super) fn pick_method_entry(f: &Function, ctor: bool) -> MethodEntry {
     if f.raw.is_some() {
         return RAW_METHOD;
+    }
+    if f.nviews != 0 {
+        return if ctor { VIEWS_CTOR } else { VIEWS_METHOD };
     }
     let general = f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams;
     match (general, ctor) {
@@ -163,12 +176,16 @@ function_body!(raw_fn = direct_body::<true, false, ANY_RET>);
 static PLAIN: Entry = entry!(plain_fn);
 static GENERAL: Entry = entry!(general_fn);
 static RAW: Entry = entry!(raw_fn);
+function_body!(views_fn = views_body::<false, ANY_RET>);
+static VIEWS: Entry = entry!(views_fn);
 
 const PLAIN_METHOD: MethodEntry = method_entry!(plain_body::<true, ANY_RET>);
 const GENERAL_METHOD: MethodEntry = method_entry!(direct_body::<false, true, ANY_RET>);
 const RAW_METHOD: MethodEntry = method_entry!(direct_body::<true, true, ANY_RET>);
 const PLAIN_CTOR: MethodEntry = method_entry!(plain_body::<true, CTOR_RET>);
 const GENERAL_CTOR: MethodEntry = method_entry!(direct_body::<false, true, CTOR_RET>);
+const VIEWS_METHOD: MethodEntry = method_entry!(views_body::<true, ANY_RET>);
+const VIEWS_CTOR: MethodEntry = method_entry!(views_body::<true, CTOR_RET>);
 
 /// `Class(...)` for a constructor without a specialised shape (see `special::ctor_vectorcall`).
 unsafe extern "C" fn ctor_vectorcall_general(
@@ -191,8 +208,11 @@ unsafe extern "C" fn ctor_vectorcall_general(
 /// The `tp_vectorcall` of a class with constructor `f`: the constructor's shape, specialised
 /// when it is a common one.
 pub(super) fn pick_ctor_vectorcall(f: &Function) -> ffi::vectorcallfunc {
-    let general =
-        f.raw.is_some() || f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams;
+    let general = f.raw.is_some()
+        || f.nviews != 0
+        || f.optional_mask != 0
+        || f.release_gil
+        || f.direct_nargs != f.nparams;
     if !general {
         if let Some(v) = special::lookup_ctor_vectorcall(f.nparams, &f.types[..f.nparams]) {
             return v;
@@ -291,7 +311,7 @@ pub(super) unsafe fn defaults_or_slow<const M: bool, const R: u8>(
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython's vectorcall contract.
     unsafe {
-        if kwnames.is_null() && nargs >= f.min_direct && nargs <= f.npositional {
+        if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
             return convert_prefix::<M, R>(f, this, args, nargs);
         }
         call_slow::<M, R>(f, this, args, nargs, kwnames)
@@ -299,7 +319,7 @@ pub(super) unsafe fn defaults_or_slow<const M: bool, const R: u8>(
 }
 
 /// Converts the `nargs` leading arguments and fills the rest from the defaults (there are
-/// defaults for all of them: `nargs >= f.min_direct`), then calls.
+/// defaults for all of them: `nargs >= f.min_direct_nargs`), then calls.
 unsafe fn convert_prefix<const M: bool, const R: u8>(
     f: &Function,
     this: *mut ffi::PyObject,
@@ -362,10 +382,121 @@ pub(super) unsafe fn direct_body<const RAW: bool, const M: bool, const R: u8>(
             }
             return call_raw::<M>(f, this, args);
         }
-        if !kwnames.is_null() || nargs < f.min_direct || nargs > f.npositional {
+        if !kwnames.is_null() || nargs < f.min_direct_nargs || nargs > f.npositional {
             return call_slow::<M, R>(f, this, args, nargs, kwnames);
         }
         convert_prefix::<M, R>(f, this, args, nargs)
+    }
+}
+
+/// Typed functions with per-call view parameters: every parameter passed, or positional
+/// arguments with the rest from defaults, go straight to [`convert_and_invoke_views`].
+#[inline(always)]
+unsafe fn views_body<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `plain_body`.
+    unsafe {
+        let nargs = nargsf as usize;
+        if kwnames.is_null() && nargs == f.nparams {
+            return convert_and_invoke_views::<M, R>(
+                f,
+                this,
+                core::slice::from_raw_parts(args, nargs),
+            );
+        }
+        views_gather::<M, R>(f, this, args, nargs, kwnames)
+    }
+}
+
+/// [`views_body`] for calls with keywords or defaults.
+#[inline(never)]
+pub(super) unsafe fn views_gather<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `plain_body`.
+    unsafe {
+        let mut gathered = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
+        if let Some(objs) = arguments_in_order(f, args, nargs, kwnames, &mut gathered[..f.nparams])
+        {
+            return convert_and_invoke_views::<M, R>(
+                f,
+                this,
+                core::slice::from_raw_parts(objs, f.nparams),
+            );
+        }
+        if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
+            // Trailing defaults: the parameters past the arguments take them.
+            return convert_and_invoke_views::<M, R>(
+                f,
+                this,
+                core::slice::from_raw_parts(args, nargs),
+            );
+        }
+        call_slow::<M, R>(f, this, args, nargs, kwnames)
+    }
+}
+
+/// Converts `slots` (NULL, or past the end of `slots`: use the default) of a function with
+/// per-call view parameters, and calls it. The call's views live in `views` on this frame, from
+/// the first conversion until after the result object exists (also across a GIL-released
+/// call); dropping it releases every view that was converted, whichever way this function
+/// returns.
+pub(super) unsafe fn convert_and_invoke_views<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    slots: &[*mut ffi::PyObject],
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller for the call.
+    unsafe {
+        let fast = opts::fast_paths();
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, f.nviews);
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let off = receiver_slots::<M>(f, this, &mut vals);
+        let mut none_mask = 0u64;
+        for j in 0..f.nparams {
+            let o = slots.get(j).copied().unwrap_or(ptr::null_mut());
+            let slot = &mut vals[off + j];
+            if o.is_null() {
+                let d = &f.defaults[j];
+                slot.write(d.value);
+                if d.is_none {
+                    none_mask |= 1 << j;
+                }
+                continue;
+            }
+            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
+                none_mask |= 1 << j;
+                slot.write(pyz3_value::ZERO);
+                continue;
+            }
+            let (ty, facts) = (f.types[j], &f.facts[j]);
+            if ty == TypeCode::Instance {
+                if let Err(e) = convert_arg(f, j, ty, o, slot.as_mut_ptr(), fast) {
+                    return arg_error(f, j, o, e);
+                }
+            } else if let Err(e) =
+                convert::to_arg_into(ty, facts, o, slot.as_mut_ptr(), &mut views, fast)
+            {
+                return arg_error(f, j, o, e);
+            }
+        }
+        let result = if f.release_gil {
+            invoke_ret::<true, R, M>(f, this, vals.as_ptr().cast(), none_mask)
+        } else {
+            invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), none_mask)
+        };
+        drop(views);
+        result
     }
 }
 
@@ -376,6 +507,10 @@ pub(super) unsafe fn convert_and_invoke<const M: bool, const R: u8>(
     this: *mut ffi::PyObject,
     slots: &[*mut ffi::PyObject],
 ) -> *mut ffi::PyObject {
+    if f.nviews != 0 {
+        // SAFETY: forwarded.
+        return unsafe { convert_and_invoke_views::<M, R>(f, this, slots) };
+    }
     // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller.
     unsafe {
         let fast = opts::fast_paths();
@@ -449,14 +584,20 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
         } else {
             &per_call
         };
-        let mut ret = pyz3_value::ZERO;
+        // A void result is never read: no need to zero it (two instructions on `noop`). Every
+        // other result is zeroed, so a plugin that forgets to write it gives NULL or 0.
+        let void = R == PYZ3_T_VOID;
+        let mut ret = core::mem::MaybeUninit::<pyz3_value>::uninit();
+        if !void {
+            ret.write(pyz3_value::ZERO);
+        }
         // An instance result is made before the call; the function fills its state.
         let instance_result =
             R == PYZ3_T_INSTANCE || (R == ANY_RET && f.ret_type == TypeCode::Instance);
         let made = if instance_result {
             match class::new_result_instance(f.ret_class) {
                 Some((obj, state)) => {
-                    ret.inst = state;
+                    (*ret.as_mut_ptr()).inst = state;
                     obj
                 }
                 None => return ptr::null_mut(),
@@ -466,18 +607,32 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
         };
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
-        let status = if RELEASE_GIL {
-            let region = gil::release_begin();
-            let s = fn_(vals, &mut ret, call);
-            gil::release_end(region);
-            s
+        let run = || {
+            if RELEASE_GIL {
+                let region = gil::release_begin();
+                let s = fn_(vals, ret.as_mut_ptr(), call);
+                gil::release_end(region);
+                s
+            } else {
+                fn_(vals, ret.as_mut_ptr(), call)
+            }
+        };
+        // Inside the plugin's lock on free-threaded builds (or, in a plugin declared
+        // free-threaded, a critical section on the instance); a released GIL releases it too.
+        let status = if M {
+            plugin_lock::with_receiver(f, this, run)
         } else {
-            fn_(vals, &mut ret, call)
+            plugin_lock::with(f, run)
         };
         gil::leave_call();
         if instance_result {
             return class::finish_result_instance(f, made, status);
         }
+        let ret: &pyz3_value = if void {
+            &pyz3_value::ZERO
+        } else {
+            ret.assume_init_ref()
+        };
         if status == PYZ3_OK && !tls::take_error_hint() {
             if R == CTOR_RET {
                 return class::finish_constructor(f, this);
@@ -490,9 +645,9 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
             } else {
                 const { code(R) }
             };
-            return result_of_type(f, ty, &ret);
+            return result_of_type(f, ty, ret);
         }
-        let r = finish_unusual(f, status, &ret);
+        let r = finish_unusual(f, status, ret);
         if (R == CTOR_RET || R == SET_RET) && !r.is_null() {
             // A void function's PYZ3_RETURN_NONE is success too.
             ffi::Py_DECREF(r);
@@ -518,7 +673,9 @@ unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut f
     unsafe {
         match ty {
             TypeCode::Str | TypeCode::Bytes | TypeCode::Object => checked_object_result(f, ret.obj),
-            TypeCode::Void => convert::none(),
+            TypeCode::Array => checked_array_result(f, ret.obj),
+            // Buffers are not a result type (the loader refuses them): nothing to convert.
+            TypeCode::Void | TypeCode::Buffer => convert::none(),
             TypeCode::F64 => convert::from_f64(ret.f64),
             TypeCode::I8
             | TypeCode::I16
@@ -553,6 +710,7 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
         let ok = match f.ret_type.info().repr {
             Repr::Text => ffi::PyUnicode_Check(obj) != 0,
             Repr::Bytes => ffi::PyBytes_Check(obj) != 0,
+            Repr::Array => array::is_array(obj),
             _ => true,
         };
         if ok {
@@ -570,6 +728,46 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
     }
 }
 
+/// An array result: a `pyz3.Array` of the declared element type and dimensions (a plugin bug
+/// otherwise), handed over as is or, with `PYZ3_ARRAY_NUMPY`, as a `numpy.ndarray` over it.
+unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; a non-NULL `obj` is a new reference owned by us.
+    unsafe {
+        if obj.is_null() {
+            return checked_object_result(f, obj);
+        }
+        if !array::is_array(obj) {
+            let msg = format!(
+                "{} declared an array result but returned {} (make it with pyz3_array_new)",
+                f.display,
+                convert::object_type_name(obj)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
+        }
+        let v = &*array::view_of(obj);
+        let want = &f.ret_facts;
+        if v.elem != want.elem as u8 || v.ndim != want.ndim {
+            let msg = format!(
+                "{} declared a {}-D {} array result but returned a {}-D {} array",
+                f.display,
+                want.ndim,
+                want.elem.name(),
+                v.ndim,
+                TypeCode::from_u8(v.elem).map_or("?", TypeCode::name)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
+        }
+        if want.type_flags & PYZ3_ARRAY_NUMPY != 0 {
+            return array::into_numpy(obj, &f.display);
+        }
+        obj
+    }
+}
+
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
 pub(crate) unsafe fn finish_unusual(
@@ -581,6 +779,10 @@ pub(crate) unsafe fn finish_unusual(
     unsafe {
         let has_error = error::occurred();
         let owns_obj = f.ret_type.info().result_is_object();
+        if f.ret_type == TypeCode::Array && status != PYZ3_OK {
+            // A function may fail (or return None) after making its array: it is freed here.
+            ffi::Py_XDECREF(ret.obj);
+        }
         match status {
             PYZ3_OK if has_error => {
                 if owns_obj {
@@ -656,7 +858,7 @@ pub(crate) unsafe fn arg_error(
             let class = f.arg_classes.get(i).copied().flatten();
             class::raise_wrong_instance(class, o, &what);
         } else {
-            convert::raise_conversion_error(e, f.types[i], o, &what);
+            convert::raise_arg_error(e, f.types[i], &f.facts[i], o, &what);
         }
     }
     ptr::null_mut()
@@ -676,7 +878,12 @@ pub(super) unsafe fn call_raw<const M: bool>(
         };
         let call: *const pyz3_call = if M { &per_call } else { &f.call0 };
         gil::enter_call();
-        let r = raw(args, f.nparams, call);
+        let run = || raw(args, f.nparams, call);
+        let r = if M {
+            plugin_lock::with_receiver(f, this, run)
+        } else {
+            plugin_lock::with(f, run)
+        };
         gil::leave_call();
         let hint = tls::take_error_hint();
         if !r.is_null() {

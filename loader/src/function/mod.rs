@@ -9,6 +9,7 @@
 //!   the text signature, which trampoline serves it);
 //! * [`call`] — the hot path: the trampolines, argument conversion, the call, the result;
 //! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
+//! * [`special_views`] — the same for the common shapes of functions with buffer parameters;
 //! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
 //!
 //! The functions of a class (methods, constructor, property accessors, pickling hooks) are
@@ -24,7 +25,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 use crate::class::ClassData;
 use crate::plugin::{FunctionSpec, PluginSpec};
@@ -34,6 +35,7 @@ mod build;
 mod call;
 mod slow;
 mod special;
+mod special_views;
 
 pub(crate) use call::{call_with_receiver, convert_arg, MethodEntry};
 pub(crate) use special::{getter_for, setter_for};
@@ -100,11 +102,22 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    /// Each parameter's compound-type facts (element type, flags, dimensions).
+    facts: [TypeFacts; PYZ3_MAX_PARAMS as usize],
+    /// Parameters whose type converts to a per-call view (the registry's `arg_view`); a typed
+    /// function with any is served by the view-aware trampoline (`call::VIEWS`).
+    nviews: usize,
+    /// The fewest positional arguments a call without keywords may pass and still take the
+    /// direct path (the rest come from defaults); `usize::MAX` when some keyword-only parameter
+    /// has no default.
+    min_direct_nargs: usize,
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,
+    /// The result's compound-type facts (an array's element type, dimensions, flags).
+    ret_facts: TypeFacts,
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,
@@ -129,9 +142,6 @@ pub struct Function {
     param_names: Vec<String>,
     /// Bit `i` set when parameter `i`'s default is `None` (an optional parameter).
     default_none_mask: u64,
-    /// The fewest positional arguments the direct path takes (the rest from defaults), or
-    /// `usize::MAX` when a keyword-only parameter has no default.
-    min_direct: usize,
     /// `args[0].inst` is the receiver's state (instance methods, constructors, accessors).
     pub(crate) state_slot: bool,
     /// Offset of the state in an instance, for `state_slot` functions.
@@ -152,6 +162,10 @@ pub struct Function {
     ends_iteration: bool,
     /// The parameter list of the text signature, without the receiver (`start=0`).
     text_params: String,
+    /// The plugin's lock on free-threaded builds, when the plugin is not declared free-threaded
+    /// ([`crate::plugin_lock`]).
+    #[cfg(Py_GIL_DISABLED)]
+    pub(crate) plugin_lock: Option<&'static crate::plugin_lock::PluginLock>,
 }
 
 impl Function {

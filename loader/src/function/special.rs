@@ -67,7 +67,7 @@ unsafe fn fixed_impl<const M: bool, const N: usize, const T: u8, const R: u8>(
         };
         if kwnames.is_null() && nargs < N {
             // Leading arguments by position, the rest from their defaults (`c.inc()`).
-            if nargs < f.min_direct {
+            if nargs < f.min_direct_nargs {
                 return call_slow_from::<M, R>(f, this, args, nargs, kwnames);
             }
             // No switch read (an atomic load the compiler cannot drop) when there is nothing to

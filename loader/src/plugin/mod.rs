@@ -21,7 +21,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use pyz3_core::abi::*;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 mod cache;
 pub mod classes;
@@ -62,6 +62,8 @@ pub struct ParamSpec {
     pub ty: TypeCode,
     /// `PYZ3_PARAM_*` bits.
     pub flags: u8,
+    /// The compound-type facts (ABI 1.1: elem, type_flags, ndim, class_index), validated.
+    pub facts: TypeFacts,
     /// The default as the Python literal the plugin gave, if any.
     pub default: Option<String>,
     /// `PYZ3_T_INSTANCE`: the class, an index into [`PluginSpec::classes`]; 0 otherwise.
@@ -79,6 +81,8 @@ pub struct FunctionSpec {
     pub params: Vec<ParamSpec>,
     /// The declared result type.
     pub return_type: TypeCode,
+    /// The result's compound-type facts (ABI 1.1 `ret_*` fields), validated.
+    pub ret_facts: TypeFacts,
     /// `PYZ3_RETURN_*` bits.
     pub return_flags: u8,
     /// `PYZ3_FN_*` bits.
@@ -104,6 +108,12 @@ pub struct PluginSpec {
     pub doc: Option<String>,
     /// ABI version the plugin was built for.
     pub abi: (u16, u16),
+    /// The descriptor declares `PYZ3_PLUGIN_FREE_THREADED`.
+    pub free_threaded: bool,
+    /// On free-threaded CPython, the lock that serialises the calls of a plugin that is not
+    /// `free_threaded`: one per library, shared by every module made from it.
+    #[cfg(Py_GIL_DISABLED)]
+    pub lock: Option<&'static crate::plugin_lock::PluginLock>,
     /// Functions in declaration order.
     pub functions: Vec<FunctionSpec>,
     /// Classes in declaration order (ABI 1.1).
@@ -195,7 +205,7 @@ pub fn open(
     if let Some(outcome) = cache::get(opened.handle) {
         return outcome.map(|spec| (spec, opened)).map_err(err);
     }
-    let outcome = validate_library(handle, &abs, after_entry);
+    let outcome = validate_library(handle, &abs, after_entry).map(crate::plugin_lock::attach);
     cache::put(opened.handle, &outcome);
     outcome.map(|spec| (spec, opened)).map_err(err)
 }

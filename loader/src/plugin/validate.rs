@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use pyz3_core::abi::*;
-use pyz3_core::names;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
+use pyz3_core::{array, buffer, names};
 
 use super::classes::read_classes;
 use super::code::CodeRanges;
@@ -40,10 +40,11 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
     let plugin: pyz3_plugin = mem
         .read_struct(desc, header.struct_size as usize)
         .map_err(|e| format!("cannot read the descriptor: {e}"))?;
-    if plugin.flags != 0 {
+    let unknown_flags = plugin.flags & !PYZ3_PLUGIN_FLAGS_KNOWN;
+    if unknown_flags != 0 {
         return Err(format!(
-            "descriptor field 'flags' must be 0, got {:#x}",
-            plugin.flags
+            "descriptor field 'flags' has unknown bits {unknown_flags:#x} (this runtime knows \
+             PYZ3_PLUGIN_FREE_THREADED = {PYZ3_PLUGIN_FREE_THREADED:#x}): upgrade pyz3"
         ));
     }
     let name = mem
@@ -70,6 +71,9 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
         name,
         doc,
         abi: (header.abi_major, header.abi_minor),
+        free_threaded: plugin.flags & PYZ3_PLUGIN_FREE_THREADED != 0,
+        #[cfg(Py_GIL_DISABLED)]
+        lock: None,
         functions,
         classes,
     })
@@ -265,7 +269,7 @@ pub(super) fn read_function(
     let return_type = TypeCode::from_u8(def.return_type)
         .filter(|t| t.info().result)
         .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
-    check_result_facts(&def, return_type, strides.class_count, &ctx)?;
+    let ret_facts = check_result_facts(&def, return_type, strides.class_count, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
@@ -323,6 +327,7 @@ pub(super) fn read_function(
         doc: fdoc,
         params,
         return_type,
+        ret_facts,
         return_flags: def.return_flags,
         flags: def.flags,
         fn_: def.fn_,
@@ -362,7 +367,7 @@ pub(super) fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    check_param_facts(&p, ty, strides.class_count, &pctx)?;
+    let facts = check_param_facts(&p, ty, strides.class_count, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -375,6 +380,7 @@ pub(super) fn read_param(
         name: pname,
         ty,
         flags: p.flags,
+        facts,
         default,
         class_index: p.class_index,
     })
@@ -383,36 +389,47 @@ pub(super) fn read_param(
 /// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
 /// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
 /// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
+/// A type that uses some checks them with its own rule and leaves the rest to be zero.
 fn check_param_facts(
     p: &pyz3_param,
     ty: TypeCode,
     class_count: u32,
     pctx: &str,
-) -> Result<(), String> {
-    let uses_class = check_class_index(ty, p.class_index, class_count, "class_index", pctx)?;
-    let facts = [
+) -> Result<TypeFacts, String> {
+    let (facts, used): (TypeFacts, &[&str]) = match ty {
+        TypeCode::Buffer => (
+            buffer::check_param_facts(p.elem, p.type_flags, p.ndim)
+                .map_err(|e| format!("{pctx}: {e}"))?,
+            &["elem", "type_flags", "ndim"],
+        ),
+        TypeCode::Instance => {
+            check_class_index(ty, p.class_index, class_count, "class_index", pctx)?;
+            (
+                TypeFacts {
+                    class_index: p.class_index,
+                    ..TypeFacts::NONE
+                },
+                &["class_index"],
+            )
+        }
+        _ => (TypeFacts::NONE, &[]),
+    };
+    let fields = [
         ("elem", u32::from(p.elem)),
         ("type_flags", u32::from(p.type_flags)),
         ("ndim", u32::from(p.ndim)),
         ("reserved", u32::from(p.reserved)),
-        (
-            "class_index",
-            if uses_class {
-                0
-            } else {
-                u32::from(p.class_index)
-            },
-        ),
+        ("class_index", u32::from(p.class_index)),
     ];
-    for (field, value) in facts {
-        if value != 0 {
+    for (field, value) in fields {
+        if value != 0 && !used.contains(&field) {
             return Err(format!(
                 "{pctx}: {field} must be 0 for a parameter of type {}, got {value}",
                 ty.name()
             ));
         }
     }
-    Ok(())
+    Ok(facts)
 }
 
 /// For a `PYZ3_T_INSTANCE` value: is `index` a class of the plugin? Returns whether the type
@@ -442,26 +459,35 @@ fn check_result_facts(
     ty: TypeCode,
     class_count: u32,
     ctx: &str,
-) -> Result<(), String> {
-    let uses_class =
-        check_class_index(ty, def.ret_class_index, class_count, "ret_class_index", ctx)?;
-    let facts = [
+) -> Result<TypeFacts, String> {
+    let (facts, used): (TypeFacts, &[&str]) = match ty {
+        TypeCode::Array => (
+            array::check_result_facts(def.ret_elem, def.ret_type_flags, def.ret_ndim)
+                .map_err(|e| format!("{ctx}: {e}"))?,
+            &["ret_elem", "ret_type_flags", "ret_ndim"],
+        ),
+        TypeCode::Instance => {
+            check_class_index(ty, def.ret_class_index, class_count, "ret_class_index", ctx)?;
+            (
+                TypeFacts {
+                    class_index: def.ret_class_index,
+                    ..TypeFacts::NONE
+                },
+                &["ret_class_index"],
+            )
+        }
+        _ => (TypeFacts::NONE, &[]),
+    };
+    let fields = [
         ("ret_elem", u32::from(def.ret_elem)),
         ("ret_type_flags", u32::from(def.ret_type_flags)),
         ("ret_ndim", u32::from(def.ret_ndim)),
         ("ret_reserved", u32::from(def.ret_reserved)),
-        (
-            "ret_class_index",
-            if uses_class {
-                0
-            } else {
-                u32::from(def.ret_class_index)
-            },
-        ),
+        ("ret_class_index", u32::from(def.ret_class_index)),
         ("ret_item_count", u32::from(def.ret_item_count)),
     ];
-    for (field, value) in facts {
-        if value != 0 {
+    for (field, value) in fields {
+        if value != 0 && !used.contains(&field) {
             return Err(format!(
                 "{ctx}: {field} must be 0 for a result of type {}, got {value}",
                 ty.name()
@@ -474,7 +500,7 @@ fn check_result_facts(
             ty.name()
         ));
     }
-    Ok(())
+    Ok(facts)
 }
 
 /// The rules that relate a parameter to the ones before it: unique names, keyword-only ones

@@ -19,22 +19,27 @@
 //! ```
 //!
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
-//! for arguments; the same plus `()`, `String`, `Vec<u8>`, [`NewObject`] and
-//! `Result<T, PyErr>` for results. A panic becomes `RuntimeError`, never an abort.
+//! for arguments, and buffers: `&[T]`, `&mut [T]`, [`View`], [`ViewMut`], [`ByteView`]
+//! (docs/buffers.md); the same scalars plus `()`, `String`, `Vec<u8>`, [`NewObject`], [`Array`]
+//! and `Result<T, PyErr>` for results. A panic becomes `RuntimeError`, never an abort.
 //!
 //! A `struct` and its `impl` inside the macro are a class (docs/rust.md, "Classes"): `new` is the
 //! constructor, `&self`/`&mut self` functions are methods, `#[getter]`/`#[setter(name)]` make
 //! properties, `Drop` is the destructor; `&Class` parameters and `Class` results pass instances.
 
-use core::cell::{Cell, UnsafeCell};
+use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_void};
+use core::sync::atomic::{AtomicIsize, Ordering};
 use std::ffi::CString;
 
 pub mod abi;
+pub mod buffer;
 pub mod names;
 #[macro_use]
 pub mod registry;
 pub mod sys;
+
+pub use buffer::{Array, ByteView, Element, View, ViewMut};
 
 use abi::*;
 use registry::*;
@@ -82,8 +87,23 @@ macro_rules! err_ctor {
 for_each_exception!(err_ctor);
 
 impl PyErr {
+    /// The kind of [`PyErr::already_set`].
+    const ALREADY_SET: i32 = i32::MIN;
+
+    /// "A Python exception is already set" (by a failing libpyz3 call such as
+    /// [`Array::new`]): raising it keeps that exception.
+    pub fn already_set() -> PyErr {
+        PyErr {
+            kind: Self::ALREADY_SET,
+            message: String::new(),
+        }
+    }
+
     /// Raises this error in Python and returns `PYZ3_ERROR`.
     pub fn raise(&self) -> i32 {
+        if self.kind == Self::ALREADY_SET {
+            return PYZ3_ERROR;
+        }
         // SAFETY: the message is valid for `len` bytes; libpyz3 copies it.
         unsafe { sys::pyz3_raise_len(self.kind, self.message.as_ptr().cast(), self.message.len()) }
     }
@@ -160,6 +180,12 @@ pub unsafe trait FromArg<'a>: Sized {
     const TYPE: u8;
     /// Whether `None` is accepted (`Option<T>`).
     const OPTIONAL: bool = false;
+    /// Compound types: the element type (`pyz3_param.elem`).
+    const ELEM: u8 = 0;
+    /// Compound types: `pyz3_param.type_flags` (buffers: `PYZ3_BUF_*`).
+    const TYPE_FLAGS: u8 = 0;
+    /// Buffers: the dimensions (`pyz3_param.ndim`, 0 = any).
+    const NDIM: u8 = 0;
     /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
     const CLASS_INDEX: u16 = 0;
     /// Reads the converted value (`none` is the parameter's bit in `none_mask`). An instance
@@ -248,6 +274,9 @@ unsafe impl FromArg<'_> for Object {
 unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = true;
+    const ELEM: u8 = T::ELEM;
+    const TYPE_FLAGS: u8 = T::TYPE_FLAGS;
+    const NDIM: u8 = T::NDIM;
     const CLASS_INDEX: u16 = T::CLASS_INDEX;
     unsafe fn from_value(
         v: &'a pyz3_value,
@@ -272,6 +301,12 @@ pub trait IntoResult {
     const OPTIONAL: bool = false;
     /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
     const CLASS_INDEX: u16 = 0;
+    /// Compound results: the element type (`pyz3_function_def.ret_elem`).
+    const RET_ELEM: u8 = 0;
+    /// Compound results: `ret_type_flags` (arrays: `PYZ3_ARRAY_*`).
+    const RET_TYPE_FLAGS: u8 = 0;
+    /// Arrays: the dimensions (`ret_ndim`).
+    const RET_NDIM: u8 = 0;
     /// Writes the result and returns the status (`PYZ3_OK`, `PYZ3_RETURN_NONE`, `PYZ3_ERROR`).
     fn write(self, out: &mut pyz3_value) -> i32;
 }
@@ -357,6 +392,9 @@ impl<T: IntoResult> IntoResult for Option<T> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = true;
     const CLASS_INDEX: u16 = T::CLASS_INDEX;
+    const RET_ELEM: u8 = T::RET_ELEM;
+    const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
+    const RET_NDIM: u8 = T::RET_NDIM;
     fn write(self, out: &mut pyz3_value) -> i32 {
         match self {
             Some(v) => v.write(out),
@@ -369,6 +407,9 @@ impl<T: IntoResult> IntoResult for Result<T, PyErr> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = T::OPTIONAL;
     const CLASS_INDEX: u16 = T::CLASS_INDEX;
+    const RET_ELEM: u8 = T::RET_ELEM;
+    const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
+    const RET_NDIM: u8 = T::RET_NDIM;
     fn write(self, out: &mut pyz3_value) -> i32 {
         match self {
             Ok(v) => v.write(out),
@@ -618,6 +659,8 @@ pub mod rt {
     pub struct ParamInfo {
         pub name: &'static str,
         pub ty: u8,
+        /// Compound types' facts: element type, type flags, dimensions.
+        pub facts: (u8, u8, u8),
         pub optional: bool,
         pub default: Option<String>,
         pub class_index: u16,
@@ -629,6 +672,8 @@ pub mod rt {
         pub doc: String,
         pub params: Vec<ParamInfo>,
         pub ret: u8,
+        /// Compound results' facts: element type, type flags, dimensions.
+        pub ret_facts: (u8, u8, u8),
         pub ret_optional: bool,
         pub ret_class_index: u16,
         pub release_gil: bool,
@@ -746,11 +791,13 @@ pub mod rt {
 
     /// An instance's state: a borrow flag and the value (`#[repr(C)]`, so pyz3 knows where the
     /// value is). The flag makes re-entrant calls sound: a method taking `&mut self` refuses to
-    /// run while another call holds the instance, instead of aliasing it.
+    /// run while another call holds the instance, instead of aliasing it. It is atomic because a
+    /// `#[release_gil]` method (or any method on free-threaded CPython, in a plugin declared
+    /// free-threaded) takes it without the GIL.
     #[repr(C)]
     pub struct Slot<T> {
         /// 0: free; n > 0: n shared borrows; -1: borrowed mutably.
-        borrow: Cell<isize>,
+        borrow: AtomicIsize,
         value: UnsafeCell<T>,
     }
 
@@ -770,7 +817,7 @@ pub mod rt {
         /// As for [`Slot::at`]; the state holds no value yet.
         pub unsafe fn make(state: *mut c_void, value: T) {
             let slot = Slot {
-                borrow: Cell::new(0),
+                borrow: AtomicIsize::new(0),
                 value: UnsafeCell::new(value),
             };
             // SAFETY: per the contract (pyz3 aligned the state for `Slot<T>`).
@@ -779,20 +826,39 @@ pub mod rt {
 
         /// A shared borrow for the duration of a `&self` call.
         pub fn shared(&self, class: &str) -> Result<Shared<'_, T>, PyErr> {
-            let b = self.borrow.get();
-            if b < 0 {
-                return Err(already_borrowed(class));
-            }
-            self.borrow.set(b + 1);
+            self.share(class)?;
             Ok(Shared(self))
+        }
+
+        /// Counts one more shared borrow, unless the value is borrowed mutably.
+        #[inline]
+        fn share(&self, class: &str) -> Result<(), PyErr> {
+            let mut b = self.borrow.load(Ordering::Relaxed);
+            loop {
+                if b < 0 {
+                    return Err(already_borrowed(class));
+                }
+                match self.borrow.compare_exchange_weak(
+                    b,
+                    b + 1,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Ok(()),
+                    Err(now) => b = now,
+                }
+            }
         }
 
         /// An exclusive borrow for the duration of a `&mut self` call.
         pub fn exclusive(&self, class: &str) -> Result<Exclusive<'_, T>, PyErr> {
-            if self.borrow.get() != 0 {
+            if self
+                .borrow
+                .compare_exchange(0, -1, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
                 return Err(already_borrowed(class));
             }
-            self.borrow.set(-1);
             Ok(Exclusive(self))
         }
 
@@ -802,11 +868,7 @@ pub mod rt {
             class: &str,
             guards: &mut Guards,
         ) -> Result<&'a T, PyErr> {
-            let b = self.borrow.get();
-            if b < 0 {
-                return Err(already_borrowed(class));
-            }
-            self.borrow.set(b + 1);
+            self.share(class)?;
             guards.hold(&self.borrow);
             // SAFETY: the flag says no `&mut` exists, and none can until `guards` drops.
             Ok(unsafe { &*self.value.get() })
@@ -816,8 +878,8 @@ pub mod rt {
     #[cold]
     fn already_borrowed(class: &str) -> PyErr {
         PyErr::runtime_error(format!(
-            "{class} is in use by a call that changes it (a re-entrant call); it cannot be used \
-             until that call returns"
+            "{class} is in use by a call that changes it (a re-entrant call, or a call on another \
+             thread that released the GIL); it cannot be used until that call returns"
         ))
     }
 
@@ -834,7 +896,7 @@ pub mod rt {
 
     impl<T> Drop for Shared<'_, T> {
         fn drop(&mut self) {
-            self.0.borrow.set(self.0.borrow.get() - 1);
+            self.0.borrow.fetch_sub(1, Ordering::Release);
         }
     }
 
@@ -858,13 +920,13 @@ pub mod rt {
 
     impl<T> Drop for Exclusive<'_, T> {
         fn drop(&mut self) {
-            self.0.borrow.set(0);
+            self.0.borrow.store(0, Ordering::Release);
         }
     }
 
     /// The shared borrows of a call's instance arguments, released when the call ends.
     pub struct Guards {
-        held: [*const Cell<isize>; PYZ3_MAX_PARAMS as usize],
+        held: [*const AtomicIsize; PYZ3_MAX_PARAMS as usize],
         count: usize,
     }
 
@@ -877,7 +939,7 @@ pub mod rt {
             }
         }
 
-        fn hold(&mut self, flag: &Cell<isize>) {
+        fn hold(&mut self, flag: &AtomicIsize) {
             self.held[self.count] = flag;
             self.count += 1;
         }
@@ -893,7 +955,7 @@ pub mod rt {
         fn drop(&mut self) {
             for &flag in &self.held[..self.count] {
                 // SAFETY: each flag belongs to an argument the caller keeps alive for the call.
-                unsafe { (*flag).set((*flag).get() - 1) };
+                unsafe { (*flag).fetch_sub(1, Ordering::Release) };
             }
         }
     }
@@ -962,9 +1024,9 @@ pub mod rt {
                 default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
                 type_: p.ty,
                 flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
-                elem: 0,
-                type_flags: 0,
-                ndim: 0,
+                elem: p.facts.0,
+                type_flags: p.facts.1,
+                ndim: p.facts.2,
                 reserved: 0,
                 class_index: p.class_index,
             })
@@ -998,9 +1060,9 @@ pub mod rt {
             } else {
                 0
             }) | (if f.static_ { PYZ3_FN_STATIC } else { 0 }),
-            ret_elem: 0,
-            ret_type_flags: 0,
-            ret_ndim: 0,
+            ret_elem: f.ret_facts.0,
+            ret_type_flags: f.ret_facts.1,
+            ret_ndim: f.ret_facts.2,
             ret_reserved: 0,
             ret_class_index: f.ret_class_index,
             ret_item_count: 0,
@@ -1051,9 +1113,11 @@ pub mod rt {
     }
 
     /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
+    /// `flags` are its `PYZ3_PLUGIN_*` bits.
     pub fn build(
         name: &str,
         doc: &str,
+        flags: u32,
         functions: Vec<FunctionInfo>,
         classes: Vec<ClassInfo>,
     ) -> *const pyz3_plugin {
@@ -1080,7 +1144,7 @@ pub mod rt {
             function_count: count,
             function_size: core::mem::size_of::<pyz3_function_def>() as u32,
             param_size: core::mem::size_of::<pyz3_param>() as u32,
-            flags: 0,
+            flags,
             classes: leak_slice(classes),
             class_count,
             class_size: core::mem::size_of::<pyz3_class_def>() as u32,
@@ -1122,14 +1186,26 @@ pub mod rt {
 
 /// Declares a plugin: its name, doc, classes and functions — ordinary Rust `fn` items whose `///`
 /// docs become Python doc strings, with optional `= default` values after a parameter's type, and
-/// `#[release_gil]` before `fn` to run without the GIL. Exports `pyz3_plugin_entry`. Use once
-/// per cdylib crate.
+/// `#[release_gil]` before `fn` to run without the GIL. `free_threaded = true;` after the doc
+/// declares the plugin safe to run without the GIL on free-threaded CPython
+/// (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry`. Use once per cdylib crate.
 ///
-/// Classes come first: each a `struct` followed by its `impl` (docs/rust.md, "Classes").
+/// Classes and functions come in any order: a class is a `struct` followed by its `impl`
+/// (docs/rust.md, "Classes").
 #[macro_export]
 macro_rules! plugin {
+    (
+        name = $modname:literal;
+        doc = $moddoc:literal;
+        free_threaded = $free_threaded:literal;
+        $($items:tt)*
+    ) => {
+        $crate::__pyz3_items! {
+            @name $modname @doc $moddoc @ft [$free_threaded] @classes [] @fns [] $($items)*
+        }
+    };
     (name = $modname:literal; doc = $moddoc:literal; $($items:tt)*) => {
-        $crate::__pyz3_items! { @name $modname @doc $moddoc @classes [] @fns [] $($items)* }
+        $crate::__pyz3_items! { @name $modname @doc $moddoc @ft [] @classes [] @fns [] $($items)* }
     };
 }
 
@@ -1138,21 +1214,21 @@ macro_rules! plugin {
 #[macro_export]
 macro_rules! __pyz3_items {
     // A class: a struct and its impl.
-    (@name $n:literal @doc $d:literal @classes [$($c:tt)*] @fns [$($f:tt)*]
+    (@name $n:literal @doc $d:literal @ft $ft:tt @classes [$($c:tt)*] @fns [$($f:tt)*]
         $(#[$($cattr:tt)*])* $cvis:vis struct $cname:ident { $($fields:tt)* }
         impl $cname2:ident { $($cbody:tt)* } $($rest:tt)*) => {
         $crate::__pyz3_items! {
-            @name $n @doc $d
+            @name $n @doc $d @ft $ft
             @classes [$($c)* { $(#[$($cattr)*])* $cvis struct $cname { $($fields)* } impl $cname2 { $($cbody)* } }]
             @fns [$($f)*]
             $($rest)*
         }
     };
     // A function.
-    (@name $n:literal @doc $d:literal @classes [$($c:tt)*] @fns [$($f:tt)*]
+    (@name $n:literal @doc $d:literal @ft $ft:tt @classes [$($c:tt)*] @fns [$($f:tt)*]
         $(#[$($attr:tt)*])* fn $name:ident ( $($params:tt)* ) $(-> $r:ty)? $body:block $($rest:tt)*) => {
         $crate::__pyz3_items! {
-            @name $n @doc $d
+            @name $n @doc $d @ft $ft
             @classes [$($c)*]
             @fns [$($f)* { $(#[$($attr)*])* fn $name ( $($params)* ) $(-> $r)? $body }]
             $($rest)*
@@ -1160,7 +1236,7 @@ macro_rules! __pyz3_items {
     };
     // Everything sorted: the plugin.
     (
-        @name $modname:literal @doc $moddoc:literal
+        @name $modname:literal @doc $moddoc:literal @ft [$($free_threaded:literal)?]
         @classes [$({
             $(#[$($cattr:tt)*])*
             $cvis:vis struct $cname:ident {
@@ -1269,12 +1345,18 @@ macro_rules! __pyz3_items {
             static DESCRIPTOR: std::sync::OnceLock<Descriptor> = std::sync::OnceLock::new();
             DESCRIPTOR
                 .get_or_init(|| {
-                    Descriptor($crate::rt::build($modname, $moddoc, vec![$(
+                    let flags = if false $(|| $free_threaded)? {
+                        $crate::abi::PYZ3_PLUGIN_FREE_THREADED
+                    } else {
+                        0
+                    };
+                    Descriptor($crate::rt::build($modname, $moddoc, flags, vec![$(
                         $crate::rt::FunctionInfo {
                             name: stringify!($name),
                             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
                             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
                             ret: $crate::__ret_type!($($r)?),
+                            ret_facts: $crate::__ret_facts!($($r)?),
                             ret_optional: $crate::__ret_optional!($($r)?),
                             ret_class_index: $crate::__ret_class!($($r)?),
                             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
@@ -1344,6 +1426,11 @@ macro_rules! __param_infos {
                 optional: <$t as $crate::FromArg>::OPTIONAL,
                 default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
                 class_index: <$t as $crate::FromArg>::CLASS_INDEX,
+                facts: (
+                    <$t as $crate::FromArg>::ELEM,
+                    <$t as $crate::FromArg>::TYPE_FLAGS,
+                    <$t as $crate::FromArg>::NDIM,
+                ),
             }
         ),*]
     };
@@ -1389,6 +1476,7 @@ macro_rules! __pyz3_method_info {
             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
             ret: $crate::__ret_type!($($r)?),
+            ret_facts: $crate::__ret_facts!($($r)?),
             ret_optional: $crate::__ret_optional!($($r)?),
             ret_class_index: $crate::__ret_class!($($r)?),
             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
@@ -1427,6 +1515,7 @@ macro_rules! __pyz3_ctor_info {
             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
             ret: $crate::registry::PYZ3_T_VOID,
+            ret_facts: (0, 0, 0),
             ret_optional: false,
             ret_class_index: 0,
             release_gil: false,
@@ -1599,6 +1688,7 @@ macro_rules! __pyz3_static_info {
             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
             ret: $crate::__ret_type!($($r)?),
+            ret_facts: $crate::__ret_facts!($($r)?),
             ret_optional: $crate::__ret_optional!($($r)?),
             ret_class_index: $crate::__ret_class!($($r)?),
             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
@@ -1627,6 +1717,21 @@ macro_rules! __ret_type {
     };
     ($r:ty) => {
         <$r as $crate::IntoResult>::TYPE
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ret_facts {
+    () => {
+        (0, 0, 0)
+    };
+    ($r:ty) => {
+        (
+            <$r as $crate::IntoResult>::RET_ELEM,
+            <$r as $crate::IntoResult>::RET_TYPE_FLAGS,
+            <$r as $crate::IntoResult>::RET_NDIM,
+        )
     };
 }
 
@@ -1685,6 +1790,7 @@ mod tests {
             <&str as FromArg>::TYPE,
             <&[u8] as FromArg>::TYPE,
             <Object as FromArg>::TYPE,
+            <ByteView as FromArg>::TYPE,
             // `&Class`: generated per class by `plugin!` (plugins/rust/classes_rs uses it).
             PYZ3_T_INSTANCE,
         ];
@@ -1704,6 +1810,7 @@ mod tests {
             <String as IntoResult>::TYPE,
             <Vec<u8> as IntoResult>::TYPE,
             <NewObject as IntoResult>::TYPE,
+            <Array<f64, 1> as IntoResult>::TYPE,
             // A class value: generated per class by `plugin!`.
             PYZ3_T_INSTANCE,
         ];
@@ -1711,6 +1818,40 @@ mod tests {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
             assert_eq!(t.result, results.contains(&t.code), "{}: result", t.name);
         }
+    }
+
+    #[test]
+    fn buffer_types_declare_their_facts() {
+        let facts = |t: u8, e: u8, f: u8, n: u8| (t, e, f, n);
+        assert_eq!(
+            facts(
+                <&[f64] as FromArg>::TYPE,
+                <&[f64] as FromArg>::ELEM,
+                <&[f64] as FromArg>::TYPE_FLAGS,
+                <&[f64] as FromArg>::NDIM
+            ),
+            (PYZ3_T_BUFFER, PYZ3_T_F64, PYZ3_BUF_CONTIGUOUS, 1)
+        );
+        assert_eq!(
+            <&mut [u8] as FromArg>::TYPE_FLAGS,
+            PYZ3_BUF_CONTIGUOUS | PYZ3_BUF_WRITABLE
+        );
+        assert_eq!(
+            <&[u8] as FromArg>::TYPE,
+            PYZ3_T_BYTES,
+            "&[u8] stays a bytes argument"
+        );
+        assert_eq!(<View<i32, 2> as FromArg>::NDIM, 2);
+        assert_eq!(<View<i32, 2> as FromArg>::TYPE_FLAGS, 0);
+        assert_eq!(<ViewMut<bool> as FromArg>::TYPE_FLAGS, PYZ3_BUF_WRITABLE);
+        assert_eq!(<Option<ByteView> as FromArg>::ELEM, PYZ3_T_BYTES);
+        assert_eq!(
+            (
+                <Array<u16, 2> as IntoResult>::RET_ELEM,
+                <Array<u16, 2> as IntoResult>::RET_NDIM
+            ),
+            (PYZ3_T_U16, 2)
+        );
     }
 
     #[test]
