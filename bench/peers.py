@@ -569,7 +569,7 @@ def zlib_binding(ctx: Context) -> Binding:
     import zlib
 
     b = Binding("zlib", "zlib.crc32 (CPython's zlib module, the library's table-sliced CRC)")
-    b.missing.update({fn: "zlib has crc32 only" for fn in FUNCTIONS if fn != "crc32"})
+    b.missing.update({fn: "zlib has crc32 only" for fn in (*FUNCTIONS, CLASSES) if fn != "crc32"})
     b.functions["crc32"] = zlib.crc32
     return b
 

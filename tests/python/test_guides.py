@@ -1,6 +1,6 @@
 """tests/python/test_guides.py: the examples of the guides (docs/memory.md, errors.md,
-threads.md, types.md) and the C, Zig and Rust tabs of docs/quickstart.md and docs/classes.md
-build, load and behave as the text says."""
+threads.md, types.md, the class in rust.md) and the C, Zig and Rust tabs of docs/quickstart.md
+and docs/classes.md build, load and behave as the text says."""
 
 from __future__ import annotations
 
@@ -241,3 +241,24 @@ def test_classes_cycle_example(tmp_path, monkeypatch):
     exec(_block("classes.md", "python", "## Python references in native state"), namespace)
     m = namespace["m"]
     assert "n" not in namespace and m.live_count() == before
+
+
+def test_rust_guide_class(tmp_path):
+    # docs/rust.md, "Classes": the example builds and behaves as its docs say.
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    root = _repo_like(tmp_path)
+    crate = root / "counter_rs"
+    (crate / "src").mkdir(parents=True)
+    (crate / "src" / "lib.rs").write_text(_block("rust.md", "rust", "## Classes"))
+    toml = _block("quickstart.md", "toml", "`myplugin/Cargo.toml`")
+    (crate / "Cargo.toml").write_text(toml.replace('"myplugin"', '"counter_rs"'))
+    (crate / "build.rs").write_text(_block("quickstart.md", "rust", "`myplugin/build.rs`"))
+    _run_sh('(cd counter_rs && PYZ3_LIB_DIR="$PWD/../build/lib" cargo build --release --quiet)', root)
+    m = pyz3.load(crate / "target" / "release" / "libcounter_rs.so")
+    c = m.Counter(5)
+    assert (c.inc(), c.inc(by=3), c.value) == (6, 9, 9)
+    c.value = 1
+    assert c.value == 1 and m.Counter.inc.__doc__ == "Add `by`; the new value."
+    with pytest.raises(OverflowError, match="inc"):
+        m.Counter(2**63 - 1).inc()
