@@ -633,7 +633,9 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
         } else {
             ret.assume_init_ref()
         };
-        if status == PYZ3_OK && !tls::take_error_hint() {
+        // "PYZ3_OK and no exception noted" as one OR and one branch (PYZ3_OK is 0).
+        const _: () = assert!(PYZ3_OK == 0);
+        if (status as u32 | tls::error_hint()) == 0 {
             if R == CTOR_RET {
                 return class::finish_constructor(f, this);
             }
@@ -647,6 +649,8 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
             };
             return result_of_type(f, ty, ret);
         }
+        // finish_unusual asks CPython itself; the hint is spent either way.
+        tls::clear_error_hint();
         let r = finish_unusual(f, status, ret);
         if (R == CTOR_RET || R == SET_RET) && !r.is_null() {
             // A void function's PYZ3_RETURN_NONE is success too.
