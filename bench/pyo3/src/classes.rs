@@ -96,7 +96,9 @@ impl RollingStats {
     #[new]
     fn new(window: i64) -> PyResult<Self> {
         if window <= 0 {
-            return Err(PyValueError::new_err("RollingStats: window must be positive"));
+            return Err(PyValueError::new_err(
+                "RollingStats: window must be positive",
+            ));
         }
         Ok(RollingStats::with_window(window as usize))
     }
