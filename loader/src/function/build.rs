@@ -98,6 +98,7 @@ impl Function {
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
+            debug: crate::debug::building(),
             names: names.into_boxed_slice(),
             defaults: defaults.into_boxed_slice(),
             display: format!("{}()", spec.name),

@@ -36,6 +36,9 @@ pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 /// return type get a trampoline monomorphised for exactly that shape (no loop, no per-argument
 /// type dispatch); other typed functions share `PLAIN`/`GENERAL`.
 pub(super) fn pick_trampoline(f: &Function) -> Entry {
+    if f.debug {
+        return super::debug::DEBUG;
+    }
     if f.raw.is_some() {
         return RAW;
     }
@@ -369,7 +372,7 @@ unsafe fn result_object(f: &Function, ret: &pyz3_value) -> *mut ffi::PyObject {
 }
 
 #[inline(always)]
-unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut ffi::PyObject {
+pub(super) unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut ffi::PyObject {
     // SAFETY: GIL held; `ret` holds the member the return type names; the pool is filled
     // whenever a plugin function exists.
     unsafe {
@@ -470,7 +473,7 @@ unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ff
 
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
-unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ffi::PyObject {
+pub(super) unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let has_error = error::occurred();
