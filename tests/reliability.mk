@@ -18,14 +18,15 @@ RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf
 
 EXTRA_TEST_PLUGIN_LIBS += $(foreach c,$(RELIABILITY_BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so) \
 	$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libabi_1_0.so \
-	$(BUILD)/test-plugins/libexit_threads.so
+	$(BUILD)/test-plugins/libexit_threads.so $(BUILD)/test-plugins/libdebug_misuse.so
 
 # A plugin laid out as the previous ABI minor (its structs frozen in tests/plugins/abi_1_0.h).
 $(BUILD)/test-plugins/libabi_1_0.so: tests/plugins/abi_1_0.c tests/plugins/abi_1_0.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
-$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libexit_threads.so: $(BUILD)/test-plugins/lib%.so: tests/plugins/%.c include/pyz3.h $(BUILD)/.runtime-stamp
+$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libexit_threads.so \
+$(BUILD)/test-plugins/libdebug_misuse.so: $(BUILD)/test-plugins/lib%.so: tests/plugins/%.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 

@@ -198,6 +198,11 @@ unsafe extern "C" fn py_load(
             crate::debug::patch_library(&spec.path.display().to_string())
                 .map_err(|reason| BuildError::Plugin(format!("debug mode: {reason}")))
                 .and_then(|()| crate::debug::while_building(|| build_module(&spec, &module_name)))
+                .and_then(|m| {
+                    // Only debug-mode modules carry the attribute: release ones are unchanged.
+                    m.set_attr(c"__pyz3_debug__", &Owned::new(ffi::PyBool_FromLong(1))?)?;
+                    Ok(m)
+                })
         } else {
             build_module(&spec, &module_name)
         };

@@ -113,12 +113,12 @@ def load(path: str | os.PathLike[str], *, name: str | None = None, debug: bool |
         if before is None:
             # Missing or unreachable: the runtime names the problem ("no such file", ...) for the
             # path as given, made absolute. It returns only if the file appeared meanwhile.
-            module = _pyz3.load(os.path.join(os.getcwd(), fspath), name, debug)
+            module = _pyz3.load(os.path.join(os.getcwd(), fspath), name, *_debug_flag(debug))
         else:
             module = _cached(real, before, name, debug)
             if module is not None:
                 return module
-            module = _pyz3.load(real, name, debug)
+            module = _pyz3.load(real, name, *_debug_flag(debug))
         after = _stat(module.__file__)
         stamp = None if before is None else (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
         if after is None or (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns) != stamp:
@@ -138,6 +138,11 @@ def load(path: str | os.PathLike[str], *, name: str | None = None, debug: bool |
         module = _modules.setdefault((*identity, module.__name__, debug), module)
         _modules[(*identity, name, debug)] = module
         return module
+
+
+def _debug_flag(debug: bool) -> tuple[bool, ...]:
+    # The runtime's load takes the flag only when it is set: release loads call it as before.
+    return (True,) if debug else ()
 
 
 def _stat(path: str) -> os.stat_result | None:

@@ -362,7 +362,8 @@ unsafe fn finish_typed(
             let bytes = ret.u64.to_le_bytes();
             if bytes[width..].iter().any(|&b| b != 0) {
                 return Err(format!(
-                    "declared a {} result but wrote {:#018x} to the result: set result->{} only",
+                    "declared the result type {} but wrote {:#018x} to the result: set \
+                     result->{} only",
                     f.ret_type.name(),
                     ret.u64,
                     f.ret_type.info().result_member
