@@ -6,6 +6,7 @@
 #   make test-leaks      1,000,000 calls of every sample function: refcounts, blocks and RSS flat
 #   make test-sanitize   a larger part of the pytest suite under valgrind memcheck
 #   make stress          exits while native threads use pyz3, STRESS_RUNS times per Python
+#   make pytest-debug    the whole pytest suite in debug mode (PYZ3_DEBUG=1), on DEBUG_VERSIONS
 
 # Broken-descriptor cases added to the main Makefile's BAD_CASES (same source, one -DCASE_* each).
 RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf8_name non_utf8_doc \
@@ -30,7 +31,7 @@ $(BUILD)/test-plugins/libdebug_misuse.so: $(BUILD)/test-plugins/lib%.so: tests/p
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
-.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool stress
+.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool stress pytest-debug
 
 RELIABILITY_ENV = PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD)
 RELIABILITY_PY = $(call venv_py,$(MAIN_PY))
@@ -84,4 +85,16 @@ stress: venv runtime plugins test-plugins
 		echo "== exit stress on Python $$v =="; \
 		$(RELIABILITY_ENV) PYZ3_EXIT_RUNS=$(STRESS_RUNS) $(VENV)/py$$v/bin/python -m pytest -q \
 			tests/python/test_reliability3.py -k "exits or exit_began"; \
+	done
+
+# The whole pytest suite with every plugin loaded in debug mode (docs/reliability.md, "Debug
+# mode"), leaks as errors. `make test` runs it on the main version only: the suite is the same on
+# every version, and debug mode's checks do not depend on it (DEBUG_VERSIONS="3.10 3.13" for more).
+DEBUG_VERSIONS ?= $(MAIN_PY)
+EXTRA_TEST_TARGETS += pytest-debug
+pytest-debug: venv runtime plugins test-plugins
+	@set -e; for v in $(DEBUG_VERSIONS); do \
+		echo "== pytest in debug mode on Python $$v =="; \
+		PYZ3_DEBUG=1 $(RELIABILITY_ENV) $(EXTRA_PYTEST_ENV) $(VENV)/py$$v/bin/python -m pytest -q \
+			-W error::pyz3.DebugWarning tests/python; \
 	done

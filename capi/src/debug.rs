@@ -96,7 +96,11 @@ unsafe extern "C" fn decref(obj: *mut PyObject) {
     unsafe { object::pyz3_decref(obj) }
 }
 
-unsafe extern "C" fn dict_set(dict: *mut PyObject, key: *const c_char, value: *mut PyObject) -> i32 {
+unsafe extern "C" fn dict_set(
+    dict: *mut PyObject,
+    key: *const c_char,
+    value: *mut PyObject,
+) -> i32 {
     if !gil_ok("pyz3_dict_set") {
         return PYZ3_ERROR;
     }

@@ -128,7 +128,10 @@ impl Copy {
             std::hint::spin_loop();
         }
         let slot = &SLOTS[NEXT.fetch_add(1, Ordering::Relaxed) % QUARANTINE];
-        let (old_lo, old_hi) = (slot.lo.load(Ordering::Relaxed), slot.hi.load(Ordering::Relaxed));
+        let (old_lo, old_hi) = (
+            slot.lo.load(Ordering::Relaxed),
+            slot.hi.load(Ordering::Relaxed),
+        );
         slot.lo.store(0, Ordering::SeqCst);
         slot.hi.store(0, Ordering::SeqCst);
         if old_lo != 0 {
@@ -141,7 +144,8 @@ impl Copy {
         // held, so no other writer does either.
         unsafe { (&mut *slot.label.get())[..n].copy_from_slice(&bytes[..n]) };
         slot.label_len.store(n, Ordering::SeqCst);
-        slot.hi.store(self.map as usize + self.map_len, Ordering::SeqCst);
+        slot.hi
+            .store(self.map as usize + self.map_len, Ordering::SeqCst);
         slot.lo.store(self.map as usize, Ordering::SeqCst);
         LOCK.store(false, Ordering::Release);
         core::mem::forget(self);
@@ -176,7 +180,10 @@ extern "C" fn on_segv(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut 
     // SAFETY: the kernel passes a valid siginfo for SIGSEGV.
     let addr = unsafe { (*info).si_addr() } as usize;
     for slot in &SLOTS {
-        let (lo, hi) = (slot.lo.load(Ordering::SeqCst), slot.hi.load(Ordering::SeqCst));
+        let (lo, hi) = (
+            slot.lo.load(Ordering::SeqCst),
+            slot.hi.load(Ordering::SeqCst),
+        );
         if lo != 0 && lo <= addr && addr < hi {
             let n = slot.label_len.load(Ordering::SeqCst).min(LABEL_MAX);
             write_stderr(b"\npyz3 debug mode: the ");

@@ -372,7 +372,11 @@ unsafe fn result_object(f: &Function, ret: &pyz3_value) -> *mut ffi::PyObject {
 }
 
 #[inline(always)]
-pub(super) unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut ffi::PyObject {
+pub(super) unsafe fn result_of_type(
+    f: &Function,
+    ty: TypeCode,
+    ret: &pyz3_value,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held; `ret` holds the member the return type names; the pool is filled
     // whenever a plugin function exists.
     unsafe {
@@ -473,7 +477,11 @@ unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ff
 
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
-pub(super) unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ffi::PyObject {
+pub(super) unsafe fn finish_unusual(
+    f: &Function,
+    status: i32,
+    ret: &pyz3_value,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let has_error = error::occurred();

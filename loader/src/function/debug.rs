@@ -60,9 +60,7 @@ unsafe fn debug_body(
 /// Raises `SystemError("debug mode: <function> <what>")`, chained to any exception set.
 unsafe fn fail(frame: &Frame, what: &str) -> *mut ffi::PyObject {
     // SAFETY: GIL held by the caller.
-    unsafe {
-        error::raise_system_error_chained(&format!("debug mode: {} {what}", frame.function))
-    };
+    unsafe { error::raise_system_error_chained(&format!("debug mode: {} {what}", frame.function)) };
     ptr::null_mut()
 }
 
@@ -252,15 +250,15 @@ unsafe fn call_typed(
         }
         // Borrowed data goes to the plugin in copies poisoned after the call.
         let mut copies: Vec<(usize, Copy, *mut u8)> = Vec::new();
-        for j in 0..f.nparams {
+        for (j, val) in vals[..f.nparams].iter_mut().enumerate() {
             if none_mask & (1 << j) != 0 {
                 continue;
             }
             match f.types[j].info().repr {
                 Repr::Text | Repr::Bytes => {
-                    let s = vals[j].str;
+                    let s = val.str;
                     if let Some(c) = Copy::of(s.ptr.cast(), s.len, 1) {
-                        vals[j].str = pyz3_str {
+                        val.str = pyz3_str {
                             ptr: c.data.cast(),
                             len: s.len,
                         };
@@ -268,7 +266,7 @@ unsafe fn call_typed(
                     }
                 }
                 Repr::Buffer => {
-                    let b = vals[j].buf;
+                    let b = val.buf;
                     if !b.is_null() && (*b).contiguous {
                         let bytes = (*b).len * (*b).itemsize;
                         if let Some(c) = Copy::of((*b).data.cast(), bytes, 0) {
