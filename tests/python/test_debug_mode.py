@@ -55,7 +55,9 @@ def test_pyz3_debug_environment_variable_selects_debug_mode():
     env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
     for value, expected in (("1", "True False"), ("0", "False True"), ("", "False True")):
         env["PYZ3_DEBUG"] = value
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+        run = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+        )
         assert run.returncode == 0, run.stderr
         assert run.stdout.split() == expected.split(), value
 
@@ -70,12 +72,14 @@ def test_debug_argument_must_be_bool():
 
 def test_str_result_made_without_the_gil_is_reported(dbg):
     # The Rust SDK's old #[release_gil] bug: pyz3_from_str inside a GIL-released function.
-    with pytest.raises(SystemError, match=r"debug_misuse\.greet_nogil\(\) called pyz3_from_str\(\) without holding the GIL"):
+    expected = r"debug_misuse\.greet_nogil\(\) called pyz3_from_str\(\) without holding the GIL"
+    with pytest.raises(SystemError, match=expected):
         dbg.greet_nogil("ada")
 
 
 def test_conversion_inside_a_nogil_region_is_reported(dbg):
-    with pytest.raises(SystemError, match=r"to_i64_in_nogil_region\(\) called pyz3_to_i64\(\) without holding the GIL"):
+    expected = r"to_i64_in_nogil_region\(\) called pyz3_to_i64\(\) without holding the GIL"
+    with pytest.raises(SystemError, match=expected):
         dbg.to_i64_in_nogil_region(5)
 
 
@@ -169,7 +173,8 @@ def test_borrowed_arguments_arrive_intact(dbg):
 
 
 def test_leaked_reference_warns_naming_the_function_and_the_call(dbg):
-    with pytest.warns(pyz3.DebugWarning, match=r"debug_misuse\.leak_int\(\) leaked 1 reference .*pyz3_from_i64"):
+    expected = r"debug_misuse\.leak_int\(\) leaked 1 reference .*pyz3_from_i64"
+    with pytest.warns(pyz3.DebugWarning, match=expected):
         assert dbg.leak_int() == 1
 
 
@@ -208,7 +213,8 @@ def test_release_mode_does_not_look_for_leaks(release):
 def test_releasing_a_borrowed_argument_is_refused(dbg):
     item = object()
     before = sys.getrefcount(item)
-    with pytest.raises(SystemError, match=r"decref_argument\(\) called pyz3_decref\(\) on one of its arguments"):
+    expected = r"decref_argument\(\) called pyz3_decref\(\) on one of its arguments"
+    with pytest.raises(SystemError, match=expected):
         dbg.decref_argument(item)
     assert sys.getrefcount(item) == before
 
@@ -220,7 +226,8 @@ def test_releasing_a_borrowed_argument_is_refused(dbg):
 def test_returning_a_borrowed_argument_is_reported(dbg, name):
     item = object()
     before = sys.getrefcount(item)
-    with pytest.raises(SystemError, match=rf"debug_misuse\.{name}\(\) returned its argument 'x', which is borrowed"):
+    expected = rf"debug_misuse\.{name}\(\) returned its argument 'x', which is borrowed"
+    with pytest.raises(SystemError, match=expected):
         getattr(dbg, name)(item)
     assert sys.getrefcount(item) == before
 

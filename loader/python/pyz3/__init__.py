@@ -50,6 +50,7 @@ class DebugWarning(RuntimeWarning):
     (docs/reliability.md, "Debug mode"). ``-W error::pyz3.DebugWarning`` makes leaks fail the call.
     """
 
+
 _OPTIMIZATIONS = {
     "gil_cache": _pyz3.OPT_GIL_CACHE,
     "fast_paths": _pyz3.OPT_FAST_PATHS,
@@ -251,7 +252,8 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
         identity = _mapped.get(os.path.realpath(path))
         module = None
         if identity is not None:
-            module = _modules.get((*identity, module_name, False)) or _modules.get((*identity, module_name, True))
+            release, debug = (_modules.get((*identity, module_name, d)) for d in (False, True))
+            module = release or debug
     if module is None and os.path.exists(path):
         module = load(path, name=module_name)
     elif module is None:
