@@ -29,9 +29,9 @@ pub use pyz3_core::abi::*;
 /// Entry point of the `pyz3._pyz3` extension module (not part of the plugin ABI).
 #[no_mangle]
 pub unsafe extern "C" fn PyInit__pyz3() -> *mut pyo3_ffi::PyObject {
-    pyz3_loader::debug::register_wrappers(debug::wrappers);
     // SAFETY: called by CPython's import machinery with the GIL held.
     pyz3_core::panic::guard(core::ptr::null_mut(), || unsafe {
+        pyz3_loader::debug::register_wrappers(debug::wrappers);
         pyz3_loader::module::init_native_module()
     })
 }
