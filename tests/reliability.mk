@@ -6,6 +6,7 @@
 #   make test-leaks      1,000,000 calls of every sample function: refcounts, blocks and RSS flat
 #   make test-sanitize   a larger part of the pytest suite under valgrind memcheck
 #   make stress          exits while native threads use pyz3, STRESS_RUNS times per Python
+#   make pytest-debug    the whole pytest suite in debug mode (PYZ3_DEBUG=1), on DEBUG_VERSIONS
 
 # Broken-descriptor cases added to the main Makefile's BAD_CASES (same source, one -DCASE_* each).
 RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf8_name non_utf8_doc \
@@ -18,18 +19,19 @@ RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf
 
 EXTRA_TEST_PLUGIN_LIBS += $(foreach c,$(RELIABILITY_BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so) \
 	$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libabi_1_0.so \
-	$(BUILD)/test-plugins/libexit_threads.so
+	$(BUILD)/test-plugins/libexit_threads.so $(BUILD)/test-plugins/libdebug_misuse.so
 
 # A plugin laid out as the previous ABI minor (its structs frozen in tests/plugins/abi_1_0.h).
 $(BUILD)/test-plugins/libabi_1_0.so: tests/plugins/abi_1_0.c tests/plugins/abi_1_0.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
-$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libexit_threads.so: $(BUILD)/test-plugins/lib%.so: tests/plugins/%.c include/pyz3.h $(BUILD)/.runtime-stamp
+$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libexit_threads.so \
+$(BUILD)/test-plugins/libdebug_misuse.so: $(BUILD)/test-plugins/lib%.so: tests/plugins/%.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
-.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool stress
+.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool stress pytest-debug
 
 RELIABILITY_ENV = PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD)
 RELIABILITY_PY = $(call venv_py,$(MAIN_PY))
@@ -83,4 +85,16 @@ stress: venv runtime plugins test-plugins
 		echo "== exit stress on Python $$v =="; \
 		$(RELIABILITY_ENV) PYZ3_EXIT_RUNS=$(STRESS_RUNS) $(VENV)/py$$v/bin/python -m pytest -q \
 			tests/python/test_reliability3.py -k "exits or exit_began"; \
+	done
+
+# The whole pytest suite with every plugin loaded in debug mode (docs/reliability.md, "Debug
+# mode"), leaks as errors. `make test` runs it on the main version only: the suite is the same on
+# every version, and debug mode's checks do not depend on it (DEBUG_VERSIONS="3.10 3.13" for more).
+DEBUG_VERSIONS ?= $(MAIN_PY)
+EXTRA_TEST_TARGETS += pytest-debug
+pytest-debug: venv runtime plugins test-plugins
+	@set -e; for v in $(DEBUG_VERSIONS); do \
+		echo "== pytest in debug mode on Python $$v =="; \
+		PYZ3_DEBUG=1 $(RELIABILITY_ENV) $(EXTRA_PYTEST_ENV) $(VENV)/py$$v/bin/python -m pytest -q \
+			-W error::pyz3.DebugWarning tests/python; \
 	done

@@ -17,6 +17,7 @@ pub mod alloc;
 pub mod array;
 pub mod class;
 pub mod convert;
+pub mod debug;
 pub mod error;
 pub mod gil;
 pub mod object;
@@ -31,6 +32,7 @@ pub use pyz3_core::abi::*;
 pub unsafe extern "C" fn PyInit__pyz3() -> *mut pyo3_ffi::PyObject {
     // SAFETY: called by CPython's import machinery with the GIL held.
     pyz3_core::panic::guard(core::ptr::null_mut(), || unsafe {
+        pyz3_loader::debug::register_wrappers(debug::wrappers);
         pyz3_loader::module::init_native_module()
     })
 }

@@ -11,6 +11,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::owned::Raised;
 
 pub mod class;
+pub mod debug;
 pub mod describe;
 pub mod function;
 pub mod module;

@@ -167,17 +167,17 @@ unsafe extern "C" fn py_load(
 ) -> *mut ffi::PyObject {
     // SAFETY: GIL held (called by CPython); `args` holds `nargs` objects.
     guard(ptr::null_mut(), || unsafe {
-        if !(1..=2).contains(&nargs) {
+        if !(1..=3).contains(&nargs) {
             error::raise_str(
                 ffi::PyExc_TypeError,
-                "load() takes a path and an optional name",
+                "load() takes a path, an optional name and an optional debug flag",
             );
             return ptr::null_mut();
         }
         let Ok(path) = arg_str(*args, "load() argument 'path'") else {
             return ptr::null_mut();
         };
-        let name = if nargs == 2 && *args.add(1) != ffi::Py_None() {
+        let name = if nargs >= 2 && *args.add(1) != ffi::Py_None() {
             match arg_str(*args.add(1), "load() argument 'name'") {
                 Ok(n) => Some(n),
                 Err(Raised) => return ptr::null_mut(),
@@ -197,7 +197,20 @@ unsafe extern "C" fn py_load(
             return ptr::null_mut();
         };
         let module_name = name.unwrap_or_else(|| spec.name.clone());
-        match build_module(&spec, &module_name) {
+        let debug = nargs == 3 && ffi::PyObject_IsTrue(*args.add(2)) == 1;
+        let built = if debug {
+            crate::debug::patch_library(&spec.path.display().to_string())
+                .map_err(|reason| BuildError::Plugin(format!("debug mode: {reason}")))
+                .and_then(|()| crate::debug::while_building(|| build_module(&spec, &module_name)))
+                .and_then(|m| {
+                    // Only debug-mode modules carry the attribute: release ones are unchanged.
+                    m.set_attr(c"__pyz3_debug__", &Owned::new(ffi::PyBool_FromLong(1))?)?;
+                    Ok(m)
+                })
+        } else {
+            build_module(&spec, &module_name)
+        };
+        match built {
             Ok(m) => m.into_raw(),
             Err(BuildError::Raised) => ptr::null_mut(),
             Err(BuildError::Plugin(reason)) => {
@@ -377,7 +390,7 @@ static mut METHODS: [ffi::PyMethodDef; 11] = [
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
         ffi::METH_FASTCALL,
-        c"load(path, name=None)\n--\n\nOpen a plugin and build its module (uncached; use pyz3.load).",
+        c"load(path, name=None, debug=False)\n--\n\nOpen a plugin and build its module (uncached; use pyz3.load).",
     ),
     method(
         c"describe",

@@ -174,10 +174,10 @@ FORK_DURING_LOAD = """
     real_load = pyz3._pyz3.load
     inside = threading.Event()
 
-    def slow_load(path, name):
+    def slow_load(path, name, *debug):
         inside.set()
         time.sleep(0.5)  # the other thread forks now, while this one holds pyz3's lock mid-load
-        return real_load(path, name)
+        return real_load(path, name, *debug)
 
     pyz3._pyz3.load = slow_load
     loader = threading.Thread(target=pyz3.load, args=(first,))
@@ -237,10 +237,10 @@ SIGNAL_DURING_LOAD = """
         from_handler.append(pyz3.load(first))
         from_handler.append(pyz3.load(second, name="other"))
 
-    def load_interrupted(path, name):
+    def load_interrupted(path, name, *debug):
         pyz3._pyz3.load = real_load
         signal.raise_signal(signal.SIGUSR1)  # the handler runs now, inside pyz3.load
-        return real_load(path, name)
+        return real_load(path, name, *debug)
 
     signal.signal(signal.SIGUSR1, handler)
     pyz3._pyz3.load = load_interrupted

@@ -6,16 +6,17 @@
 //! argument views), [`buffer`] (buffer arguments), [`array`] (array results), [`pool`] (pooled
 //! objects), [`immortal_cache`] (its lock-free intern cache on free-threaded builds),
 //! [`exceptions`] (the exception kinds), [`error`] (raising), [`opts`] (run-time switches),
-//! [`panic`] (the one panic boundary), [`owned`] (owned references for load-time code), [`names`]
-//! (what a Python name may be). The `extern "C"` surface is the `capi` crate around this one;
-//! module building is the `loader` crate. Nothing here is exported from the shared library by
-//! itself.
+//! [`panic`] (the one panic boundary), [`debug`] (debug mode's per-call bookkeeping), [`owned`]
+//! (owned references for load-time code), [`names`] (what a Python name may be). The
+//! `extern "C"` surface is the `capi` crate around this one; module building is the `loader`
+//! crate. Nothing here is exported from the shared library by itself.
 
 pub mod abi;
 pub mod alloc;
 pub mod array;
 pub mod buffer;
 pub mod convert;
+pub mod debug;
 pub mod error;
 pub mod exceptions;
 pub mod gil;

@@ -21,6 +21,7 @@ from .importhook import install_import_hook
 
 __all__ = [
     "Array",
+    "DebugWarning",
     "PluginLoadError",
     "abi_version",
     "build_info",
@@ -39,6 +40,17 @@ PluginLoadError = _pyz3.PluginLoadError
 Array = _pyz3.Array
 abi_version: tuple[int, int] = _pyz3.abi_version
 
+
+class DebugWarning(RuntimeWarning):
+    """A plugin function loaded in debug mode leaked references it received during a call.
+
+    Debug mode (``pyz3.load(path, debug=True)`` or ``PYZ3_DEBUG=1``) reports a broken contract
+    that makes a call's result or the process state wrong as ``SystemError`` from that call; a
+    leak, after which the result is still right, as this warning naming the function
+    (docs/reliability.md, "Debug mode"). ``-W error::pyz3.DebugWarning`` makes leaks fail the call.
+    """
+
+
 _OPTIMIZATIONS = {
     "gil_cache": _pyz3.OPT_GIL_CACHE,
     "fast_paths": _pyz3.OPT_FAST_PATHS,
@@ -48,8 +60,9 @@ _OPTIMIZATIONS = {
 # Serialises loads and the cache below. Re-entrant: a signal handler (or code a load runs) may
 # call load() on the thread that is already inside one. Held across fork() (see _before_fork).
 _lock = threading.RLock()
-# (st_dev, st_ino, name) of a loaded file -> its module: the cache is keyed by what was loaded.
-_modules: dict[tuple[int, int, str | None], ModuleType] = {}
+# (st_dev, st_ino, name, debug) of a loaded file -> its module: the cache is keyed by what was
+# loaded, and how.
+_modules: dict[tuple[int, int, str | None, bool], ModuleType] = {}
 # Canonical path handed to the dynamic loader -> (st_dev, st_ino) of the file it mapped from there,
 # or None when that file changed during the load (which one was mapped is then unknown).
 _mapped: dict[str, tuple[int, int] | None] = {}
@@ -57,8 +70,15 @@ _mapped: dict[str, tuple[int, int] | None] = {}
 _stamps: dict[tuple[int, int], tuple[int, int]] = {}
 
 
-def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType:
+def load(path: str | os.PathLike[str], *, name: str | None = None, debug: bool | None = None) -> ModuleType:
     """Load the plugin library at ``path`` and return its module.
+
+    ``debug=True`` loads it in debug mode: the same binary, run with checks a release load cannot
+    afford (the GIL contract of every libpyz3 call, borrowed arguments poisoned after the call,
+    references leaked per function, results checked against the declaration; docs/reliability.md,
+    "Debug mode"). ``None`` (the default) means debug mode when the environment variable
+    ``PYZ3_DEBUG`` is set to anything but ``""`` or ``"0"``. The same file may be loaded both
+    ways; each way gives its own module.
 
     ``name`` overrides the module name from the plugin's descriptor; it must be a module name
     (identifiers joined by dots, no keywords), else :class:`ValueError`. No search path is
@@ -82,6 +102,10 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
         raise TypeError(f"load() path must be str or os.PathLike[str], not {type(fspath).__name__}")
     _check_path(fspath)
     _check_module_name(name)
+    if debug is None:
+        debug = os.environ.get("PYZ3_DEBUG", "") not in ("", "0")
+    elif not isinstance(debug, bool):
+        raise TypeError(f"load() argument 'debug' must be bool or None, not {type(debug).__name__}")
     with _lock:
         # Resolved once, component by component as the kernel does (a/../x with a symlink a is not
         # x); the runtime and the dynamic loader are handed this canonical path.
@@ -90,12 +114,12 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
         if before is None:
             # Missing or unreachable: the runtime names the problem ("no such file", ...) for the
             # path as given, made absolute. It returns only if the file appeared meanwhile.
-            module = _pyz3.load(os.path.join(os.getcwd(), fspath), name)
+            module = _pyz3.load(os.path.join(os.getcwd(), fspath), name, *_debug_flag(debug))
         else:
-            module = _cached(real, before, name)
+            module = _cached(real, before, name, debug)
             if module is not None:
                 return module
-            module = _pyz3.load(real, name)
+            module = _pyz3.load(real, name, *_debug_flag(debug))
         after = _stat(module.__file__)
         stamp = None if before is None else (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
         if after is None or (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns) != stamp:
@@ -109,12 +133,17 @@ def load(path: str | os.PathLike[str], *, name: str | None = None) -> ModuleType
         _mapped[real] = _mapped[module.__file__] = identity
         _stamps[identity] = (before.st_size, before.st_mtime_ns)
         # A load that ran meanwhile on this thread (a signal handler) may have made this module.
-        module = _modules.setdefault((*identity, name), module)
+        module = _modules.setdefault((*identity, name, debug), module)
         # load(path) and load(path, name=<its declared name>) are one module, whichever came
         # first, so a function unpickled by (path, module name) is the one that was pickled.
-        module = _modules.setdefault((*identity, module.__name__), module)
-        _modules[(*identity, name)] = module
+        module = _modules.setdefault((*identity, module.__name__, debug), module)
+        _modules[(*identity, name, debug)] = module
         return module
+
+
+def _debug_flag(debug: bool) -> tuple[bool, ...]:
+    # The runtime's load takes the flag only when it is set: release loads call it as before.
+    return (True,) if debug else ()
 
 
 def _stat(path: str) -> os.stat_result | None:
@@ -124,7 +153,7 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _cached(real: str, st: os.stat_result, name: str | None) -> ModuleType | None:
+def _cached(real: str, st: os.stat_result, name: str | None, debug: bool) -> ModuleType | None:
     """The module already loaded from the file ``st`` describes, or None; refuses a file that
     changed since this process loaded it, where loading would silently give the old code."""
     identity = (st.st_dev, st.st_ino)
@@ -151,7 +180,7 @@ def _cached(real: str, st: os.stat_result, name: str | None) -> ModuleType | Non
             "crashes the processes that run it",
             path=real,
         )
-    return _modules.get((*identity, name))
+    return _modules.get((*identity, name, debug))
 
 
 def _check_module_name(name: object) -> None:
@@ -220,7 +249,10 @@ def _plugin_module(path: str, module_name: str, what: str) -> ModuleType:
     """
     with _lock:
         identity = _mapped.get(os.path.realpath(path))
-        module = None if identity is None else _modules.get((*identity, module_name))
+        module = None
+        if identity is not None:
+            release, debug = (_modules.get((*identity, module_name, d)) for d in (False, True))
+            module = release or debug
     if module is None and os.path.exists(path):
         module = load(path, name=module_name)
     elif module is None:

@@ -159,6 +159,7 @@ impl Function {
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
+            debug: crate::debug::building(),
             names: names.into_boxed_slice(),
             display,
             _c_name: CString::default(),

@@ -44,6 +44,9 @@ pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 /// return type get a trampoline monomorphised for exactly that shape (no loop, no per-argument
 /// type dispatch); other typed functions share `PLAIN`/`GENERAL`.
 pub(super) fn pick_trampoline(f: &Function) -> Entry {
+    if f.debug {
+        return super::debug::DEBUG;
+    }
     if f.raw.is_some() {
         return RAW;
     }
@@ -671,7 +674,11 @@ unsafe fn result_object(f: &Function, ret: &pyz3_value) -> *mut ffi::PyObject {
 }
 
 #[inline(always)]
-unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut ffi::PyObject {
+pub(super) unsafe fn result_of_type(
+    f: &Function,
+    ty: TypeCode,
+    ret: &pyz3_value,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held; `ret` holds the member the return type names; the pool is filled
     // whenever a plugin function exists.
     unsafe {

@@ -10,7 +10,8 @@
 //! * [`call`] — the hot path: the trampolines, argument conversion, the call, the result;
 //! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
 //! * [`special_views`] — the same for the common shapes of functions with buffer parameters;
-//! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
+//! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors;
+//! * [`debug`] — the one trampoline of every function loaded in debug mode.
 //!
 //! The functions of a class (methods, constructor, property accessors, pickling hooks) are
 //! [`Function`]s too, built with a [`Role`] and called through the same bodies with a receiver
@@ -33,6 +34,7 @@ use crate::BuildError;
 
 mod build;
 mod call;
+mod debug;
 mod slow;
 mod special;
 mod special_views;
@@ -121,6 +123,8 @@ pub struct Function {
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,
+    /// Loaded in debug mode: served by the debug trampoline ([`debug`]).
+    debug: bool,
     /// Interned parameter names.
     names: Box<[Owned]>,
     defaults: Box<[DefaultValue]>,

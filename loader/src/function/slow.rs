@@ -47,9 +47,6 @@ pub(super) unsafe fn call_slow<const M: bool, const R: u8>(
     // SAFETY: CPython's vectorcall contract: `args` holds `nargs` positional values followed by
     // one value per entry of the `kwnames` tuple (of str).
     unsafe {
-        if nargs > f.npositional {
-            return too_many_positional(f, nargs);
-        }
         // Only the function's own slots are initialised (a 64-entry memset cost ~55 instructions).
         let mut storage = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
         for s in &mut storage[..f.nparams] {
@@ -59,6 +56,36 @@ pub(super) unsafe fn call_slow<const M: bool, const R: u8>(
             storage.as_mut_ptr().cast::<*mut ffi::PyObject>(),
             f.nparams,
         );
+        if let Err(raised) = resolve(f, args, nargs, kwnames, slots) {
+            return raised;
+        }
+        if f.raw.is_some() {
+            for (slot, d) in slots[..f.nparams].iter_mut().zip(f.defaults.iter()) {
+                if slot.is_null() {
+                    *slot = d.obj_ptr();
+                }
+            }
+            return call_raw::<M>(f, this, slots.as_ptr());
+        }
+        convert_and_invoke::<M, R>(f, this, &slots[..f.nparams])
+    }
+}
+
+/// Puts a call's arguments in declaration order into `slots` (NULL-initialised, one per
+/// parameter; NULL left where the default applies), or raises the call-shape error and returns
+/// `Err` with the call's result (NULL).
+pub(super) unsafe fn resolve(
+    f: &Function,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+    slots: &mut [*mut ffi::PyObject],
+) -> Result<(), *mut ffi::PyObject> {
+    // SAFETY: as in `call_slow`.
+    unsafe {
+        if nargs > f.npositional {
+            return Err(too_many_positional(f, nargs));
+        }
         slots[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
         let nkw = if kwnames.is_null() {
             0
@@ -69,23 +96,23 @@ pub(super) unsafe fn call_slow<const M: bool, const R: u8>(
             let key = ffi::PyTuple_GET_ITEM(kwnames, k as isize);
             let value = *args.add(nargs + k);
             let Some(j) = find_param(f, key) else {
-                return type_error(&format!(
+                return Err(type_error(&format!(
                     "{} got an unexpected keyword argument {}",
                     f.display,
                     convert::short_repr(key, 80)
-                ));
+                )));
             };
             if f.positional_only {
-                return type_error(&format!(
+                return Err(type_error(&format!(
                     "{} got some positional-only arguments passed as keyword arguments: '{}'",
                     f.display, f.param_names[j]
-                ));
+                )));
             }
             if !slots[j].is_null() {
-                return type_error(&format!(
+                return Err(type_error(&format!(
                     "{} got multiple values for argument '{}'",
                     f.display, f.param_names[j]
-                ));
+                )));
             }
             slots[j] = value;
         }
@@ -101,20 +128,12 @@ pub(super) unsafe fn call_slow<const M: bool, const R: u8>(
             }
         }
         if !missing_pos.is_empty() {
-            return missing_error(f, &missing_pos, "positional");
+            return Err(missing_error(f, &missing_pos, "positional"));
         }
         if !missing_kw.is_empty() {
-            return missing_error(f, &missing_kw, "keyword-only");
+            return Err(missing_error(f, &missing_kw, "keyword-only"));
         }
-        if f.raw.is_some() {
-            for (slot, d) in slots[..f.nparams].iter_mut().zip(f.defaults.iter()) {
-                if slot.is_null() {
-                    *slot = d.obj_ptr();
-                }
-            }
-            return call_raw::<M>(f, this, slots.as_ptr());
-        }
-        convert_and_invoke::<M, R>(f, this, &slots[..f.nparams])
+        Ok(())
     }
 }
 
