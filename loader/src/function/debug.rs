@@ -20,9 +20,10 @@ use pyz3_core::types::{Repr, TypeCode};
 use pyz3_core::views::{CallViews, ViewStack};
 use pyz3_core::{convert, error, gil, opts, tls};
 
-use super::call::{arg_error, entry, finish_unusual, result_of_type, Entry, MAXP};
+use super::call::{arg_error, convert_arg, entry, finish_unusual, result_of_type, Entry, MAXP};
 use super::slow::resolve;
 use super::{function_of, Function};
+use crate::class;
 use crate::debug::poison::Copy;
 use crate::plugin_lock;
 
@@ -242,7 +243,8 @@ unsafe fn call_typed(
             let converted = if ty.info().arg_view {
                 convert::to_arg_into(ty, facts, o, &mut vals[j], &mut views, fast)
             } else {
-                convert::to_value_into(ty, o, &mut vals[j], fast)
+                // An instance needs the parameter's class; every other type converts alone.
+                convert_arg(f, j, ty, o, &mut vals[j], fast)
             };
             if let Err(e) = converted {
                 return arg_error(f, j, o, e);
@@ -287,6 +289,18 @@ unsafe fn call_typed(
         let mut call = f.call0;
         call.none_mask = none_mask;
         let mut ret = pyz3_value::ZERO;
+        // An instance result is made before the call, as in the release trampolines.
+        let made = if f.ret_type == TypeCode::Instance {
+            match class::new_result_instance(f.ret_class) {
+                Some((obj, state)) => {
+                    ret.inst = state;
+                    obj
+                }
+                None => return conclude(frame, ptr::null_mut(), None),
+            }
+        } else {
+            ptr::null_mut()
+        };
         let fn_ = f.fn_.unwrap_unchecked();
         tls::take_error_hint();
         gil::enter_call();
@@ -319,7 +333,11 @@ unsafe fn call_typed(
                 f.param_names[j], frame.function
             ));
         }
-        let result = finish_typed(f, frame, status, &ret);
+        let result = if made.is_null() {
+            finish_typed(f, frame, status, &ret)
+        } else {
+            Ok(class::finish_result_instance(f, made, status))
+        };
         drop(views);
         match result {
             Ok(obj) => conclude(frame, obj, None),
