@@ -69,6 +69,35 @@ def test_errors_and_panics_become_exceptions(hello_rs):
     assert hello_rs.add(1, 1) == 2  # the interpreter survives a panic
 
 
+@pytest.mark.single_mode
+def test_a_handled_panic_prints_nothing_even_with_rust_backtrace():
+    # RuntimeError is the whole report: no "panicked at" line, no backtrace on the user's terminal.
+    # A panic outside any plugin function (a thread the plugin starts) is still reported, with its
+    # backtrace, by the hook that was there before.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import pyz3\n"
+        f"m = pyz3.load({str(plugin_path('hello_rs'))!r})\n"
+        "try:\n"
+        "    m.explode('kaboom')\n"
+        "except RuntimeError as e:\n"
+        "    print(e, flush=True)\n"
+        "import sys; sys.stderr.write('--\\n'); sys.stderr.flush()\n"
+        "print(m.panic_in_thread('thread boom'))\n"
+    )
+    env = dict(os.environ, RUST_BACKTRACE="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["explode() panicked: kaboom", "True"]
+    handled, unhandled = out.stderr.split("--\n")
+    assert handled == ""
+    assert "panicked at" in unhandled and "thread boom" in unhandled, unhandled
+    assert "stack backtrace" in unhandled, unhandled
+
+
 def test_allocation_and_gil_helpers(hello_rs):
     assert hello_rs.allocate_released(1000) == 256_000
     # held in the call; released inside without_gil; held again inside a Gil scope there

@@ -579,6 +579,7 @@ pub mod rt {
 
     /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
     pub fn build(name: &str, doc: &str, functions: Vec<FunctionInfo>) -> *const pyz3_plugin {
+        install_panic_hook();
         let defs: Vec<pyz3_function_def> = functions
             .into_iter()
             .map(|f| {
@@ -680,9 +681,41 @@ pub mod rt {
             .join("\n")
     }
 
+    thread_local! {
+        /// How many plugin function bodies this thread is inside (the panic hook stays quiet for
+        /// the panics `guard` catches). One thread-local access per call; const-initialised, no
+        /// destructor.
+        static IN_GUARD: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Installs the SDK's panic hook once: quiet for a panic inside a plugin function body (it
+    /// becomes `RuntimeError`; Rust's default hook would also print "panicked at" and, with
+    /// `RUST_BACKTRACE` set, a backtrace on the user's terminal); every other panic goes to the
+    /// hook that was there before, so the plugin's other Rust code (its own threads, a thread
+    /// pool) reports panics as usual. A plugin that sets its own hook later replaces this one.
+    /// The hook is this plugin's own: a cdylib links its own copy of std, so no other library's
+    /// panics reach it.
+    pub fn install_panic_hook() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if IN_GUARD.with(|depth| depth.get()) == 0 {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
     /// Runs a plugin function body: a panic becomes `RuntimeError` instead of unwinding into C.
     pub fn guard(name: &str, f: impl FnOnce() -> i32) -> i32 {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        let caught = IN_GUARD.with(|depth| {
+            depth.set(depth.get() + 1);
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            depth.set(depth.get() - 1);
+            caught
+        });
+        match caught {
             Ok(status) => status,
             Err(payload) => {
                 let what = payload

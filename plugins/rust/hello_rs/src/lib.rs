@@ -84,6 +84,13 @@ plugin! {
         panic!("{message}")
     }
 
+    /// Whether a thread this function starts panics (outside any plugin function body, so its
+    /// panic is reported on stderr as Rust reports any thread's).
+    fn panic_in_thread(message: &str) -> bool {
+        let message = message.to_owned();
+        std::thread::spawn(move || panic!("{message}")).join().is_err()
+    }
+
     /// Sum of n zeroed 256-byte buffers' lengths, allocated on libpyz3's allocator with the
     /// GIL released (each allocation takes the GIL briefly).
     #[release_gil]
