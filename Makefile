@@ -28,7 +28,7 @@ CC ?= gcc
 PLUGIN_CFLAGS := -std=c11 -O2 -fPIC -pthread -Wall -Wextra -Werror -Iinclude
 PLUGIN_LDFLAGS := -shared -pthread -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,--as-needed
 PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
-RUST_SOURCES := $(shell find capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
+RUST_SOURCES := $(shell find capi loader sdk/rust/abi -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
 
 C_PLUGINS := hello gil_bench fastpath_bench pool_bench
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)

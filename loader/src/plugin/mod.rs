@@ -8,7 +8,8 @@
 //!    library's own constructors;
 //! 4. read the 16-byte header and check magic, major, minor and struct size — before any other
 //!    field is read;
-//! 5. read and validate the rest into an owned [`PluginSpec`].
+//! 5. a Rust plugin's layout record, if it exports one ([`rust_layout`]: abi_stable's checker);
+//! 6. read and validate the rest into an owned [`PluginSpec`].
 //!
 //! The pieces live beside this file: [`elf`] (step 1's pre-check), [`validate`] (steps 4 and 5),
 //! and [`safemem`], through which every read of plugin memory goes: it copies with
@@ -22,6 +23,7 @@ use pyz3_core::abi::*;
 use pyz3_core::types::TypeCode;
 
 pub mod elf;
+pub mod rust_layout;
 pub mod safemem;
 pub mod validate;
 
@@ -181,6 +183,7 @@ pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
     };
     // SAFETY: calling the plugin's entry point, per the ABI.
     let desc = unsafe { entry() } as usize;
+    rust_layout::check(&lib, desc).map_err(err)?;
     let spec = read_descriptor(&abs, desc).map_err(err)?;
     let handle = lib.into_raw() as usize;
     Ok((spec, OpenedLibrary { handle }))

@@ -25,19 +25,21 @@
 use core::ffi::c_char;
 use std::ffi::CString;
 
-pub mod abi;
 #[macro_use]
 pub mod registry;
 pub mod sys;
 
+/// The ABI's structs and constants, with their abi_stable layouts: the `pyz3-abi` crate
+/// (generated from libpyz3's own declarations).
+pub use pyz3_abi as abi;
+/// abi_stable, for its FFI-safe types (`RString`, `RVec`, `RSlice`, `RStr`, `ROption`), which
+/// plugin functions accept and return.
+pub use pyz3_abi::abi_stable;
+/// CPython's object, opaque: plugins handle it only through libpyz3.
+pub use pyz3_abi::PyObject;
+
 use abi::*;
 use registry::*;
-
-/// CPython's object, opaque: plugins handle it only through libpyz3.
-#[repr(C)]
-pub struct PyObject {
-    _opaque: [u8; 0],
-}
 
 // ---- errors -------------------------------------------------------------------------------------
 
@@ -800,6 +802,13 @@ macro_rules! plugin {
                 }
             )*
         }
+
+        /// This plugin's layout of every ABI struct (abi_stable's), which the loader checks
+        /// against its own before it reads the descriptor.
+        #[no_mangle]
+        #[allow(non_upper_case_globals, reason = "a C symbol name")]
+        pub static pyz3_plugin_layout: $crate::abi::pyz3_rust_layout =
+            $crate::abi::pyz3_rust_layout::CURRENT;
 
         #[no_mangle]
         pub extern "C" fn pyz3_plugin_entry() -> *const $crate::abi::pyz3_plugin {
