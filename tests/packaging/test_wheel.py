@@ -297,6 +297,50 @@ def test_cargo_and_cc_build_a_plugin_against_the_installed_wheel(env):
     assert out.split() == ["5", "True"]
 
 
+RUST_PLUGIN_MANIFEST = """[package]
+name = "hello_rs"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+pyz3-plugin = {dependency}
+
+[workspace]
+"""
+
+
+@pytest.mark.parametrize("how", ["path", "git"])
+def test_rust_plugin_outside_the_repository_uses_the_sdk_crate(env, how):
+    # The sample Rust plugin, copied out of the repository with a manifest of its own, depends on
+    # the pyz3-plugin crate by path, or by git (a file:// URL to this repository: cargo finds the
+    # crate, and pyz3-abi beside it, by name), and links the installed wheel's libpyz3.
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    if how == "git" and not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    crate = env.root / f"rust_{how}"
+    shutil.copytree(ROOT / "plugins" / "rust" / "hello_rs" / "src", crate / "src")
+    shutil.copy(ROOT / "plugins" / "rust" / "hello_rs" / "build.rs", crate / "build.rs")
+    dependency = (
+        f"{{ path = {str(ROOT / 'sdk' / 'rust')!r} }}" if how == "path" else f"{{ git = 'file://{ROOT}' }}"
+    )
+    (crate / "Cargo.toml").write_text(RUST_PLUGIN_MANIFEST.format(dependency=dependency))
+    libdir = env.run("pyz3-loader", "config", "--libdir").stdout.strip()
+    target = BUILD / "cargo" / "packaging-plugin"
+    env.run("cargo", "build", "--release", "--offline", "--quiet", cwd=crate,
+            CARGO_TARGET_DIR=str(target), PYZ3_LIB_DIR=libdir)  # fmt: skip
+    lib = env.root / f"libhello_rs_{how}.so"
+    shutil.copy(target / "release" / "libhello_rs.so", lib)
+    out = env.py(
+        f"import pyz3\nm = pyz3.load({str(lib)!r})\n"
+        "print(m.add(2, 3), m.shout_stable('ok'), m.runtime_id() == pyz3._pyz3.runtime_id())"
+    )
+    assert out.split() == ["5", "OK", "True"]
+
+
 def test_console_script_inspect_stubs_build_and_errors(env):
     plugin = env.root / "plugin"
     plugin.mkdir()

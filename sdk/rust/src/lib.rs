@@ -20,13 +20,17 @@
 //!
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
 //! for arguments; the same plus `()`, `String`, `Vec<u8>`, [`NewObject`] and
-//! `Result<T, PyErr>` for results. A panic becomes `RuntimeError`, never an abort.
+//! `Result<T, PyErr>` for results; abi_stable's `RStr`, `RSlice<u8>`, `RString`, `RVec<u8>` and
+//! `ROption<T>` wherever their std counterparts go. A panic becomes `RuntimeError`, never an
+//! abort. The crate's ABI declarations come from `pyz3-abi`, with abi_stable layouts: each
+//! plugin exports its layout, which the loader checks before it reads the descriptor.
 
 use core::ffi::c_char;
 use std::ffi::CString;
 
 #[macro_use]
 pub mod registry;
+mod stable;
 pub mod sys;
 
 /// The ABI's structs and constants, with their abi_stable layouts: the `pyz3-abi` crate
@@ -570,7 +574,63 @@ pub mod rt {
         pub ret: u8,
         pub ret_optional: bool,
         pub release_gil: bool,
+        pub shape: CallShape,
         pub fn_: pyz3_fn,
+    }
+
+    /// How a function's parameters may be passed: its `#[positional_only]` attribute (every
+    /// parameter, `/` in the signature) or `#[keyword_only(name)]` (`name` and the parameters
+    /// after it, `*` before `name`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum CallShape {
+        /// Positional or keyword.
+        Plain,
+        /// `#[positional_only]`.
+        PositionalOnly,
+        /// `#[keyword_only(name)]`.
+        KeywordOnlyFrom(&'static str),
+    }
+
+    impl CallShape {
+        /// The shape a function's attributes give (one entry per attribute, `Plain` for
+        /// attributes that are not about the shape).
+        pub const fn of(attrs: &[CallShape]) -> CallShape {
+            let mut shape = CallShape::Plain;
+            let mut i = 0;
+            while i < attrs.len() {
+                if !matches!(attrs[i], CallShape::Plain) {
+                    shape = attrs[i];
+                }
+                i += 1;
+            }
+            shape
+        }
+
+        /// At most one shape attribute, and `keyword_only` names one of `params`.
+        pub const fn valid(attrs: &[CallShape], params: &[&str]) -> bool {
+            let mut shapes = 0;
+            let mut i = 0;
+            while i < attrs.len() {
+                match attrs[i] {
+                    CallShape::Plain => {}
+                    CallShape::PositionalOnly => shapes += 1,
+                    CallShape::KeywordOnlyFrom(name) => {
+                        shapes += 1;
+                        let mut k = 0;
+                        let mut found = false;
+                        while k < params.len() {
+                            found |= eq(params[k].as_bytes(), name.as_bytes());
+                            k += 1;
+                        }
+                        if !found {
+                            return false;
+                        }
+                    }
+                }
+                i += 1;
+            }
+            shapes <= 1
+        }
     }
 
     fn leak_cstr(s: &str) -> *const c_char {
@@ -585,14 +645,26 @@ pub mod rt {
         let defs: Vec<pyz3_function_def> = functions
             .into_iter()
             .map(|f| {
+                let keyword_from = match f.shape {
+                    CallShape::KeywordOnlyFrom(first) => {
+                        f.params.iter().position(|p| p.name == first)
+                    }
+                    _ => None,
+                };
                 let params: Vec<pyz3_param> = f
                     .params
                     .iter()
-                    .map(|p| pyz3_param {
+                    .enumerate()
+                    .map(|(i, p)| pyz3_param {
                         name: leak_cstr(p.name),
                         default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
                         type_: p.ty,
-                        flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
+                        flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 }
+                            | if keyword_from.is_some_and(|k| i >= k) {
+                                PYZ3_PARAM_KEYWORD_ONLY
+                            } else {
+                                0
+                            },
                         elem: 0,
                         type_flags: 0,
                         ndim: 0,
@@ -626,6 +698,10 @@ pub mod rt {
                     },
                     flags: if f.release_gil {
                         PYZ3_FN_RELEASE_GIL
+                    } else {
+                        0
+                    } | if f.shape == CallShape::PositionalOnly {
+                        PYZ3_FN_POSITIONAL_ONLY
                     } else {
                         0
                     },
@@ -733,8 +809,9 @@ pub mod rt {
 
 /// Declares a plugin: its name, doc, and functions — ordinary Rust `fn` items whose `///` docs
 /// become Python doc strings, with optional `= default` values after a parameter's type, and
-/// `#[release_gil]` before `fn` to run without the GIL. Exports `pyz3_plugin_entry`. Use once
-/// per cdylib crate.
+/// `#[release_gil]` before `fn` to run without the GIL, `#[positional_only]` (`/`) or
+/// `#[keyword_only(param)]` (`*` before `param`) for the call shape. Exports
+/// `pyz3_plugin_entry` and `pyz3_plugin_layout`. Use once per cdylib crate.
 #[macro_export]
 macro_rules! plugin {
     (
@@ -750,6 +827,11 @@ macro_rules! plugin {
             fn $name( $( $p : $t ),* ) $(-> $r)? $body
 
             // What the loader would refuse at load time, refused at compile time.
+            const _: () = assert!(
+                $crate::rt::CallShape::valid(&[$($crate::__call_shape!($($attr)*)),*], &[$(stringify!($p)),*]),
+                concat!("pyz3: `", stringify!($name), "` takes at most one of #[positional_only] \
+                    and #[keyword_only(param)], which must name one of its parameters"),
+            );
             const _: () = assert!(
                 $crate::rt::is_python_name(stringify!($name)),
                 concat!("pyz3: `", stringify!($name), "` cannot name a Python function: it must \
@@ -835,6 +917,7 @@ macro_rules! plugin {
                             ret: $crate::__ret_type!($($r)?),
                             ret_optional: $crate::__ret_optional!($($r)?),
                             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+                            shape: $crate::rt::CallShape::of(&[$($crate::__call_shape!($($attr)*)),*]),
                             fn_: Some(__pyz3_wrappers::$name),
                         }
                     ),*]))
@@ -874,6 +957,20 @@ macro_rules! __doc_line {
     };
     ($($other:tt)*) => {
         None
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __call_shape {
+    (positional_only) => {
+        $crate::rt::CallShape::PositionalOnly
+    };
+    (keyword_only($first:ident)) => {
+        $crate::rt::CallShape::KeywordOnlyFrom(stringify!($first))
+    };
+    ($($other:tt)*) => {
+        $crate::rt::CallShape::Plain
     };
 }
 

@@ -2,6 +2,7 @@
 //! written as ordinary Rust functions with pyz3-plugin. Built by `make plugins` into
 //! build/plugins/libhello_rs.so; it references no CPython symbol.
 
+use pyz3_plugin::abi_stable::std_types::{ROption, RSlice, RStr, RString, RVec};
 use pyz3_plugin::{plugin, without_gil, Buffer, Gil, NewObject, Object, PyErr};
 
 plugin! {
@@ -82,6 +83,28 @@ plugin! {
     /// Panics, which pyz3-plugin turns into RuntimeError.
     fn explode(message: &str) -> i64 {
         panic!("{message}")
+    }
+
+    /// Format n with a label; sep is keyword-only.
+    #[keyword_only(sep)]
+    fn describe(n: i64, label: &str = "n", sep: &str = ": ") -> String {
+        format!("{label}{sep}{n}")
+    }
+
+    /// a - b, positional-only.
+    #[positional_only]
+    fn sub(a: i64, b: i64) -> i64 {
+        a.wrapping_sub(b)
+    }
+
+    /// text, upper-cased: abi_stable's RStr in, RString out.
+    fn shout_stable(text: RStr<'_>) -> RString {
+        RString::from(text.as_str().to_uppercase())
+    }
+
+    /// The bytes reversed, or None for None: abi_stable's ROption, RSlice and RVec.
+    fn reverse_stable(data: ROption<RSlice<'_, u8>>) -> ROption<RVec<u8>> {
+        data.map(|d| d.iter().rev().copied().collect())
     }
 
     /// Whether a thread this function starts panics (outside any plugin function body, so its
