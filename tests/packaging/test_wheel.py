@@ -328,9 +328,13 @@ def test_rust_plugin_outside_the_repository_uses_the_sdk_crate(env, how):
         f"{{ path = {str(ROOT / 'sdk' / 'rust')!r} }}" if how == "path" else f"{{ git = 'file://{ROOT}' }}"
     )
     (crate / "Cargo.toml").write_text(RUST_PLUGIN_MANIFEST.format(dependency=dependency))
+    # The repository's lock pins the registry dependencies to the versions already fetched.
+    shutil.copy(ROOT / "Cargo.lock", crate / "Cargo.lock")
     libdir = env.run("pyz3-loader", "config", "--libdir").stdout.strip()
     target = BUILD / "cargo" / "packaging-plugin"
-    env.run("cargo", "build", "--release", "--offline", "--quiet", cwd=crate,
+    # --offline where it can be: cargo refuses even a file:// git checkout offline.
+    offline = ["--offline"] if how == "path" else []
+    env.run("cargo", "build", "--release", *offline, "--quiet", cwd=crate,
             CARGO_TARGET_DIR=str(target), PYZ3_LIB_DIR=libdir)  # fmt: skip
     lib = env.root / f"libhello_rs_{how}.so"
     shutil.copy(target / "release" / "libhello_rs.so", lib)

@@ -140,11 +140,15 @@ fn instability_text(err: &AbiInstability) -> String {
         AbiInstability::ReprAttr(v) => {
             format!("repr {:?} here, {:?} in the plugin", v.expected, v.found)
         }
-        other => format!("{other:?}")
-            .lines()
-            .next()
-            .unwrap_or("differs")
-            .to_owned(),
+        // The rest, by kind only: formatting them would pull abi_stable's whole layout printer
+        // into libpyz3.
+        AbiInstability::NonZeroness(_) => "non-zeroness differs".to_owned(),
+        AbiInstability::GenericParamCount(_) => "generic parameters differ".to_owned(),
+        AbiInstability::FieldLifetimeMismatch(_) | AbiInstability::FnLifetimeMismatch(_) => {
+            "lifetimes differ".to_owned()
+        }
+        AbiInstability::PackageVersionParseError(_) => "unparsable package version".to_owned(),
+        _ => "the layouts differ".to_owned(),
     }
 }
 
