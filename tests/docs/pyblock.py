@@ -42,7 +42,8 @@ def _matches(pattern: str, text: str) -> bool:
 
 
 def run(path: str) -> int:
-    source = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
     tree = ast.parse(source, path)
     comments = _comments(source)
     namespace: dict = {"__name__": "__main__"}
@@ -63,7 +64,10 @@ def run(path: str) -> int:
                 message = expected_raise.group(2)
                 if message is None or _matches(message, str(exc)):
                     continue
-                print(f"line {line}: raised {type(exc).__name__}: {exc}\n  the docs say: {comment}", file=sys.stderr)
+                print(
+                    f"line {line}: raised {type(exc).__name__}: {exc}\n  the docs say: {comment}",
+                    file=sys.stderr,
+                )
                 return 1
             print(f"line {line}: raised {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1

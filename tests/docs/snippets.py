@@ -6,7 +6,8 @@ The rules (docs/design.md, "Docs that run"):
   `$ command` lines with the output they print; `python` blocks run as a script whose trailing
   comments state results (pyblock.py), or as a doctest when they start with `>>>`; `text` is never
   run (output, tables, diagrams).
-* A block whose file name the prose gives just before it (a paragraph ending in `` `name`: ``) or
+* A block whose file name the prose gives just before it (a paragraph ending in `` `name`: ``, the
+  colon right after the name) or
   a `<!-- file: path -->` comment is written to that file instead; later blocks use it. A C, Zig,
   Rust or TOML block must be one of those, or marked.
 * HTML comments between a block and the one before it are directives: `<!-- not-run: reason -->`
@@ -28,7 +29,7 @@ SOURCE = {"c", "zig", "rust", "toml", "python", "sh", "bash", "json", "ini", "cf
 NEVER_RUN = {"text"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*$")
 DIRECTIVE = re.compile(r"<!--\s*(not-run|file|setup|same-as)\s*:\s*(.*?)\s*-->", re.S)
-PROSE_FILE = re.compile(r"`([\w.][\w./-]*\.[A-Za-z0-9]+)`[^`\n]*:\s*$")
+PROSE_FILE = re.compile(r"`([\w.][\w./-]*\.[A-Za-z0-9]+)`:\s*$")
 
 
 @dataclasses.dataclass

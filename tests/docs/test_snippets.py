@@ -70,12 +70,21 @@ class Session:
         env_dump = self.root / f"env{self.count}"
         script_path = self.root / f"block{self.count}.sh"
         script_path.write_text(script)
-        wrapper = f"set -euo pipefail; set -a; cd {str(self.work)!r}; . {str(script_path)!r}; env -0 > {str(env_dump)!r}"
+        wrapper = (
+            f"set -euo pipefail; set -a; cd {str(self.work)!r}; . {str(script_path)!r}; "
+            f"env -0 > {str(env_dump)!r}"
+        )
         run = subprocess.run(
-            ["bash", "-c", wrapper], cwd=self.work, env=self.env, capture_output=True, text=True, timeout=TIMEOUT
+            ["bash", "-c", wrapper],
+            cwd=self.work,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
         )
         if run.returncode != 0:
-            pytest.fail(f"{where}: exit status {run.returncode}\n{script}\n--- stdout\n{run.stdout}--- stderr\n{run.stderr}")
+            output = f"--- stdout\n{run.stdout}--- stderr\n{run.stderr}"
+            pytest.fail(f"{where}: exit status {run.returncode}\n{script}\n{output}")
         for item in env_dump.read_text().split("\0"):
             name, sep, value = item.partition("=")
             if sep and name not in SHELL_VARIABLES:
@@ -107,7 +116,12 @@ class Session:
             script_path = self.root / f"block{self.count}.sh"
             script_path.write_text(command + "\n")
             run = subprocess.run(
-                ["bash", str(script_path)], cwd=self.work, env=self.env, capture_output=True, text=True, timeout=TIMEOUT
+                ["bash", str(script_path)],
+                cwd=self.work,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
             )
             got = run.stdout + run.stderr
             if not checker.check_output(expected, got, flags):
@@ -162,3 +176,37 @@ def test_page_runs_as_written(tmp_path, page):
             session.python(block)
         elif block.lang == "console":
             session.console(block)
+
+
+@pytest.mark.parametrize(
+    ("source", "ok"),
+    [
+        ("x = 2\nx + 1  # 3\n", True),
+        ("x = 2\nx + 1  # 4\n", False),
+        ("[1, 2]  # [1, 2] (a list)\n", True),
+        ("int('a')  # ValueError: invalid literal ...\n", True),
+        ("int('a')  # ValueError: something else\n", False),
+        ("1 / 1  # ZeroDivisionError\n", False),
+        ("len('ab')  # the length, prose\n", True),
+        ("1 / 0\n", False),
+    ],
+)
+def test_python_blocks_are_held_to_their_comments(tmp_path, source, ok):
+    # The controls of pyblock.py: a stated value or exception that does not happen fails.
+    (tmp_path / "block.py").write_text(source)
+    run = subprocess.run([sys.executable, str(pathlib.Path(__file__).with_name("pyblock.py")), "block.py"],
+                         cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert (run.returncode == 0) == ok, run.stderr
+
+
+def test_directives_and_file_names_are_read_from_the_prose(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Some prose, then `lib.c`:\n\n```c\nint x;\n```\n\n"
+        "<!-- setup: true -->\n<!-- not-run: because -->\n```sh\nfalse\n```\n\n"
+        "It mentions `a.c` but names no file:\n\n```c\nint y;\n```\n"
+    )
+    first, second, third = snippets.blocks(page)
+    assert (first.file, first.lang, first.text) == ("lib.c", "c", "int x;\n")
+    assert (second.setup, second.not_run, second.file) == (["true"], "because", None)
+    assert third.file is None and snippets.problem(third) is not None
