@@ -8,7 +8,8 @@ use pyz3_core::panic::guard;
 
 /// Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
 /// 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
-/// memory, when `align` is invalid, or when Python is not running; no exception is set.
+/// memory, when `align` is invalid, or when Python is not running — including once the
+/// interpreter has begun to exit, for a thread without a GIL scope; no exception is set.
 ///
 /// Callable from any thread. When the thread already holds the GIL through pyz3 (inside a plugin
 /// call or a `pyz3_gil_acquire` scope) no GIL call is made; otherwise the GIL is taken and
@@ -24,10 +25,11 @@ pub unsafe extern "C" fn pyz3_alloc(size: usize, align: usize) -> *mut c_void {
     unsafe { alloc_guarded(size, align, false) }
 }
 
-/// The slow path behind a panic boundary, out of line so the fast path needs no stack frame.
+/// The slow path behind a panic boundary, out of line so the fast path needs no stack frame:
+/// `extern "C"` (it cannot unwind), so calling it is a tail jump with no landing pad.
 #[cold]
 #[inline(never)]
-unsafe fn alloc_guarded(size: usize, align: usize, zeroed: bool) -> *mut c_void {
+unsafe extern "C" fn alloc_guarded(size: usize, align: usize, zeroed: bool) -> *mut c_void {
     guard(core::ptr::null_mut(), || {
         // SAFETY: the allocator checks the alignment and takes the GIL as needed.
         unsafe { alloc::alloc_slow(size, align, zeroed) }.cast()
@@ -60,7 +62,9 @@ pub unsafe extern "C" fn pyz3_realloc(
 }
 
 /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
-/// ignored. Callable from any thread, like `pyz3_alloc`.
+/// ignored. Callable from any thread, like `pyz3_alloc`. Once the interpreter has begun to exit,
+/// a block freed by a thread without a GIL scope is left to the end of the process (nothing
+/// touches CPython then).
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
     if alloc::fast(align) {
@@ -75,7 +79,7 @@ pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
 /// The slow path of `pyz3_free`, as `alloc_guarded`.
 #[cold]
 #[inline(never)]
-unsafe fn free_guarded(ptr: *mut c_void, align: usize) {
+unsafe extern "C" fn free_guarded(ptr: *mut c_void, align: usize) {
     // SAFETY: the caller passes a block of this allocator with its alignment.
     guard((), || unsafe { alloc::free_slow(ptr.cast(), align) })
 }

@@ -7,7 +7,7 @@
 use pyz3_core::abi::*;
 use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, Repr, TYPES};
+use pyz3_core::types::{DefaultRule, TYPES};
 
 use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
 
@@ -97,15 +97,7 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
     unsafe {
         let mut entries = Vec::with_capacity(TYPES.len());
         for t in TYPES {
-            let (kind, bits, signed) = match t.repr {
-                Repr::Void => ("void", 0, false),
-                Repr::Int { bits, signed } => ("int", bits, signed),
-                Repr::Float { bits } => ("float", bits, true),
-                Repr::Bool => ("bool", 8, false),
-                Repr::Text => ("str", 0, false),
-                Repr::Bytes => ("bytes", 0, false),
-                Repr::Object => ("object", 0, false),
-            };
+            let (kind, bits, signed) = t.repr.kind_bits_signed();
             let range = match t.code.int_range() {
                 Some((min, max)) => Owned::tuple(vec![wide_int(min)?, wide_int(max)?])?,
                 None => Owned::none(),

@@ -5,8 +5,9 @@
 //!
 //! * `include/pyz3.h` — cbindgen, with the registry's type codes and exception kinds;
 //! * `sdk/rust/abi/src/abi.rs` — the Rust SDK's copy of the ABI, with abi_stable layouts (the
-//!   `pyz3-abi` crate); `sdk/rust/src/sys.rs`, `registry.rs` — its `extern "C"` declarations
-//!   and its tables (so the crates are self-contained);
+//!   `pyz3-abi` crate); `sdk/rust/src/names.rs`, `sys.rs`, `registry.rs` — its copy of the
+//!   naming rule, its `extern "C"` declarations and its tables (so the crates are
+//!   self-contained);
 //! * `sdk/zig/pyz3_types.zig` — the Zig SDK's tables.
 //!
 //! Usage: `pyz3-gen [--out-dir DIR]` writes them under DIR (default: the repository root), each
@@ -50,6 +51,10 @@ fn generate_all(root: &Path) -> Result<Vec<Generated>, String> {
         Generated {
             path: "sdk/rust/abi/src/abi.rs",
             text: rust_sdk::abi(root)?,
+        },
+        Generated {
+            path: "sdk/rust/src/names.rs",
+            text: rust_sdk::names(root)?,
         },
         Generated {
             path: "sdk/rust/src/sys.rs",

@@ -5,7 +5,9 @@
 //!   and a plugin can export its layout;
 //! * `sys.rs` — one `extern "C"` declaration per `pyz3_*` export of capi/src/*.rs, with its doc
 //!   comment, read with `syn` (the same source cbindgen reads for the header);
-//! * `registry.rs` — the type codes, exception kinds, keywords and per-type facts.
+//! * `names.rs` — a copy of capi/core/src/names.rs, the naming rule `plugin!` checks at
+//!   compile time;
+//! * `registry.rs` — the type codes, exception kinds and per-type facts.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -13,7 +15,6 @@ use std::path::Path;
 use quote::ToTokens;
 
 use crate::exceptions::{EXCEPTIONS, PYZ3_EXC_COUNT};
-use crate::names::KEYWORDS;
 use crate::rustfmt;
 use crate::types::{Repr, PYZ3_T_COUNT, TYPES};
 
@@ -149,6 +150,29 @@ fn is_fn_pointer(ty: &syn::Type) -> bool {
         }),
         _ => false,
     }
+}
+
+/// A copy of a runtime source file for the Rust SDK: `capi/core/src/<file>` becomes
+/// `sdk/rust/src/<file>`, its first line and a note saying so rewritten.
+fn copy_of(root: &Path, file: &str) -> Result<String, String> {
+    let path = root.join("capi/core/src").join(file);
+    let src = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let first = src.lines().next().unwrap_or_default();
+    let prefix = format!("//! capi/core/src/{file}: ");
+    let purpose = first
+        .strip_prefix(&prefix)
+        .ok_or_else(|| format!("capi/core/src/{file} must start with its path and purpose"))?;
+    let rest = &src[first.len()..];
+    Ok(format!(
+        "//! sdk/rust/src/{file}: {purpose}\n//!\n//! {GENERATED}\n//! A copy of \
+         capi/core/src/{file}.\n//!{rest}"
+    )
+    .replace("//!\n//!\n", "//!\n"))
+}
+
+/// `sdk/rust/src/names.rs`.
+pub fn names(root: &Path) -> Result<String, String> {
+    copy_of(root, "names.rs")
 }
 
 /// The doc comment lines of an item, as `///` lines.
@@ -287,11 +311,5 @@ pub fn registry() -> Result<String, String> {
         );
     }
     s.push_str("        }\n    };\n}\n\n");
-    let _ = writeln!(
-        s,
-        "/// Python's hard keywords: valid identifiers that cannot name a function or parameter.\n\
-         pub const KEYWORDS: [&str; {}] = {KEYWORDS:?};",
-        KEYWORDS.len()
-    );
     rustfmt(&s)
 }

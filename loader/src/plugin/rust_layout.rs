@@ -9,7 +9,7 @@
 //! compatible extension (older minor). A mismatch refuses the plugin, naming the field. Plugins
 //! that export no record (C, Zig) are not concerned.
 
-use std::ffi::CString;
+use std::ffi::{c_void, CString};
 use std::mem::{offset_of, size_of};
 
 use pyz3_abi::abi_stable::library::AbiHeader;
@@ -20,17 +20,20 @@ use pyz3_core::abi::*;
 use super::safemem::SafeMem;
 use super::validate::check_header;
 
-/// Checks the layout record of the plugin in `lib`, if it exports one; `desc` is what its entry
+/// Checks the layout record of the plugin `handle`, if it exports one; `desc` is what its entry
 /// point returned. Refusals of the handshake itself are left to the descriptor's reader, which
 /// says the same; only a valid header leads to the layout.
-pub fn check(lib: &libloading::os::unix::Library, desc: usize) -> Result<(), String> {
+///
+/// # Safety
+/// `handle` was returned by `dlopen` and is never closed.
+pub unsafe fn check(handle: *mut c_void, desc: usize) -> Result<(), String> {
     let symbol = CString::new(PYZ3_RUST_LAYOUT_SYMBOL).unwrap_or_default();
-    // SAFETY: only the symbol's address is taken (libloading hands a data symbol's address over
-    // as a pointer-sized `T`); the record is read below through SafeMem.
-    let addr = match unsafe { lib.get::<*const u8>(symbol.as_bytes_with_nul()) } {
-        Ok(sym) => *sym as usize,
-        Err(_) => return Ok(()),
-    };
+    // SAFETY: looking a symbol up in a library that is open (and never closed); only its address
+    // is taken, and the record is read below through SafeMem.
+    let addr = unsafe { libc::dlsym(handle, symbol.as_ptr()) } as usize;
+    if addr == 0 {
+        return Ok(());
+    }
     let mem = SafeMem::new();
     let Ok(header) = mem.read_struct::<pyz3_plugin_header>(desc, size_of::<pyz3_plugin_header>())
     else {

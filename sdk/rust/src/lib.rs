@@ -28,6 +28,7 @@
 use core::ffi::c_char;
 use std::ffi::CString;
 
+pub mod names;
 #[macro_use]
 pub mod registry;
 mod stable;
@@ -398,6 +399,14 @@ impl Gil {
         Gil(unsafe { sys::pyz3_gil_acquire() })
     }
 
+    /// Whether this scope holds the GIL. False when nothing was taken: Python is not running,
+    /// or the interpreter is exiting and this thread did not hold the GIL through pyz3; then no
+    /// Python object may be touched.
+    pub fn acquired(&self) -> bool {
+        // SAFETY: reads the token; callable from any thread.
+        unsafe { sys::pyz3_gil_acquired(self.0) }
+    }
+
     /// Whether this thread holds the GIL.
     pub fn held() -> bool {
         // SAFETY: callable from any thread.
@@ -470,39 +479,7 @@ pub mod rt {
     /// Can `name` name a function or parameter? The loader's rule (an ASCII identifier that is
     /// not a keyword), as a `const fn` so `plugin!` checks it at compile time.
     pub const fn is_python_name(name: &str) -> bool {
-        let b = name.as_bytes();
-        if b.is_empty() || !(b[0] == b'_' || b[0].is_ascii_alphabetic()) {
-            return false;
-        }
-        let mut i = 1;
-        while i < b.len() {
-            if !(b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
-                return false;
-            }
-            i += 1;
-        }
-        let mut k = 0;
-        while k < KEYWORDS.len() {
-            if eq(KEYWORDS[k].as_bytes(), b) {
-                return false;
-            }
-            k += 1;
-        }
-        true
-    }
-
-    const fn eq(a: &[u8], b: &[u8]) -> bool {
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        crate::names::is_python_name(name)
     }
 
     /// Compile-time checks of a default of type `T` (`DefaultCheck::<T>::valid(default)`): the
@@ -619,7 +596,7 @@ pub mod rt {
                         let mut k = 0;
                         let mut found = false;
                         while k < params.len() {
-                            found |= eq(params[k].as_bytes(), name.as_bytes());
+                            found |= same(params[k], name);
                             k += 1;
                         }
                         if !found {
@@ -631,6 +608,21 @@ pub mod rt {
             }
             shapes <= 1
         }
+    }
+
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
 
     fn leak_cstr(s: &str) -> *const c_char {
