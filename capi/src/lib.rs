@@ -14,6 +14,7 @@
 )]
 
 pub mod alloc;
+pub mod array;
 pub mod convert;
 pub mod error;
 pub mod gil;

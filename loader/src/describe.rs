@@ -7,7 +7,7 @@
 use pyz3_core::abi::*;
 use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, TYPES};
+use pyz3_core::types::{DefaultRule, TypeCode, TypeFacts, TYPES};
 
 use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
 
@@ -48,11 +48,21 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
             .map(|p| describe_param(p))
             .collect::<PyResult<Vec<_>>>()?;
         let ret = f.return_type.info();
+        let numpy =
+            f.return_type == TypeCode::Array && f.ret_facts.type_flags & PYZ3_ARRAY_NUMPY != 0;
+        let annotation = if numpy {
+            "numpy.ndarray"
+        } else {
+            ret.result_annotation
+        };
         Owned::dict(vec![
             (c"name", Owned::str(&f.name)?),
             (c"doc", Owned::str_or_none(f.doc.as_deref())?),
             (c"return_type", Owned::str(ret.name)?),
-            (c"return_annotation", Owned::str(ret.result_annotation)?),
+            (c"return_annotation", Owned::str(annotation)?),
+            (c"return_elem", elem_name(&f.ret_facts)?),
+            (c"return_ndim", Owned::int(f.ret_facts.ndim.into())?),
+            (c"return_numpy", Owned::bool(numpy)),
             (
                 c"return_optional",
                 Owned::bool(f.return_flags & PYZ3_RETURN_OPTIONAL != 0),
@@ -84,7 +94,33 @@ unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
                 Owned::bool(p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0),
             ),
             (c"default", Owned::str_or_none(p.default.as_deref())?),
+            (c"elem", elem_name(&p.facts)?),
+            (
+                c"writable",
+                Owned::bool(
+                    p.ty == TypeCode::Buffer && p.facts.type_flags & PYZ3_BUF_WRITABLE != 0,
+                ),
+            ),
+            (
+                c"contiguous",
+                Owned::bool(
+                    p.ty == TypeCode::Buffer && p.facts.type_flags & PYZ3_BUF_CONTIGUOUS != 0,
+                ),
+            ),
+            (c"ndim", Owned::int(p.facts.ndim.into())?),
         ])
+    }
+}
+
+/// The registry name of a compound type's element type, or `None`.
+unsafe fn elem_name(facts: &TypeFacts) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        if facts.elem == TypeCode::Void {
+            Ok(Owned::none())
+        } else {
+            Owned::str(facts.elem.name())
+        }
     }
 }
 
@@ -148,6 +184,7 @@ pub fn default_rule_name(rule: DefaultRule) -> &'static str {
         DefaultRule::Str => "str",
         DefaultRule::Bytes => "bytes",
         DefaultRule::Any => "any",
+        DefaultRule::NoneOnly => "none_only",
     }
 }
 

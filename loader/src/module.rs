@@ -422,6 +422,8 @@ static mut MODULE_DEF: ffi::PyModuleDef = ffi::PyModuleDef {
 extern "C" fn forget_interpreter_objects() {
     LOAD_ERROR_TYPE.store(ptr::null_mut(), Ordering::Release);
     function::forget_type();
+    pyz3_core::array::forget();
+    pyz3_core::buffer::forget();
 }
 
 /// `pyz3.PluginLoadError`, made once per interpreter (a new reference).
@@ -532,6 +534,7 @@ unsafe fn make_native_module() -> PyResult<Owned> {
         MODULE_DEF.m_methods = (&raw mut METHODS).cast();
         let m = Owned::new(ffi::PyModule_Create(&raw mut MODULE_DEF))?;
         m.add_to_module(c"PluginLoadError", &load_error_type()?)?;
+        m.add_to_module(c"Array", &pyz3_core::array::init_type()?)?;
         let abi = Owned::tuple(vec![
             Owned::int(PYZ3_ABI_MAJOR.into())?,
             Owned::int(PYZ3_ABI_MINOR.into())?,

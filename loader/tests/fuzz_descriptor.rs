@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use pyz3_core::abi::*;
-use pyz3_core::types::{TypeCode, PYZ3_T_COUNT};
+use pyz3_core::types::{TypeCode, PYZ3_T_ARRAY, PYZ3_T_BUFFER, PYZ3_T_COUNT};
 use pyz3_loader::plugin::code::CodeRanges;
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
@@ -572,9 +572,18 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
     if p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0 && fn_flags & PYZ3_FN_POSITIONAL_ONLY != 0 {
         return None;
     }
-    // Reserved bytes beyond the plugin's param_size read as zero.
+    // Reserved bytes beyond the plugin's param_size read as zero. A buffer uses the first three
+    // (elem, type_flags, ndim) under its own rule; every other byte must be zero.
     let visible = param_size.saturating_sub(RESERVED_AT).min(6);
-    if p.reserved[..visible].iter().any(|&b| b != 0) {
+    let mut facts = [0u8; 6];
+    facts[..visible].copy_from_slice(&p.reserved[..visible]);
+    let used = if p.ty == PYZ3_T_BUFFER {
+        pyz3_core::buffer::check_param_facts(facts[0], facts[1], facts[2]).ok()?;
+        3
+    } else {
+        0
+    };
+    if facts[used..].iter().any(|&b| b != 0) {
         return None;
     }
     let default = optional_text(&p.default, MAX_DOC)?;
@@ -589,7 +598,9 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
 fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     let name = identifier(&f.name)?;
     let doc = optional_text(&f.doc, MAX_DOC)?;
+    // The generated result facts (ret_elem, ...) are zero: no valid array result.
     if f.typed == f.raw
+        || f.ret == PYZ3_T_ARRAY
         || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result)
         || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
     {

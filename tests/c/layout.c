@@ -30,5 +30,8 @@ int main(void) {
     SHOW("offsetof(pyz3_plugin, constants)", offsetof(pyz3_plugin, constants));
     SHOW("offsetof(pyz3_plugin, exceptions)", offsetof(pyz3_plugin, exceptions));
     SHOW("sizeof(pyz3_plugin)", sizeof(pyz3_plugin));
+    SHOW("sizeof(pyz3_buffer)", sizeof(pyz3_buffer));
+    SHOW("offsetof(pyz3_buffer, itemsize)", offsetof(pyz3_buffer, itemsize));
+    SHOW("offsetof(pyz3_buffer, ndim)", offsetof(pyz3_buffer, ndim));
     return 0;
 }

@@ -184,6 +184,7 @@ _C_BASE = {
     "struct pyz3_gil": "pyz3_gil",
     "struct pyz3_nogil": "pyz3_nogil",
     "struct pyz3_str": "pyz3_str",
+    "struct pyz3_buffer": "pyz3_buffer",
 }
 
 

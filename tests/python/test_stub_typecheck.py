@@ -29,6 +29,8 @@ GOOD = """\
     low: float = stub_cases.clamp(2.0)
     tagged: int = stub_cases.tagged(1, tag=b"t")
     abi: tuple[int, int] = hello.__pyz3_abi__
+    byte_total: int = hello.byte_sum(bytearray(b"ab")) + hi.byte_sum(memoryview(b"c"))
+    view: memoryview = memoryview(hello.iota(3))
 """
 
 # Each line is one wrong use; the expected mypy error code follows it.
@@ -42,6 +44,7 @@ BAD = {
     "stub_cases.clamp(x=1.0)": "call-arg",
     "hello.no_such_function()": "attr-defined",
     "number: int = hello.half(2.0)": "assignment",
+    'hello.byte_sum("text")': "arg-type",
 }
 
 

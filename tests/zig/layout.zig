@@ -9,7 +9,7 @@ const h = @import("pyz3_h");
 comptime {
     // The constants and declarations a Zig plugin relies on translate to usable values.
     std.debug.assert(h.PYZ3_ABI_MAGIC == std.mem.readInt(u32, "PYZ3", .little));
-    std.debug.assert(h.PYZ3_T_COUNT == 15 and h.PYZ3_EXC_COUNT == 14 and h.PYZ3_MAX_PARAMS == 64);
+    std.debug.assert(h.PYZ3_T_COUNT == 17 and h.PYZ3_EXC_COUNT == 14 and h.PYZ3_MAX_PARAMS == 64);
     std.debug.assert(@sizeOf(h.pyz3_gil) == 4);
     const entry: h.pyz3_entry_fn = null;
     const typed: h.pyz3_fn = null;
@@ -44,4 +44,7 @@ pub fn main() void {
     show("offsetof(pyz3_plugin, constants)", @offsetOf(h.pyz3_plugin, "constants"));
     show("offsetof(pyz3_plugin, exceptions)", @offsetOf(h.pyz3_plugin, "exceptions"));
     show("sizeof(pyz3_plugin)", @sizeOf(h.pyz3_plugin));
+    show("sizeof(pyz3_buffer)", @sizeOf(h.pyz3_buffer));
+    show("offsetof(pyz3_buffer, itemsize)", @offsetOf(h.pyz3_buffer, "itemsize"));
+    show("offsetof(pyz3_buffer, ndim)", @offsetOf(h.pyz3_buffer, "ndim"));
 }

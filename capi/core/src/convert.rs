@@ -20,8 +20,9 @@ use core::ptr;
 use pyo3_ffi as ffi;
 
 use crate::abi::*;
-use crate::types::{Repr, TypeCode};
-use crate::{error, opts, pool};
+use crate::types::{Repr, TypeCode, TypeFacts};
+use crate::views::CallViews;
+use crate::{buffer, error, opts, pool};
 
 /// Why a conversion failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,24 @@ pub enum ConvError {
     OutOfRange,
     /// A Python exception is already set (e.g. raised by `__index__`).
     Raised,
+    /// A per-call view type (buffer) refused the object for a reason of its own; no exception
+    /// is set yet ([`raise_arg_error`] words it).
+    Mismatch(Mismatch),
+}
+
+/// Why a view type refused an object that is of an acceptable kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mismatch {
+    /// A buffer whose elements are not the declared element type (`TypeError`).
+    Elem,
+    /// A buffer with another number of dimensions, the given one inside (`ValueError`).
+    Ndim(u8),
+    /// A read-only buffer for a writable parameter (`TypeError`).
+    ReadOnly,
+    /// A strided buffer where C-contiguity is required (`ValueError`).
+    NotContiguous,
+    /// A buffer whose elements are not aligned to their size (`ValueError`).
+    Misaligned,
 }
 
 /// Result of a conversion.
@@ -685,11 +704,54 @@ pub unsafe fn to_value_into(
             TypeCode::U64 => (*out).u64 = to_unsigned_with(op, 64, fast)?,
             TypeCode::F32 => (*out).f32 = to_f32_with(op, fast)?,
             TypeCode::Bytes => (*out).bytes = to_bytes_with(op, fast)?,
-            // Not a parameter type: the loader refuses it in a descriptor.
-            TypeCode::Void => return Err(ConvError::WrongType),
+            // Not parameter types: the loader refuses them in a descriptor.
+            TypeCode::Void | TypeCode::Array => return Err(ConvError::WrongType),
+            // Per-call views (the registry's `arg_view`): they need the call's view storage,
+            // so they convert through `to_arg_into`; a default literal cannot be one.
+            TypeCode::Buffer => return Err(ConvError::WrongType),
         }
     }
     Ok(())
+}
+
+/// Converts `op` to an argument of type `ty` with the parameter's `facts`, writing the member
+/// the type names into `*out`: a per-call view type (the registry's `arg_view`) fills the next
+/// slot of `views` and points `*out` at it; every other type converts as [`to_value_into`].
+///
+/// # Safety
+/// GIL held; `op` valid and kept alive by the caller for the call; `out` writable; `views`
+/// outlives every use of `*out`.
+#[inline(always)]
+pub unsafe fn to_arg_into(
+    ty: TypeCode,
+    facts: &TypeFacts,
+    op: *mut ffi::PyObject,
+    out: *mut pyz3_value,
+    views: &mut CallViews,
+    fast: bool,
+) -> ConvResult<()> {
+    // SAFETY: forwarded.
+    unsafe {
+        match ty {
+            TypeCode::Buffer => buffer::to_view(op, facts, out, views, fast),
+            TypeCode::Void
+            | TypeCode::I8
+            | TypeCode::I16
+            | TypeCode::I32
+            | TypeCode::I64
+            | TypeCode::U8
+            | TypeCode::U16
+            | TypeCode::U32
+            | TypeCode::U64
+            | TypeCode::F32
+            | TypeCode::F64
+            | TypeCode::Bool
+            | TypeCode::Str
+            | TypeCode::Bytes
+            | TypeCode::Object
+            | TypeCode::Array => to_value_into(ty, op, out, fast),
+        }
+    }
 }
 
 /// Converts a C value of type `ty` to a new Python object. For the types whose result is an
@@ -727,7 +789,9 @@ pub unsafe fn from_value_with(ty: TypeCode, v: &pyz3_value, pooled: bool) -> *mu
             TypeCode::U32 => from_i64_with(v.u32 as i64, pooled),
             TypeCode::U64 => from_u64_with(v.u64, pooled),
             TypeCode::F32 => from_f64(v.f32 as f64),
-            TypeCode::Str | TypeCode::Bytes | TypeCode::Object => v.obj,
+            TypeCode::Str | TypeCode::Bytes | TypeCode::Object | TypeCode::Array => v.obj,
+            // Not a result type: the loader refuses it in a descriptor.
+            TypeCode::Buffer => none(),
         }
     }
 }
@@ -789,6 +853,28 @@ pub unsafe fn object_type_name(op: *mut ffi::PyObject) -> String {
     }
 }
 
+/// Sets the exception for a failed conversion of `op` to an argument of type `ty` with the
+/// parameter's `facts`. `what` names the value in the message, e.g. `"add() argument 'a'"`.
+/// Does nothing for `ConvError::Raised`.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+pub unsafe fn raise_arg_error(
+    err: ConvError,
+    ty: TypeCode,
+    facts: &TypeFacts,
+    op: *mut ffi::PyObject,
+    what: &str,
+) {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match ty {
+            TypeCode::Buffer => buffer::raise_mismatch(err, facts, op, what),
+            _ => raise_conversion_error(err, ty, op, what),
+        }
+    }
+}
+
 /// Sets the exception for a failed conversion of `op` to `ty`. `what` names the value in the
 /// message, e.g. `"add() argument 'a'"` or `"value"`. Does nothing for `ConvError::Raised`.
 ///
@@ -804,6 +890,14 @@ pub unsafe fn raise_conversion_error(
     unsafe {
         match err {
             ConvError::Raised => {}
+            ConvError::Mismatch(_) => {
+                let msg = format!(
+                    "{what} does not fit {} (got {})",
+                    ty.name(),
+                    object_type_name(op)
+                );
+                error::raise_str(ffi::PyExc_TypeError, &msg);
+            }
             ConvError::WrongType => {
                 let msg = format!(
                     "{what} must be {}, not {}",

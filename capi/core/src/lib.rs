@@ -2,7 +2,8 @@
 //!
 //! One module per concern: [`abi`] (the plugin ABI's structs and constants), [`types`] (the type
 //! registry), [`tls`] (per-thread state), [`gil`] (the GIL-state cache), [`alloc`] (aligned
-//! allocation on CPython's allocator), [`convert`] (fast conversions), [`pool`] (pooled objects),
+//! allocation on CPython's allocator), [`convert`] (fast conversions), [`views`] (per-call
+//! argument views), [`buffer`] (buffer arguments), [`array`] (array results), [`pool`] (pooled objects),
 //! [`exceptions`] (the exception kinds), [`error`] (raising), [`opts`] (run-time switches), [`panic`] (the one panic
 //! boundary), [`owned`] (owned references for load-time code), [`names`] (what a Python name may
 //! be). The `extern "C"` surface is the `capi` crate around this one; module building is the
@@ -10,6 +11,8 @@
 
 pub mod abi;
 pub mod alloc;
+pub mod array;
+pub mod buffer;
 pub mod convert;
 pub mod error;
 pub mod exceptions;
@@ -21,6 +24,7 @@ pub mod panic;
 pub mod pool;
 pub mod tls;
 pub mod types;
+pub mod views;
 
 /// CPython's object type, as the ABI's `PyObject`.
 pub use pyo3_ffi::PyObject;

@@ -197,11 +197,21 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def stub_text(plugin: Plugin) -> str:
     """The .pyi text for the plugin's module."""
     names = {f["name"] for f in plugin.functions}
-    shadowed = names & {*annotation_names(), "Any", "tuple", "int"}
+    shadowed = names & ({*annotation_names(), "Any", "tuple", "int"} - {"Buffer"})
+    annotations = {return_annotation(f) for f in plugin.functions}
+    annotations |= {p["annotation"] for f in plugin.functions for p in f["params"]}
+    # Buffers: collections.abc.Buffer (3.12+), or its typing_extensions backport, which type
+    # checkers know without it being installed (a stub is never executed).
+    buffer_name = "_Buffer" if "Buffer" in names else "Buffer"
+    numpy_name = "_numpy" if "numpy" in names else "numpy"
 
     def qualify(type_name: str) -> str:
         if type_name == "Any":
             return "_typing.Any" if shadowed else "Any"
+        if type_name == "Buffer":
+            return buffer_name
+        if type_name.startswith("numpy."):
+            return numpy_name + type_name[len("numpy") :]
         return f"_builtins.{type_name}" if type_name in shadowed else type_name
 
     lines = [f"{STUBS_MARKER} from {os.path.basename(plugin.path)!r}; do not edit."]
@@ -213,6 +223,23 @@ def stub_text(plugin: Plugin) -> str:
         lines += ["import builtins as _builtins", "import typing as _typing", ""]
     elif uses_any:
         lines += ["from typing import Any", ""]
+    if "Buffer" in annotations:
+        alias = "" if buffer_name == "Buffer" else f" as {buffer_name}"
+        if "sys" in names:
+            # Type checkers only understand version checks spelled `sys.version_info`.
+            lines += [f"from typing_extensions import Buffer{alias}", ""]
+        else:
+            lines += [
+                "import sys",
+                "",
+                "if sys.version_info >= (3, 12):",
+                f"    from collections.abc import Buffer{alias}",
+                "else:",
+                f"    from typing_extensions import Buffer{alias}",
+                "",
+            ]
+    if any(a.startswith("numpy.") for a in annotations):
+        lines += [f"import numpy{'' if numpy_name == 'numpy' else ' as _numpy'}", ""]
     lines.append(f"__all__ = {[f['name'] for f in plugin.functions]!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
     for func in plugin.functions:

@@ -11,7 +11,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{TypeCode, TYPES};
+use pyz3_core::types::{TypeCode, TypeFacts, TYPES};
 use pyz3_core::{error, tls};
 
 use super::call::pick_trampoline;
@@ -31,11 +31,13 @@ impl Function {
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
+        let mut facts = [TypeFacts::NONE; PYZ3_MAX_PARAMS as usize];
         let mut optional_mask = 0u64;
         let mut names = Vec::with_capacity(n);
         let mut defaults = Vec::with_capacity(n);
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
+            facts[i] = p.facts;
             if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
                 optional_mask |= 1 << i;
             }
@@ -50,6 +52,23 @@ impl Function {
             .take_while(|p| p.flags & PYZ3_PARAM_KEYWORD_ONLY == 0)
             .count();
         let positional_only = spec.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
+        // Raw functions receive the objects themselves: nothing to convert, no views.
+        let nviews = if spec.fn_.is_some() {
+            spec.params.iter().filter(|p| p.ty.info().arg_view).count()
+        } else {
+            0
+        };
+        let min_direct_nargs = if spec.params[npositional..]
+            .iter()
+            .all(|p| p.default.is_some())
+        {
+            spec.params[..npositional]
+                .iter()
+                .rposition(|p| p.default.is_none())
+                .map_or(0, |i| i + 1)
+        } else {
+            usize::MAX
+        };
         // SAFETY: GIL held; the defaults' objects are live.
         let doc_text = unsafe { text_signature(spec, &defaults, npositional)? };
         let c_name = CString::new(spec.name.clone()).map_err(|e| plugin_error(e.to_string()))?;
@@ -63,6 +82,9 @@ impl Function {
             direct_nargs: if npositional == n { n } else { usize::MAX },
             optional_mask,
             types,
+            facts,
+            nviews,
+            min_direct_nargs,
             fn_: spec.fn_,
             raw: spec.raw,
             call0: pyz3_call {
@@ -72,6 +94,7 @@ impl Function {
                 self_: core::ptr::null_mut(),
             },
             ret_type: spec.return_type,
+            ret_facts: spec.ret_facts,
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
@@ -238,6 +261,10 @@ unsafe fn parse_default(
                 Err(plugin_error(format!("is out of range for {}", ty.name())))
             }
             Err(ConvError::Raised) => Err(plugin_fault_or_raised("cannot be converted")),
+            Err(ConvError::Mismatch(_)) => Err(plugin_error(format!(
+                "is not valid for a parameter of type {}",
+                ty.name()
+            ))),
         }
     }
 }

@@ -7,6 +7,11 @@
 //! them into `pyz3_value` slots, calls the plugin and converts the result. Anything unusual —
 //! defaults, reordering, errors in the call's shape — goes to [`super::slow`]. Every entry point
 //! runs inside the runtime's panic boundary.
+//!
+//! Functions with per-call view parameters (buffers; the registry's `arg_view`) take `VIEWS` and
+//! [`convert_and_invoke_views`]: the one place that owns a call's views. It creates a
+//! [`CallViews`] before the first conversion and drops it after the result object exists, so
+//! every committed view is released on every path (docs/design.md, "Per-call views").
 
 use core::ptr;
 
@@ -15,10 +20,11 @@ use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
 use pyz3_core::types::{Repr, TypeCode, PYZ3_T_VOID};
-use pyz3_core::{error, gil, opts, tls};
+use pyz3_core::views::{CallViews, ViewStack};
+use pyz3_core::{array, error, gil, opts, tls};
 
 use super::slow::call_slow;
-use super::{function_of, special, Function};
+use super::{function_of, special, special_views, Function};
 
 pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 
@@ -31,6 +37,9 @@ pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 pub(super) fn pick_trampoline(f: &Function) -> Entry {
     if f.raw.is_some() {
         return RAW;
+    }
+    if f.nviews != 0 {
+        return special_views::lookup(f).unwrap_or(VIEWS);
     }
     if f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams {
         return GENERAL;
@@ -80,6 +89,7 @@ pub(super) use entry;
 static PLAIN: Entry = entry!(plain_body);
 static GENERAL: Entry = entry!(direct_body::<false>);
 static RAW: Entry = entry!(direct_body::<true>);
+static VIEWS: Entry = entry!(views_body);
 
 /// Typed functions without optional parameters that keep the GIL: the common, hot case.
 #[inline(always)]
@@ -135,11 +145,112 @@ unsafe fn direct_body<const RAW: bool>(
     }
 }
 
+/// Typed functions with per-call view parameters: every parameter passed, or positional
+/// arguments with the rest from defaults, go straight to [`convert_and_invoke_views`].
+#[inline(always)]
+unsafe fn views_body(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `plain_body`.
+    unsafe {
+        let f = function_of(slf);
+        let nargs = nargsf as usize;
+        if kwnames.is_null() && nargs == f.nparams {
+            return convert_and_invoke_views(f, core::slice::from_raw_parts(args, nargs));
+        }
+        views_gather(f, args, nargs, kwnames)
+    }
+}
+
+/// [`views_body`] for calls with keywords or defaults.
+#[inline(never)]
+pub(super) unsafe fn views_gather(
+    f: &Function,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `plain_body`.
+    unsafe {
+        // Only the function's own slots are initialised (as in `call_slow`).
+        let mut storage = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
+        for s in &mut storage[..f.nparams] {
+            s.write(ptr::null_mut());
+        }
+        let slots = core::slice::from_raw_parts_mut(
+            storage.as_mut_ptr().cast::<*mut ffi::PyObject>(),
+            f.nparams,
+        );
+        if let Some(objs) = arguments_in_order(f, args, nargs, kwnames, slots) {
+            return convert_and_invoke_views(f, core::slice::from_raw_parts(objs, f.nparams));
+        }
+        if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
+            // Trailing defaults: NULL slots take them.
+            slots[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
+            return convert_and_invoke_views(f, slots);
+        }
+        call_slow(f, args, nargs, kwnames)
+    }
+}
+
+/// Converts `slots` (NULL = use the default) of a function with per-call view parameters, and
+/// calls it. The call's views live in `views` on this frame, from the first conversion until
+/// after the result object exists (also across a GIL-released call); dropping it releases every
+/// view that was converted, whichever way this function returns.
+pub(super) unsafe fn convert_and_invoke_views(
+    f: &Function,
+    slots: &[*mut ffi::PyObject],
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller for the call.
+    unsafe {
+        let fast = opts::fast_paths();
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, f.nviews);
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
+        let mut none_mask = 0u64;
+        for (j, &o) in slots.iter().enumerate() {
+            if o.is_null() {
+                let d = &f.defaults[j];
+                vals[j].write(d.value);
+                if d.is_none {
+                    none_mask |= 1 << j;
+                }
+                continue;
+            }
+            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
+                none_mask |= 1 << j;
+                vals[j].write(pyz3_value::ZERO);
+                continue;
+            }
+            let (ty, facts) = (f.types[j], &f.facts[j]);
+            if let Err(e) =
+                convert::to_arg_into(ty, facts, o, vals[j].as_mut_ptr(), &mut views, fast)
+            {
+                return arg_error(f, j, o, e);
+            }
+        }
+        let result = if f.release_gil {
+            invoke::<true>(f, vals.as_ptr().cast(), none_mask)
+        } else {
+            invoke::<false>(f, vals.as_ptr().cast(), none_mask)
+        };
+        drop(views);
+        result
+    }
+}
+
 /// Converts `slots` (NULL = use the default) and calls a typed function.
 pub(super) unsafe fn convert_and_invoke(
     f: &Function,
     slots: &[*mut ffi::PyObject],
 ) -> *mut ffi::PyObject {
+    if f.nviews != 0 {
+        // SAFETY: forwarded.
+        return unsafe { convert_and_invoke_views(f, slots) };
+    }
     // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller.
     unsafe {
         let fast = opts::fast_paths();
@@ -260,7 +371,9 @@ unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut f
     unsafe {
         match ty {
             TypeCode::Str | TypeCode::Bytes | TypeCode::Object => checked_object_result(f, ret.obj),
-            TypeCode::Void => convert::none(),
+            TypeCode::Array => checked_array_result(f, ret.obj),
+            // Buffers are not a result type (the loader refuses them): nothing to convert.
+            TypeCode::Void | TypeCode::Buffer => convert::none(),
             TypeCode::F64 => convert::from_f64(ret.f64),
             TypeCode::I8
             | TypeCode::I16
@@ -293,6 +406,7 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
         let ok = match f.ret_type.info().repr {
             Repr::Text => ffi::PyUnicode_Check(obj) != 0,
             Repr::Bytes => ffi::PyBytes_Check(obj) != 0,
+            Repr::Array => array::is_array(obj),
             _ => true,
         };
         if ok {
@@ -310,6 +424,46 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
     }
 }
 
+/// An array result: a `pyz3.Array` of the declared element type and dimensions (a plugin bug
+/// otherwise), handed over as is or, with `PYZ3_ARRAY_NUMPY`, as a `numpy.ndarray` over it.
+unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; a non-NULL `obj` is a new reference owned by us.
+    unsafe {
+        if obj.is_null() {
+            return checked_object_result(f, obj);
+        }
+        if !array::is_array(obj) {
+            let msg = format!(
+                "{} declared an array result but returned {} (make it with pyz3_array_new)",
+                f.display,
+                convert::object_type_name(obj)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
+        }
+        let v = &*array::view_of(obj);
+        let want = &f.ret_facts;
+        if v.elem != want.elem as u8 || v.ndim != want.ndim {
+            let msg = format!(
+                "{} declared a {}-D {} array result but returned a {}-D {} array",
+                f.display,
+                want.ndim,
+                want.elem.name(),
+                v.ndim,
+                TypeCode::from_u8(v.elem).map_or("?", TypeCode::name)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
+        }
+        if want.type_flags & PYZ3_ARRAY_NUMPY != 0 {
+            return array::into_numpy(obj, &f.display);
+        }
+        obj
+    }
+}
+
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
 unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ffi::PyObject {
@@ -317,6 +471,10 @@ unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ff
     unsafe {
         let has_error = error::occurred();
         let owns_obj = f.ret_type.info().result_is_object();
+        if f.ret_type == TypeCode::Array && status != PYZ3_OK {
+            // A function may fail (or return None) after making its array: it is freed here.
+            ffi::Py_XDECREF(ret.obj);
+        }
         match status {
             PYZ3_OK if has_error => {
                 if owns_obj {
@@ -374,7 +532,7 @@ unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ff
 }
 
 #[cold]
-unsafe fn arg_error(
+pub(super) unsafe fn arg_error(
     f: &Function,
     i: usize,
     o: *mut ffi::PyObject,
@@ -383,7 +541,7 @@ unsafe fn arg_error(
     // SAFETY: GIL held.
     unsafe {
         let what = format!("{} argument '{}'", f.display, f.param_names[i]);
-        convert::raise_conversion_error(e, f.types[i], o, &what);
+        convert::raise_arg_error(e, f.types[i], &f.facts[i], o, &what);
     }
     ptr::null_mut()
 }

@@ -9,6 +9,7 @@
 //!   the text signature, which trampoline serves it);
 //! * [`call`] — the hot path: the trampolines, argument conversion, the call, the result;
 //! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
+//! * [`special_views`] — the same for the common shapes of functions with buffer parameters;
 //! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
 
 use core::ffi::c_void;
@@ -20,7 +21,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 use crate::plugin::{FunctionSpec, PluginSpec};
 use crate::BuildError;
@@ -29,6 +30,7 @@ mod build;
 mod call;
 mod slow;
 mod special;
+mod special_views;
 
 /// A parameter's default, converted once at load time.
 struct DefaultValue {
@@ -61,11 +63,22 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    /// Each parameter's compound-type facts (element type, flags, dimensions).
+    facts: [TypeFacts; PYZ3_MAX_PARAMS as usize],
+    /// Parameters whose type converts to a per-call view (the registry's `arg_view`); a typed
+    /// function with any is served by the view-aware trampoline (`call::VIEWS`).
+    nviews: usize,
+    /// The fewest positional arguments a call without keywords may pass and still take the
+    /// direct path (the rest come from defaults); `usize::MAX` when some keyword-only parameter
+    /// has no default.
+    min_direct_nargs: usize,
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,
+    /// The result's compound-type facts (an array's element type, dimensions, flags).
+    ret_facts: TypeFacts,
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,

@@ -21,7 +21,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use pyz3_core::abi::*;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 mod cache;
 pub mod code;
@@ -62,6 +62,8 @@ pub struct ParamSpec {
     pub ty: TypeCode,
     /// `PYZ3_PARAM_*` bits.
     pub flags: u8,
+    /// The compound-type facts (ABI 1.1: elem, type_flags, ndim, class_index), validated.
+    pub facts: TypeFacts,
     /// The default as the Python literal the plugin gave, if any.
     pub default: Option<String>,
 }
@@ -77,6 +79,8 @@ pub struct FunctionSpec {
     pub params: Vec<ParamSpec>,
     /// The declared result type.
     pub return_type: TypeCode,
+    /// The result's compound-type facts (ABI 1.1 `ret_*` fields), validated.
+    pub ret_facts: TypeFacts,
     /// `PYZ3_RETURN_*` bits.
     pub return_flags: u8,
     /// `PYZ3_FN_*` bits.

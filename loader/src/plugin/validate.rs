@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use pyz3_core::abi::*;
-use pyz3_core::names;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
+use pyz3_core::{array, buffer, names};
 
 use super::code::CodeRanges;
 use super::safemem::SafeMem;
@@ -212,7 +212,7 @@ fn read_function(
     let return_type = TypeCode::from_u8(def.return_type)
         .filter(|t| t.info().result)
         .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
-    check_result_facts(&def, return_type, &ctx)?;
+    let ret_facts = check_result_facts(&def, return_type, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
@@ -270,6 +270,7 @@ fn read_function(
         doc: fdoc,
         params,
         return_type,
+        ret_facts,
         return_flags: def.return_flags,
         flags: def.flags,
         fn_: def.fn_,
@@ -308,7 +309,7 @@ fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    check_param_facts(&p, ty, &pctx)?;
+    let facts = check_param_facts(&p, ty, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -321,6 +322,7 @@ fn read_param(
         name: pname,
         ty,
         flags: p.flags,
+        facts,
         default,
     })
 }
@@ -328,28 +330,49 @@ fn read_param(
 /// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
 /// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
 /// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
-fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), String> {
-    let facts = [
+/// A type that uses some checks them with its own rule and leaves the rest to be zero.
+fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<TypeFacts, String> {
+    let (facts, used): (TypeFacts, &[&str]) = match ty {
+        TypeCode::Buffer => (
+            buffer::check_param_facts(p.elem, p.type_flags, p.ndim)
+                .map_err(|e| format!("{pctx}: {e}"))?,
+            &["elem", "type_flags", "ndim"],
+        ),
+        _ => (TypeFacts::NONE, &[]),
+    };
+    let fields = [
         ("elem", u32::from(p.elem)),
         ("type_flags", u32::from(p.type_flags)),
         ("ndim", u32::from(p.ndim)),
         ("reserved", u32::from(p.reserved)),
         ("class_index", u32::from(p.class_index)),
     ];
-    for (field, value) in facts {
-        if value != 0 {
+    for (field, value) in fields {
+        if value != 0 && !used.contains(&field) {
             return Err(format!(
                 "{pctx}: {field} must be 0 for a parameter of type {}, got {value}",
                 ty.name()
             ));
         }
     }
-    Ok(())
+    Ok(facts)
 }
 
 /// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
-fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Result<(), String> {
-    let facts = [
+fn check_result_facts(
+    def: &pyz3_function_def,
+    ty: TypeCode,
+    ctx: &str,
+) -> Result<TypeFacts, String> {
+    let (facts, used): (TypeFacts, &[&str]) = match ty {
+        TypeCode::Array => (
+            array::check_result_facts(def.ret_elem, def.ret_type_flags, def.ret_ndim)
+                .map_err(|e| format!("{ctx}: {e}"))?,
+            &["ret_elem", "ret_type_flags", "ret_ndim"],
+        ),
+        _ => (TypeFacts::NONE, &[]),
+    };
+    let fields = [
         ("ret_elem", u32::from(def.ret_elem)),
         ("ret_type_flags", u32::from(def.ret_type_flags)),
         ("ret_ndim", u32::from(def.ret_ndim)),
@@ -357,8 +380,8 @@ fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Resul
         ("ret_class_index", u32::from(def.ret_class_index)),
         ("ret_item_count", u32::from(def.ret_item_count)),
     ];
-    for (field, value) in facts {
-        if value != 0 {
+    for (field, value) in fields {
+        if value != 0 && !used.contains(&field) {
             return Err(format!(
                 "{ctx}: {field} must be 0 for a result of type {}, got {value}",
                 ty.name()
@@ -371,7 +394,7 @@ fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Resul
             ty.name()
         ));
     }
-    Ok(())
+    Ok(facts)
 }
 
 /// The rules that relate a parameter to the ones before it: unique names, keyword-only ones

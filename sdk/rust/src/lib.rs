@@ -19,21 +19,24 @@
 //! ```
 //!
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
-//! for arguments; the same plus `()`, `String`, `Vec<u8>`, [`NewObject`] and
-//! `Result<T, PyErr>` for results; abi_stable's `RStr`, `RSlice<u8>`, `RString`, `RVec<u8>` and
-//! `ROption<T>` wherever their std counterparts go. A panic becomes `RuntimeError`, never an
-//! abort. The crate's ABI declarations come from `pyz3-abi`, with abi_stable layouts: each
-//! plugin exports its layout, which the loader checks before it reads the descriptor.
+//! for arguments, and buffers: `&[T]`, `&mut [T]`, [`View`], [`ViewMut`], [`ByteView`]
+//! (docs/buffers.md); the same scalars plus `()`, `String`, `Vec<u8>`, [`NewObject`], [`Array`]
+//! and `Result<T, PyErr>` for results; abi_stable's `RStr`, `RSlice<u8>`, `RString`, `RVec<u8>`
+//! and `ROption<T>` wherever their std counterparts go. A panic becomes `RuntimeError`, never an
+//! abort. The crate's ABI declarations come from `pyz3-abi`, with abi_stable layouts: each plugin
+//! exports its layout, which the loader checks before it reads the descriptor.
 
 use core::ffi::c_char;
 use std::ffi::CString;
 
+pub mod buffer;
 pub mod names;
 #[macro_use]
 pub mod registry;
 mod stable;
 pub mod sys;
 
+pub use buffer::{Array, ByteView, Element, View, ViewMut};
 /// The ABI's structs and constants, with their abi_stable layouts: the `pyz3-abi` crate
 /// (generated from libpyz3's own declarations).
 pub use pyz3_abi as abi;
@@ -83,8 +86,23 @@ macro_rules! err_ctor {
 for_each_exception!(err_ctor);
 
 impl PyErr {
+    /// The kind of [`PyErr::already_set`].
+    const ALREADY_SET: i32 = i32::MIN;
+
+    /// "A Python exception is already set" (by a failing libpyz3 call such as
+    /// [`Array::new`]): raising it keeps that exception.
+    pub fn already_set() -> PyErr {
+        PyErr {
+            kind: Self::ALREADY_SET,
+            message: String::new(),
+        }
+    }
+
     /// Raises this error in Python and returns `PYZ3_ERROR`.
     pub fn raise(&self) -> i32 {
+        if self.kind == Self::ALREADY_SET {
+            return PYZ3_ERROR;
+        }
         // SAFETY: the message is valid for `len` bytes; libpyz3 copies it.
         unsafe { sys::pyz3_raise_len(self.kind, self.message.as_ptr().cast(), self.message.len()) }
     }
@@ -112,6 +130,12 @@ pub unsafe trait FromArg<'a>: Sized {
     const TYPE: u8;
     /// Whether `None` is accepted (`Option<T>`).
     const OPTIONAL: bool = false;
+    /// Compound types: the element type (`pyz3_param.elem`).
+    const ELEM: u8 = 0;
+    /// Compound types: `pyz3_param.type_flags` (buffers: `PYZ3_BUF_*`).
+    const TYPE_FLAGS: u8 = 0;
+    /// Buffers: the dimensions (`pyz3_param.ndim`, 0 = any).
+    const NDIM: u8 = 0;
     /// Reads the converted value (`none` is the parameter's bit in `none_mask`).
     ///
     /// # Safety
@@ -181,6 +205,9 @@ unsafe impl FromArg<'_> for Object {
 unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = true;
+    const ELEM: u8 = T::ELEM;
+    const TYPE_FLAGS: u8 = T::TYPE_FLAGS;
+    const NDIM: u8 = T::NDIM;
     unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
         // SAFETY: per the trait contract.
         (!none).then(|| unsafe { T::from_value(v, false) })
@@ -195,6 +222,12 @@ pub trait IntoResult {
     const TYPE: u8;
     /// Whether the result may be `None` (`PYZ3_RETURN_OPTIONAL`).
     const OPTIONAL: bool = false;
+    /// Compound results: the element type (`pyz3_function_def.ret_elem`).
+    const RET_ELEM: u8 = 0;
+    /// Compound results: `ret_type_flags` (arrays: `PYZ3_ARRAY_*`).
+    const RET_TYPE_FLAGS: u8 = 0;
+    /// Arrays: the dimensions (`ret_ndim`).
+    const RET_NDIM: u8 = 0;
     /// Writes the result and returns the status (`PYZ3_OK`, `PYZ3_RETURN_NONE`, `PYZ3_ERROR`).
     fn write(self, out: &mut pyz3_value) -> i32;
 }
@@ -279,6 +312,9 @@ impl IntoResult for NewObject {
 impl<T: IntoResult> IntoResult for Option<T> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = true;
+    const RET_ELEM: u8 = T::RET_ELEM;
+    const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
+    const RET_NDIM: u8 = T::RET_NDIM;
     fn write(self, out: &mut pyz3_value) -> i32 {
         match self {
             Some(v) => v.write(out),
@@ -290,6 +326,9 @@ impl<T: IntoResult> IntoResult for Option<T> {
 impl<T: IntoResult> IntoResult for Result<T, PyErr> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = T::OPTIONAL;
+    const RET_ELEM: u8 = T::RET_ELEM;
+    const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
+    const RET_NDIM: u8 = T::RET_NDIM;
     fn write(self, out: &mut pyz3_value) -> i32 {
         match self {
             Ok(v) => v.write(out),
@@ -539,6 +578,8 @@ pub mod rt {
     pub struct ParamInfo {
         pub name: &'static str,
         pub ty: u8,
+        /// Compound types' facts: element type, type flags, dimensions.
+        pub facts: (u8, u8, u8),
         pub optional: bool,
         pub default: Option<String>,
     }
@@ -549,6 +590,8 @@ pub mod rt {
         pub doc: String,
         pub params: Vec<ParamInfo>,
         pub ret: u8,
+        /// Compound results' facts: element type, type flags, dimensions.
+        pub ret_facts: (u8, u8, u8),
         pub ret_optional: bool,
         pub release_gil: bool,
         pub shape: CallShape,
@@ -657,9 +700,9 @@ pub mod rt {
                             } else {
                                 0
                             },
-                        elem: 0,
-                        type_flags: 0,
-                        ndim: 0,
+                        elem: p.facts.0,
+                        type_flags: p.facts.1,
+                        ndim: p.facts.2,
                         reserved: 0,
                         class_index: 0,
                     })
@@ -697,9 +740,9 @@ pub mod rt {
                     } else {
                         0
                     },
-                    ret_elem: 0,
-                    ret_type_flags: 0,
-                    ret_ndim: 0,
+                    ret_elem: f.ret_facts.0,
+                    ret_type_flags: f.ret_facts.1,
+                    ret_ndim: f.ret_facts.2,
                     ret_reserved: 0,
                     ret_class_index: 0,
                     ret_item_count: 0,
@@ -902,11 +945,17 @@ macro_rules! plugin {
                                 $crate::rt::ParamInfo {
                                     name: stringify!($p),
                                     ty: <$t as $crate::FromArg>::TYPE,
+                                    facts: (
+                                        <$t as $crate::FromArg>::ELEM,
+                                        <$t as $crate::FromArg>::TYPE_FLAGS,
+                                        <$t as $crate::FromArg>::NDIM,
+                                    ),
                                     optional: <$t as $crate::FromArg>::OPTIONAL,
                                     default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
                                 }
                             ),*],
                             ret: $crate::__ret_type!($($r)?),
+                            ret_facts: $crate::__ret_facts!($($r)?),
                             ret_optional: $crate::__ret_optional!($($r)?),
                             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
                             shape: $crate::rt::CallShape::of(&[$($crate::__call_shape!($($attr)*)),*]),
@@ -927,6 +976,21 @@ macro_rules! __ret_type {
     };
     ($r:ty) => {
         <$r as $crate::IntoResult>::TYPE
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ret_facts {
+    () => {
+        (0, 0, 0)
+    };
+    ($r:ty) => {
+        (
+            <$r as $crate::IntoResult>::RET_ELEM,
+            <$r as $crate::IntoResult>::RET_TYPE_FLAGS,
+            <$r as $crate::IntoResult>::RET_NDIM,
+        )
     };
 }
 
@@ -999,6 +1063,7 @@ mod tests {
             <&str as FromArg>::TYPE,
             <&[u8] as FromArg>::TYPE,
             <Object as FromArg>::TYPE,
+            <ByteView as FromArg>::TYPE,
         ];
         let results = [
             <() as IntoResult>::TYPE,
@@ -1016,11 +1081,46 @@ mod tests {
             <String as IntoResult>::TYPE,
             <Vec<u8> as IntoResult>::TYPE,
             <NewObject as IntoResult>::TYPE,
+            <Array<f64, 1> as IntoResult>::TYPE,
         ];
         for t in TYPES {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
             assert_eq!(t.result, results.contains(&t.code), "{}: result", t.name);
         }
+    }
+
+    #[test]
+    fn buffer_types_declare_their_facts() {
+        let facts = |t: u8, e: u8, f: u8, n: u8| (t, e, f, n);
+        assert_eq!(
+            facts(
+                <&[f64] as FromArg>::TYPE,
+                <&[f64] as FromArg>::ELEM,
+                <&[f64] as FromArg>::TYPE_FLAGS,
+                <&[f64] as FromArg>::NDIM
+            ),
+            (PYZ3_T_BUFFER, PYZ3_T_F64, PYZ3_BUF_CONTIGUOUS, 1)
+        );
+        assert_eq!(
+            <&mut [u8] as FromArg>::TYPE_FLAGS,
+            PYZ3_BUF_CONTIGUOUS | PYZ3_BUF_WRITABLE
+        );
+        assert_eq!(
+            <&[u8] as FromArg>::TYPE,
+            PYZ3_T_BYTES,
+            "&[u8] stays a bytes argument"
+        );
+        assert_eq!(<View<i32, 2> as FromArg>::NDIM, 2);
+        assert_eq!(<View<i32, 2> as FromArg>::TYPE_FLAGS, 0);
+        assert_eq!(<ViewMut<bool> as FromArg>::TYPE_FLAGS, PYZ3_BUF_WRITABLE);
+        assert_eq!(<Option<ByteView> as FromArg>::ELEM, PYZ3_T_BYTES);
+        assert_eq!(
+            (
+                <Array<u16, 2> as IntoResult>::RET_ELEM,
+                <Array<u16, 2> as IntoResult>::RET_NDIM
+            ),
+            (PYZ3_T_U16, 2)
+        );
     }
 
     #[test]

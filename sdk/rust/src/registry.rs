@@ -36,8 +36,18 @@ pub const PYZ3_T_BYTES: u8 = 13;
 /// Any Python object. Arguments arrive as a borrowed reference in `pyz3_value.obj`; results
 /// are a new reference in `pyz3_value.obj`.
 pub const PYZ3_T_OBJECT: u8 = 14;
+/// A buffer (PEP 3118: `bytes`, `bytearray`, `memoryview`, `array.array`, numpy arrays, ...).
+/// Arguments arrive as a `pyz3_buffer *` in `pyz3_value.buf`, a view the trampoline holds
+/// for the call (also across `PYZ3_FN_RELEASE_GIL`). `pyz3_param.elem` is the element type,
+/// `type_flags` the `PYZ3_BUF_*` requirements, `ndim` the dimensions (0 = any).
+pub const PYZ3_T_BUFFER: u8 = 15;
+/// A new array (`pyz3.Array`, C-contiguous) that the function fills in: make it with
+/// `pyz3_array_new`, which stores a new reference in `pyz3_value.obj`.
+/// `pyz3_function_def.ret_elem` is the element type, `ret_ndim` the dimensions,
+/// `ret_type_flags` the `PYZ3_ARRAY_*` bits.
+pub const PYZ3_T_ARRAY: u8 = 16;
 /// One past the last valid type code.
-pub const PYZ3_T_COUNT: u8 = 15;
+pub const PYZ3_T_COUNT: u8 = 17;
 
 /// `RuntimeError` (also what an unknown kind raises).
 pub const PYZ3_EXC_RUNTIME_ERROR: i32 = 0;
@@ -205,6 +215,22 @@ pub const TYPES: &[TypeEntry] = &[
         code: PYZ3_T_OBJECT,
         name: "object",
         param: true,
+        result: true,
+        result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_BUFFER,
+        name: "buffer",
+        param: true,
+        result: false,
+        result_needs_gil: false,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_ARRAY,
+        name: "array",
+        param: false,
         result: true,
         result_needs_gil: true,
         int: None,

@@ -32,6 +32,25 @@ extern "C" {
     /// a block freed by a thread without a GIL scope is left to the end of the process (nothing
     /// touches CPython then).
     pub fn pyz3_free(ptr: *mut c_void, align: usize);
+    /// Makes a new C-contiguous array of `ndim` dimensions (1 to `PYZ3_BUF_MAX_NDIM`) with the
+    /// extents in `shape` and elements of type `elem` (an integer, float or bool `PYZ3_T_*` code),
+    /// stores a new reference to it in `*out`, and returns its description: write the elements
+    /// through `data` (they start uninitialised, like `numpy.empty`'s). The description lives inside
+    /// the array and stays valid while the array does.
+    ///
+    /// A function declared to return `PYZ3_T_ARRAY` makes its result with
+    /// `pyz3_array_new(elem, ndim, shape, &result->obj)`; its element type and dimensions must be
+    /// the declared ones.
+    ///
+    /// Returns NULL with an exception set (and `*out` NULL) when the arguments are invalid or
+    /// memory runs out. Callable from any thread: inside a `PYZ3_FN_RELEASE_GIL` function it takes
+    /// the GIL briefly, like `pyz3_alloc`.
+    pub fn pyz3_array_new(
+        elem: u8,
+        ndim: usize,
+        shape: *const usize,
+        out: *mut *mut PyObject,
+    ) -> *mut pyz3_buffer;
     /// Converts an `int` (or `__index__` object) to `int8_t`.
     pub fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32;
     /// Converts an `int` (or `__index__` object) to `int16_t`.
