@@ -136,8 +136,8 @@ fmt:
 lint: venv
 	$(CARGO) fmt --all -- --check
 	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
-	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/python tests plugins bench
-	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/python tests plugins bench
+	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/python tests plugins bench docs
+	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/python tests plugins bench docs
 
 # Generated files (include/pyz3.h, the Rust SDK's abi.rs/sys.rs/registry.rs, the Zig SDK's
 # pyz3_types.zig) come from libpyz3's sources and its registries: capi/gen writes them, each

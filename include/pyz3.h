@@ -169,6 +169,15 @@ typedef struct _object PyObject;
 // `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 #define PYZ3_FN_POSITIONAL_ONLY 2
 
+// `pyz3_plugin.flags` (ABI 1.1): the plugin is safe to run without the GIL — its functions may
+// run on several threads at once under a free-threaded CPython (3.14t and later). Without it,
+// pyz3 serialises the plugin's calls there with a lock of its own (docs/free-threading.md).
+// Under a CPython with a GIL the flag changes nothing.
+#define PYZ3_PLUGIN_FREE_THREADED 1
+
+// Every `pyz3_plugin.flags` bit this runtime knows; the loader refuses any other.
+#define PYZ3_PLUGIN_FLAGS_KNOWN PYZ3_PLUGIN_FREE_THREADED
+
 // `pyz3_param.type_flags` of a `PYZ3_T_BUFFER` parameter (ABI 1.1): the function writes
 // through the buffer; a read-only object raises `TypeError`.
 #define PYZ3_BUF_WRITABLE 1
@@ -218,19 +227,6 @@ typedef struct _object PyObject;
 
 // All optimisations.
 #define PYZ3_OPT_ALL 7
-
-// Bytes of state one view may keep in its slot (a buffer keeps a `pyz3_buffer`, a `Py_buffer`
-// and four dimensions' shape and strides).
-#define VIEW_STATE_BYTES 232
-
-// Views kept on the trampoline's stack; a function with more view parameters takes the rest
-// from the heap.
-#define INLINE_VIEWS 4
-
-// The facts a compound type carries besides its code (ABI 1.1: `pyz3_param.elem`,
-// `type_flags`, `ndim`, `class_index`, and the `ret_*` fields of `pyz3_function_def`), as the
-// loader validated them. All zero (`elem` = `Void`) for the other types.
-typedef struct TypeFacts TypeFacts;
 
 // A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
 typedef struct pyz3_dict pyz3_dict;
@@ -490,7 +486,9 @@ typedef struct pyz3_plugin {
     uint32_t function_size;
     // `sizeof(pyz3_param)` as the plugin saw it.
     uint32_t param_size;
-    // Must be zero.
+    // `PYZ3_PLUGIN_*` bits (ABI 1.1: `PYZ3_PLUGIN_FREE_THREADED`); 0 in ABI 1.0, where every
+    // bit had to be zero. C plugins set it with `#define PYZ3_PLUGIN_FLAGS` before including
+    // pyz3.h.
     uint32_t flags;
     // ABI 1.1: `class_count` class definitions, laid out with stride `class_size`.
     const struct pyz3_class_def *classes;
@@ -655,6 +653,11 @@ void pyz3_error_clear(void);
 // it is false when Python is not running, or has begun to exit and this thread did not already
 // hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
 // to 10 s) for scopes in progress to be released, so end scopes promptly.
+//
+// On free-threaded CPython a scope attaches the thread's state instead (Python objects may be
+// used inside it, as here); it does not take the lock that serialises the calls of a plugin not
+// declared `PYZ3_PLUGIN_FREE_THREADED`, so state such a plugin shares between its native threads
+// and its functions needs a lock of its own there (docs/free-threading.md).
 struct pyz3_gil pyz3_gil_acquire(void);
 
 // Ends a scope from `pyz3_gil_acquire`.
@@ -877,12 +880,20 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 #define PYZ3_PLUGIN_HEADER_INIT                                                             \
     { PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR, PYZ3_ABI_MINOR, (uint32_t)sizeof(pyz3_plugin), 0 }
 
+/* The `flags` of the descriptor PYZ3_PLUGIN defines. To declare a plugin safe to run without the
+ * GIL on free-threaded CPython, define it before including pyz3.h:
+ *   #define PYZ3_PLUGIN_FLAGS PYZ3_PLUGIN_FREE_THREADED */
+#ifndef PYZ3_PLUGIN_FLAGS
+#define PYZ3_PLUGIN_FLAGS 0
+#endif
+
 /* Defines the plugin descriptor and exports `pyz3_plugin_entry`, which returns it. Use once per
  * shared library, at file scope. FUNCTIONS is a static array of pyz3_function_def. */
 #define PYZ3_PLUGIN(NAME, DOC, FUNCTIONS)                                                   \
     static const pyz3_plugin pyz3_plugin_descriptor_ = {                                    \
         PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), PYZ3_COUNTOF(FUNCTIONS),       \
-        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param), 0,              \
+        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param),                 \
+        (uint32_t)(PYZ3_PLUGIN_FLAGS),                                                      \
         NULL, 0, (uint32_t)sizeof(pyz3_class_def), NULL, 0, (uint32_t)sizeof(pyz3_constant_def), \
         NULL, 0, (uint32_t)sizeof(pyz3_exception_def) };                                   \
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void);                   \

@@ -34,6 +34,7 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
                     Owned::int(spec.abi.1.into())?,
                 ])?,
             ),
+            (c"free_threaded", Owned::bool(spec.free_threaded)),
             (c"functions", Owned::list(functions)?),
         ])
     }

@@ -14,6 +14,7 @@ pub mod describe;
 pub mod function;
 pub mod module;
 pub mod plugin;
+pub mod plugin_lock;
 
 /// Why building a plugin's module failed.
 #[derive(Debug)]

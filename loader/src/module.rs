@@ -101,7 +101,7 @@ unsafe fn open_plugin(path: &str) -> Option<PluginSpec> {
     };
     // SAFETY: GIL held by the caller.
     unsafe {
-        let opened = plugin::open(path, check);
+        let opened = crate::plugin_lock::loading(|| plugin::open(path, check));
         // Anything still set came from plugin code that ran before a refusal.
         if raised.is_null() && error::occurred() {
             raised = error::fetch();
@@ -304,6 +304,8 @@ unsafe fn build_info() -> PyResult<Owned> {
             (c"python", Owned::str(BUILT_FOR)?),
             (c"pool_int_min", Owned::int(pool::POOL_INT_MIN)?),
             (c"pool_int_max", Owned::int(pool::POOL_INT_MAX)?),
+            // Free-threaded builds pool only immortal objects (docs/free-threading.md).
+            (c"free_threaded", Owned::bool(cfg!(Py_GIL_DISABLED))),
             (c"max_params", Owned::int(PYZ3_MAX_PARAMS.into())?),
             (c"layout", Owned::list(layout)?),
         ])
@@ -533,6 +535,13 @@ unsafe fn make_native_module() -> PyResult<Owned> {
         function::init_type()?;
         MODULE_DEF.m_methods = (&raw mut METHODS).cast();
         let m = Owned::new(ffi::PyModule_Create(&raw mut MODULE_DEF))?;
+        // On free-threaded CPython an extension module that does not say otherwise turns the
+        // GIL back on for the whole process. pyz3 does not need it: plugins that are not
+        // declared free-threaded are serialised by their own lock (crate::plugin_lock).
+        #[cfg(Py_GIL_DISABLED)]
+        if ffi::PyUnstable_Module_SetGIL(m.as_ptr(), ffi::Py_MOD_GIL_NOT_USED) < 0 {
+            return Err(Raised);
+        }
         m.add_to_module(c"PluginLoadError", &load_error_type()?)?;
         m.add_to_module(c"Array", &pyz3_core::array::init_type()?)?;
         let abi = Owned::tuple(vec![

@@ -290,8 +290,10 @@ fn gen_model(data: &[u8]) -> Model {
     if src.u8() >= 220 {
         m.param_size = src.pick(&[0, 17, 18, 20, 23, 32, 4096, 4097]);
     }
-    if src.u8() >= 240 {
-        m.flags = src.u32();
+    match src.u8() {
+        200..=239 => m.flags = PYZ3_PLUGIN_FREE_THREADED,
+        240.. => m.flags = src.u32(),
+        _ => {}
     }
     m
 }
@@ -557,6 +559,7 @@ struct Expected {
     name: String,
     doc: Option<String>,
     abi: (u16, u16),
+    free_threaded: bool,
     functions: Vec<ExpectedFunc>,
 }
 
@@ -657,7 +660,7 @@ fn expected(m: &Model) -> Option<Expected> {
         || m.minor > PYZ3_ABI_MINOR
         || !(min_size..=65536).contains(&m.struct_size)
         || m.reserved != 0
-        || m.flags != 0
+        || m.flags & !PYZ3_PLUGIN_FREE_THREADED != 0
     {
         return None;
     }
@@ -687,6 +690,7 @@ fn expected(m: &Model) -> Option<Expected> {
         name,
         doc,
         abi: (m.major, m.minor),
+        free_threaded: m.flags & PYZ3_PLUGIN_FREE_THREADED != 0,
         functions,
     })
 }
@@ -696,6 +700,7 @@ fn observed(spec: &PluginSpec) -> Expected {
         name: spec.name.clone(),
         doc: spec.doc.clone(),
         abi: spec.abi,
+        free_threaded: spec.free_threaded,
         functions: spec
             .functions
             .iter()

@@ -332,6 +332,10 @@ pub const Options = struct {
     name: [:0]const u8,
     /// Module doc string (default: the module's `pub const __doc__`, if any).
     doc: ?[:0]const u8 = null,
+    /// The plugin is safe to run without the GIL (`PYZ3_PLUGIN_FREE_THREADED`): on free-threaded
+    /// CPython its functions may then run on several threads at once; otherwise pyz3 runs them
+    /// one at a time there (docs/free-threading.md).
+    free_threaded: bool = false,
     /// Errors raised as a kind other than `RuntimeError`, with the error name as the message.
     /// `error.OutOfMemory` is a `MemoryError` unless listed here.
     errors: []const ErrorMap = &.{},
@@ -366,7 +370,7 @@ fn Plugin(comptime Module: type, comptime options: Options) type {
             .function_count = names.len,
             .function_size = @sizeOf(c.pyz3_function_def),
             .param_size = @sizeOf(c.pyz3_param),
-            .flags = 0,
+            .flags = if (options.free_threaded) c.PYZ3_PLUGIN_FREE_THREADED else 0,
             .classes = null,
             .class_count = 0,
             .class_size = @sizeOf(c.pyz3_class_def),

@@ -21,7 +21,7 @@ import snippets
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("PYZ3_BUILD", ROOT / "build")).resolve()
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 # Blocks that build with Zig or cargo the first time can take minutes on these machines.
 TIMEOUT = 1800
 # Set by bash itself, not by a block.
@@ -37,7 +37,8 @@ class Session:
         self.work.mkdir()
         (root / "pyz3").symlink_to(ROOT)
         for entry in ROOT.iterdir():
-            if entry.is_dir() and not entry.name.startswith(".") and entry.name != "target":
+            # .venv: the pages written from inside a checkout use its Zig (.venv/py3.X).
+            if entry.is_dir() and (entry.name == ".venv" or not entry.name.startswith(".")) and entry.name != "target":
                 (self.work / entry.name).symlink_to(entry)
         # cargo's target directory outlives the scratch directory, so a page's crate builds
         # incrementally from one `make test` to the next.
@@ -154,7 +155,7 @@ def test_every_block_follows_the_rules():
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
 def test_page_runs_as_written(tmp_path, page):
     page_blocks = snippets.blocks(page)
     todo = [b for b in page_blocks if b.not_run is None and snippets.problem(b) is None]

@@ -365,8 +365,17 @@ pub unsafe fn into_numpy(arr: *mut ffi::PyObject, what: &str) -> *mut ffi::PyObj
                 );
                 return ptr::null_mut();
             }
-            // The static keeps this reference until the interpreter goes.
-            NUMPY_ASARRAY.store(asarray, Ordering::Release);
+            // The static keeps this reference until the interpreter goes. Importing can let
+            // another thread through (always, on free-threaded builds): the first one stored wins.
+            if let Err(first) = NUMPY_ASARRAY.compare_exchange(
+                ptr::null_mut(),
+                asarray,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                ffi::Py_DECREF(asarray);
+                asarray = first;
+            }
             let numpy = ffi::PyImport_ImportModule(c"numpy".as_ptr());
             if numpy.is_null() {
                 ffi::PyErr_Clear();

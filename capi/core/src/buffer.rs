@@ -169,7 +169,8 @@ unsafe fn learn_ndarray(tp: *mut ffi::PyTypeObject) -> bool {
     // SAFETY: GIL held; `tp` is a live type.
     unsafe {
         if !NDARRAY.load(Ordering::Relaxed).is_null()
-            || (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE != 0
+            // (tp_flags is atomic on free-threaded builds: read it through pyo3-ffi's accessor)
+            || ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HEAPTYPE) != 0
             || CStr::from_ptr((*tp).tp_name).to_bytes() != b"numpy.ndarray"
             || ((*tp).tp_basicsize as usize) < core::mem::size_of::<NumpyArray>()
         {

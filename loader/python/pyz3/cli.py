@@ -180,6 +180,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(
         f"ABI       {plugin.abi[0]}.{plugin.abi[1]} (this runtime, pyz3 {pyz3.__version__}, serves {runtime})"
     )
+    if plugin.desc["free_threaded"]:
+        print("threads   free-threaded (PYZ3_PLUGIN_FREE_THREADED): calls may run at once without a GIL")
+    else:
+        print("threads   not declared free-threaded: without a GIL, pyz3 runs its calls one at a time")
     if plugin.doc:
         print(f"doc       {plugin.doc}")
     print(f"functions {len(plugin.functions)}")

@@ -107,6 +107,8 @@ impl Function {
             module_name: module_name.to_owned(),
             name: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
+            #[cfg(Py_GIL_DISABLED)]
+            plugin_lock: plugin.lock,
         };
         let entry = pick_trampoline(&f);
         let (ml_meth, ml_flags) = if f.nparams == 0 || f.positional_only {

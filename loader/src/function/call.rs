@@ -25,6 +25,7 @@ use pyz3_core::{array, error, gil, opts, tls};
 
 use super::slow::call_slow;
 use super::{function_of, special, special_views, Function};
+use crate::plugin_lock;
 
 pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 
@@ -332,14 +333,17 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         }
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
-        let status = if RELEASE_GIL {
-            let region = gil::release_begin();
-            let s = fn_(vals, ret.as_mut_ptr(), call);
-            gil::release_end(region);
-            s
-        } else {
-            fn_(vals, ret.as_mut_ptr(), call)
-        };
+        // Inside the plugin's lock on free-threaded builds; a released GIL releases it too.
+        let status = plugin_lock::with(f, || {
+            if RELEASE_GIL {
+                let region = gil::release_begin();
+                let s = fn_(vals, ret.as_mut_ptr(), call);
+                gil::release_end(region);
+                s
+            } else {
+                fn_(vals, ret.as_mut_ptr(), call)
+            }
+        });
         gil::leave_call();
         let ret: &pyz3_value = if void {
             &pyz3_value::ZERO
@@ -551,7 +555,7 @@ pub(super) unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> 
     unsafe {
         let raw = f.raw.unwrap_unchecked();
         gil::enter_call();
-        let r = raw(args, f.nparams, &f.call0);
+        let r = plugin_lock::with(f, || raw(args, f.nparams, &f.call0));
         gil::leave_call();
         let hint = tls::take_error_hint();
         if !r.is_null() {

@@ -98,6 +98,10 @@ pub struct Function {
     pub name: String,
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
+    /// The plugin's lock on free-threaded builds, when the plugin is not declared free-threaded
+    /// ([`crate::plugin_lock`]).
+    #[cfg(Py_GIL_DISABLED)]
+    pub(crate) plugin_lock: Option<&'static crate::plugin_lock::PluginLock>,
 }
 
 // The holder object: PyObject header followed by the owned Function.

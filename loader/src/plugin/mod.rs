@@ -104,6 +104,12 @@ pub struct PluginSpec {
     pub doc: Option<String>,
     /// ABI version the plugin was built for.
     pub abi: (u16, u16),
+    /// The descriptor declares `PYZ3_PLUGIN_FREE_THREADED`.
+    pub free_threaded: bool,
+    /// On free-threaded CPython, the lock that serialises the calls of a plugin that is not
+    /// `free_threaded`: one per library, shared by every module made from it.
+    #[cfg(Py_GIL_DISABLED)]
+    pub lock: Option<&'static crate::plugin_lock::PluginLock>,
     /// Functions in declaration order.
     pub functions: Vec<FunctionSpec>,
 }
@@ -193,7 +199,7 @@ pub fn open(
     if let Some(outcome) = cache::get(opened.handle) {
         return outcome.map(|spec| (spec, opened)).map_err(err);
     }
-    let outcome = validate_library(handle, &abs, after_entry);
+    let outcome = validate_library(handle, &abs, after_entry).map(crate::plugin_lock::attach);
     cache::put(opened.handle, &outcome);
     outcome.map(|spec| (spec, opened)).map_err(err)
 }

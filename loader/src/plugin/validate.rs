@@ -39,10 +39,11 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
     let plugin: pyz3_plugin = mem
         .read_struct(desc, header.struct_size as usize)
         .map_err(|e| format!("cannot read the descriptor: {e}"))?;
-    if plugin.flags != 0 {
+    let unknown_flags = plugin.flags & !PYZ3_PLUGIN_FLAGS_KNOWN;
+    if unknown_flags != 0 {
         return Err(format!(
-            "descriptor field 'flags' must be 0, got {:#x}",
-            plugin.flags
+            "descriptor field 'flags' has unknown bits {unknown_flags:#x} (this runtime knows \
+             PYZ3_PLUGIN_FREE_THREADED = {PYZ3_PLUGIN_FREE_THREADED:#x}): upgrade pyz3"
         ));
     }
     let name = mem
@@ -58,6 +59,9 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
         name,
         doc,
         abi: (header.abi_major, header.abi_minor),
+        free_threaded: plugin.flags & PYZ3_PLUGIN_FREE_THREADED != 0,
+        #[cfg(Py_GIL_DISABLED)]
+        lock: None,
         functions,
     })
 }

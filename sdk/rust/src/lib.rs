@@ -675,7 +675,13 @@ pub mod rt {
     }
 
     /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
-    pub fn build(name: &str, doc: &str, functions: Vec<FunctionInfo>) -> *const pyz3_plugin {
+    /// `flags` are its `PYZ3_PLUGIN_*` bits.
+    pub fn build(
+        name: &str,
+        doc: &str,
+        flags: u32,
+        functions: Vec<FunctionInfo>,
+    ) -> *const pyz3_plugin {
         install_panic_hook();
         let defs: Vec<pyz3_function_def> = functions
             .into_iter()
@@ -770,7 +776,7 @@ pub mod rt {
             function_count: count,
             function_size: core::mem::size_of::<pyz3_function_def>() as u32,
             param_size: core::mem::size_of::<pyz3_param>() as u32,
-            flags: 0,
+            flags,
             classes: core::ptr::null(),
             class_count: 0,
             class_size: core::mem::size_of::<pyz3_class_def>() as u32,
@@ -845,13 +851,16 @@ pub mod rt {
 /// Declares a plugin: its name, doc, and functions — ordinary Rust `fn` items whose `///` docs
 /// become Python doc strings, with optional `= default` values after a parameter's type, and
 /// `#[release_gil]` before `fn` to run without the GIL, `#[positional_only]` (`/`) or
-/// `#[keyword_only(param)]` (`*` before `param`) for the call shape. Exports
-/// `pyz3_plugin_entry` and `pyz3_plugin_layout`. Use once per cdylib crate.
+/// `#[keyword_only(param)]` (`*` before `param`) for the call shape. `free_threaded = true;`
+/// after the doc declares the plugin safe to run without the GIL on free-threaded CPython
+/// (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry` and `pyz3_plugin_layout`. Use
+/// once per cdylib crate.
 #[macro_export]
 macro_rules! plugin {
     (
         name = $modname:literal;
         doc = $moddoc:literal;
+        $(free_threaded = $free_threaded:literal;)?
         $(
             $(#[$($attr:tt)*])*
             fn $name:ident ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) $(-> $r:ty)? $body:block
@@ -937,7 +946,12 @@ macro_rules! plugin {
             static DESCRIPTOR: std::sync::OnceLock<Descriptor> = std::sync::OnceLock::new();
             DESCRIPTOR
                 .get_or_init(|| {
-                    Descriptor($crate::rt::build($modname, $moddoc, vec![$(
+                    let flags = if false $(|| $free_threaded)? {
+                        $crate::abi::PYZ3_PLUGIN_FREE_THREADED
+                    } else {
+                        0
+                    };
+                    Descriptor($crate::rt::build($modname, $moddoc, flags, vec![$(
                         $crate::rt::FunctionInfo {
                             name: stringify!($name),
                             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),

@@ -60,6 +60,14 @@ pub const PYZ3_FN_RELEASE_GIL: u16 = 1;
 /// `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 pub const PYZ3_FN_POSITIONAL_ONLY: u16 = 2;
 
+/// `pyz3_plugin.flags` (ABI 1.1): the plugin is safe to run without the GIL — its functions may
+/// run on several threads at once under a free-threaded CPython (3.14t and later). Without it,
+/// pyz3 serialises the plugin's calls there with a lock of its own (docs/free-threading.md).
+/// Under a CPython with a GIL the flag changes nothing.
+pub const PYZ3_PLUGIN_FREE_THREADED: u32 = 1;
+/// Every `pyz3_plugin.flags` bit this runtime knows; the loader refuses any other.
+pub const PYZ3_PLUGIN_FLAGS_KNOWN: u32 = PYZ3_PLUGIN_FREE_THREADED;
+
 /// `pyz3_param.type_flags` of a `PYZ3_T_BUFFER` parameter (ABI 1.1): the function writes
 /// through the buffer; a read-only object raises `TypeError`.
 pub const PYZ3_BUF_WRITABLE: u8 = 1;
@@ -382,7 +390,9 @@ pub struct pyz3_plugin {
     pub function_size: u32,
     /// `sizeof(pyz3_param)` as the plugin saw it.
     pub param_size: u32,
-    /// Must be zero.
+    /// `PYZ3_PLUGIN_*` bits (ABI 1.1: `PYZ3_PLUGIN_FREE_THREADED`); 0 in ABI 1.0, where every
+    /// bit had to be zero. C plugins set it with `#define PYZ3_PLUGIN_FLAGS` before including
+    /// pyz3.h.
     pub flags: u32,
     /// ABI 1.1: `class_count` class definitions, laid out with stride `class_size`.
     pub classes: *const pyz3_class_def,
