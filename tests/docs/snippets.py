@@ -5,7 +5,8 @@ The rules (docs/design.md, "Docs that run"):
 * Every fenced block has an info string. `sh` (or `bash`) blocks run in bash; `console` blocks are
   `$ command` lines with the output they print; `python` blocks run as a script whose trailing
   comments state results (pyblock.py), or as a doctest when they start with `>>>`; `text` is never
-  run (output, tables, diagrams).
+  run (output, tables, diagrams); a MyST directive (` ```{toctree} `, ` ```{c-reference} `) is the
+  docs site's, never run.
 * A block whose file name the prose gives just before it (a paragraph ending in `` `name`: ``, the
   colon right after the name) or
   a `<!-- file: path -->` comment is written to that file instead; later blocks use it. A C, Zig,
@@ -27,7 +28,8 @@ import re
 RUNNABLE = {"sh", "bash", "console", "python"}
 SOURCE = {"c", "zig", "rust", "toml", "python", "sh", "bash", "json", "ini", "cfg", "make"}
 NEVER_RUN = {"text"}
-FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*$")
+# The info string's first word is the language; the rest (a MyST directive's argument) is kept.
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)[^`]*$")
 DIRECTIVE = re.compile(r"<!--\s*(not-run|file|setup|same-as)\s*:\s*(.*?)\s*-->", re.S)
 PROSE_FILE = re.compile(r"`([\w.][\w./-]*\.[A-Za-z0-9]+)`:\s*$")
 
@@ -94,6 +96,11 @@ def blocks(page: pathlib.Path) -> list[Block]:
     return found
 
 
+def is_directive(block: Block) -> bool:
+    """A MyST directive (` ```{name} `): the docs site writes what it stands for."""
+    return block.lang.startswith("{") and block.lang.endswith("}")
+
+
 def problem(block: Block) -> str | None:
     """Why the block cannot be handled under the rules, or None."""
     if block.not_run is not None:
@@ -105,7 +112,7 @@ def problem(block: Block) -> str | None:
             f"{block.where}: the block has no info string; say what it is (`text` for output, "
             "tables and diagrams, `console` for `$ command` transcripts, `sh`, `python`, ...)"
         )
-    if block.lang in RUNNABLE or block.lang in NEVER_RUN:
+    if block.lang in RUNNABLE or block.lang in NEVER_RUN or is_directive(block):
         return None
     if block.lang in SOURCE:
         return (

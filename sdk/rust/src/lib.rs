@@ -35,6 +35,7 @@ pub mod names;
 pub mod registry;
 mod stable;
 pub mod sys;
+mod tuple;
 
 pub use buffer::{Array, ByteView, Element, View, ViewMut};
 /// The ABI's structs and constants, with their abi_stable layouts: the `pyz3-abi` crate
@@ -45,6 +46,7 @@ pub use pyz3_abi as abi;
 pub use pyz3_abi::abi_stable;
 /// CPython's object, opaque: plugins handle it only through libpyz3.
 pub use pyz3_abi::PyObject;
+pub use tuple::ToObject;
 
 use abi::*;
 use registry::*;

@@ -99,6 +99,19 @@ plugin! {
         a.wrapping_sub(b)
     }
 
+    /// (a // b, a % b): a Rust tuple is a Python tuple.
+    fn divmod_rs(a: i64, b: i64) -> Result<(i64, i64), PyErr> {
+        if b == 0 {
+            return Err(PyErr::zero_division_error("divmod_rs: division by zero"));
+        }
+        Ok((a.div_euclid(b), a.rem_euclid(b)))
+    }
+
+    /// n as every kind of tuple item: int, float, bool, str, bytes, None (n < 0) or n.
+    fn as_items(n: i64) -> (i64, f64, bool, String, Vec<u8>, Option<i64>) {
+        (n, n as f64 / 2.0, n > 0, n.to_string(), n.to_le_bytes()[..1].to_vec(), (n >= 0).then_some(n))
+    }
+
     /// text, upper-cased: abi_stable's RStr in, RString out.
     fn shout_stable(text: RStr<'_>) -> RString {
         RString::from(text.as_str().to_uppercase())
