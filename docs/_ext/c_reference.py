@@ -225,10 +225,13 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
                 raise ValueError(f"include/pyz3.h line {i}: cannot read {definition!r}")
             name, params, value = match.group(1), match.group(2), match.group(3).strip()
             if name == guard_candidate:
+                # `#ifndef X` + `#define X`: an include guard, or a default a plugin may override
+                # (PYZ3_PLUGIN_FLAGS), which is a declaration with one value.
                 guard_candidate = None
                 conditionals[-1] = True
-                doc = []
-                continue
+                if name in INCLUDE_GUARDS:
+                    doc = []
+                    continue
             # A definition that depends on the platform or language has no single value to show.
             platform_specific = not all(conditionals)
             text = "\n".join(doc) or section
