@@ -224,14 +224,13 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
             if match is None:
                 raise ValueError(f"include/pyz3.h line {i}: cannot read {definition!r}")
             name, params, value = match.group(1), match.group(2), match.group(3).strip()
-            if name == guard_candidate:
-                # `#ifndef X` + `#define X`: an include guard, or a default a plugin may override
-                # (PYZ3_PLUGIN_FLAGS), which is a declaration with one value.
+            # `#ifndef X` / `#define X` with no value is an include guard; with a value it is an
+            # overridable default (`PYZ3_PLUGIN_FLAGS`), documented like any macro.
+            if name == guard_candidate and not value and params is None:
                 guard_candidate = None
                 conditionals[-1] = True
-                if name in INCLUDE_GUARDS:
-                    doc = []
-                    continue
+                doc = []
+                continue
             # A definition that depends on the platform or language has no single value to show.
             platform_specific = not all(conditionals)
             text = "\n".join(doc) or section
