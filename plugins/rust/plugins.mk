@@ -39,5 +39,12 @@ $(BUILD)/test-plugins/libmismatched_sdk.so: tests/rust/mismatched_sdk/Cargo.toml
 # uncommitted changes packages too.
 .PHONY: test-sdk-package
 EXTRA_TEST_TARGETS += test-sdk-package
+# Verification builds pyz3-plugin against the packaged pyz3-abi as a registry crate, which cargo
+# takes to be immutable for a name and version: it reuses an unpacked copy in registry/src and the
+# compiled one in the target directory without looking at their content. The ABI's crate changes
+# without a version bump within an ABI minor (1.1.0 gained the buffer declarations), so both are
+# removed first (only these two crates'; cargo unpacks and compiles them again, 2 s).
 test-sdk-package:
+	rm -rf $${CARGO_HOME:-$$HOME/.cargo}/registry/src/*/pyz3-abi-* $${CARGO_HOME:-$$HOME/.cargo}/registry/src/*/pyz3-plugin-*
+	rm -rf $(BUILD)/cargo/package/debug/.fingerprint/pyz3-* $(BUILD)/cargo/package/debug/deps/*pyz3_*
 	CARGO_TARGET_DIR=$(BUILD)/cargo/package $(CARGO) package --allow-dirty -p pyz3-abi -p pyz3-plugin
