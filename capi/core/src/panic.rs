@@ -126,7 +126,9 @@ fn report(payload: &(dyn std::any::Any + Send)) {
     }
 }
 
-#[cfg(test)]
+// Not in `make check-free-threaded`: guard links the error paths, which need libpython, and that
+// check links no interpreter.
+#[cfg(all(test, not(Py_GIL_DISABLED)))]
 mod tests {
     use std::process::Command;
 
