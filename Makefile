@@ -33,7 +33,7 @@ CC ?= gcc
 PLUGIN_CFLAGS := -std=c11 -O2 -fPIC -pthread -Wall -Wextra -Werror -Iinclude
 PLUGIN_LDFLAGS := -shared -pthread -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,--as-needed
 PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
-RUST_SOURCES := $(shell find capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
+RUST_SOURCES := $(shell find capi loader sdk/rust/abi -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
 
 C_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench classes
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
@@ -50,11 +50,12 @@ EXTRA_PYTEST_ENV :=
 FRAGMENTS := $(sort $(wildcard plugins/*/*.mk bench/*.mk tests/*.mk))
 include $(FRAGMENTS)
 
-.PHONY: help venv runtime plugins test-plugins demo test lint fmt generate header check-generated cargo-test header-compile pytest clean
+.PHONY: help venv runtime plugins test-plugins demo test check lint fmt generate header check-generated cargo-test header-compile pytest clean
 
 help:
 	@echo "make demo    build libpyz3 and the sample plugins, load them, show them working"
 	@echo "make test    every test suite: lints, cargo tests, header checks, pytest on $(FOUND_VERSIONS)"
+	@echo "make check   the inner loop: build for Python $(MAIN_PY) only, lint, pytest with all optimisations on"
 	@echo "make generate  regenerate include/pyz3.h and the SDKs' generated tables"
 
 # ---- virtualenvs ------------------------------------------------------------------------------
@@ -119,6 +120,15 @@ demo: venv runtime plugins
 
 # ---- tests ---------------------------------------------------------------------------------------
 test: lint check-generated header-compile cargo-test pytest $(EXTRA_TEST_TARGETS)
+
+# The contributors' inner loop: one Python version, in its own build tree (build/check: the
+# runtime layout holds exactly the versions it was built for, so a one-version build cannot share
+# build/python with `make test`'s), lints, and the pytest suite in the all-on mode only, stopping
+# at the first failure. The first run builds that tree; after it, well under a minute.
+check:
+	$(MAKE) --no-print-directory PYTHON_VERSIONS=$(MAIN_PY) BUILD=$(BUILD)/check lint runtime plugins test-plugins
+	PYTHONPATH=$(BUILD)/check/python PYZ3_BUILD=$(BUILD)/check PYZ3_TEST_MODES=all-on $(EXTRA_PYTEST_ENV) \
+		$(call venv_py,$(MAIN_PY)) -m pytest -q -x tests/python
 
 fmt:
 	$(CARGO) fmt --all

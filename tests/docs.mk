@@ -1,9 +1,12 @@
-# tests/docs.mk: the docs site (Sphinx over docs/*.md; docs/design.md says why). Included by the
-# main Makefile.
+# tests/docs.mk: the docs site (Sphinx over docs/*.md; docs/design.md says why) and the docs that
+# run (every code block of README.md and docs/, tests/docs/test_snippets.py). Included by the main
+# Makefile.
 #
 #   make docs        build the site into build/docs/ (open build/docs/index.html)
 #   make test-docs   the same build with every warning an error (a broken link, a reference that
-#                    resolves nowhere, a declaration Sphinx cannot parse), then tests/docs/
+#                    resolves nowhere, a declaration Sphinx cannot parse), then tests/docs/: the
+#                    site's checks and every page's code blocks, run as written (the pages install
+#                    the wheel `make wheel` builds, or use the build tree, as their text says)
 
 .PHONY: docs test-docs docs-rustdoc
 
@@ -30,6 +33,7 @@ docs: $(DOCS_VENV)/.stamp runtime plugins docs-rustdoc
 	$(DOCS_ENV) $(DOCS_PY) -m sphinx -E -q -b html docs $(DOCS_OUT) -d $(BUILD)/docs-doctrees
 	@echo "the docs site: $(DOCS_OUT)/index.html"
 
-test-docs: $(DOCS_VENV)/.stamp runtime plugins docs-rustdoc
+# The pages' blocks use the main Python's virtualenv (its Zig) and the wheel.
+test-docs: $(DOCS_VENV)/.stamp venv runtime plugins test-plugins wheel docs-rustdoc
 	$(DOCS_ENV) $(DOCS_PY) -m sphinx -E -q -W --keep-going -b html docs $(DOCS_OUT) -d $(BUILD)/docs-doctrees
 	$(DOCS_ENV) PYTHONPATH=$(BUILD)/python $(DOCS_PY) -m pytest -q -p no:cacheprovider tests/docs

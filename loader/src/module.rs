@@ -514,6 +514,7 @@ pub unsafe fn init_native_module() -> *mut ffi::PyObject {
         if !pool::init() {
             return ptr::null_mut();
         }
+        pyz3_core::panic::install_hook();
         into_raw(make_native_module())
     }
 }

@@ -1,11 +1,14 @@
 """tests/packaging/test_wheel.py: the pyz3 wheel round trip, as a user outside the repository meets it.
 
-`make test-wheel` builds the wheel with pip (pyproject.toml, maturin) into $PYZ3_WHEEL_DIR and runs
-this file. It installs the wheel into a fresh virtualenv, then works from a directory outside
-the repository with an environment that points nowhere into it: compiles a C plugin against the
-installed header and library only (through pyz3.get_include/get_library_dir, pkg-config and
-`pyz3-loader config`), loads it, runs the console script, the pytest11 fixtures and a
-multiprocessing pool over a built module.
+`make test-wheel` builds the one wheel (every CPython's runtime, loader/pep517/one_wheel.py) into
+$PYZ3_WHEEL_DIR, the sdist and a wheel built from it into $PYZ3_SDIST_DIR, and runs this file. It
+installs the wheel into a fresh virtualenv of every version in $PYZ3_PYTHONS with no compiler on
+PATH and loads prebuilt C, Zig and Rust plugins there; then, in one virtualenv, works from a
+directory outside the repository with an environment that points nowhere into it: compiles C and
+Zig plugins against the installed header and library only (through pyz3.get_include and
+get_library_dir, pkg-config and `pyz3-loader config`), loads them, runs the console script, the
+pytest11 fixtures and a multiprocessing pool over a built module, and installs a plugin wheel whose
+dependency on pyz3 is met by the built wheel.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 
 import pytest
@@ -27,16 +29,29 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("PYZ3_BUILD", ROOT / "build")).resolve()
 CC = os.environ.get("CC", "cc")
 PACKAGE_FILES = ["__init__.py", "__main__.py", "cli.py", "importhook.py", "pytest_plugin.py"]
-PACKAGE_FILES += ["include/pyz3.h", "lib/libpyz3.so", "lib/pkgconfig/pyz3.pc"]
+PACKAGE_FILES += ["include/pyz3.h", "include/pyz3.zig", "include/pyz3_types.zig"]
+PACKAGE_FILES += ["lib/libpyz3.so", "lib/pkgconfig/pyz3.pc"]
+# "3.11=/path/to/python3.11 ...": every version the wheel must serve, and its interpreter.
+PYTHONS = dict(item.split("=", 1) for item in os.environ.get("PYZ3_PYTHONS", "").split())
+# Tools that compile or link: none may be reachable when pyz3 is installed from the wheel.
+COMPILERS = ["cc", "gcc", "clang", "c++", "g++", "ld", "cargo", "rustc", "zig", "maturin"]
+
+
+def _one(directory_var: str, pattern: str) -> pathlib.Path:
+    directory = os.environ.get(directory_var)
+    if not directory:
+        pytest.fail(f"{directory_var} is not set: run these tests with `make test-wheel`")
+    found = sorted(pathlib.Path(directory).glob(pattern))
+    assert len(found) == 1, f"expected one {pattern} in {directory}, found {found}"
+    return found[0].resolve()
 
 
 def _wheel() -> pathlib.Path:
-    directory = os.environ.get("PYZ3_WHEEL_DIR")
-    if not directory:
-        pytest.fail("PYZ3_WHEEL_DIR is not set: run these tests with `make test-wheel`")
-    wheels = sorted(pathlib.Path(directory).glob("pyz3-*.whl"))
-    assert len(wheels) == 1, f"expected one wheel in {directory}, found {wheels}"
-    return wheels[0].resolve()
+    return _one("PYZ3_WHEEL_DIR", "pyz3-*.whl")
+
+
+def _sdist_wheel() -> pathlib.Path:
+    return _one("PYZ3_SDIST_DIR", "wheel/pyz3-*.whl")
 
 
 def _pinned(requirement: str) -> str:
@@ -46,18 +61,21 @@ def _pinned(requirement: str) -> str:
     raise AssertionError(f"{requirement} is not pinned in tests/requirements.txt")
 
 
+def _clean_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYZ3_", "VIRTUAL_ENV"))}
+
+
 class Env:
     """A fresh virtualenv with the wheel installed, used from a directory outside the repository."""
 
-    def __init__(self, root: pathlib.Path) -> None:
+    def __init__(self, root: pathlib.Path, python: str = sys.executable) -> None:
         self.root = root
         self.venv = root / "venv"
         self.work = root / "work"
         self.work.mkdir()
+        subprocess.run([python, "-m", "venv", str(self.venv)], check=True)
         self.python = str(self.venv / "bin" / "python")
-        environ = {
-            k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYZ3_", "VIRTUAL_ENV"))
-        }
+        environ = _clean_environ()
         environ["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{environ.get('PATH', '')}"
         environ.pop("PKG_CONFIG_PATH", None)
         self.environ = environ
@@ -83,25 +101,116 @@ class Env:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> Env:
     e = Env(tmp_path_factory.mktemp("roundtrip"))
-    subprocess.run([sys.executable, "-m", "venv", str(e.venv)], check=True)
     e.run(e.python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", _wheel())
     return e
+
+
+def _wheel_tags(wheel: pathlib.Path) -> tuple[list[str], list[str], str]:
+    """The python tags, abi tags and platform tag of a wheel file name."""
+    _name, _version, python, abi, platform = wheel.name[: -len(".whl")].split("-")
+    return python.split("."), abi.split("."), platform
+
+
+def test_one_wheel_serves_every_version():
+    assert PYTHONS, "PYZ3_PYTHONS is not set: run these tests with `make test-wheel`"
+    pythons, abis, platform = _wheel_tags(_wheel())
+    wanted = [f"cp{v.replace('.', '')}" for v in PYTHONS]
+    assert pythons == wanted and abis == wanted, _wheel().name
+    assert re.fullmatch(r"manylinux_2_\d+_x86_64", platform), platform
+    with zipfile.ZipFile(_wheel()) as whl:
+        names = set(whl.namelist())
+        wheel_file = whl.read("pyz3-0.1.0.dist-info/WHEEL").decode()
+        extensions = {n for n in names if re.fullmatch(r"pyz3/_pyz3\.cpython-3\d+-x86_64-linux-gnu\.so", n)}
+        assert extensions == {f"pyz3/_pyz3.cpython-{tag[2:]}-x86_64-linux-gnu.so" for tag in wanted}
+        # lib/libpyz3.so, what plugins link against, is one of the runtimes (any serves: a plugin
+        # records only the soname libpyz3.so.1 and pyz3_* symbols).
+        assert any(whl.read(n) == whl.read("pyz3/lib/libpyz3.so") for n in extensions)
+    assert re.findall(r"^Tag: (.*)$", wheel_file, re.M) == [f"{t}-{t}-{platform}" for t in wanted]
 
 
 def test_wheel_holds_package_runtime_headers_and_metadata():
     with zipfile.ZipFile(_wheel()) as whl:
         names = set(whl.namelist())
-        ext_suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        for name in (*PACKAGE_FILES, f"_pyz3{ext_suffix}"):
+        for name in PACKAGE_FILES:
             assert f"pyz3/{name}" in names, name
-        assert whl.read(f"pyz3/_pyz3{ext_suffix}") == whl.read("pyz3/lib/libpyz3.so")
         assert whl.read("pyz3/include/pyz3.h") == (ROOT / "include" / "pyz3.h").read_bytes()
         entry_points = whl.read("pyz3-0.1.0.dist-info/entry_points.txt").decode()
         record = whl.read("pyz3-0.1.0.dist-info/RECORD").decode()
+        # Nothing of the development layout that a wheel cannot or should not hold.
+        assert not any("__pycache__" in n or n.endswith("libpyz3.so.1") for n in names), names
     assert "pyz3-loader = pyz3.cli:main" in entry_points.replace("=", " = ").replace("  ", " ")
     assert re.search(r"\[pytest11\]\s+pyz3\s*=\s*pyz3\.pytest_plugin", entry_points)
     recorded = {line.split(",")[0] for line in record.splitlines()}
     assert names == recorded
+
+
+def test_platform_tag_is_the_one_auditwheel_finds():
+    # auditwheel (tests/requirements-packaging.txt) reads the glibc symbol versions and the
+    # libraries the modules need, as PyPI's checks do.
+    run = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "auditwheel"), "show", str(_wheel())],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    found = re.search(r'consistent with the following platform tag:\s*"([^"]+)"', run.stdout)
+    assert found, run.stdout
+    assert _wheel_tags(_wheel())[2] == found.group(1)
+
+
+@pytest.mark.parametrize("version", sorted(PYTHONS) or ["none"])
+def test_installs_with_no_compiler_and_loads_prebuilt_plugins(tmp_path, version):
+    if version not in PYTHONS:
+        pytest.fail("PYZ3_PYTHONS is not set: run these tests with `make test-wheel`")
+    e = Env(tmp_path, PYTHONS[version])
+    # Only the virtualenv on PATH: no compiler, linker or cargo is reachable during the install.
+    e.environ["PATH"] = str(e.venv / "bin")
+    assert not [t for t in COMPILERS if shutil.which(t, path=e.environ["PATH"])]
+    e.run(e.python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", _wheel())
+    plugins = [BUILD / "plugins" / f"libhello{suffix}.so" for suffix in ("", "_zig", "_rs")]
+    out = e.py(
+        "import json, sys, pyz3\n"
+        f"mods = [pyz3.load(p) for p in {[str(p) for p in plugins]!r}]\n"
+        "print(json.dumps([sys.version_info[:2], pyz3._pyz3.__file__, [m.add(2, 3) for m in mods]]))\n"
+    )
+    (major, minor), extension, sums = json.loads(out)
+    assert f"{major}.{minor}" == version
+    assert pathlib.Path(extension).name.startswith(f"_pyz3.cpython-{major}{minor}-")
+    assert pathlib.Path(extension).is_relative_to(e.venv)
+    assert sums == [5, 5, 5]
+
+
+def test_pip_refuses_the_wheel_on_a_python_it_does_not_serve(tmp_path):
+    # 3.9 is older than every runtime the wheel carries: pip must say so (and would fall back to
+    # the sdist), not install a package that fails at import.
+    candidates = sorted(pathlib.Path.home().glob(".pyenv/versions/3.9.*/bin/python3.9"))
+    candidates.append(shutil.which("python3.9"))
+    runs = [c for c in candidates if c and subprocess.run([c, "-c", ""], capture_output=True).returncode == 0]
+    if not runs:
+        pytest.skip("no Python 3.9 on this machine")
+    python39 = runs[0]
+    e = Env(tmp_path, str(python39))
+    run = e.run(e.python, "-m", "pip", "install", "--no-index", "--no-deps", _wheel(), check=False)
+    assert run.returncode != 0
+    assert "is not a supported wheel on this platform" in run.stderr
+
+
+def test_sdist_builds_a_working_wheel_from_source(tmp_path):
+    # make sdist built this wheel from the sdist with maturin: the path of a platform that has no
+    # binary wheel. It serves the Python that built it, and its metadata is the one wheel's.
+    pythons, abis, _platform = _wheel_tags(_sdist_wheel())
+    main = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    assert (pythons, abis) == ([main], [main])
+    meta = {}
+    for wheel in (_wheel(), _sdist_wheel()):
+        with zipfile.ZipFile(wheel) as whl:
+            names = ("METADATA", "entry_points.txt")
+            meta[wheel] = [whl.read(f"pyz3-0.1.0.dist-info/{n}").decode() for n in names]
+    assert meta[_wheel()] == meta[_sdist_wheel()]
+    e = Env(tmp_path)
+    e.run(e.python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", _sdist_wheel())
+    out = e.py(f"import pyz3; print(pyz3.load({str(BUILD / 'plugins' / 'libhello.so')!r}).add(2, 3))")
+    assert out.strip() == "5"
 
 
 def test_installed_package_lives_in_the_virtualenv(env):
@@ -188,6 +297,54 @@ def test_cargo_and_cc_build_a_plugin_against_the_installed_wheel(env):
     assert out.split() == ["5", "True"]
 
 
+RUST_PLUGIN_MANIFEST = """[package]
+name = "hello_rs"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+pyz3-plugin = {dependency}
+
+[workspace]
+"""
+
+
+@pytest.mark.parametrize("how", ["path", "git"])
+def test_rust_plugin_outside_the_repository_uses_the_sdk_crate(env, how):
+    # The sample Rust plugin, copied out of the repository with a manifest of its own, depends on
+    # the pyz3-plugin crate by path, or by git (a file:// URL to this repository: cargo finds the
+    # crate, and pyz3-abi beside it, by name), and links the installed wheel's libpyz3.
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    if how == "git" and not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    crate = env.root / f"rust_{how}"
+    shutil.copytree(ROOT / "plugins" / "rust" / "hello_rs" / "src", crate / "src")
+    shutil.copy(ROOT / "plugins" / "rust" / "hello_rs" / "build.rs", crate / "build.rs")
+    dependency = (
+        f"{{ path = {str(ROOT / 'sdk' / 'rust')!r} }}" if how == "path" else f"{{ git = 'file://{ROOT}' }}"
+    )
+    (crate / "Cargo.toml").write_text(RUST_PLUGIN_MANIFEST.format(dependency=dependency))
+    # The repository's lock pins the registry dependencies to the versions already fetched.
+    shutil.copy(ROOT / "Cargo.lock", crate / "Cargo.lock")
+    libdir = env.run("pyz3-loader", "config", "--libdir").stdout.strip()
+    target = BUILD / "cargo" / "packaging-plugin"
+    # --offline where it can be: cargo refuses even a file:// git checkout offline.
+    offline = ["--offline"] if how == "path" else []
+    env.run("cargo", "build", "--release", *offline, "--quiet", cwd=crate,
+            CARGO_TARGET_DIR=str(target), PYZ3_LIB_DIR=libdir)  # fmt: skip
+    lib = env.root / f"libhello_rs_{how}.so"
+    shutil.copy(target / "release" / "libhello_rs.so", lib)
+    out = env.py(
+        f"import pyz3\nm = pyz3.load({str(lib)!r})\n"
+        "print(m.add(2, 3), m.shout_stable('ok'), m.runtime_id() == pyz3._pyz3.runtime_id())"
+    )
+    assert out.split() == ["5", "OK", "True"]
+
+
 def test_console_script_inspect_stubs_build_and_errors(env):
     plugin = env.root / "plugin"
     plugin.mkdir()
@@ -225,26 +382,28 @@ def test_built_module_imports_and_pickles_under_fork_and_spawn(env):
     assert out == ["fork ['hello, a', 'hello, b'] [3]", "spawn ['hello, a', 'hello, b'] [3]"]
 
 
-def test_plugin_distributed_as_a_wheel(env):
+def test_plugin_distributed_as_a_wheel(env, tmp_path):
     project = env.root / "plugin_wheel"
     shutil.copytree(ROOT / "tests" / "packaging" / "plugin_wheel", project)
     env.run("pyz3-loader", "build", BUILD / "plugins" / "libhello.so", "-o", "src", cwd=project)
     env.run(env.python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", "dist", ".", cwd=project)
     wheels = [p.name for p in (project / "dist").iterdir()]
     assert wheels == ["hello_pyz3-1.0.0-py3-none-linux_x86_64.whl"]
-    # Its dependency on pyz3 is met by the pyz3 wheel (no index).
-    env.run(env.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", _wheel().parent,
-            project / "dist" / wheels[0])  # fmt: skip
-    try:
-        shutil.rmtree(project)
-        out = env.py(
-            "import hello, os, pyz3, sysconfig\n"
-            "print(hello.add(2, 3), os.path.dirname(hello.__file__) == os.path.join("
-            "sysconfig.get_path('purelib'), 'hello'))"
-        )
-        assert out.split() == ["5", "True"]
-    finally:
-        env.run(env.python, "-m", "pip", "uninstall", "--quiet", "--yes", "hello-pyz3")
+    # A clean virtualenv: its dependency on pyz3 is met by the pyz3 wheel (--find-links, as
+    # docs/packaging.md says; --no-index so that nothing else could meet it).
+    clean = Env(tmp_path)
+    clean.run(clean.python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", _wheel().parent,
+              project / "dist" / wheels[0])  # fmt: skip
+    shutil.rmtree(project)
+    out = clean.py(
+        "import hello, os, pyz3, sysconfig\n"
+        "site = sysconfig.get_path('purelib')\n"
+        "print(hello.add(2, 3), os.path.dirname(hello.__file__) == os.path.join(site, 'hello'),"
+        " os.path.dirname(pyz3.__file__) == os.path.join(site, 'pyz3'))"
+    )
+    assert out.split() == ["5", "True", "True"]
+    listed = clean.run(clean.python, "-m", "pip", "list", "--format", "json").stdout
+    assert {"name": "pyz3", "version": "0.1.0"} in json.loads(listed)
 
 
 def test_import_hook_in_the_installed_package(env):

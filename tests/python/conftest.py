@@ -3,9 +3,12 @@
 Every test runs once per optimisation mode (all on, and each one off) through the autouse
 ``opt_mode`` fixture, so the whole suite proves that each "off" path behaves like the "on" path.
 Built artefacts are found through ``PYZ3_BUILD`` (default: ``build`` at the repository root).
+``PYZ3_TEST_MODES=all-on`` (what `make check` sets) keeps only the named modes, for a quick run.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -20,10 +23,19 @@ MODES = {
 }
 
 
+def _modes() -> list[str]:
+    wanted = os.environ.get("PYZ3_TEST_MODES", "").split(",")
+    unknown = set(wanted) - set(MODES) - {""}
+    if unknown:
+        known = ", ".join(MODES)
+        raise pytest.UsageError(f"PYZ3_TEST_MODES names unknown modes {sorted(unknown)}; known: {known}")
+    return [m for m in MODES if m in wanted] or list(MODES)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "opt_mode" in metafunc.fixturenames:
         single = metafunc.definition.get_closest_marker("single_mode") is not None
-        metafunc.parametrize("opt_mode", ["all-on"] if single else list(MODES), indirect=True)
+        metafunc.parametrize("opt_mode", ["all-on"] if single else _modes(), indirect=True)
 
 
 @pytest.fixture(autouse=True)

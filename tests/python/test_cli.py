@@ -330,6 +330,22 @@ def test_built_module_without_pyz3_says_what_is_missing(tmp_path):
     )
     assert run.returncode == 1
     assert "hello is a pyz3 plugin module and needs the pyz3 package" in run.stderr
+    # It says how to install this pyz3, never `pip install pyz3` (PyPI's pyz3 is another project).
+    assert "pip install build/wheel/pyz3-*.whl" in run.stderr
+    assert "pip install pyz3)" not in run.stderr
+
+
+def test_built_module_with_the_other_pyz3_says_so(tmp_path):
+    # PyPI's pyz3 (another project) installed instead of this one: a clear ImportError, not an
+    # AttributeError from inside the generated module.
+    assert pyz3_loader("build", plugin_path("hello"), "-o", tmp_path).returncode == 0
+    other = tmp_path / "other" / "pyz3"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("")
+    code = f"import sys; sys.path[:0] = [{str(tmp_path / 'other')!r}, {str(tmp_path)!r}]; import hello"
+    run = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert f"but the pyz3 installed at {other / '__init__.py'} is another project" in run.stderr
 
 
 # ---- config -------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import builtins
 import inspect
 import os
 import pathlib
-import re
 import shutil
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -18,17 +18,25 @@ import pytest
 import pyz3
 from support import BUILD, ROOT
 
+sys.path.insert(0, str(ROOT / "tests" / "docs"))
+import snippets
+
 pytestmark = pytest.mark.single_mode
 
 
 def _block(doc: str, lang: str, *after: str) -> str:
-    """The first `lang` code block after the texts `after` (found in that order) in docs/`doc`."""
-    text = (ROOT / "docs" / doc).read_text()
-    marks = ".*?".join(re.escape(a) for a in after)
-    match = re.search(marks + r".*?\n( *)```" + lang + r"\n(.*?)\n *```", text, re.S)
-    assert match, f"no {lang} block after {after!r} in docs/{doc}"
-    indent = len(match.group(1))
-    return "\n".join(line[indent:] for line in match.group(2).split("\n")) + "\n"
+    """The first `lang` code block after the texts `after` (found in that order) in docs/`doc`,
+    as the docs-snippet test reads it (tests/docs/snippets.py: one parser for both)."""
+    path = ROOT / "docs" / doc
+    text = path.read_text()
+    pos = 0
+    for mark in after:
+        pos = text.find(mark, pos)
+        assert pos >= 0, f"no {mark!r} (after {after!r}) in docs/{doc}"
+    line = text.count("\n", 0, pos) + 1
+    found = [b for b in snippets.blocks(path) if b.lang == lang and b.line > line]
+    assert found, f"no {lang} block after {after!r} in docs/{doc}"
+    return found[0].text
 
 
 def _run_sh(script: str, cwd: pathlib.Path) -> None:

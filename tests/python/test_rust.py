@@ -51,6 +51,78 @@ def test_types_at_their_limits(hello_rs):
         hello_rs.echo_bool(1)
 
 
+@pytest.mark.single_mode
+def test_a_plugin_built_with_a_mismatched_sdk_is_refused_naming_the_field():
+    # tests/rust/mismatched_sdk: its SDK retypes pyz3_function_def.ret_reserved (u8 -> i8, same
+    # size and offset). Only the abi_stable layout it exports can tell; the loader checks it
+    # before it reads the descriptor.
+    from support import TEST_PLUGINS
+
+    path = TEST_PLUGINS / "libmismatched_sdk.so"
+    with pytest.raises(pyz3.PluginLoadError) as info:
+        pyz3.load(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "pyz3_function_def.ret_reserved: type u8 here, i8 in the plugin" in message
+    assert "rebuild the plugin with the pyz3-plugin crate of this pyz3 (ABI 1.1)" in message
+
+
+@pytest.mark.single_mode
+def test_sample_rust_plugin_exports_its_layout():
+    # What the check above relies on: the plugin! macro exports the record as a data symbol.
+    import subprocess
+
+    symbols = subprocess.run(["nm", "-D", str(plugin_path("hello_rs"))], capture_output=True, text=True)
+    if symbols.returncode != 0:
+        pytest.skip("nm (binutils) is not installed")
+    assert re.search(r" [DR] pyz3_plugin_layout$", symbols.stdout, re.M), symbols.stdout
+
+
+@pytest.mark.single_mode
+def test_the_sdk_crates_build_outside_the_workspace():
+    # Nothing in sdk/rust inherits from the repository's workspace (a copy or a path dependency
+    # must build alone), and pyz3-plugin's version follows the workspace's.
+    def field(manifest, name):  # the first `name = "..."` line (tomllib is 3.11+)
+        return re.search(rf'^{name} = "([^"]*)"$', manifest, re.M).group(1)
+
+    workspace = (ROOT / "Cargo.toml").read_text()
+    for manifest in (ROOT / "sdk" / "rust" / "Cargo.toml", ROOT / "sdk" / "rust" / "abi" / "Cargo.toml"):
+        assert "workspace = true" not in manifest.read_text() and ".workspace" not in manifest.read_text()
+    sdk = (ROOT / "sdk" / "rust" / "Cargo.toml").read_text()
+    assert field(sdk, "version") == field(workspace, "version")
+    assert field(sdk, "rust-version") == field(workspace, "rust-version")
+
+
+def test_keyword_only_and_positional_only_parameters(hello_rs):
+    assert str(inspect.signature(hello_rs.describe)) == "(n, label='n', *, sep=': ')"
+    assert hello_rs.describe(3, "x", sep="=") == "x=3"
+    with pytest.raises(TypeError):
+        hello_rs.describe(3, "x", "=")
+    assert str(inspect.signature(hello_rs.sub)) == "(a, b, /)"
+    assert hello_rs.sub(5, 3) == 2
+    with pytest.raises(TypeError):
+        hello_rs.sub(a=5, b=3)
+
+
+def test_abi_stable_types_convert_as_their_std_counterparts(hello_rs):
+    assert hello_rs.shout_stable("héllo") == "HÉLLO"
+    assert hello_rs.reverse_stable(b"abc") == b"cba"
+    assert hello_rs.reverse_stable(None) is None
+    assert str(inspect.signature(hello_rs.reverse_stable)) == "(data)"
+    with pytest.raises(TypeError, match=r"shout_stable\(\) argument 'text' must be str, not bytes"):
+        hello_rs.shout_stable(b"x")
+
+
+def test_rust_tuples_are_python_tuples(hello_rs):
+    assert hello_rs.divmod_rs(17, 5) == (3, 2)
+    assert hello_rs.divmod_rs(-7, 2) == (-4, 1)
+    assert type(hello_rs.divmod_rs(1, 1)) is tuple
+    assert hello_rs.as_items(3) == (3, 1.5, True, "3", b"\x03", 3)
+    assert hello_rs.as_items(-2) == (-2, -1.0, False, "-2", b"\xfe", None)
+    with pytest.raises(ZeroDivisionError, match=r"^divmod_rs: division by zero$"):
+        hello_rs.divmod_rs(1, 0)
+
+
 def test_option_maps_to_none(hello_rs):
     assert hello_rs.half(3.0) == 1.5
     assert hello_rs.half(None) is None
@@ -67,6 +139,35 @@ def test_errors_and_panics_become_exceptions(hello_rs):
     with pytest.raises(RuntimeError, match=r"^explode\(\) panicked: kaboom$"):
         hello_rs.explode("kaboom")
     assert hello_rs.add(1, 1) == 2  # the interpreter survives a panic
+
+
+@pytest.mark.single_mode
+def test_a_handled_panic_prints_nothing_even_with_rust_backtrace():
+    # RuntimeError is the whole report: no "panicked at" line, no backtrace on the user's terminal.
+    # A panic outside any plugin function (a thread the plugin starts) is still reported, with its
+    # backtrace, by the hook that was there before.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import pyz3\n"
+        f"m = pyz3.load({str(plugin_path('hello_rs'))!r})\n"
+        "try:\n"
+        "    m.explode('kaboom')\n"
+        "except RuntimeError as e:\n"
+        "    print(e, flush=True)\n"
+        "import sys; sys.stderr.write('--\\n'); sys.stderr.flush()\n"
+        "print(m.panic_in_thread('thread boom'))\n"
+    )
+    env = dict(os.environ, RUST_BACKTRACE="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["explode() panicked: kaboom", "True"]
+    handled, unhandled = out.stderr.split("--\n")
+    assert handled == ""
+    assert "panicked at" in unhandled and "thread boom" in unhandled, unhandled
+    assert "stack backtrace" in unhandled, unhandled
 
 
 def test_allocation_and_gil_helpers(hello_rs):

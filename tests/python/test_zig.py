@@ -263,6 +263,18 @@ def _doc_block(lang: str, after: str) -> str:
 
 
 @pytest.mark.single_mode
+def _assert_release_without_runpath(lib: pathlib.Path) -> None:
+    """What docs/zig.md promises of its builds: no RUNPATH into the build machine's site-packages,
+    and a release build (Zig's safety checks, in Debug and ReleaseSafe builds, carry their panic
+    messages: "integer overflow" is one)."""
+    import shutil
+
+    if shutil.which("readelf"):
+        dynamic = subprocess.run(["readelf", "-d", str(lib)], capture_output=True, text=True).stdout
+        assert "NEEDED" in dynamic and "RPATH" not in dynamic and "RUNPATH" not in dynamic, dynamic
+    assert b"integer overflow" not in lib.read_bytes()
+
+
 def test_quick_start_builds_and_behaves_as_documented(tmp_path):
     (tmp_path / "myplugin.zig").write_text(_doc_block("zig", "`myplugin.zig`:"))
     script = _doc_block("sh", "Build it with the Zig from PyPI")
@@ -271,6 +283,7 @@ def test_quick_start_builds_and_behaves_as_documented(tmp_path):
     env["PATH"] = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     out = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+    _assert_release_without_runpath(tmp_path / "libmyplugin.so")
     m = pyz3.load(tmp_path / "libmyplugin.so")
     assert m.__doc__ == "My first Zig plugin."
     assert (m.add(2), m.greet(), m.half(None)) == (3, "hello, world!", None)

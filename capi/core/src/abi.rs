@@ -2,8 +2,9 @@
 //!
 //! This module is the single source of truth for the C header's structs: cbindgen copies these
 //! items and their doc comments into `include/pyz3.h`, and `capi/gen` copies the file into the
-//! Rust SDK (`sdk/rust/src/abi.rs`). The type codes and exception kinds come from their
-//! registries (`types.rs`, `exceptions.rs`). The layout rules (docs/abi.md):
+//! Rust SDK's `pyz3-abi` crate (`sdk/rust/abi/src/abi.rs`, with abi_stable layouts). The type
+//! codes and exception kinds come from their registries (`types.rs`, `exceptions.rs`). The layout
+//! rules (docs/abi.md):
 //!
 //! * structs hold only C scalars, pointers and fixed arrays;
 //! * a struct only grows at its end, and growing it is a minor version bump; reordering,

@@ -4,8 +4,9 @@
 //! naming rule (names.rs), the ABI structs (abi.rs) and the C surface (capi/src/*.rs):
 //!
 //! * `include/pyz3.h` — cbindgen, with the registry's type codes and exception kinds;
-//! * `sdk/rust/src/abi.rs`, `names.rs`, `sys.rs`, `registry.rs` — the Rust SDK's copies of the
-//!   ABI and the naming rule, its `extern "C"` declarations and its tables (so the crate is
+//! * `sdk/rust/abi/src/abi.rs` — the Rust SDK's copy of the ABI, with abi_stable layouts (the
+//!   `pyz3-abi` crate); `sdk/rust/src/names.rs`, `sys.rs`, `registry.rs` — its copy of the
+//!   naming rule, its `extern "C"` declarations and its tables (so the crates are
 //!   self-contained);
 //! * `sdk/zig/pyz3_types.zig` — the Zig SDK's tables.
 //!
@@ -48,7 +49,7 @@ fn generate_all(root: &Path) -> Result<Vec<Generated>, String> {
             text: header::generate(root)?,
         },
         Generated {
-            path: "sdk/rust/src/abi.rs",
+            path: "sdk/rust/abi/src/abi.rs",
             text: rust_sdk::abi(root)?,
         },
         Generated {

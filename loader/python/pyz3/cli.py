@@ -485,12 +485,24 @@ INIT_TEMPLATE = '''{marker} from {plugin_file!r}; rebuild instead of editing.
 def _load_plugin():
     import os
 
+    # The PyPI project named pyz3 is another one (a Zig framework): never point users there, not
+    # even through `--find-links DIR pyz3`, which would prefer PyPI's higher version number.
+    howto = (
+        "install the pyz3 wheel that `make wheel` builds in a pyz3 checkout "
+        "(pip install build/wheel/pyz3-*.whl), or `pip install` the checkout itself"
+    )
     try:
         import pyz3
     except ImportError as exc:
         raise ImportError(
-            f"{{__name__}} is a pyz3 plugin module and needs the pyz3 package (pip install pyz3)"
+            f"{{__name__}} is a pyz3 plugin module and needs the pyz3 package, which is not "
+            f"installed: {{howto}}"
         ) from exc
+    if not hasattr(pyz3, "load"):
+        raise ImportError(
+            f"{{__name__}} is a pyz3 plugin module, but the pyz3 installed at {{pyz3.__file__}} is another "
+            f"project of the same name: {{howto}}"
+        )
     # Loaded under this module's own name, so its functions pickle by reference and a process that
     # unpickles them (multiprocessing spawn, Dask, Ray) finds them again by plugin path or by import.
     return pyz3.load(os.path.join(os.path.dirname(__file__), {plugin_file!r}), name=__name__)

@@ -8,7 +8,8 @@
 //!    library's own constructors;
 //! 4. read the 16-byte header and check magic, major, minor and struct size — before any other
 //!    field is read;
-//! 5. read and validate the rest into an owned [`PluginSpec`].
+//! 5. a Rust plugin's layout record, if it exports one ([`rust_layout`]: abi_stable's checker);
+//! 6. read and validate the rest into an owned [`PluginSpec`].
 //!
 //! The pieces live beside this file: [`elf`] (step 1's pre-check), [`validate`] (steps 4 and 5),
 //! [`classes`] (step 5 for the classes section), and [`safemem`], through which every read of
@@ -27,6 +28,7 @@ mod cache;
 pub mod classes;
 pub mod code;
 pub mod elf;
+pub mod rust_layout;
 pub mod safemem;
 pub mod validate;
 
@@ -239,6 +241,8 @@ fn validate_library(
     // SAFETY: calling the plugin's entry point, per the ABI.
     let desc = unsafe { entry() } as usize;
     after_entry()?;
+    // SAFETY: `handle` was returned by dlopen and is never closed.
+    unsafe { rust_layout::check(handle, desc) }?;
     read_descriptor(abs, desc, &code)
 }
 

@@ -21,7 +21,10 @@
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
 //! for arguments, and buffers: `&[T]`, `&mut [T]`, [`View`], [`ViewMut`], [`ByteView`]
 //! (docs/buffers.md); the same scalars plus `()`, `String`, `Vec<u8>`, [`NewObject`], [`Array`]
-//! and `Result<T, PyErr>` for results. A panic becomes `RuntimeError`, never an abort.
+//! and `Result<T, PyErr>` for results; abi_stable's `RStr`, `RSlice<u8>`, `RString`, `RVec<u8>`
+//! and `ROption<T>` wherever their std counterparts go. A panic becomes `RuntimeError`, never an
+//! abort. The crate's ABI declarations come from `pyz3-abi`, with abi_stable layouts: each plugin
+//! exports its layout, which the loader checks before it reads the descriptor.
 //!
 //! A `struct` and its `impl` inside the macro are a class (docs/rust.md, "Classes"): `new` is the
 //! constructor, `&self`/`&mut self` functions are methods, `#[getter]`/`#[setter(name)]` make
@@ -32,23 +35,27 @@ use core::ffi::{c_char, c_void};
 use core::sync::atomic::{AtomicIsize, Ordering};
 use std::ffi::CString;
 
-pub mod abi;
 pub mod buffer;
 pub mod names;
 #[macro_use]
 pub mod registry;
+mod stable;
 pub mod sys;
+mod tuple;
 
 pub use buffer::{Array, ByteView, Element, View, ViewMut};
+/// The ABI's structs and constants, with their abi_stable layouts: the `pyz3-abi` crate
+/// (generated from libpyz3's own declarations).
+pub use pyz3_abi as abi;
+/// abi_stable, for its FFI-safe types (`RString`, `RVec`, `RSlice`, `RStr`, `ROption`), which
+/// plugin functions accept and return.
+pub use pyz3_abi::abi_stable;
+/// CPython's object, opaque: plugins handle it only through libpyz3.
+pub use pyz3_abi::PyObject;
+pub use tuple::ToObject;
 
 use abi::*;
 use registry::*;
-
-/// CPython's object, opaque: plugins handle it only through libpyz3.
-#[repr(C)]
-pub struct PyObject {
-    _opaque: [u8; 0],
-}
 
 // ---- errors -------------------------------------------------------------------------------------
 
@@ -679,6 +686,7 @@ pub mod rt {
         pub release_gil: bool,
         /// A static method of a class.
         pub static_: bool,
+        pub shape: CallShape,
         pub fn_: pyz3_fn,
     }
 
@@ -773,6 +781,65 @@ pub mod rt {
             i += 1;
         }
         panic!("pyz3: not a class of this plugin")
+    }
+
+    /// How a function's parameters may be passed: its `#[positional_only]` attribute (every
+    /// parameter, `/` in the signature) or `#[keyword_only(name)]` (`name` and the parameters
+    /// after it, `*` before `name`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum CallShape {
+        /// Positional or keyword.
+        Plain,
+        /// `#[positional_only]`.
+        PositionalOnly,
+        /// `#[keyword_only(name)]`.
+        KeywordOnlyFrom(&'static str),
+    }
+
+    impl CallShape {
+        /// The shape a function's attributes give (one entry per attribute, `Plain` for
+        /// attributes that are not about the shape).
+        pub const fn of(attrs: &[CallShape]) -> CallShape {
+            let mut shape = CallShape::Plain;
+            let mut i = 0;
+            while i < attrs.len() {
+                if !matches!(attrs[i], CallShape::Plain) {
+                    shape = attrs[i];
+                }
+                i += 1;
+            }
+            shape
+        }
+
+        /// At most one shape attribute, and `keyword_only` names one of `params`.
+        pub const fn valid(attrs: &[CallShape], params: &[&str]) -> bool {
+            let mut shapes = 0;
+            let mut i = 0;
+            while i < attrs.len() {
+                match attrs[i] {
+                    CallShape::Plain => {}
+                    CallShape::PositionalOnly => shapes += 1,
+                    CallShape::KeywordOnlyFrom(name) => {
+                        shapes += 1;
+                        let mut k = 0;
+                        let mut found = false;
+                        while k < params.len() {
+                            found |= same(params[k], name);
+                            k += 1;
+                        }
+                        if !found {
+                            return false;
+                        }
+                    }
+                }
+                i += 1;
+            }
+            shapes <= 1
+        }
+    }
+
+    const fn same(a: &str, b: &str) -> bool {
+        same_bytes(a.as_bytes(), b.as_bytes())
     }
 
     const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -1016,14 +1083,24 @@ pub mod rt {
     }
 
     fn function_def(f: FunctionInfo) -> pyz3_function_def {
+        let keyword_from = match f.shape {
+            CallShape::KeywordOnlyFrom(first) => f.params.iter().position(|p| p.name == first),
+            _ => None,
+        };
         let params: Vec<pyz3_param> = f
             .params
             .iter()
-            .map(|p| pyz3_param {
+            .enumerate()
+            .map(|(i, p)| pyz3_param {
                 name: leak_cstr(p.name),
                 default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
                 type_: p.ty,
-                flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
+                flags: (if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 })
+                    | if keyword_from.is_some_and(|k| i >= k) {
+                        PYZ3_PARAM_KEYWORD_ONLY
+                    } else {
+                        0
+                    },
                 elem: p.facts.0,
                 type_flags: p.facts.1,
                 ndim: p.facts.2,
@@ -1059,7 +1136,12 @@ pub mod rt {
                 PYZ3_FN_RELEASE_GIL
             } else {
                 0
-            }) | (if f.static_ { PYZ3_FN_STATIC } else { 0 }),
+            }) | (if f.static_ { PYZ3_FN_STATIC } else { 0 })
+                | (if f.shape == CallShape::PositionalOnly {
+                    PYZ3_FN_POSITIONAL_ONLY
+                } else {
+                    0
+                }),
             ret_elem: f.ret_facts.0,
             ret_type_flags: f.ret_facts.1,
             ret_ndim: f.ret_facts.2,
@@ -1121,6 +1203,7 @@ pub mod rt {
         functions: Vec<FunctionInfo>,
         classes: Vec<ClassInfo>,
     ) -> *const pyz3_plugin {
+        install_panic_hook();
         let defs: Vec<pyz3_function_def> = functions.into_iter().map(function_def).collect();
         let count = defs.len() as u32;
         let defs = Box::leak(defs.into_boxed_slice());
@@ -1168,9 +1251,41 @@ pub mod rt {
             .join("\n")
     }
 
+    thread_local! {
+        /// How many plugin function bodies this thread is inside (the panic hook stays quiet for
+        /// the panics `guard` catches). One thread-local access per call; const-initialised, no
+        /// destructor.
+        static IN_GUARD: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Installs the SDK's panic hook once: quiet for a panic inside a plugin function body (it
+    /// becomes `RuntimeError`; Rust's default hook would also print "panicked at" and, with
+    /// `RUST_BACKTRACE` set, a backtrace on the user's terminal); every other panic goes to the
+    /// hook that was there before, so the plugin's other Rust code (its own threads, a thread
+    /// pool) reports panics as usual. A plugin that sets its own hook later replaces this one.
+    /// The hook is this plugin's own: a cdylib links its own copy of std, so no other library's
+    /// panics reach it.
+    pub fn install_panic_hook() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if IN_GUARD.with(|depth| depth.get()) == 0 {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
     /// Runs a plugin function body: a panic becomes `RuntimeError` instead of unwinding into C.
     pub fn guard(name: &str, f: impl FnOnce() -> i32) -> i32 {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        let caught = IN_GUARD.with(|depth| {
+            depth.set(depth.get() + 1);
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            depth.set(depth.get() - 1);
+            caught
+        });
+        match caught {
             Ok(status) => status,
             Err(payload) => {
                 let what = payload
@@ -1186,9 +1301,11 @@ pub mod rt {
 
 /// Declares a plugin: its name, doc, classes and functions — ordinary Rust `fn` items whose `///`
 /// docs become Python doc strings, with optional `= default` values after a parameter's type, and
-/// `#[release_gil]` before `fn` to run without the GIL. `free_threaded = true;` after the doc
+/// `#[release_gil]` before `fn` to run without the GIL, `#[positional_only]` (`/`) or
+/// `#[keyword_only(param)]` (`*` before `param`) for the call shape. `free_threaded = true;` after the doc
 /// declares the plugin safe to run without the GIL on free-threaded CPython
-/// (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry`. Use once per cdylib crate.
+/// (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry` and
+/// `pyz3_plugin_layout`. Use once per cdylib crate.
 ///
 /// Classes and functions come in any order: a class is a `struct` followed by its `impl`
 /// (docs/rust.md, "Classes").
@@ -1302,6 +1419,11 @@ macro_rules! __pyz3_items {
 
             // What the loader would refuse at load time, refused at compile time.
             const _: () = assert!(
+                $crate::rt::CallShape::valid(&[$($crate::__call_shape!($($attr)*)),*], &[$(stringify!($p)),*]),
+                concat!("pyz3: `", stringify!($name), "` takes at most one of #[positional_only] \
+                    and #[keyword_only(param)], which must name one of its parameters"),
+            );
+            const _: () = assert!(
                 $crate::rt::is_python_name(stringify!($name)),
                 concat!("pyz3: `", stringify!($name), "` cannot name a Python function: it must \
                     be an ASCII identifier that is not a Python keyword"),
@@ -1335,6 +1457,13 @@ macro_rules! __pyz3_items {
             )*
         }
 
+        /// This plugin's layout of every ABI struct (abi_stable's), which the loader checks
+        /// against its own before it reads the descriptor.
+        #[no_mangle]
+        #[allow(non_upper_case_globals, reason = "a C symbol name")]
+        pub static pyz3_plugin_layout: $crate::abi::pyz3_rust_layout =
+            $crate::abi::pyz3_rust_layout::CURRENT;
+
         #[no_mangle]
         pub extern "C" fn pyz3_plugin_entry() -> *const $crate::abi::pyz3_plugin {
             struct Descriptor(*const $crate::abi::pyz3_plugin);
@@ -1361,6 +1490,7 @@ macro_rules! __pyz3_items {
                             ret_class_index: $crate::__ret_class!($($r)?),
                             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
                             static_: false,
+                            shape: $crate::rt::CallShape::of(&[$($crate::__call_shape!($($attr)*)),*]),
                             fn_: Some(__pyz3_wrappers::$name),
                         }
                     ),*], vec![$(<$cname as $crate::rt::PyClass>::info()),*]))
@@ -1481,6 +1611,7 @@ macro_rules! __pyz3_method_info {
             ret_class_index: $crate::__ret_class!($($r)?),
             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
             static_: $static_,
+            shape: $crate::rt::CallShape::Plain,
             fn_: Some(wrapper),
         }
     }};
@@ -1520,6 +1651,7 @@ macro_rules! __pyz3_ctor_info {
             ret_class_index: 0,
             release_gil: false,
             static_: false,
+            shape: $crate::rt::CallShape::Plain,
             fn_: Some(wrapper),
         }
     }};
@@ -1693,6 +1825,7 @@ macro_rules! __pyz3_static_info {
             ret_class_index: $crate::__ret_class!($($r)?),
             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
             static_: true,
+            shape: $crate::rt::CallShape::Plain,
             fn_: Some(wrapper),
         }
     }};
@@ -1754,6 +1887,20 @@ macro_rules! __doc_line {
     };
     ($($other:tt)*) => {
         None
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __call_shape {
+    (positional_only) => {
+        $crate::rt::CallShape::PositionalOnly
+    };
+    (keyword_only($first:ident)) => {
+        $crate::rt::CallShape::KeywordOnlyFrom(stringify!($first))
+    };
+    ($($other:tt)*) => {
+        $crate::rt::CallShape::Plain
     };
 }
 

@@ -2,6 +2,7 @@
 //! written as ordinary Rust functions with pyz3-plugin. Built by `make plugins` into
 //! build/plugins/libhello_rs.so; it references no CPython symbol.
 
+use pyz3_plugin::abi_stable::std_types::{ROption, RSlice, RStr, RString, RVec};
 use pyz3_plugin::{plugin, without_gil, Buffer, Gil, NewObject, Object, PyErr};
 
 plugin! {
@@ -84,6 +85,48 @@ plugin! {
     /// Panics, which pyz3-plugin turns into RuntimeError.
     fn explode(message: &str) -> i64 {
         panic!("{message}")
+    }
+
+    /// Format n with a label; sep is keyword-only.
+    #[keyword_only(sep)]
+    fn describe(n: i64, label: &str = "n", sep: &str = ": ") -> String {
+        format!("{label}{sep}{n}")
+    }
+
+    /// a - b, positional-only.
+    #[positional_only]
+    fn sub(a: i64, b: i64) -> i64 {
+        a.wrapping_sub(b)
+    }
+
+    /// (a // b, a % b): a Rust tuple is a Python tuple.
+    fn divmod_rs(a: i64, b: i64) -> Result<(i64, i64), PyErr> {
+        if b == 0 {
+            return Err(PyErr::zero_division_error("divmod_rs: division by zero"));
+        }
+        Ok((a.div_euclid(b), a.rem_euclid(b)))
+    }
+
+    /// n as every kind of tuple item: int, float, bool, str, bytes, None (n < 0) or n.
+    fn as_items(n: i64) -> (i64, f64, bool, String, Vec<u8>, Option<i64>) {
+        (n, n as f64 / 2.0, n > 0, n.to_string(), n.to_le_bytes()[..1].to_vec(), (n >= 0).then_some(n))
+    }
+
+    /// text, upper-cased: abi_stable's RStr in, RString out.
+    fn shout_stable(text: RStr<'_>) -> RString {
+        RString::from(text.as_str().to_uppercase())
+    }
+
+    /// The bytes reversed, or None for None: abi_stable's ROption, RSlice and RVec.
+    fn reverse_stable(data: ROption<RSlice<'_, u8>>) -> ROption<RVec<u8>> {
+        data.map(|d| d.iter().rev().copied().collect())
+    }
+
+    /// Whether a thread this function starts panics (outside any plugin function body, so its
+    /// panic is reported on stderr as Rust reports any thread's).
+    fn panic_in_thread(message: &str) -> bool {
+        let message = message.to_owned();
+        std::thread::spawn(move || panic!("{message}")).join().is_err()
     }
 
     /// Sum of n zeroed 256-byte buffers' lengths, allocated on libpyz3's allocator with the
