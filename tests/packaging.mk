@@ -59,9 +59,10 @@ wheel: $(WHEEL_DIR)/.stamp
 # The sdist, and a wheel built from it by pip with the pinned maturin (--no-build-isolation; the
 # backend runs `maturin` from PATH), in its own cargo target dir: what a user on a platform without
 # a binary wheel gets. Not --locked: the sdist maturin writes drops capi/gen from the workspace, and
-# so from the lock.
+# so from the lock. The target dir starts empty: the unpacked sdist's files carry the archive's
+# fixed timestamps, which cargo's freshness check would take for unchanged sources.
 $(SDIST_DIR)/.stamp: $(SDIST_SOURCES) $(WHEEL_VENV)/.packaging-stamp
-	rm -rf $(SDIST_DIR) && mkdir -p $(SDIST_DIR)/wheel
+	rm -rf $(SDIST_DIR) $(BUILD)/cargo/sdist && mkdir -p $(SDIST_DIR)/wheel
 	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH $(WHEEL_VENV)/bin/python -c 'import sys; sys.path.insert(0, "loader/pep517"); \
 		import pyz3_build; print(pyz3_build.build_sdist(sys.argv[1]))' $(SDIST_DIR)
 	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH CARGO_TARGET_DIR=$(abspath $(BUILD))/cargo/sdist \
