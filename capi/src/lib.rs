@@ -13,13 +13,17 @@
     reason = "C names are kept verbatim so the header reads as C"
 )]
 
+pub mod access;
 pub mod alloc;
+pub mod callback;
+pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod gil;
 pub mod object;
 pub mod opts;
 pub mod pool;
+pub mod result;
 pub mod version;
 
 pub use pyz3_core::abi::*;

@@ -7,9 +7,47 @@
 use pyz3_core::abi::*;
 use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, Repr, TYPES};
+use pyz3_core::types::{DefaultRule, Needs, Repr, TypeCode, TYPES};
 
-use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
+use crate::plugin::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
+
+/// An annotation template of the registry with its `{elem}` and `{items}` filled in: a
+/// parameter's element takes its parameter annotation, a result's its result annotation.
+pub fn annotation(
+    template: &str,
+    elem: Option<TypeCode>,
+    items: &[TypeCode],
+    result: bool,
+) -> String {
+    let of = |t: TypeCode| {
+        if result {
+            t.info().result_annotation
+        } else {
+            t.info().param_annotation
+        }
+    };
+    let items = items.iter().map(|&t| of(t)).collect::<Vec<_>>().join(", ");
+    template
+        .replace("{elem}", elem.map_or("Any", of))
+        .replace("{items}", &items)
+}
+
+/// The registry name with the element or items: `sequence[int64]`, `tuple[float64, str]`.
+pub fn type_display(ty: TypeCode, elem: Option<TypeCode>, items: &[TypeCode]) -> String {
+    match (elem, items.is_empty()) {
+        (Some(e), _) => format!("{}[{}]", ty.name(), e.name()),
+        (None, false) => format!(
+            "{}[{}]",
+            ty.name(),
+            items
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, true) => ty.name().to_owned(),
+    }
+}
 
 /// The descriptor as nested dicts and lists.
 ///
@@ -35,6 +73,55 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
                 ])?,
             ),
             (c"functions", Owned::list(functions)?),
+            (
+                c"constants",
+                Owned::list(
+                    spec.constants
+                        .iter()
+                        .map(|c| describe_constant(c))
+                        .collect::<PyResult<Vec<_>>>()?,
+                )?,
+            ),
+            (
+                c"exceptions",
+                Owned::list(
+                    spec.exceptions
+                        .iter()
+                        .map(|e| describe_exception(e))
+                        .collect::<PyResult<Vec<_>>>()?,
+                )?,
+            ),
+        ])
+    }
+}
+
+unsafe fn describe_constant(c: &ConstantSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let info = c.ty.info();
+        let annotation = match info.repr {
+            Repr::Void => "None",
+            Repr::Object => "object",
+            _ => info.result_annotation,
+        };
+        Owned::dict(vec![
+            (c"name", Owned::str(&c.name)?),
+            (c"doc", Owned::str_or_none(c.doc.as_deref())?),
+            (c"type", Owned::str(c.ty.name())?),
+            (c"annotation", Owned::str(annotation)?),
+            (c"value", Owned::str(&c.value)?),
+        ])
+    }
+}
+
+unsafe fn describe_exception(e: &ExceptionSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let base = pyz3_core::error::EXCEPTIONS[e.base as usize].py_name;
+        Owned::dict(vec![
+            (c"name", Owned::str(&e.name)?),
+            (c"doc", Owned::str_or_none(e.doc.as_deref())?),
+            (c"base", Owned::str(base)?),
         ])
     }
 }
@@ -48,11 +135,16 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
             .map(|p| describe_param(p))
             .collect::<PyResult<Vec<_>>>()?;
         let ret = f.return_type.info();
+        let ret_annotation = annotation(ret.result_annotation, f.ret_elem, &f.ret_items, true);
         Owned::dict(vec![
             (c"name", Owned::str(&f.name)?),
             (c"doc", Owned::str_or_none(f.doc.as_deref())?),
             (c"return_type", Owned::str(ret.name)?),
-            (c"return_annotation", Owned::str(ret.result_annotation)?),
+            (
+                c"return_display",
+                Owned::str(&type_display(f.return_type, f.ret_elem, &f.ret_items))?,
+            ),
+            (c"return_annotation", Owned::str(&ret_annotation)?),
             (
                 c"return_optional",
                 Owned::bool(f.return_flags & PYZ3_RETURN_OPTIONAL != 0),
@@ -74,10 +166,12 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
 unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
+        let ann = annotation(p.ty.info().param_annotation, p.elem, &[], false);
         Owned::dict(vec![
             (c"name", Owned::str(&p.name)?),
             (c"type", Owned::str(p.ty.name())?),
-            (c"annotation", Owned::str(p.ty.info().param_annotation)?),
+            (c"display", Owned::str(&type_display(p.ty, p.elem, &[]))?),
+            (c"annotation", Owned::str(&ann)?),
             (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
             (
                 c"keyword_only",
@@ -105,6 +199,17 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
                 Repr::Text => ("str", 0, false),
                 Repr::Bytes => ("bytes", 0, false),
                 Repr::Object => ("object", 0, false),
+                Repr::Sequence => ("sequence", 0, false),
+                Repr::Dict => ("dict", 0, false),
+                Repr::List => ("list", 0, false),
+                Repr::Tuple => ("tuple", 0, false),
+                Repr::Callable => ("callable", 0, false),
+                Repr::Iterator => ("iterator", 0, false),
+            };
+            let needs = match t.needs {
+                Needs::None => "none",
+                Needs::Elem => "elem",
+                Needs::Items => "items",
             };
             let range = match t.code.int_range() {
                 Some((min, max)) => Owned::tuple(vec![wide_int(min)?, wide_int(max)?])?,
@@ -129,6 +234,7 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
                 (c"borrowed_arg", Owned::bool(t.borrowed_arg)),
                 (c"result_needs_gil", Owned::bool(t.result_needs_gil)),
                 (c"default_rule", Owned::str(default_rule_name(t.default))?),
+                (c"needs", Owned::str(needs)?),
             ])?);
         }
         Owned::tuple(entries)
@@ -156,6 +262,7 @@ pub fn default_rule_name(rule: DefaultRule) -> &'static str {
         DefaultRule::Str => "str",
         DefaultRule::Bytes => "bytes",
         DefaultRule::Any => "any",
+        DefaultRule::NoneOnly => "none_only",
     }
 }
 

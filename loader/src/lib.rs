@@ -12,8 +12,10 @@ use pyz3_core::owned::Raised;
 
 pub mod describe;
 pub mod function;
+pub mod iterator;
 pub mod module;
 pub mod plugin;
+pub mod sections;
 
 /// Why building a plugin's module failed.
 #[derive(Debug)]

@@ -9,15 +9,17 @@ use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult, Raised};
 use pyz3_core::panic::guard;
 use pyz3_core::{convert, error, opts, pool};
 
 use crate::plugin::{self, LoadError, PluginSpec};
-use crate::{describe, function, BuildError};
+use crate::{describe, function, iterator, sections, BuildError};
 
 static LOAD_ERROR_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
 
@@ -80,12 +82,29 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
         ])?;
         m.set_attr(c"__pyz3_abi__", &abi)?;
         let mut all = Vec::with_capacity(spec.functions.len());
+        let mut publish = |name: &str, obj: &Owned| -> Result<(), BuildError> {
+            let key = CString::new(name).map_err(|e| BuildError::Plugin(e.to_string()))?;
+            m.set_attr(&key, obj)?;
+            all.push(Owned::str(name)?);
+            Ok(())
+        };
+        // Exception classes first: the functions' module state holds them.
+        let mut exceptions = Vec::with_capacity(spec.exceptions.len());
+        for e in &spec.exceptions {
+            let cls = sections::exception_class(spec, module_name, e)?;
+            publish(&e.name, &cls)?;
+            exceptions.push(cls);
+        }
+        let state = Arc::new(ModuleState {
+            name: module_name.to_owned(),
+            exceptions,
+        });
         for f in &spec.functions {
-            let obj = function::make_function(spec, module_name, f)?;
-            let key =
-                CString::new(f.name.as_str()).map_err(|e| BuildError::Plugin(e.to_string()))?;
-            m.set_attr(&key, &obj)?;
-            all.push(Owned::str(&f.name)?);
+            let obj = function::make_function(spec, module_name, f, &state)?;
+            publish(&f.name, &obj)?;
+        }
+        for c in &spec.constants {
+            publish(&c.name, &sections::constant_value(c)?)?;
         }
         m.set_attr(c"__all__", &Owned::list(all)?)?;
         Ok(m)
@@ -346,6 +365,7 @@ static mut MODULE_DEF: ffi::PyModuleDef = ffi::PyModuleDef {
 extern "C" fn forget_interpreter_objects() {
     LOAD_ERROR_TYPE.store(ptr::null_mut(), Ordering::Release);
     function::forget_type();
+    iterator::forget_type();
 }
 
 /// `pyz3.PluginLoadError`, made once per interpreter (a new reference).
@@ -400,6 +420,7 @@ unsafe fn make_native_module() -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
         function::init_type()?;
+        iterator::init_type()?;
         MODULE_DEF.m_methods = (&raw mut METHODS).cast();
         let m = Owned::new(ffi::PyModule_Create(&raw mut MODULE_DEF))?;
         m.add_to_module(c"PluginLoadError", &load_error_type()?)?;

@@ -656,8 +656,19 @@ pub unsafe fn to_value_into(
             TypeCode::U64 => (*out).u64 = to_unsigned_with(op, 64, fast)?,
             TypeCode::F32 => (*out).f32 = to_f32_with(op, fast)?,
             TypeCode::Bytes => (*out).bytes = to_bytes_with(op, fast)?,
-            // Not a parameter type: the loader refuses it in a descriptor.
-            TypeCode::Void => return Err(ConvError::WrongType),
+            TypeCode::Callable => {
+                if ffi::PyCallable_Check(op) == 0 {
+                    return Err(ConvError::WrongType);
+                }
+                (*out).obj = op;
+            }
+            // Converted into per-call views the loader owns (loader/src/function/views.rs),
+            // never into a bare value.
+            TypeCode::Sequence | TypeCode::Dict => return Err(ConvError::WrongType),
+            // Not parameter types: the loader refuses them in a descriptor.
+            TypeCode::Void | TypeCode::List | TypeCode::Tuple | TypeCode::Iterator => {
+                return Err(ConvError::WrongType)
+            }
         }
     }
     Ok(())
@@ -698,7 +709,20 @@ pub unsafe fn from_value_with(ty: TypeCode, v: &pyz3_value, pooled: bool) -> *mu
             TypeCode::U32 => from_i64_with(v.u32 as i64, pooled),
             TypeCode::U64 => from_u64_with(v.u64, pooled),
             TypeCode::F32 => from_f64(v.f32 as f64),
-            TypeCode::Str | TypeCode::Bytes | TypeCode::Object => v.obj,
+            TypeCode::Str | TypeCode::Bytes | TypeCode::Object | TypeCode::Iterator => v.obj,
+            // Built from what the plugin filled (capi/core/src/out.rs, the loader's tuple
+            // results), never from one value; not result types at all (sequence, callable).
+            TypeCode::List
+            | TypeCode::Dict
+            | TypeCode::Tuple
+            | TypeCode::Sequence
+            | TypeCode::Callable => {
+                error::raise_str(
+                    ffi::PyExc_SystemError,
+                    &format!("a {} result cannot be made from one value", ty.name()),
+                );
+                ptr::null_mut()
+            }
         }
     }
 }

@@ -10,12 +10,15 @@
 
 pub mod abi;
 pub mod alloc;
+pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod exceptions;
 pub mod gil;
+pub mod module;
 pub mod names;
 pub mod opts;
+pub mod out;
 pub mod owned;
 pub mod panic;
 pub mod pool;

@@ -21,7 +21,7 @@ pub fn types() -> String {
     );
     s.push_str(
         "/// How a type's value is represented.\n\
-         pub const Kind = enum { void, int, float, bool, str, bytes, object };\n\n\
+         pub const Kind = enum { void, int, float, bool, str, bytes, object, sequence, dict, list, tuple, callable, iterator };\n\n\
          /// One declared type.\n\
          pub const TypeInfo = struct {\n    \
          /// `PYZ3_T_*`.\n    code: u8,\n    \
@@ -50,6 +50,12 @@ pub fn types() -> String {
             Repr::Text => ("str", 0, false),
             Repr::Bytes => ("bytes", 0, false),
             Repr::Object => ("object", 0, false),
+            Repr::Sequence => ("sequence", 0, false),
+            Repr::Dict => ("dict", 0, false),
+            Repr::List => ("list", 0, false),
+            Repr::Tuple => ("tuple", 0, false),
+            Repr::Callable => ("callable", 0, false),
+            Repr::Iterator => ("iterator", 0, false),
         };
         let _ = writeln!(
             s,

@@ -207,10 +207,10 @@ def _check_path(path: str) -> None:
         raise PluginLoadError(f"cannot load pyz3 plugin {path!r}: {reason}", path=path)
 
 
-def _function_owner(path: str, module_name: str, func_name: str) -> object:
-    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``.
+def _plugin_module(path: str, module_name: str, what: str) -> ModuleType:
+    """The module of the plugin at ``path`` published as ``module_name``, for unpickling ``what``.
 
-    Functions pickle by reference: (plugin path, module name, function name). Where the path
+    Objects of plugins pickle by reference: (plugin path, module name, name). Where the path
     does not exist (another machine, a relocated install), the module is imported by name
     instead, which serves modules made by ``pyz3-loader build`` and the import hook. A module
     this process (or the parent it was forked from) already loaded from ``path`` is the one that
@@ -228,10 +228,16 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise PluginLoadError(
-                f"cannot unpickle {module_name}.{func_name}: {path} does not exist and module "
-                f"{module_name!r} cannot be imported ({exc})",
+                f"cannot unpickle {what}: {path} does not exist and module {module_name!r} cannot be "
+                f"imported ({exc})",
                 path=path,
             ) from exc
+    return module
+
+
+def _function_owner(path: str, module_name: str, func_name: str) -> object:
+    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``."""
+    module = _plugin_module(path, module_name, f"{module_name}.{func_name}")
     owner = getattr(getattr(module, func_name, None), "__self__", None)
     if f"{type(owner).__module__}.{type(owner).__name__}" != "pyz3.PluginFunction":
         raise PluginLoadError(
@@ -240,6 +246,31 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
             path=path,
         )
     return owner
+
+
+def _plugin_exception(path: str, module_name: str, class_name: str, args: tuple) -> BaseException:
+    """Unpickling helper: an instance of the plugin's exception class ``class_name``."""
+    module = _plugin_module(path, module_name, f"{module_name}.{class_name}")
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and "__pyz3_origin__" in cls.__dict__):
+        raise PluginLoadError(
+            f"cannot unpickle {module_name}.{class_name}: {module.__name__} has no pyz3 exception "
+            f"class {class_name!r}",
+            path=path,
+        )
+    return cls(*args)
+
+
+def _reduce_plugin_exception(self: BaseException) -> tuple:
+    """``__reduce__`` of a plugin's exception classes: pickled by reference to the plugin (the
+    module may not be importable by name), with the arguments and attributes; a Python subclass
+    of one pickles as exceptions usually do."""
+    cls = type(self)
+    origin = cls.__dict__.get("__pyz3_origin__")
+    if origin is None:
+        return BaseException.__reduce__(self)
+    path, module_name = origin
+    return (_plugin_exception, (path, module_name, cls.__name__, self.args), self.__dict__ or None)
 
 
 def optimizations() -> dict[str, bool]:

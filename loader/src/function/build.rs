@@ -6,12 +6,14 @@
 
 use core::ffi::c_void;
 use std::ffi::CString;
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{TypeCode, TYPES};
+use pyz3_core::types::{DefaultRule, TypeCode, TYPES};
 use pyz3_core::{error, tls};
 
 use super::call::pick_trampoline;
@@ -28,14 +30,17 @@ impl Function {
         plugin: &PluginSpec,
         module_name: &str,
         spec: &FunctionSpec,
+        module: &Arc<ModuleState>,
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
+        let mut elems = [TypeCode::Void; PYZ3_MAX_PARAMS as usize];
         let mut optional_mask = 0u64;
         let mut names = Vec::with_capacity(n);
         let mut defaults = Vec::with_capacity(n);
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
+            elems[i] = p.elem.unwrap_or(TypeCode::Void);
             if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
                 optional_mask |= 1 << i;
             }
@@ -63,15 +68,22 @@ impl Function {
             direct_nargs: if npositional == n { n } else { usize::MAX },
             optional_mask,
             types,
+            elems,
             fn_: spec.fn_,
             raw: spec.raw,
             call0: pyz3_call {
                 none_mask: 0,
                 user_data: spec.user_data as *mut c_void,
-                module: core::ptr::null_mut(),
+                module: module.handle(),
                 self_: core::ptr::null_mut(),
             },
             ret_type: spec.return_type,
+            ret_compound: matches!(
+                spec.return_type,
+                TypeCode::List | TypeCode::Dict | TypeCode::Tuple
+            ),
+            ret_elem: spec.ret_elem.unwrap_or(TypeCode::Void),
+            ret_items: spec.ret_items.clone().into_boxed_slice(),
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
@@ -84,6 +96,7 @@ impl Function {
             module_name: module_name.to_owned(),
             name: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
+            _module: Arc::clone(module),
         };
         let entry = pick_trampoline(&f);
         let (ml_meth, ml_flags) = if f.nparams == 0 || f.positional_only {
@@ -207,6 +220,14 @@ unsafe fn parse_default(
         )) else {
             return Err(plugin_fault_or_raised("is not a Python literal"));
         };
+        let is_none = obj.as_ptr() == ffi::Py_None();
+        if !is_none && ty.info().default == DefaultRule::NoneOnly {
+            return Err(plugin_error(format!(
+                "is not None: a parameter of type {} can only default to None (declared with \
+                 PYZ3_PARAM_OPTIONAL)",
+                ty.name()
+            )));
+        }
         // An object parameter that is not optional takes a None default as the object itself,
         // as it takes a None argument; optional parameters get a set none_mask bit instead.
         if obj.as_ptr() == ffi::Py_None() && (optional || ty != TypeCode::Object) {
@@ -245,7 +266,7 @@ unsafe fn parse_default(
 /// Classifies the exception that is set: `ValueError`, `TypeError`, `SyntaxError` and
 /// `OverflowError` from evaluating or converting a literal are the plugin's fault (a message
 /// for `PluginLoadError`, the exception cleared); anything else stays set and propagates.
-unsafe fn plugin_fault_or_raised(what: &str) -> BuildError {
+pub(crate) unsafe fn plugin_fault_or_raised(what: &str) -> BuildError {
     // SAFETY: GIL held by the caller; an exception is set.
     unsafe {
         let exc = error::fetch();

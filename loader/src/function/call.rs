@@ -203,6 +203,9 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
 ) -> *mut ffi::PyObject {
     // SAFETY: `vals` holds one initialised value per parameter; `fn_` is set for typed functions.
     unsafe {
+        if R == ANY_RET && f.ret_compound {
+            return super::compound::invoke::<RELEASE_GIL>(f, vals, none_mask);
+        }
         let with_nones = pyz3_call {
             none_mask,
             ..f.call0
@@ -249,6 +252,7 @@ unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut f
     unsafe {
         match ty {
             TypeCode::Str | TypeCode::Bytes | TypeCode::Object => checked_object_result(f, ret.obj),
+            TypeCode::Iterator => super::compound::iterator_result(f, ret.obj),
             TypeCode::Void => convert::none(),
             TypeCode::F64 => convert::from_f64(ret.f64),
             TypeCode::I8
@@ -261,6 +265,13 @@ unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut f
             | TypeCode::U64
             | TypeCode::F32
             | TypeCode::Bool => convert::from_value_with(ty, ret, opts::pool()),
+            // Lists, dicts and tuples take `compound::invoke` (`ret_compound`); sequences and
+            // callables are not result types. `from_value_with` reports the impossible.
+            TypeCode::List
+            | TypeCode::Dict
+            | TypeCode::Tuple
+            | TypeCode::Sequence
+            | TypeCode::Callable => convert::from_value_with(ty, ret, false),
         }
     }
 }
@@ -301,7 +312,11 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
 
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
-unsafe fn finish_unusual(f: &Function, status: i32, ret: &pyz3_value) -> *mut ffi::PyObject {
+pub(super) unsafe fn finish_unusual(
+    f: &Function,
+    status: i32,
+    ret: &pyz3_value,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let has_error = error::occurred();

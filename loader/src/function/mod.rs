@@ -15,9 +15,11 @@ use core::ffi::c_void;
 use core::ptr;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
 use pyz3_core::types::TypeCode;
@@ -27,8 +29,11 @@ use crate::BuildError;
 
 mod build;
 mod call;
+mod compound;
 mod slow;
 mod special;
+
+pub(crate) use build::plugin_fault_or_raised;
 
 /// A parameter's default, converted once at load time.
 struct DefaultValue {
@@ -61,11 +66,19 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    /// The element type of each compound parameter (`Void` for the others).
+    elems: [TypeCode; PYZ3_MAX_PARAMS as usize],
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,
+    /// The result is a list, dict or tuple: built after the call from what the plugin filled.
+    ret_compound: bool,
+    /// The element type of a list, dict or iterator result (`Void` for others).
+    ret_elem: TypeCode,
+    /// The item types of a tuple result.
+    ret_items: Box<[TypeCode]>,
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,
@@ -85,6 +98,8 @@ pub struct Function {
     pub name: String,
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
+    /// What `pyz3_call.module` points to; shared by the module's functions.
+    _module: Arc<ModuleState>,
 }
 
 // The holder object: PyObject header followed by the owned Function.
@@ -268,6 +283,7 @@ pub unsafe fn make_function(
     plugin: &PluginSpec,
     module_name: &str,
     spec: &FunctionSpec,
+    module: &Arc<ModuleState>,
 ) -> Result<Owned, BuildError> {
     let tp = FUNCTION_TYPE.load(Ordering::Acquire);
     if tp.is_null() {
@@ -276,7 +292,7 @@ pub unsafe fn make_function(
         ));
     }
     // SAFETY: GIL held.
-    let func = Box::new(unsafe { Function::new(plugin, module_name, spec)? });
+    let func = Box::new(unsafe { Function::new(plugin, module_name, spec, module)? });
     // SAFETY: GIL held; `tp` is our heap type whose basicsize fits a FunctionObject. On failure
     // `func` drops here, releasing its references.
     unsafe {

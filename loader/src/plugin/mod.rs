@@ -55,6 +55,8 @@ pub struct ParamSpec {
     pub name: String,
     /// The declared type.
     pub ty: TypeCode,
+    /// The element type of a compound type (`pyz3_param.elem`).
+    pub elem: Option<TypeCode>,
     /// `PYZ3_PARAM_*` bits.
     pub flags: u8,
     /// The default as the Python literal the plugin gave, if any.
@@ -72,6 +74,10 @@ pub struct FunctionSpec {
     pub params: Vec<ParamSpec>,
     /// The declared result type.
     pub return_type: TypeCode,
+    /// The element type of a list, dict or iterator result (`ret_elem`).
+    pub ret_elem: Option<TypeCode>,
+    /// The item types of a tuple result (`ret_items`); empty otherwise.
+    pub ret_items: Vec<TypeCode>,
     /// `PYZ3_RETURN_*` bits.
     pub return_flags: u8,
     /// `PYZ3_FN_*` bits.
@@ -97,6 +103,34 @@ pub struct PluginSpec {
     pub abi: (u16, u16),
     /// Functions in declaration order.
     pub functions: Vec<FunctionSpec>,
+    /// Module constants (ABI 1.1), in declaration order.
+    pub constants: Vec<ConstantSpec>,
+    /// Exception classes (ABI 1.1), in declaration order (the index plugins raise them by).
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+/// A module constant, validated and copied out of the descriptor.
+#[derive(Debug, Clone)]
+pub struct ConstantSpec {
+    /// Python identifier.
+    pub name: String,
+    /// Doc string, if any.
+    pub doc: Option<String>,
+    /// The declared type of the value.
+    pub ty: TypeCode,
+    /// The value as a Python literal.
+    pub value: String,
+}
+
+/// An exception class, validated and copied out of the descriptor.
+#[derive(Debug, Clone)]
+pub struct ExceptionSpec {
+    /// Python identifier (the class's `__name__`).
+    pub name: String,
+    /// Doc string, if any.
+    pub doc: Option<String>,
+    /// The built-in class it derives from.
+    pub base: pyz3_core::exceptions::ExcKind,
 }
 
 /// The library handle, kept for the life of the process (plugins are never unloaded).

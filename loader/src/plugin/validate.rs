@@ -8,11 +8,12 @@
 use std::path::Path;
 
 use pyz3_core::abi::*;
+use pyz3_core::exceptions::ExcKind;
 use pyz3_core::names;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{Needs, TypeCode};
 
 use super::safemem::SafeMem;
-use super::{FunctionSpec, ParamSpec, PluginSpec};
+use super::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
 
 /// Checks the handshake and reads the descriptor at `desc` (the entry point's return value).
 pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
@@ -46,12 +47,17 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
     let functions = read_functions(&mem, &plugin)?;
     check_sections(&plugin)?;
+    let constants = read_constants(&mem, &plugin)?;
+    let exceptions = read_exceptions(&mem, &plugin)?;
+    check_unique_names(&functions, &constants, &exceptions)?;
     Ok(PluginSpec {
         path: path.to_path_buf(),
         name,
         doc,
         abi: (header.abi_major, header.abi_minor),
         functions,
+        constants,
+        exceptions,
     })
 }
 
@@ -105,16 +111,147 @@ pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
 /// The ABI 1.1 sections (classes, constants, exceptions). A descriptor whose `struct_size`
 /// ends before them (ABI 1.0) reads them as empty.
 fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
-    let sections = [
-        ("classes", plugin.class_count),
-        ("constants", plugin.constant_count),
-        ("exceptions", plugin.exception_count),
-    ];
+    let sections = [("classes", plugin.class_count)];
     for (what, count) in sections {
         if count != 0 {
             return Err(format!(
                 "the descriptor declares {count} {what}, which this runtime does not serve yet"
             ));
+        }
+    }
+    Ok(())
+}
+
+/// The address of entry `i` of a section (`base`, `count` entries of `size` bytes), after
+/// checking the section's count, stride and pointer; `what` names it in messages.
+fn section_entry(
+    what: &str,
+    base: usize,
+    count: u32,
+    size: u32,
+    max: u32,
+    min_size: usize,
+) -> Result<(), String> {
+    if count > max {
+        return Err(format!(
+            "{what}_count is {count}, more than the limit of {max}"
+        ));
+    }
+    if count > 0 && ((size as usize) < min_size || size > 4096) {
+        return Err(format!(
+            "{what}_size is {size}; expected at least {min_size} (rebuild the plugin with a \
+             matching pyz3.h)"
+        ));
+    }
+    if count > 0 && base == 0 {
+        return Err(format!("{what}_count is {count} but {what} is NULL"));
+    }
+    Ok(())
+}
+
+/// The module constants (ABI 1.1).
+fn read_constants(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<ConstantSpec>, String> {
+    let (base, count, size) = (
+        plugin.constants as usize,
+        plugin.constant_count,
+        plugin.constant_size,
+    );
+    let min = core::mem::offset_of!(pyz3_constant_def, type_) + 1;
+    section_entry("constant", base, count, size, PYZ3_MAX_CONSTANTS, min)?;
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let def: pyz3_constant_def = mem
+            .read_struct(base + i * size as usize, size as usize)
+            .map_err(|e| format!("constant #{i}: cannot read its definition: {e}"))?;
+        let name = mem
+            .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
+            .map_err(|e| format!("constant #{i}: name: {e}"))?;
+        names::check(&format!("constant #{i} name"), &name)?;
+        let ctx = format!("constant '{name}'");
+        let doc =
+            read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
+        let ty = TypeCode::from_u8(def.type_)
+            .filter(|t| t.info().is_scalar())
+            .ok_or_else(|| format!("{ctx}: type code {} cannot be a constant's", def.type_))?;
+        if def.reserved.iter().any(|&b| b != 0) {
+            return Err(format!("{ctx}: reserved bytes must be 0"));
+        }
+        if def.value.is_null() {
+            return Err(format!(
+                "{ctx}: value is NULL (write it as a Python literal: \"1\", \"'text'\")"
+            ));
+        }
+        let value = mem
+            .read_cstr(def.value as usize, PYZ3_MAX_DOC_LEN as usize)
+            .map_err(|e| format!("{ctx}: value: {e}"))?;
+        out.push(ConstantSpec {
+            name,
+            doc,
+            ty,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// The exception classes (ABI 1.1).
+fn read_exceptions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<ExceptionSpec>, String> {
+    let (base, count, size) = (
+        plugin.exceptions as usize,
+        plugin.exception_count,
+        plugin.exception_size,
+    );
+    let min = core::mem::offset_of!(pyz3_exception_def, base) + 4;
+    section_entry("exception", base, count, size, PYZ3_MAX_EXCEPTIONS, min)?;
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let def: pyz3_exception_def = mem
+            .read_struct(base + i * size as usize, size as usize)
+            .map_err(|e| format!("exception #{i}: cannot read its definition: {e}"))?;
+        let name = mem
+            .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
+            .map_err(|e| format!("exception #{i}: name: {e}"))?;
+        names::check(&format!("exception #{i} name"), &name)?;
+        let ctx = format!("exception '{name}'");
+        let doc =
+            read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
+        let base_kind = ExcKind::from_i32(def.base)
+            .ok_or_else(|| format!("{ctx}: base {} is not a PYZ3_EXC_* kind", def.base))?;
+        if def.reserved != 0 {
+            return Err(format!(
+                "{ctx}: reserved must be 0, got {:#x}",
+                def.reserved
+            ));
+        }
+        out.push(ExceptionSpec {
+            name,
+            doc,
+            base: base_kind,
+        });
+    }
+    Ok(out)
+}
+
+/// Functions, constants and exception classes share the module's namespace.
+fn check_unique_names(
+    functions: &[FunctionSpec],
+    constants: &[ConstantSpec],
+    exceptions: &[ExceptionSpec],
+) -> Result<(), String> {
+    let mut seen = std::collections::HashMap::new();
+    let all = functions
+        .iter()
+        .map(|f| ("function", f.name.as_str()))
+        .chain(constants.iter().map(|c| ("constant", c.name.as_str())))
+        .chain(exceptions.iter().map(|e| ("exception", e.name.as_str())));
+    for (kind, name) in all {
+        if name.starts_with("__") && name.ends_with("__") {
+            return Err(format!(
+                "{kind} '{name}': dunder names are the module's own (__doc__, __all__, ...)"
+            ));
+        }
+        if let Some(first) = seen.insert(name, kind) {
+            return Err(format!("{kind} '{name}' has the name of a {first}"));
         }
     }
     Ok(())
@@ -193,7 +330,7 @@ fn read_function(
     let return_type = TypeCode::from_u8(def.return_type)
         .filter(|t| t.info().result)
         .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
-    check_result_facts(&def, return_type, &ctx)?;
+    let (ret_elem, ret_items) = check_result_facts(mem, &def, return_type, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
@@ -251,6 +388,8 @@ fn read_function(
         doc: fdoc,
         params,
         return_type,
+        ret_elem,
+        ret_items,
         return_flags: def.return_flags,
         flags: def.flags,
         fn_: def.fn_,
@@ -289,7 +428,7 @@ fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    check_param_facts(&p, ty, &pctx)?;
+    let elem = check_param_facts(&p, ty, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -301,6 +440,7 @@ fn read_param(
     Ok(ParamSpec {
         name: pname,
         ty,
+        elem,
         flags: p.flags,
         default,
     })
@@ -309,9 +449,14 @@ fn read_param(
 /// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
 /// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
 /// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
-fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), String> {
+/// Returns the element type of a compound parameter.
+fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<Option<TypeCode>, String> {
+    let elem = match ty.info().needs {
+        Needs::Elem => Some(element_type(p.elem, "elem", ty, false, pctx)?),
+        Needs::None | Needs::Items => None,
+    };
     let facts = [
-        ("elem", u32::from(p.elem)),
+        ("elem", if elem.is_some() { 0 } else { u32::from(p.elem) }),
         ("type_flags", u32::from(p.type_flags)),
         ("ndim", u32::from(p.ndim)),
         ("reserved", u32::from(p.reserved)),
@@ -325,20 +470,97 @@ fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<(), Str
             ));
         }
     }
-    Ok(())
+    Ok(elem)
+}
+
+/// The element type `code` of a compound `ty` (a parameter's or a result's, per `as_result`).
+fn element_type(
+    code: u8,
+    field: &str,
+    ty: TypeCode,
+    as_result: bool,
+    ctx: &str,
+) -> Result<TypeCode, String> {
+    let elem = TypeCode::from_u8(code).ok_or_else(|| {
+        format!(
+            "{ctx}: {field} is {code}, not a type code (a {} needs its element type there)",
+            ty.name()
+        )
+    })?;
+    let ok = if as_result {
+        elem.info().is_result_elem()
+    } else {
+        elem.info().is_param_elem()
+    };
+    if !ok {
+        return Err(format!(
+            "{ctx}: {field} {} ({}) cannot be the element type of a {}: use an integer, float, \
+             bool, str, bytes or object type",
+            code,
+            elem.info().macro_name,
+            ty.name()
+        ));
+    }
+    Ok(elem)
 }
 
 /// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
-fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Result<(), String> {
-    let facts = [
-        ("ret_elem", u32::from(def.ret_elem)),
+/// Returns the element type (list, dict and iterator results) and the item types (tuples).
+fn check_result_facts(
+    mem: &SafeMem,
+    def: &pyz3_function_def,
+    ty: TypeCode,
+    ctx: &str,
+) -> Result<(Option<TypeCode>, Vec<TypeCode>), String> {
+    let needs = ty.info().needs;
+    let elem = match needs {
+        Needs::Elem => Some(element_type(def.ret_elem, "ret_elem", ty, true, ctx)?),
+        _ => None,
+    };
+    let mut items = Vec::new();
+    if needs == Needs::Items {
+        let n = def.ret_item_count as u32;
+        if n == 0 || n > PYZ3_MAX_ITEMS {
+            return Err(format!(
+                "{ctx}: ret_item_count is {n}; a {} result has 1 to {PYZ3_MAX_ITEMS} items",
+                ty.name()
+            ));
+        }
+        if def.ret_items.is_null() {
+            return Err(format!(
+                "{ctx}: ret_item_count is {n} but ret_items is NULL"
+            ));
+        }
+        let mut codes = vec![0u8; n as usize];
+        mem.read(def.ret_items as usize, &mut codes)
+            .map_err(|e| format!("{ctx}: ret_items: {e}"))?;
+        for (i, &c) in codes.iter().enumerate() {
+            items.push(element_type(c, &format!("ret_items[{i}]"), ty, true, ctx)?);
+        }
+    }
+    let checks = [
+        (
+            "ret_elem",
+            if elem.is_some() {
+                0
+            } else {
+                u32::from(def.ret_elem)
+            },
+        ),
         ("ret_type_flags", u32::from(def.ret_type_flags)),
         ("ret_ndim", u32::from(def.ret_ndim)),
         ("ret_reserved", u32::from(def.ret_reserved)),
         ("ret_class_index", u32::from(def.ret_class_index)),
-        ("ret_item_count", u32::from(def.ret_item_count)),
+        (
+            "ret_item_count",
+            if items.is_empty() {
+                u32::from(def.ret_item_count)
+            } else {
+                0
+            },
+        ),
     ];
-    for (field, value) in facts {
+    for (field, value) in checks {
         if value != 0 {
             return Err(format!(
                 "{ctx}: {field} must be 0 for a result of type {}, got {value}",
@@ -346,13 +568,13 @@ fn check_result_facts(def: &pyz3_function_def, ty: TypeCode, ctx: &str) -> Resul
             ));
         }
     }
-    if !def.ret_items.is_null() {
+    if items.is_empty() && !def.ret_items.is_null() {
         return Err(format!(
             "{ctx}: ret_items must be NULL for a result of type {}",
             ty.name()
         ));
     }
-    Ok(())
+    Ok((elem, items))
 }
 
 /// The rules that relate a parameter to the ones before it: unique names, keyword-only ones

@@ -1,0 +1,186 @@
+//! loader/src/function/compound.rs: calls whose result is built from what the plugin filled —
+//! lists, dicts (capi/core/src/out.rs) and tuples — and iterator results.
+//!
+//! A list or dict result gets an `OutBuilder` on this frame's stack (`result->out` points to
+//! it); a tuple result gets one zeroed `pyz3_value` per item (`result` points to the first).
+//! After the call the items become the object; on every other path (an error, `None`, a bad
+//! status, an item that cannot be converted) the references the items hold are dropped.
+
+use core::mem::MaybeUninit;
+use core::ptr;
+
+use pyo3_ffi as ffi;
+use pyz3_core::abi::*;
+use pyz3_core::out::{self, OutBuilder, OutKind};
+use pyz3_core::types::TypeCode;
+use pyz3_core::{convert, error, gil, tls};
+
+use super::call::finish_unusual;
+use super::Function;
+use crate::iterator;
+
+/// Calls `f` and builds its list, dict or tuple result.
+#[inline(never)]
+pub(super) unsafe fn invoke<const RELEASE_GIL: bool>(
+    f: &Function,
+    vals: *const pyz3_value,
+    none_mask: u64,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `call::invoke_ret`; `ret_compound` says the result is a list, dict or tuple.
+    unsafe {
+        match f.ret_type {
+            TypeCode::List | TypeCode::Dict => {
+                let kind = if f.ret_type == TypeCode::List {
+                    OutKind::List
+                } else {
+                    OutKind::Dict
+                };
+                let mut builder = OutBuilder::new(kind, f.ret_elem);
+                let mut ret = pyz3_value::ZERO;
+                ret.out = &mut builder.out;
+                let status = call::<RELEASE_GIL>(f, vals, &mut ret, none_mask);
+                if succeeded(status) {
+                    return builder.finish(&f.display);
+                }
+                builder.release();
+                finish_unusual(f, status, &pyz3_value::ZERO)
+            }
+            TypeCode::Tuple => {
+                let n = f.ret_items.len();
+                let mut slots = [MaybeUninit::<pyz3_value>::uninit(); PYZ3_MAX_ITEMS as usize];
+                for s in &mut slots[..n] {
+                    s.write(pyz3_value::ZERO);
+                }
+                let slots = core::slice::from_raw_parts_mut(slots.as_mut_ptr().cast(), n);
+                let status = call::<RELEASE_GIL>(f, vals, slots.as_mut_ptr(), none_mask);
+                if succeeded(status) {
+                    return make_tuple(f, slots);
+                }
+                drop_object_items(f, slots, 0);
+                finish_unusual(f, status, &pyz3_value::ZERO)
+            }
+            _ => convert::from_value(f.ret_type, &pyz3_value::ZERO),
+        }
+    }
+}
+
+/// A clean success: `PYZ3_OK` and no exception set (the error hint is a cheap first check).
+#[inline(always)]
+unsafe fn succeeded(status: i32) -> bool {
+    // SAFETY: GIL held.
+    status == PYZ3_OK && !(tls::take_error_hint() && unsafe { error::occurred() })
+}
+
+#[inline(always)]
+unsafe fn call<const RELEASE_GIL: bool>(
+    f: &Function,
+    vals: *const pyz3_value,
+    result: *mut pyz3_value,
+    none_mask: u64,
+) -> i32 {
+    // SAFETY: forwarded from `invoke`.
+    unsafe {
+        let with_nones = pyz3_call {
+            none_mask,
+            ..f.call0
+        };
+        let call: *const pyz3_call = if none_mask == 0 {
+            &f.call0
+        } else {
+            &with_nones
+        };
+        let fn_ = f.fn_.unwrap_unchecked();
+        gil::enter_call();
+        let status = if RELEASE_GIL {
+            let region = gil::release_begin();
+            let s = fn_(vals, result, call);
+            gil::release_end(region);
+            s
+        } else {
+            fn_(vals, result, call)
+        };
+        gil::leave_call();
+        status
+    }
+}
+
+unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; slot `i` holds the member `ret_items[i]` names.
+    unsafe {
+        let n = slots.len();
+        let t = ffi::PyTuple_New(n as ffi::Py_ssize_t);
+        if t.is_null() {
+            tls::note_error();
+            drop_object_items(f, slots, 0);
+            return t;
+        }
+        for (i, (slot, &ty)) in slots.iter_mut().zip(f.ret_items.iter()).enumerate() {
+            let obj = if ty.info().result_is_object() {
+                let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
+                out::checked_item(ty, obj, || {
+                    format!("{}: item {i} of its tuple result", f.display)
+                })
+            } else {
+                convert::from_value(ty, slot)
+            };
+            if obj.is_null() {
+                drop_object_items(f, slots, i + 1);
+                ffi::Py_DECREF(t);
+                return ptr::null_mut();
+            }
+            ffi::PyTuple_SET_ITEM(t, i as ffi::Py_ssize_t, obj);
+        }
+        t
+    }
+}
+
+/// Drops the references held by object items `from..` of a tuple result.
+unsafe fn drop_object_items(f: &Function, slots: &mut [pyz3_value], from: usize) {
+    for (slot, ty) in slots.iter_mut().zip(f.ret_items.iter()).skip(from) {
+        if ty.info().result_is_object() {
+            // SAFETY: GIL held; an object item is NULL or a new reference the plugin made.
+            unsafe { ffi::Py_XDECREF(core::mem::replace(&mut slot.obj, ptr::null_mut())) };
+        }
+    }
+}
+
+/// An iterator result: a `pyz3.Iterator` (made with `pyz3_iterator_new`) whose item type is
+/// the declared one. Takes over `obj`.
+#[inline(never)]
+pub(super) unsafe fn iterator_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; `obj` is NULL or a new reference owned by us.
+    unsafe {
+        if obj.is_null() {
+            error::raise_str(
+                ffi::PyExc_SystemError,
+                &format!(
+                    "{} returned PYZ3_OK but no iterator (result.obj is NULL)",
+                    f.display
+                ),
+            );
+            return obj;
+        }
+        match iterator::element_type(obj) {
+            Some(elem) if elem == f.ret_elem => obj,
+            found => {
+                let what = match found {
+                    Some(elem) => format!("an iterator of {}", elem.name()),
+                    None => format!(
+                        "{} (not a pyz3_iterator_new iterator)",
+                        convert::object_type_name(obj)
+                    ),
+                };
+                ffi::Py_DECREF(obj);
+                error::raise_str(
+                    ffi::PyExc_SystemError,
+                    &format!(
+                        "{} declared an iterator of {} result but returned {what}",
+                        f.display,
+                        f.ret_elem.name()
+                    ),
+                );
+                ptr::null_mut()
+            }
+        }
+    }
+}
