@@ -15,6 +15,7 @@ import inspect
 import json
 import keyword
 import os
+import re
 import shutil
 import stat
 import sys
@@ -69,6 +70,14 @@ class Plugin:
     def functions(self) -> list[dict[str, Any]]:
         return self.desc["functions"]
 
+    @property
+    def constants(self) -> list[dict[str, Any]]:
+        return self.desc.get("constants", [])
+
+    @property
+    def exceptions(self) -> list[dict[str, Any]]:
+        return self.desc.get("exceptions", [])
+
     def signature(self, func: dict[str, Any], qualify=lambda name: name, *, stub: bool = False) -> str:
         """``(a: int, b: int = 2, *, c: str | None = None) -> int`` for one function.
 
@@ -95,9 +104,15 @@ class Plugin:
         return f"({', '.join(parts)}) -> {return_annotation(func, qualify)}"
 
 
+def _qualified(annotation: str, qualify) -> str:
+    """``annotation`` with every name in it spelled as ``qualify`` says (``Sequence[int]`` ->
+    ``_abc.Sequence[_builtins.int]`` in a stub whose functions shadow those names)."""
+    return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: qualify(m.group(0)), annotation)
+
+
 def param_annotation(param: dict[str, Any], qualify=lambda name: name) -> str:
     """The annotation of a parameter: the runtime's registry names it (``describe()``)."""
-    ann = qualify(param["annotation"])
+    ann = _qualified(param["annotation"], qualify)
     if param["optional"] and param["type"] != "object":
         ann += " | None"
     return ann
@@ -108,15 +123,21 @@ def return_annotation(func: dict[str, Any], qualify=lambda name: name) -> str:
     ann = "Any" if func["raw"] else func["return_annotation"]
     if ann in ("None", "Any"):
         return ann if ann == "None" else qualify(ann)
-    ann = qualify(ann)
+    ann = _qualified(ann, qualify)
     return ann + " | None" if func["return_optional"] else ann
+
+
+# Names annotations use that are not builtins, and where a stub imports them from.
+IMPORTED_NAMES = {"Any": "typing", "Callable": "collections.abc", "Iterator": "collections.abc",
+                  "Sequence": "collections.abc"}  # fmt: skip
 
 
 def annotation_names() -> set[str]:
     """Every name an annotation of a declared type can use, from the runtime's type registry."""
     names: set[str] = set()
     for entry in pyz3._pyz3.type_registry():
-        names |= {entry["param_annotation"], entry["result_annotation"]}
+        for ann in (entry["param_annotation"], entry["result_annotation"]):
+            names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", ann)) - {"elem", "items"}
     return names - {"None"}
 
 
@@ -188,6 +209,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         if func["doc"]:
             for line in func["doc"].splitlines():
                 print(f"      {line}")
+    if plugin.constants:
+        print(f"constants {len(plugin.constants)}")
+        for const in plugin.constants:
+            print(f"  {const['name']}: {const['annotation']} = {getattr(plugin.module, const['name'])!r}")
+    if plugin.exceptions:
+        print(f"exceptions {len(plugin.exceptions)}")
+        for exc in plugin.exceptions:
+            print(f"  class {exc['name']}({exc['base']})")
     return 0
 
 
@@ -196,32 +225,58 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def stub_text(plugin: Plugin) -> str:
     """The .pyi text for the plugin's module."""
-    names = {f["name"] for f in plugin.functions}
-    shadowed = names & {*annotation_names(), "Any", "tuple", "int"}
+    names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.constants}
+    names |= {e["name"] for e in plugin.exceptions}
+    shadowed = names & {*annotation_names(), "Any", "tuple", "int", *IMPORTED_NAMES}
 
     def qualify(type_name: str) -> str:
-        if type_name == "Any":
-            return "_typing.Any" if shadowed else "Any"
+        source = IMPORTED_NAMES.get(type_name)
+        if source is not None:
+            return f"_{source.rsplit('.', 1)[-1]}.{type_name}" if shadowed else type_name
         return f"_builtins.{type_name}" if type_name in shadowed else type_name
 
+    signatures = [(f, plugin.signature(f, qualify, stub=True)) for f in plugin.functions]
+    constants = [(c, _qualified(c["annotation"], qualify)) for c in plugin.constants]
+    bases = [qualify(e["base"]) for e in plugin.exceptions]
     lines = [f"{STUBS_MARKER} from {os.path.basename(plugin.path)!r}; do not edit."]
     if plugin.doc:
         lines.append(f'"""{_docstring(plugin.doc)}"""')
     lines.append("")
-    uses_any = any(return_annotation(f) == "Any" for f in plugin.functions)
+    text = " ".join([sig for _, sig in signatures] + [ann for _, ann in constants] + bases)
+    used = {n for n in IMPORTED_NAMES if re.search(rf"\b{n}\b", text)}
     if shadowed:
-        lines += ["import builtins as _builtins", "import typing as _typing", ""]
-    elif uses_any:
-        lines += ["from typing import Any", ""]
-    lines.append(f"__all__ = {[f['name'] for f in plugin.functions]!r}")
+        lines += ["import builtins as _builtins"]
+        lines += sorted(
+            {f"import {IMPORTED_NAMES[n]} as _{IMPORTED_NAMES[n].rsplit('.', 1)[-1]}" for n in used}
+        )
+        lines.append("")
+    elif used:
+        for module in sorted({IMPORTED_NAMES[n] for n in used}):
+            lines.append(
+                f"from {module} import {', '.join(sorted(n for n in used if IMPORTED_NAMES[n] == module))}"
+            )
+        lines.append("")
+    lines.append(f"__all__ = {[n for n in _all_names(plugin)]!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
-    for func in plugin.functions:
-        lines += ["", f"def {func['name']}{plugin.signature(func, qualify, stub=True)}:"]
+    for const, ann in constants:
+        lines.append(f"{const['name']}: {ann}")
+        if const["doc"]:
+            lines.append(f'"""{_docstring(const["doc"])}"""')
+    for exc, base in zip(plugin.exceptions, bases, strict=True):
+        lines += ["", f"class {exc['name']}({base}):"]
+        lines.append(f'    """{_docstring(exc["doc"])}"""' if exc["doc"] else "    ...")
+    for func, sig in signatures:
+        lines += ["", f"def {func['name']}{sig}:"]
         if func["doc"]:
             lines.append(f'    """{_docstring(func["doc"])}"""')
         else:
             lines.append("    ...")
     return "\n".join(lines) + "\n"
+
+
+def _all_names(plugin: Plugin) -> list[str]:
+    """The module's ``__all__``, in the order the loader publishes them."""
+    return list(plugin.module.__all__)
 
 
 def _docstring(text: str) -> str:

@@ -144,7 +144,7 @@ fn section_entry(
         ));
     }
     if count > 0 && base == 0 {
-        return Err(format!("{what}_count is {count} but {what} is NULL"));
+        return Err(format!("{what}_count is {count} but {what}s is NULL"));
     }
     Ok(())
 }
@@ -327,9 +327,17 @@ fn read_function(
         }
         _ => {}
     }
-    let return_type = TypeCode::from_u8(def.return_type)
-        .filter(|t| t.info().result)
-        .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
+    let return_type = match TypeCode::from_u8(def.return_type) {
+        Some(t) if t.info().result => t,
+        Some(t) => {
+            return Err(format!(
+                "{ctx}: type code {} ({}) is only valid as a parameter type",
+                def.return_type,
+                t.info().macro_name
+            ))
+        }
+        None => return Err(format!("{ctx}: unknown return type code {}", def.return_type)),
+    };
     let (ret_elem, ret_items) = check_result_facts(mem, &def, return_type, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
@@ -481,12 +489,15 @@ fn element_type(
     as_result: bool,
     ctx: &str,
 ) -> Result<TypeCode, String> {
-    let elem = TypeCode::from_u8(code).ok_or_else(|| {
-        format!(
-            "{ctx}: {field} is {code}, not a type code (a {} needs its element type there)",
-            ty.name()
-        )
-    })?;
+    let elem = TypeCode::from_u8(code)
+        .filter(|_| code != 0 || field.starts_with("ret_items"))
+        .ok_or_else(|| {
+            format!(
+                "{ctx}: {field} is {code}, not an element type (a {} needs its element type \
+                 there)",
+                ty.name()
+            )
+        })?;
     let ok = if as_result {
         elem.info().is_result_elem()
     } else {
@@ -494,10 +505,15 @@ fn element_type(
     };
     if !ok {
         return Err(format!(
-            "{ctx}: {field} {} ({}) cannot be the element type of a {}: use an integer, float, \
+            "{ctx}: {field} {} ({}) cannot be the element type of {} {}: use an integer, float, \
              bool, str, bytes or object type",
             code,
             elem.info().macro_name,
+            if ty.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            },
             ty.name()
         ));
     }
