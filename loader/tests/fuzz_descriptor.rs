@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use pyz3_core::abi::*;
-use pyz3_core::types::{TypeCode, PYZ3_T_COUNT};
+use pyz3_core::types::{Needs, TypeCode, PYZ3_T_COUNT};
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
 const PAGE: usize = 4096;
@@ -564,9 +564,17 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
     if p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0 && fn_flags & PYZ3_FN_POSITIONAL_ONLY != 0 {
         return None;
     }
-    // Reserved bytes beyond the plugin's param_size read as zero.
+    // Reserved bytes beyond the plugin's param_size read as zero. The first is `elem`, which a
+    // compound type (ABI 1.1) needs to name a scalar parameter type; every other byte is zero.
     let visible = param_size.saturating_sub(RESERVED_AT).min(6);
-    if p.reserved[..visible].iter().any(|&b| b != 0) {
+    let mut facts = [0u8; 6];
+    facts[..visible].copy_from_slice(&p.reserved[..visible]);
+    let ty = TypeCode::from_u8(p.ty)?;
+    let elem_ok = match ty.info().needs {
+        Needs::Elem => TypeCode::from_u8(facts[0]).is_some_and(|e| e.info().is_param_elem()),
+        _ => facts[0] == 0,
+    };
+    if !elem_ok || facts[1..].iter().any(|&b| b != 0) {
         return None;
     }
     let default = optional_text(&p.default, MAX_DOC)?;
@@ -582,7 +590,8 @@ fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     let name = identifier(&f.name)?;
     let doc = optional_text(&f.doc, MAX_DOC)?;
     if f.typed == f.raw
-        || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result)
+        // Compound results need facts (ret_elem, ret_items) the model does not generate.
+        || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result && t.info().needs == Needs::None)
         || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
     {
         return None;

@@ -336,7 +336,12 @@ fn read_function(
                 t.info().macro_name
             ))
         }
-        None => return Err(format!("{ctx}: unknown return type code {}", def.return_type)),
+        None => {
+            return Err(format!(
+                "{ctx}: unknown return type code {}",
+                def.return_type
+            ))
+        }
     };
     let (ret_elem, ret_items) = check_result_facts(mem, &def, return_type, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
