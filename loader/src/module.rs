@@ -8,8 +8,8 @@
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use std::ffi::CString;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
@@ -95,7 +95,7 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
             publish(&e.name, &cls)?;
             exceptions.push(cls);
         }
-        let state = Arc::new(ModuleState {
+        let state = Rc::new(ModuleState {
             name: module_name.to_owned(),
             exceptions,
         });

@@ -6,7 +6,7 @@
 
 use core::ffi::c_void;
 use std::ffi::CString;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
@@ -30,17 +30,15 @@ impl Function {
         plugin: &PluginSpec,
         module_name: &str,
         spec: &FunctionSpec,
-        module: &Arc<ModuleState>,
+        module: &Rc<ModuleState>,
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
-        let mut elems = [TypeCode::Void; PYZ3_MAX_PARAMS as usize];
         let mut optional_mask = 0u64;
         let mut names = Vec::with_capacity(n);
         let mut defaults = Vec::with_capacity(n);
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
-            elems[i] = p.elem.unwrap_or(TypeCode::Void);
             if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
                 optional_mask |= 1 << i;
             }
@@ -68,7 +66,6 @@ impl Function {
             direct_nargs: if npositional == n { n } else { usize::MAX },
             optional_mask,
             types,
-            elems,
             fn_: spec.fn_,
             raw: spec.raw,
             call0: pyz3_call {
@@ -96,7 +93,7 @@ impl Function {
             module_name: module_name.to_owned(),
             name: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
-            _module: Arc::clone(module),
+            _module: Rc::clone(module),
         };
         let entry = pick_trampoline(&f);
         let (ml_meth, ml_flags) = if f.nparams == 0 || f.positional_only {

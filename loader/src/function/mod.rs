@@ -14,8 +14,8 @@
 use core::ffi::c_void;
 use core::ptr;
 use std::ffi::CString;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
@@ -66,8 +66,6 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
-    /// The element type of each compound parameter (`Void` for the others).
-    elems: [TypeCode; PYZ3_MAX_PARAMS as usize],
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
@@ -99,7 +97,7 @@ pub struct Function {
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
     /// What `pyz3_call.module` points to; shared by the module's functions.
-    _module: Arc<ModuleState>,
+    _module: Rc<ModuleState>,
 }
 
 // The holder object: PyObject header followed by the owned Function.
@@ -283,7 +281,7 @@ pub unsafe fn make_function(
     plugin: &PluginSpec,
     module_name: &str,
     spec: &FunctionSpec,
-    module: &Arc<ModuleState>,
+    module: &Rc<ModuleState>,
 ) -> Result<Owned, BuildError> {
     let tp = FUNCTION_TYPE.load(Ordering::Acquire);
     if tp.is_null() {

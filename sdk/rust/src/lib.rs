@@ -20,15 +20,20 @@
 //!
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
 //! for arguments; the same plus `()`, `String`, `Vec<u8>`, [`NewObject`] and
-//! `Result<T, PyErr>` for results. A panic becomes `RuntimeError`, never an abort.
+//! `Result<T, PyErr>` for results. Compound types ([`compound`]): `Vec<T>`, [`Seq`],
+//! `HashMap<String, T>`, [`Dict`] and [`Callable`] arguments; `Vec<T>`, `HashMap<String, T>`,
+//! tuples and `impl Iterator<Item = T>` results. A panic becomes `RuntimeError`, never an abort.
 
 use core::ffi::c_char;
 use std::ffi::CString;
 
 pub mod abi;
+pub mod compound;
 #[macro_use]
 pub mod registry;
 pub mod sys;
+
+pub use compound::{Callable, Dict, Seq};
 
 use abi::*;
 use registry::*;
@@ -41,13 +46,30 @@ pub struct PyObject {
 
 // ---- errors -------------------------------------------------------------------------------------
 
-/// A Python exception to raise: a `PYZ3_EXC_*` kind and a message.
+/// A Python exception to raise: a `PYZ3_EXC_*` kind and a message; or one of the plugin's own
+/// exception classes ([`Exception::err`]); or "already raised" ([`PyErr::raised`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PyErr {
-    /// `PYZ3_EXC_*`.
+    /// `PYZ3_EXC_*` (0 and up); [`PyErr::RAISED`]; or `-2 - index` for the plugin's exception
+    /// class `index`.
     pub kind: i32,
     /// The message.
     pub message: String,
+}
+
+/// One of the plugin's own exception classes (the `exceptions { ... }` section of [`plugin!`]),
+/// by its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exception(pub u32);
+
+impl Exception {
+    /// An error that raises this class with `message`.
+    pub fn err(self, message: impl Into<String>) -> PyErr {
+        PyErr {
+            kind: -2 - self.0 as i32,
+            message: message.into(),
+        }
+    }
 }
 
 // One constructor per exception kind of the registry (registry.rs is generated from it).
@@ -76,10 +98,42 @@ macro_rules! err_ctor {
 for_each_exception!(err_ctor);
 
 impl PyErr {
-    /// Raises this error in Python and returns `PYZ3_ERROR`.
+    /// The `kind` of [`PyErr::raised`].
+    pub const RAISED: i32 = -1;
+
+    /// "A Python exception is already set" (a callback raised, a `sys` call failed): returning
+    /// it passes that exception on unchanged.
+    pub fn raised() -> PyErr {
+        PyErr {
+            kind: PyErr::RAISED,
+            message: String::new(),
+        }
+    }
+
+    /// Raises this error in Python and returns `PYZ3_ERROR`. The plugin's own exception classes
+    /// need the call's module: use [`PyErr::raise_in`] (what a `plugin!` function's `Err` does).
     pub fn raise(&self) -> i32 {
-        // SAFETY: the message is valid for `len` bytes; libpyz3 copies it.
-        unsafe { sys::pyz3_raise_len(self.kind, self.message.as_ptr().cast(), self.message.len()) }
+        // SAFETY: no module: a plugin exception class raises SystemError instead.
+        unsafe { self.raise_in(core::ptr::null()) }
+    }
+
+    /// Raises this error for the call `call` (a plugin function's third argument, or NULL).
+    ///
+    /// # Safety
+    /// `call` is NULL or the `pyz3_call` of a running plugin function.
+    pub unsafe fn raise_in(&self, call: *const pyz3_call) -> i32 {
+        let (p, n) = (self.message.as_ptr().cast(), self.message.len());
+        // SAFETY: the message is valid for `n` bytes; libpyz3 copies it; `call` per the contract.
+        unsafe {
+            match self.kind {
+                PyErr::RAISED => PYZ3_ERROR,
+                k if k >= 0 => sys::pyz3_raise_len(k, p, n),
+                k => {
+                    let module = call.as_ref().map_or(core::ptr::null(), |c| c.module);
+                    sys::pyz3_raise_exception_len(module, (-2 - k) as u32, p, n)
+                }
+            }
+        }
     }
 }
 
@@ -103,6 +157,8 @@ pub struct NewObject(pub *mut PyObject);
 pub unsafe trait FromArg<'a>: Sized {
     /// `PYZ3_T_*` code.
     const TYPE: u8;
+    /// The element type of a compound parameter (`pyz3_param.elem`); 0 for others.
+    const ELEM: u8 = 0;
     /// Whether `None` is accepted (`Option<T>`).
     const OPTIONAL: bool = false;
     /// Reads the converted value (`none` is the parameter's bit in `none_mask`).
@@ -173,6 +229,7 @@ unsafe impl FromArg<'_> for Object {
 // SAFETY: delegates to T for non-None values.
 unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
     const TYPE: u8 = T::TYPE;
+    const ELEM: u8 = T::ELEM;
     const OPTIONAL: bool = true;
     unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
         // SAFETY: per the trait contract.
@@ -186,18 +243,27 @@ unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
 pub trait IntoResult {
     /// `PYZ3_T_*` code of the result.
     const TYPE: u8;
+    /// The element type of a list or dict result (`ret_elem`); 0 for others.
+    const ELEM: u8 = 0;
+    /// The item types of a tuple result (`ret_items`); empty for others.
+    const ITEMS: &'static [u8] = &[];
     /// Whether the result may be `None` (`PYZ3_RETURN_OPTIONAL`).
     const OPTIONAL: bool = false;
     /// Writes the result and returns the status (`PYZ3_OK`, `PYZ3_RETURN_NONE`, `PYZ3_ERROR`).
-    fn write(self, out: &mut pyz3_value) -> i32;
+    ///
+    /// # Safety
+    /// `out` is the function's `result` argument (for a tuple, `ITEMS.len()` values); `call` is
+    /// its `call` argument or NULL.
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32;
 }
 
 macro_rules! scalar_result {
     ($($t:ty => $code:ident . $field:ident),* $(,)?) => {$(
         impl IntoResult for $t {
             const TYPE: u8 = $code;
-            fn write(self, out: &mut pyz3_value) -> i32 {
-                out.$field = self;
+            unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+                // SAFETY: per the trait contract.
+                unsafe { (*out).$field = self };
                 PYZ3_OK
             }
         }
@@ -212,13 +278,14 @@ scalar_result! {
 
 impl IntoResult for () {
     const TYPE: u8 = PYZ3_T_VOID;
-    fn write(self, _out: &mut pyz3_value) -> i32 {
+    unsafe fn write(self, _out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
         PYZ3_OK
     }
 }
 
-fn object_status(obj: *mut PyObject, out: &mut pyz3_value) -> i32 {
-    out.obj = obj;
+unsafe fn object_status(obj: *mut PyObject, out: *mut pyz3_value) -> i32 {
+    // SAFETY: `out` is the result slot per the callers' contract.
+    unsafe { (*out).obj = obj };
     if obj.is_null() {
         PYZ3_ERROR
     } else {
@@ -228,53 +295,53 @@ fn object_status(obj: *mut PyObject, out: &mut pyz3_value) -> i32 {
 
 impl IntoResult for &str {
     const TYPE: u8 = PYZ3_T_STR;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        // SAFETY: the text is valid for `len` bytes; libpyz3 copies it.
-        object_status(
-            unsafe { sys::pyz3_from_str(self.as_ptr().cast(), self.len()) },
-            out,
-        )
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: the text is valid for `len` bytes; libpyz3 copies it; `out` per the contract.
+        unsafe { object_status(sys::pyz3_from_str(self.as_ptr().cast(), self.len()), out) }
     }
 }
 
 impl IntoResult for String {
     const TYPE: u8 = PYZ3_T_STR;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_str().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe { self.as_str().write(out, call) }
     }
 }
 
 impl IntoResult for &[u8] {
     const TYPE: u8 = PYZ3_T_BYTES;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        // SAFETY: the data is valid for `len` bytes; libpyz3 copies it.
-        object_status(
-            unsafe { sys::pyz3_from_bytes(self.as_ptr().cast(), self.len()) },
-            out,
-        )
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: the data is valid for `len` bytes; libpyz3 copies it; `out` per the contract.
+        unsafe { object_status(sys::pyz3_from_bytes(self.as_ptr().cast(), self.len()), out) }
     }
 }
 
 impl IntoResult for Vec<u8> {
     const TYPE: u8 = PYZ3_T_BYTES;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_slice().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe { self.as_slice().write(out, call) }
     }
 }
 
 impl IntoResult for NewObject {
     const TYPE: u8 = PYZ3_T_OBJECT;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        object_status(self.0, out)
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe { object_status(self.0, out) }
     }
 }
 
 impl<T: IntoResult> IntoResult for Option<T> {
     const TYPE: u8 = T::TYPE;
+    const ELEM: u8 = T::ELEM;
+    const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = true;
-    fn write(self, out: &mut pyz3_value) -> i32 {
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
         match self {
-            Some(v) => v.write(out),
+            // SAFETY: forwarded.
+            Some(v) => unsafe { v.write(out, call) },
             None => PYZ3_RETURN_NONE,
         }
     }
@@ -282,13 +349,34 @@ impl<T: IntoResult> IntoResult for Option<T> {
 
 impl<T: IntoResult> IntoResult for Result<T, PyErr> {
     const TYPE: u8 = T::TYPE;
+    const ELEM: u8 = T::ELEM;
+    const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = T::OPTIONAL;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        match self {
-            Ok(v) => v.write(out),
-            Err(e) => e.raise(),
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe {
+            match self {
+                Ok(v) => v.write(out, call),
+                Err(e) => e.raise_in(call),
+            }
         }
     }
+}
+
+/// The type of a module constant (the `constants { ... }` section of [`plugin!`]).
+pub trait ConstantType: PyLiteral {
+    /// `PYZ3_T_*` code of the constant.
+    const TYPE: u8;
+}
+
+macro_rules! constant_type {
+    ($($t:ty => $code:ident),* $(,)?) => {$( impl ConstantType for $t { const TYPE: u8 = $code; } )*};
+}
+
+constant_type! {
+    i8 => PYZ3_T_I8, i16 => PYZ3_T_I16, i32 => PYZ3_T_I32, i64 => PYZ3_T_I64, u8 => PYZ3_T_U8,
+    u16 => PYZ3_T_U16, u32 => PYZ3_T_U32, u64 => PYZ3_T_U64, f32 => PYZ3_T_F32, f64 => PYZ3_T_F64,
+    bool => PYZ3_T_BOOL, &str => PYZ3_T_STR, &[u8] => PYZ3_T_BYTES, () => PYZ3_T_VOID,
 }
 
 // ---- defaults -----------------------------------------------------------------------------------
@@ -367,6 +455,12 @@ impl PyLiteral for &[u8] {
         }
         s.push('\'');
         s
+    }
+}
+
+impl PyLiteral for () {
+    fn py_literal(&self) -> String {
+        "None".to_owned()
     }
 }
 
@@ -540,22 +634,59 @@ pub mod rt {
     /// Writes a function's result. In a `#[release_gil]` function the result is written after
     /// the body, still without the GIL; a result that creates a Python object (the registry's
     /// `result_needs_gil`) is then made inside a GIL scope.
-    pub fn write_result<R: IntoResult>(value: R, out: &mut pyz3_value, released: bool) -> i32 {
+    ///
+    /// # Safety
+    /// `out` and `call` are the plugin function's `result` and `call` arguments.
+    pub unsafe fn write_result<R: IntoResult>(
+        value: R,
+        out: *mut pyz3_value,
+        call: *const pyz3_call,
+        released: bool,
+    ) -> i32 {
         let needs_gil = TYPES
             .iter()
             .any(|t| t.code == R::TYPE && t.result_needs_gil);
-        if released && needs_gil {
-            let _gil = Gil::acquire();
-            value.write(out)
-        } else {
-            value.write(out)
+        // SAFETY: forwarded.
+        unsafe {
+            if released && needs_gil {
+                let _gil = Gil::acquire();
+                value.write(out, call)
+            } else {
+                value.write(out, call)
+            }
         }
     }
+
+    /// Never called: stands for an argument of type `T` where `plugin!` only needs a function
+    /// call's type (its result type), not its value.
+    pub fn never<T>() -> T {
+        unreachable!("pyz3: a type probe was evaluated")
+    }
+
+    /// The `PYZ3_EXC_*` kind of a built-in exception class name (`"ValueError"`), or -1.
+    pub const fn exception_kind(class: &str) -> i32 {
+        let mut k = 0;
+        while k < EXCEPTION_CLASSES.len() {
+            if eq(EXCEPTION_CLASSES[k].0.as_bytes(), class.as_bytes()) {
+                return EXCEPTION_CLASSES[k].1;
+            }
+            k += 1;
+        }
+        -1
+    }
+
+    macro_rules! exception_classes {
+        ($($snake:ident => $kind:ident, $class:literal;)*) => {
+            const EXCEPTION_CLASSES: &[(&str, i32)] = &[$(($class, $kind)),*];
+        };
+    }
+    for_each_exception!(exception_classes);
 
     /// One parameter as the macro sees it.
     pub struct ParamInfo {
         pub name: &'static str,
         pub ty: u8,
+        pub elem: u8,
         pub optional: bool,
         pub default: Option<String>,
     }
@@ -565,10 +696,24 @@ pub mod rt {
         pub name: &'static str,
         pub doc: String,
         pub params: Vec<ParamInfo>,
-        pub ret: u8,
-        pub ret_optional: bool,
+        pub ret: compound::ResultFacts,
         pub release_gil: bool,
         pub fn_: pyz3_fn,
+    }
+
+    /// One module constant as the macro sees it.
+    pub struct ConstantInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub ty: u8,
+        pub literal: String,
+    }
+
+    /// One exception class as the macro sees it.
+    pub struct ExceptionInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub base: i32,
     }
 
     fn leak_cstr(s: &str) -> *const c_char {
@@ -578,7 +723,20 @@ pub mod rt {
     }
 
     /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
-    pub fn build(name: &str, doc: &str, functions: Vec<FunctionInfo>) -> *const pyz3_plugin {
+    pub fn build(
+        name: &str,
+        doc: &str,
+        functions: Vec<FunctionInfo>,
+        constants: Vec<ConstantInfo>,
+        exceptions: Vec<ExceptionInfo>,
+    ) -> *const pyz3_plugin {
+        let optional_doc = |d: &str| {
+            if d.is_empty() {
+                core::ptr::null()
+            } else {
+                leak_cstr(d)
+            }
+        };
         let defs: Vec<pyz3_function_def> = functions
             .into_iter()
             .map(|f| {
@@ -590,7 +748,7 @@ pub mod rt {
                         default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
                         type_: p.ty,
                         flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
-                        elem: 0,
+                        elem: p.elem,
                         type_flags: 0,
                         ndim: 0,
                         reserved: 0,
@@ -615,8 +773,8 @@ pub mod rt {
                     raw: None,
                     user_data: core::ptr::null_mut(),
                     param_count: count,
-                    return_type: f.ret,
-                    return_flags: if f.ret_optional {
+                    return_type: f.ret.ty,
+                    return_flags: if f.ret.optional {
                         PYZ3_RETURN_OPTIONAL
                     } else {
                         0
@@ -626,16 +784,42 @@ pub mod rt {
                     } else {
                         0
                     },
-                    ret_elem: 0,
+                    ret_elem: f.ret.elem,
                     ret_type_flags: 0,
                     ret_ndim: 0,
                     ret_reserved: 0,
                     ret_class_index: 0,
-                    ret_item_count: 0,
-                    ret_items: core::ptr::null(),
+                    ret_item_count: f.ret.items.len() as u16,
+                    ret_items: if f.ret.items.is_empty() {
+                        core::ptr::null()
+                    } else {
+                        f.ret.items.as_ptr()
+                    },
                 }
             })
             .collect();
+        let constant_defs: Vec<pyz3_constant_def> = constants
+            .iter()
+            .map(|c| pyz3_constant_def {
+                name: leak_cstr(c.name),
+                doc: optional_doc(&c.doc),
+                value: leak_cstr(&c.literal),
+                type_: c.ty,
+                reserved: [0; 7],
+            })
+            .collect();
+        let exception_defs: Vec<pyz3_exception_def> = exceptions
+            .iter()
+            .map(|e| pyz3_exception_def {
+                name: leak_cstr(e.name),
+                doc: optional_doc(&e.doc),
+                base: e.base,
+                reserved: 0,
+            })
+            .collect();
+        let (nconstants, nexceptions) = (constant_defs.len() as u32, exception_defs.len() as u32);
+        let constant_defs = Box::leak(constant_defs.into_boxed_slice());
+        let exception_defs = Box::leak(exception_defs.into_boxed_slice());
         let count = defs.len() as u32;
         let defs = Box::leak(defs.into_boxed_slice());
         Box::leak(Box::new(pyz3_plugin {
@@ -660,11 +844,11 @@ pub mod rt {
             classes: core::ptr::null(),
             class_count: 0,
             class_size: core::mem::size_of::<pyz3_class_def>() as u32,
-            constants: core::ptr::null(),
-            constant_count: 0,
+            constants: constant_defs.as_ptr(),
+            constant_count: nconstants,
             constant_size: core::mem::size_of::<pyz3_constant_def>() as u32,
-            exceptions: core::ptr::null(),
-            exception_count: 0,
+            exceptions: exception_defs.as_ptr(),
+            exception_count: nexceptions,
             exception_size: core::mem::size_of::<pyz3_exception_def>() as u32,
         }))
     }
@@ -696,20 +880,70 @@ pub mod rt {
     }
 }
 
-/// Declares a plugin: its name, doc, and functions — ordinary Rust `fn` items whose `///` docs
-/// become Python doc strings, with optional `= default` values after a parameter's type, and
-/// `#[release_gil]` before `fn` to run without the GIL. Exports `pyz3_plugin_entry`. Use once
-/// per cdylib crate.
+/// Declares a plugin: its name, doc, optional module constants and exception classes, and
+/// functions — ordinary Rust `fn` items whose `///` docs become Python doc strings, with optional
+/// `= default` values after a parameter's type, and `#[release_gil]` before `fn` to run without
+/// the GIL. Exports `pyz3_plugin_entry`. Use once per cdylib crate.
+///
+/// ```ignore
+/// pyz3_plugin::plugin! {
+///     name = "words";
+///     doc = "Words.";
+///     constants {
+///         /// The version.
+///         VERSION: &str = "1.0";
+///     }
+///     exceptions {
+///         /// Malformed input.
+///         ParseError: ValueError;
+///     }
+///     fn split(text: &str) -> Vec<String> { text.split_whitespace().map(str::to_owned).collect() }
+///     fn first(text: &str) -> Result<String, PyErr> {
+///         text.split_whitespace().next().map(str::to_owned).ok_or_else(|| ParseError.err("empty"))
+///     }
+/// }
+/// ```
+///
+/// Each constant is also a Rust `const` of its type, each exception class a
+/// [`Exception`] constant whose `err(message)` makes the `PyErr` that raises it.
 #[macro_export]
 macro_rules! plugin {
     (
         name = $modname:literal;
         doc = $moddoc:literal;
+        $(constants {
+            $( $(#[doc = $cdoc:literal])* $cname:ident : $cty:ty = $cval:expr ; )*
+        })?
+        $(exceptions {
+            $( $(#[doc = $edoc:literal])* $ename:ident : $ebase:ident ; )*
+        })?
         $(
             $(#[$($attr:tt)*])*
             fn $name:ident ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) $(-> $r:ty)? $body:block
         )*
     ) => {
+        $($(
+            #[allow(dead_code, reason = "a constant the plugin's Rust code may not use")]
+            const $cname: $cty = $cval;
+            const _: () = assert!(
+                $crate::rt::is_python_name(stringify!($cname)),
+                concat!("pyz3: `", stringify!($cname), "` cannot name a Python constant"),
+            );
+        )*)?
+        $(
+            #[allow(non_camel_case_types, dead_code, reason = "one variant per exception class, named as in Python")]
+            #[repr(u32)]
+            enum __Pyz3Exceptions { $($ename),* }
+            $(
+                #[allow(non_upper_case_globals, dead_code, reason = "named as the Python class")]
+                const $ename: $crate::Exception = $crate::Exception(__Pyz3Exceptions::$ename as u32);
+                const _: () = assert!(
+                    $crate::rt::exception_kind(stringify!($ebase)) >= 0,
+                    concat!("pyz3: `", stringify!($ebase), "` is not a built-in exception class \
+                        pyz3 can derive from (ValueError, KeyError, RuntimeError, ...)"),
+                );
+            )*
+        )?
         $(
             #[allow(clippy::unnecessary_wraps, reason = "the body is the plugin author's")]
             fn $name( $( $p : $t ),* ) $(-> $r)? $body
@@ -739,6 +973,8 @@ macro_rules! plugin {
         mod __pyz3_wrappers {
             #[allow(unused_imports, reason = "used by the generated wrappers")]
             use super::*;
+            #[allow(unused_imports, reason = "the result kinds some functions need")]
+            use $crate::compound::{ViaIntoResult, ViaIterator, WriteViaIntoResult, WriteViaIterator};
             $(
                 pub(super) unsafe extern "C" fn $name(
                     args: *const $crate::abi::pyz3_value,
@@ -749,7 +985,8 @@ macro_rules! plugin {
                         #[allow(unused_variables, unused_mut, reason = "functions without parameters")]
                         let mut index = 0usize;
                         // SAFETY: the loader passes one converted value per declared parameter,
-                        // of the declared type, valid for the call.
+                        // of the declared type, valid for the call; `result` and `call` are the
+                        // loader's.
                         #[allow(unused_unsafe, reason = "functions without parameters")]
                         unsafe {
                             $(
@@ -759,9 +996,11 @@ macro_rules! plugin {
                                 );
                                 index += 1;
                             )*
-                            let value = super::$name($($p),*);
+                            let value = $crate::compound::Returned(core::cell::Cell::new(Some(
+                                super::$name($($p),*),
+                            )));
                             let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
-                            $crate::rt::write_result(value, &mut *result, released)
+                            (&&value).write_out(result, call, released)
                         }
                     })
                 }
@@ -770,6 +1009,8 @@ macro_rules! plugin {
 
         #[no_mangle]
         pub extern "C" fn pyz3_plugin_entry() -> *const $crate::abi::pyz3_plugin {
+            #[allow(unused_imports, reason = "the result kinds some functions need")]
+            use $crate::compound::{ViaIntoResult, ViaIterator};
             struct Descriptor(*const $crate::abi::pyz3_plugin);
             // SAFETY: the descriptor is immutable once built.
             unsafe impl Send for Descriptor {}
@@ -778,49 +1019,51 @@ macro_rules! plugin {
             static DESCRIPTOR: std::sync::OnceLock<Descriptor> = std::sync::OnceLock::new();
             DESCRIPTOR
                 .get_or_init(|| {
-                    Descriptor($crate::rt::build($modname, $moddoc, vec![$(
-                        $crate::rt::FunctionInfo {
-                            name: stringify!($name),
-                            doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
-                            params: vec![$(
-                                $crate::rt::ParamInfo {
-                                    name: stringify!($p),
-                                    ty: <$t as $crate::FromArg>::TYPE,
-                                    optional: <$t as $crate::FromArg>::OPTIONAL,
-                                    default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
-                                }
-                            ),*],
-                            ret: $crate::__ret_type!($($r)?),
-                            ret_optional: $crate::__ret_optional!($($r)?),
-                            release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
-                            fn_: Some(__pyz3_wrappers::$name),
-                        }
-                    ),*]))
+                    Descriptor($crate::rt::build(
+                        $modname,
+                        $moddoc,
+                        vec![$(
+                            $crate::rt::FunctionInfo {
+                                name: stringify!($name),
+                                doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
+                                params: vec![$(
+                                    $crate::rt::ParamInfo {
+                                        name: stringify!($p),
+                                        ty: <$t as $crate::FromArg>::TYPE,
+                                        elem: <$t as $crate::FromArg>::ELEM,
+                                        optional: <$t as $crate::FromArg>::OPTIONAL,
+                                        default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
+                                    }
+                                ),*],
+                                // The result type, found from a call that is never made.
+                                #[allow(unreachable_code, reason = "a type probe, never called")]
+                                ret: (&&$crate::compound::probe(|| {
+                                    $name($($crate::rt::never::<$t>()),*)
+                                }))
+                                .facts(),
+                                release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+                                fn_: Some(__pyz3_wrappers::$name),
+                            }
+                        ),*],
+                        vec![$($(
+                            $crate::rt::ConstantInfo {
+                                name: stringify!($cname),
+                                doc: $crate::rt::doc(&[$(Some($cdoc)),*]),
+                                ty: <$cty as $crate::ConstantType>::TYPE,
+                                literal: $crate::PyLiteral::py_literal(&$cname),
+                            }
+                        ),*)?],
+                        vec![$($(
+                            $crate::rt::ExceptionInfo {
+                                name: stringify!($ename),
+                                doc: $crate::rt::doc(&[$(Some($edoc)),*]),
+                                base: $crate::rt::exception_kind(stringify!($ebase)),
+                            }
+                        ),*)?],
+                    ))
                 })
                 .0
         }
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __ret_type {
-    () => {
-        $crate::registry::PYZ3_T_VOID
-    };
-    ($r:ty) => {
-        <$r as $crate::IntoResult>::TYPE
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __ret_optional {
-    () => {
-        false
-    };
-    ($r:ty) => {
-        <$r as $crate::IntoResult>::OPTIONAL
     };
 }
 
@@ -868,6 +1111,11 @@ mod tests {
             <&str as FromArg>::TYPE,
             <&[u8] as FromArg>::TYPE,
             <Object as FromArg>::TYPE,
+            <Vec<i64> as FromArg>::TYPE,
+            <Seq<f64> as FromArg>::TYPE,
+            <std::collections::HashMap<String, i64> as FromArg>::TYPE,
+            <Dict<&str> as FromArg>::TYPE,
+            <Callable as FromArg>::TYPE,
         ];
         let results = [
             <() as IntoResult>::TYPE,
@@ -885,11 +1133,41 @@ mod tests {
             <String as IntoResult>::TYPE,
             <Vec<u8> as IntoResult>::TYPE,
             <NewObject as IntoResult>::TYPE,
+            <Vec<i64> as IntoResult>::TYPE,
+            <std::collections::HashMap<String, f64> as IntoResult>::TYPE,
+            <(i64, String) as IntoResult>::TYPE,
+            {
+                use compound::ViaIterator;
+                #[allow(clippy::needless_borrow, reason = "the autoref dispatch plugin! uses")]
+                (&&compound::probe(|| 0..3i64)).facts().ty
+            },
         ];
         for t in TYPES {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
             assert_eq!(t.result, results.contains(&t.code), "{}: result", t.name);
         }
+    }
+
+    #[test]
+    #[allow(clippy::needless_borrow, reason = "the autoref dispatch plugin! uses")]
+    fn compound_types_carry_their_facts() {
+        use compound::{ViaIntoResult, ViaIterator};
+        assert_eq!(<Vec<i64> as FromArg>::ELEM, PYZ3_T_I64);
+        assert_eq!(<Option<Seq<&str>> as FromArg>::ELEM, PYZ3_T_STR);
+        assert_eq!(<Vec<String> as IntoResult>::ELEM, PYZ3_T_STR);
+        assert_eq!(<Vec<u8> as IntoResult>::TYPE, PYZ3_T_BYTES);
+        assert_eq!(<(f64, f64) as IntoResult>::ITEMS, [PYZ3_T_F64, PYZ3_T_F64]);
+        assert_eq!(
+            <Result<Option<(bool, NewObject)>, PyErr> as IntoResult>::ITEMS,
+            [PYZ3_T_BOOL, PYZ3_T_OBJECT]
+        );
+        let facts = (&&compound::probe(|| vec!["a".to_owned()].into_iter())).facts();
+        assert_eq!((facts.ty, facts.elem), (PYZ3_T_ITERATOR, PYZ3_T_STR));
+        let facts = (&&compound::probe(|| 7i64)).facts();
+        assert_eq!((facts.ty, facts.elem), (PYZ3_T_I64, 0));
+        assert_eq!(rt::exception_kind("ValueError"), PYZ3_EXC_VALUE_ERROR);
+        assert_eq!(rt::exception_kind("NoSuchError"), -1);
+        assert_eq!(Exception(2).err("x").kind, -4);
     }
 
     #[test]
