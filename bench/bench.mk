@@ -25,7 +25,7 @@ EXTRA_PLUGIN_LIBS += $(BENCH_PLUGIN) $(BENCH_PLAIN)
 
 .PHONY: bench bench-opt bench-deps bench-zig bench-gil
 
-$(BENCH_PLUGIN): bench/pyz3_bench.c bench/common/bench_common.h include/pyz3.h $(BUILD)/.runtime-stamp
+$(BENCH_PLUGIN): bench/pyz3_bench.c bench/common/bench_common.h bench/common/containers_work.h include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(BENCH_OUT)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS) -lpthread
 

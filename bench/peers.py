@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
-COMMON = [BENCH_DIR / "common" / n for n in ("bench_common.h", "cpython_work.h", "cxx_work.hpp")]
+COMMON = [
+    BENCH_DIR / "common" / n
+    for n in ("bench_common.h", "cpython_work.h", "cxx_work.hpp", "containers_work.h")
+]
 FUNCTIONS = (
     "noop",
     "add",
@@ -36,7 +39,13 @@ FUNCTIONS = (
     "thread_alloc_scoped",
     "thread_alloc_unscoped",
     "roundtrip1000",
+    "sum_list",
+    "minmax",
+    "apply",
+    "count_up",
+    "word_counts",
 )
+CONTAINER_FUNCTIONS = ("sum_list", "minmax", "apply", "count_up", "word_counts")
 OPTIMIZATIONS = ("gil_cache", "fast_paths", "pool")
 # Every compiled peer gets -O2 (the floor's level); pthread for the native-thread cases.
 C_FLAGS = ("-std=c11", "-O2", "-fPIC", "-shared", "-pthread")
@@ -168,8 +177,14 @@ def floor(ctx: Context) -> Binding:
 
 def varargs(ctx: Context) -> Binding:
     module = _c_extension(ctx, "varargs", BENCH_DIR / "varargs" / "varargs.c")
+    missing = dict.fromkeys(
+        CONTAINER_FUNCTIONS, "the METH_VARARGS peer shows the argument-parsing cost of scalar cases"
+    )
     return _from_module(
-        Binding("varargs", "handwritten C, METH_VARARGS + PyArg_ParseTuple(AndKeywords), -O2"), module
+        Binding(
+            "varargs", "handwritten C, METH_VARARGS + PyArg_ParseTuple(AndKeywords), -O2", missing=missing
+        ),
+        module,
     )
 
 
@@ -182,9 +197,16 @@ STR_NOTE = "Python wrapper encodes the str (and decodes the result): char* takes
 KW_NOTE = "Python wrapper: foreign functions take no keyword arguments"
 
 
+NO_CONTAINERS = (
+    "a plain C library sees no Python lists, dicts, callables or iterators: "
+    "the Python wrapper would do the work"
+)
+
+
 def _plain_missing() -> dict[str, str]:
     missing = dict.fromkeys(("alloc10", "thread_alloc_scoped", "thread_alloc_unscoped"), NO_PYTHON_ALLOCATOR)
     missing["roundtrip1000"] = NO_CONVERSION_API
+    missing.update(dict.fromkeys(CONTAINER_FUNCTIONS, NO_CONTAINERS))
     return missing
 
 
