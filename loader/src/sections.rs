@@ -65,7 +65,9 @@ pub unsafe fn constant_value(c: &ConstantSpec) -> Result<Owned, BuildError> {
                         Err(fault(format!("is a bool, not {}", c.ty.name())))
                     }
                     Ok(_) => Ok(obj),
-                    Err(ConvError::WrongType) => Err(fault(format!(
+                    Err(
+                        ConvError::WrongType | ConvError::Element { .. } | ConvError::Key { .. },
+                    ) => Err(fault(format!(
                         "has type {}, not valid for a constant of type {}",
                         convert::object_type_name(obj.as_ptr()),
                         c.ty.name()

@@ -32,6 +32,19 @@ pub enum ConvError {
     OutOfRange,
     /// A Python exception is already set (e.g. raised by `__index__`).
     Raised,
+    /// Item `index` of a sequence (or value `index` of a dict) did not convert: its type, or
+    /// (`out_of_range`) its value; no exception is set yet (containers.rs words it).
+    Element {
+        /// The item's position.
+        index: usize,
+        /// The value does not fit, rather than being of the wrong type.
+        out_of_range: bool,
+    },
+    /// Key `index` of a dict argument is not a `str`; no exception is set yet.
+    Key {
+        /// The entry's position.
+        index: usize,
+    },
 }
 
 /// Result of a conversion.
@@ -674,6 +687,75 @@ pub unsafe fn to_value_into(
     Ok(())
 }
 
+/// Converts `op` to an argument of type `ty` (with element type `elem` for a compound type),
+/// writing the member the type names into `*out`: a per-call view type (a sequence, a dict)
+/// fills the next slot of `views` and points `*out` at it; every other type converts as
+/// [`to_value_into`].
+///
+/// # Safety
+/// GIL held; `op` valid and kept alive by the caller for the call; `out` writable; `views`
+/// outlives every use of `*out`.
+#[inline(always)]
+pub unsafe fn to_arg_into(
+    ty: TypeCode,
+    elem: TypeCode,
+    op: *mut ffi::PyObject,
+    out: *mut pyz3_value,
+    views: &mut crate::views::CallViews,
+    fast: bool,
+) -> ConvResult<()> {
+    // SAFETY: forwarded.
+    unsafe {
+        match ty {
+            TypeCode::Sequence => crate::containers::seq_to_view(op, elem, out, views, fast),
+            TypeCode::Dict => crate::containers::dict_to_view(op, elem, out, views, fast),
+            TypeCode::Void
+            | TypeCode::I8
+            | TypeCode::I16
+            | TypeCode::I32
+            | TypeCode::I64
+            | TypeCode::U8
+            | TypeCode::U16
+            | TypeCode::U32
+            | TypeCode::U64
+            | TypeCode::F32
+            | TypeCode::F64
+            | TypeCode::Bool
+            | TypeCode::Str
+            | TypeCode::Bytes
+            | TypeCode::Object
+            | TypeCode::List
+            | TypeCode::Tuple
+            | TypeCode::Callable
+            | TypeCode::Iterator => to_value_into(ty, op, out, fast),
+        }
+    }
+}
+
+/// Sets the exception for a failed conversion of `op` to an argument of type `ty` (element type
+/// `elem`). `what` names the value in the message, e.g. `"add() argument 'a'"`. Does nothing for
+/// `ConvError::Raised`.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+pub unsafe fn raise_arg_error(
+    err: ConvError,
+    ty: TypeCode,
+    elem: TypeCode,
+    op: *mut ffi::PyObject,
+    what: &str,
+) {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match ty {
+            TypeCode::Sequence | TypeCode::Dict => {
+                crate::containers::raise_error(err, ty, elem, op, what)
+            }
+            _ => raise_conversion_error(err, ty, op, what),
+        }
+    }
+}
+
 /// Converts a C value of type `ty` to a new Python object. For the types whose result is an
 /// object (`result_member == "obj"`: str, bytes, object) the value already holds a new
 /// reference, which is returned as is.
@@ -815,6 +897,11 @@ pub unsafe fn raise_conversion_error(
                     short_repr(op, 48)
                 );
                 error::raise_str(ffi::PyExc_OverflowError, &msg);
+            }
+            // Worded with the argument's element type by containers::raise_error.
+            ConvError::Element { .. } | ConvError::Key { .. } => {
+                let msg = format!("{what} does not convert to {}", ty.name());
+                error::raise_str(ffi::PyExc_TypeError, &msg);
             }
         }
     }

@@ -24,6 +24,7 @@ pub mod panic;
 pub mod pool;
 pub mod tls;
 pub mod types;
+pub mod views;
 
 /// CPython's object type, as the ABI's `PyObject`.
 pub use pyo3_ffi::PyObject;

@@ -115,6 +115,11 @@ pub struct TypeInfo {
     /// Producing a result of this type creates a Python object, which needs the GIL: an SDK
     /// making it inside a GIL-released function must take a GIL scope first.
     pub result_needs_gil: bool,
+    /// An argument is a per-call view: the trampoline converts it into storage it owns (stack
+    /// first, heap when large), passes a pointer in the `pyz3_value`, and releases it on every
+    /// path after the call (`capi/core/src/views.rs`). Such a type converts with
+    /// `convert::to_arg_into`, never `to_value_into`.
+    pub arg_view: bool,
     /// What a default of this type may be.
     pub default: DefaultRule,
     /// The compound-type facts a declaration carries. In the annotations and `expected`,
@@ -141,6 +146,7 @@ impl TypeInfo {
         result: false,
         borrowed_arg: false,
         result_needs_gil: false,
+        arg_view: false,
         default: DefaultRule::None,
         needs: Needs::None,
         doc: "",
@@ -301,7 +307,7 @@ type_registry! {
     Sequence = 18, PYZ3_T_SEQUENCE {
         name: "sequence", c_type: "const pyz3_seq *", arg_member: "seq",
         param_annotation: "Sequence[{elem}]", expected: "a sequence",
-        repr: Repr::Sequence, param: true, borrowed_arg: true,
+        repr: Repr::Sequence, param: true, borrowed_arg: true, arg_view: true,
         default: DefaultRule::NoneOnly, needs: Needs::Elem,
     }
     /// A `dict` with `str` keys whose values convert to `elem` (ABI 1.1). Arguments arrive in
@@ -311,7 +317,7 @@ type_registry! {
         name: "dict", c_type: "const pyz3_dict *", arg_member: "dict", result_member: "out",
         param_annotation: "dict[str, {elem}]", result_annotation: "dict[str, {elem}]",
         expected: "dict", repr: Repr::Dict, param: true, result: true, borrowed_arg: true,
-        result_needs_gil: true, default: DefaultRule::NoneOnly, needs: Needs::Elem,
+        arg_view: true, result_needs_gil: true, default: DefaultRule::NoneOnly, needs: Needs::Elem,
     }
     /// A `list` result (ABI 1.1), filled through `pyz3_result_list`; `ret_elem` names the
     /// items' type.

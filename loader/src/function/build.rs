@@ -34,11 +34,13 @@ impl Function {
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
+        let mut elems = [TypeCode::Void; PYZ3_MAX_PARAMS as usize];
         let mut optional_mask = 0u64;
         let mut names = Vec::with_capacity(n);
         let mut defaults = Vec::with_capacity(n);
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
+            elems[i] = p.elem.unwrap_or(TypeCode::Void);
             if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
                 optional_mask |= 1 << i;
             }
@@ -53,6 +55,23 @@ impl Function {
             .take_while(|p| p.flags & PYZ3_PARAM_KEYWORD_ONLY == 0)
             .count();
         let positional_only = spec.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
+        // Raw functions receive the objects themselves: nothing to convert, no views.
+        let nviews = if spec.fn_.is_some() {
+            spec.params.iter().filter(|p| p.ty.info().arg_view).count()
+        } else {
+            0
+        };
+        let min_direct_nargs = if spec.params[npositional..]
+            .iter()
+            .all(|p| p.default.is_some())
+        {
+            spec.params[..npositional]
+                .iter()
+                .rposition(|p| p.default.is_none())
+                .map_or(0, |i| i + 1)
+        } else {
+            usize::MAX
+        };
         // SAFETY: GIL held; the defaults' objects are live.
         let doc_text = unsafe { text_signature(spec, &defaults, npositional)? };
         let c_name = CString::new(spec.name.clone()).map_err(|e| plugin_error(e.to_string()))?;
@@ -66,6 +85,9 @@ impl Function {
             direct_nargs: if npositional == n { n } else { usize::MAX },
             optional_mask,
             types,
+            elems,
+            nviews,
+            min_direct_nargs,
             fn_: spec.fn_,
             raw: spec.raw,
             call0: pyz3_call {
@@ -247,11 +269,15 @@ unsafe fn parse_default(
                 value,
                 is_none: false,
             }),
-            Err(ConvError::WrongType) => Err(plugin_error(format!(
-                "has type {}, not valid for a parameter of type {}",
-                convert::object_type_name(obj.as_ptr()),
-                ty.name()
-            ))),
+            // Sequences and dicts only default to None (refused above), so their element errors
+            // cannot happen here.
+            Err(ConvError::WrongType | ConvError::Element { .. } | ConvError::Key { .. }) => {
+                Err(plugin_error(format!(
+                    "has type {}, not valid for a parameter of type {}",
+                    convert::object_type_name(obj.as_ptr()),
+                    ty.name()
+                )))
+            }
             Err(ConvError::OutOfRange) => {
                 Err(plugin_error(format!("is out of range for {}", ty.name())))
             }

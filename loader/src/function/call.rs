@@ -7,6 +7,11 @@
 //! them into `pyz3_value` slots, calls the plugin and converts the result. Anything unusual —
 //! defaults, reordering, errors in the call's shape — goes to [`super::slow`]. Every entry point
 //! runs inside the runtime's panic boundary.
+//!
+//! Functions with per-call view parameters (sequences, dicts; the registry's `arg_view`) take
+//! `VIEWS` and [`convert_and_invoke_views`]: the one place that owns a call's views. It creates
+//! a [`CallViews`] before the first conversion and drops it after the result object exists, so
+//! every committed view is released on every path (capi/core/src/views.rs).
 
 use core::ptr;
 
@@ -15,6 +20,7 @@ use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
 use pyz3_core::types::{Repr, TypeCode};
+use pyz3_core::views::CallViews;
 use pyz3_core::{error, gil, opts, tls};
 
 use super::slow::call_slow;
@@ -31,6 +37,9 @@ pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 pub(super) fn pick_trampoline(f: &Function) -> Entry {
     if f.raw.is_some() {
         return RAW;
+    }
+    if f.nviews != 0 {
+        return VIEWS;
     }
     if f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams {
         return GENERAL;
@@ -80,6 +89,7 @@ pub(super) use entry;
 static PLAIN: Entry = entry!(plain_body);
 static GENERAL: Entry = entry!(direct_body::<false>);
 static RAW: Entry = entry!(direct_body::<true>);
+static VIEWS: Entry = entry!(views_body);
 
 /// Typed functions without optional parameters that keep the GIL: the common, hot case.
 #[inline(always)]
@@ -135,11 +145,92 @@ unsafe fn direct_body<const RAW: bool>(
     }
 }
 
+/// Typed functions with per-call view parameters: every parameter passed, or positional
+/// arguments with the rest from defaults, go straight to [`convert_and_invoke_views`].
+#[inline(always)]
+unsafe fn views_body(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `plain_body`.
+    unsafe {
+        let f = function_of(slf);
+        let nargs = nargsf as usize;
+        let mut gathered = [ptr::null_mut(); MAXP];
+        let slots = &mut gathered[..f.nparams];
+        if let Some(objs) = arguments_in_order(f, args, nargs, kwnames, slots) {
+            return convert_and_invoke_views(f, core::slice::from_raw_parts(objs, f.nparams));
+        }
+        if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
+            // Trailing defaults: NULL slots take them.
+            slots[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
+            slots[nargs..].fill(ptr::null_mut());
+            return convert_and_invoke_views(f, slots);
+        }
+        call_slow(f, args, nargs, kwnames)
+    }
+}
+
+/// Converts `slots` (NULL = use the default) of a function with per-call view parameters, and
+/// calls it. The call's views live in `views` on this frame, from the first conversion until
+/// after the result object exists (also across a GIL-released call); dropping it releases every
+/// view that was converted, whichever way this function returns.
+pub(super) unsafe fn convert_and_invoke_views(
+    f: &Function,
+    slots: &[*mut ffi::PyObject],
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller for the call.
+    unsafe {
+        let fast = opts::fast_paths();
+        let mut views = CallViews::new(f.nviews);
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
+        let mut none_mask = 0u64;
+        for (j, &o) in slots.iter().enumerate() {
+            if o.is_null() {
+                let d = &f.defaults[j];
+                vals[j].write(d.value);
+                if d.is_none {
+                    none_mask |= 1 << j;
+                }
+                continue;
+            }
+            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
+                none_mask |= 1 << j;
+                vals[j].write(pyz3_value::ZERO);
+                continue;
+            }
+            if let Err(e) = convert::to_arg_into(
+                f.types[j],
+                f.elems[j],
+                o,
+                vals[j].as_mut_ptr(),
+                &mut views,
+                fast,
+            ) {
+                return arg_error(f, j, o, e);
+            }
+        }
+        let result = if f.release_gil {
+            invoke::<true>(f, vals.as_ptr().cast(), none_mask)
+        } else {
+            invoke::<false>(f, vals.as_ptr().cast(), none_mask)
+        };
+        drop(views);
+        result
+    }
+}
+
 /// Converts `slots` (NULL = use the default) and calls a typed function.
 pub(super) unsafe fn convert_and_invoke(
     f: &Function,
     slots: &[*mut ffi::PyObject],
 ) -> *mut ffi::PyObject {
+    if f.nviews != 0 {
+        // SAFETY: forwarded.
+        return unsafe { convert_and_invoke_views(f, slots) };
+    }
     // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller.
     unsafe {
         let fast = opts::fast_paths();
@@ -387,7 +478,7 @@ unsafe fn arg_error(
     // SAFETY: GIL held.
     unsafe {
         let what = format!("{} argument '{}'", f.display, f.param_names[i]);
-        convert::raise_conversion_error(e, f.types[i], o, &what);
+        convert::raise_arg_error(e, f.types[i], f.elems[i], o, &what);
     }
     ptr::null_mut()
 }

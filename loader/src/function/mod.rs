@@ -66,6 +66,14 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    /// The element type of each compound parameter (`Void` for the others).
+    elems: [TypeCode; PYZ3_MAX_PARAMS as usize],
+    /// How many parameters are per-call views (sequences, dicts): the trampoline gives the call
+    /// view storage when there are any.
+    nviews: usize,
+    /// The fewest positional arguments that, with the trailing defaults, make a complete call
+    /// the view trampoline takes directly; `usize::MAX` when keyword-only parameters need one.
+    min_direct_nargs: usize,
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
