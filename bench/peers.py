@@ -135,6 +135,9 @@ def _load_extension(name: str, path: pathlib.Path) -> ModuleType:
         spec.loader.exec_module(module)
     except ImportError as exc:
         raise Unavailable(f"import failed: {exc}") from exc
+    # Registered like an imported module: a module nothing references is collected, and with it
+    # the types it defined (nanobind's count_up then cannot return its iterator class).
+    sys.modules[name] = module
     return module
 
 

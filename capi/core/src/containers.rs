@@ -86,9 +86,8 @@ unsafe fn storage(inline: *mut u8, inline_len: usize, bytes: usize, heap: &mut *
     p
 }
 
-/// Converts one item object to the C value of `elem` into slot `i` of `items`. Runs Python code
-/// only on the generic path (an `int` subclass's `__index__`, ...).
-#[inline(always)]
+/// Converts one item object to the C value of `elem` into slot `i` of `items`, on the generic
+/// path: may run Python code (an object's `__index__`, ...).
 unsafe fn convert_item(
     elem: TypeCode,
     o: *mut ffi::PyObject,
@@ -126,6 +125,159 @@ unsafe fn convert_item(
     Ok(())
 }
 
+/// Converts the `n` items of `seq` (a list or tuple) into `items`. Items that convert without
+/// running Python code take `pure` (no references moved, no checks); the others take the generic
+/// path, holding the item and re-reading the list afterwards, since that code may change it.
+/// The error carries the failing index.
+#[inline(always)]
+unsafe fn fill<T>(
+    seq: *mut ffi::PyObject,
+    n: usize,
+    mutable: bool,
+    out: *mut T,
+    pure: impl Fn(*mut ffi::PyObject) -> Option<T>,
+    generic: impl Fn(*mut ffi::PyObject) -> ConvResult<T>,
+) -> Result<(), (usize, ConvError)> {
+    // SAFETY: GIL held; `seq` holds `n` items (checked again after generic conversions); `out`
+    // has room for `n` values.
+    unsafe {
+        let mut src = sequence_items(seq);
+        let mut i = 0;
+        while i < n {
+            let o = *src.add(i);
+            if let Some(v) = pure(o) {
+                out.add(i).write(v);
+                i += 1;
+                continue;
+            }
+            let v = generic_item(seq, o, mutable, &generic).map_err(|e| (i, e))?;
+            out.add(i).write(v);
+            if mutable && sequence_len(seq) != n {
+                return Err((i, ConvError::Raised)).inspect_err(|_| changed_size());
+            }
+            src = sequence_items(seq);
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn generic_item<T>(
+    _seq: *mut ffi::PyObject,
+    o: *mut ffi::PyObject,
+    mutable: bool,
+    generic: &impl Fn(*mut ffi::PyObject) -> ConvResult<T>,
+) -> ConvResult<T> {
+    // SAFETY: GIL held; `o` is alive (held here while code the conversion runs may drop it from
+    // a list).
+    unsafe {
+        if mutable {
+            ffi::Py_INCREF(o);
+        }
+        let r = generic(o);
+        if mutable {
+            ffi::Py_DECREF(o);
+        }
+        r
+    }
+}
+
+#[cold]
+fn changed_size() {
+    // SAFETY: GIL held by the callers.
+    unsafe {
+        error::raise_str(
+            ffi::PyExc_RuntimeError,
+            "list changed size while its items were converted",
+        )
+    }
+}
+
+/// Converts every item of `seq` to `elem` into `items`, with the loop compiled per element type.
+unsafe fn fill_items(
+    elem: TypeCode,
+    seq: *mut ffi::PyObject,
+    n: usize,
+    mutable: bool,
+    items: pyz3_items,
+    fast: bool,
+) -> Result<(), (usize, ConvError)> {
+    // SAFETY: forwarded; each arm writes the member `elem` names.
+    unsafe {
+        match elem {
+            TypeCode::I64 => fill(
+                seq,
+                n,
+                mutable,
+                items.i64,
+                |o| if fast { convert::exact_i64(o) } else { None },
+                |o| convert::to_i64_with(o, fast),
+            ),
+            TypeCode::F64 => fill(
+                seq,
+                n,
+                mutable,
+                items.f64,
+                |o| if fast { convert::exact_f64(o) } else { None },
+                |o| convert::to_f64_with(o, fast),
+            ),
+            // A str never runs Python code to give its UTF-8 (subclasses included).
+            TypeCode::Str => fill(
+                seq,
+                n,
+                mutable,
+                items.str,
+                |o| convert::to_str_with(o, fast).ok(),
+                |o| convert::to_str_with(o, fast),
+            ),
+            TypeCode::Bytes => fill(
+                seq,
+                n,
+                mutable,
+                items.bytes,
+                |o| convert::to_bytes_with(o, fast).ok(),
+                |o| convert::to_bytes_with(o, fast),
+            ),
+            TypeCode::Bool => fill(seq, n, mutable, items.b, |o| convert::to_bool(o).ok(), |o| {
+                convert::to_bool(o)
+            }),
+            // The narrower integers and float32: range checks on the generic path.
+            _ => {
+                for i in 0..n {
+                    let o = *sequence_items(seq).add(i);
+                    let one = pyz3_items {
+                        ptr: items.ptr.cast::<u8>().add(i * elem.info().item_size(false)).cast(),
+                    };
+                    let r = generic_item(seq, o, mutable, &|o| convert_item(elem, o, one, 0, fast));
+                    r.map_err(|e| (i, e))?;
+                    if mutable && sequence_len(seq) != n {
+                        changed_size();
+                        return Err((i, ConvError::Raised));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Converts `n` items held in `refs` (references this view owns, so nothing can free them).
+unsafe fn fill_refs(
+    elem: TypeCode,
+    refs: *mut *mut ffi::PyObject,
+    n: usize,
+    items: pyz3_items,
+    fast: bool,
+) -> Result<(), (usize, ConvError)> {
+    for i in 0..n {
+        // SAFETY: `refs` holds `n` owned references; `items` has room for `n` items.
+        unsafe { convert_item(elem, *refs.add(i), items, i, fast).map_err(|e| (i, e))? };
+    }
+    Ok(())
+}
+
 /// Whether an item of `elem` borrows from its object (which must then stay alive).
 fn borrows(elem: TypeCode) -> bool {
     matches!(elem.info().repr, Repr::Text | Repr::Bytes | Repr::Object)
@@ -137,7 +289,82 @@ fn borrows(elem: TypeCode) -> bool {
 /// # Safety
 /// GIL held; `op` valid and kept alive by the caller for the call; `out` writable; `views`
 /// outlives every use of `*out`.
+#[inline(always)]
 pub unsafe fn seq_to_view(
+    op: *mut ffi::PyObject,
+    elem: TypeCode,
+    out: *mut pyz3_value,
+    views: &mut CallViews,
+    fast: bool,
+) -> ConvResult<()> {
+    // SAFETY: forwarded; each numeric arm writes the items of its own type.
+    unsafe {
+        match elem {
+            TypeCode::I64 => numbers(
+                op,
+                elem,
+                out,
+                views,
+                fast,
+                |o| if fast { convert::exact_i64(o) } else { None },
+                |o| convert::to_i64_with(o, fast),
+            ),
+            TypeCode::F64 => numbers(
+                op,
+                elem,
+                out,
+                views,
+                fast,
+                |o| if fast { convert::exact_f64(o) } else { None },
+                |o| convert::to_f64_with(o, fast),
+            ),
+            _ => seq_general(op, elem, out, views, fast),
+        }
+    }
+}
+
+/// The common case, compiled per number type: an exact list or tuple whose items fit the slot.
+/// The view holds nothing to release (numbers are copied), so it commits without a hook.
+#[inline(always)]
+unsafe fn numbers<T>(
+    op: *mut ffi::PyObject,
+    elem: TypeCode,
+    out: *mut pyz3_value,
+    views: &mut CallViews,
+    fast: bool,
+    pure: impl Fn(*mut ffi::PyObject) -> Option<T>,
+    generic: impl Fn(*mut ffi::PyObject) -> ConvResult<T>,
+) -> ConvResult<()> {
+    // SAFETY: GIL held; `op` is an exact list or tuple; the items fit the slot's inline area.
+    unsafe {
+        let mutable = if ffi::PyList_CheckExact(op) != 0 {
+            true
+        } else if ffi::PyTuple_CheckExact(op) != 0 {
+            false
+        } else {
+            return seq_general(op, elem, out, views, fast);
+        };
+        let n = sequence_len(op);
+        if n * size_of::<T>() > INLINE_BYTES {
+            return seq_general(op, elem, out, views, fast);
+        }
+        let slot = views.slot();
+        let st = ViewSlot::state::<SeqState>(slot);
+        let items = (*st).inline.as_mut_ptr().cast::<T>();
+        fill(op, n, mutable, items, pure, generic).map_err(|(i, e)| element_error(e, i))?;
+        (*st).seq = pyz3_seq {
+            len: n,
+            items: pyz3_items { ptr: items.cast() },
+            obj: op,
+        };
+        (*out).seq = &(*st).seq;
+        views.commit(None);
+        Ok(())
+    }
+}
+
+/// Every other sequence argument: any element type, any sequence, any length.
+unsafe fn seq_general(
     op: *mut ffi::PyObject,
     elem: TypeCode,
     out: *mut pyz3_value,
@@ -203,42 +430,27 @@ pub unsafe fn seq_to_view(
                 sequence_items(seq)
             };
         }
-        for i in 0..n {
-            // A list may change while an item converts (Python code in `__index__`): read its
-            // size and item afresh each time.
-            if mutable && i >= sequence_len(seq) {
-                release_seq(st.cast());
-                error::raise_str(
-                    ffi::PyExc_RuntimeError,
-                    "list changed size while its items were converted",
-                );
-                return Err(ConvError::Raised);
-            }
-            let o = *sequence_items(seq).add(i);
-            if take_refs {
+        if take_refs {
+            let src = sequence_items(seq);
+            for i in 0..n {
+                let o = *src.add(i);
                 ffi::Py_INCREF(o);
                 *(*st).refs.add(i) = o;
-                (*st).nrefs = i + 1;
-            } else if mutable {
-                // Kept alive while it converts, in case that code drops it from the list.
-                ffi::Py_INCREF(o);
             }
-            let r = convert_item(elem, o, items, i, fast);
-            if mutable && !take_refs {
-                ffi::Py_DECREF(o);
-            }
-            if let Err(e) = r {
+            (*st).nrefs = n;
+        }
+        if elem != TypeCode::Object {
+            // With the references taken, the items' own array is what converts.
+            let from = if take_refs { (*st).refs } else { ptr::null_mut() };
+            let r = if from.is_null() {
+                fill_items(elem, seq, n, mutable, items, fast)
+            } else {
+                fill_refs(elem, from, n, items, fast)
+            };
+            if let Err((i, e)) = r {
                 release_seq(st.cast());
                 return Err(element_error(e, i));
             }
-        }
-        if mutable && sequence_len(seq) != n {
-            release_seq(st.cast());
-            error::raise_str(
-                ffi::PyExc_RuntimeError,
-                "list changed size while its items were converted",
-            );
-            return Err(ConvError::Raised);
         }
         (*st).seq = pyz3_seq {
             len: n,

@@ -113,6 +113,42 @@ unsafe fn is_exact(op: *mut ffi::PyObject, tp: *mut ffi::PyTypeObject) -> bool {
     unsafe { ffi::Py_TYPE(op) == tp }
 }
 
+/// The value of an exact `int` of up to two digits, read without a call; `None` for anything
+/// else (a conversion that runs no Python code, for loops over many items).
+///
+/// # Safety
+/// `op` a valid object.
+#[inline(always)]
+pub unsafe fn exact_i64(op: *mut ffi::PyObject) -> Option<i64> {
+    // SAFETY: the type is checked before the digits are read.
+    unsafe {
+        if is_exact(op, &raw mut ffi::PyLong_Type) {
+            exact_long_small(op)
+        } else {
+            None
+        }
+    }
+}
+
+/// The value of an exact `float`, or of an exact small `int` that a double holds exactly, read
+/// without a call; `None` for anything else.
+///
+/// # Safety
+/// `op` a valid object.
+#[inline(always)]
+pub unsafe fn exact_f64(op: *mut ffi::PyObject) -> Option<f64> {
+    // SAFETY: the type is checked before the value is read.
+    unsafe {
+        if is_exact(op, &raw mut ffi::PyFloat_Type) {
+            return Some(ffi::PyFloat_AS_DOUBLE(op));
+        }
+        match exact_i64(op) {
+            Some(v) if v.unsigned_abs() <= (1u64 << 53) => Some(v as f64),
+            _ => None,
+        }
+    }
+}
+
 // ---- integers ---------------------------------------------------------------------------------
 
 /// Generic path: `int`, subclasses and `__index__` objects to i64.

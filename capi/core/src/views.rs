@@ -8,9 +8,9 @@
 //! later argument failing to convert, a panic unwinding through the trampoline — with the GIL
 //! held and after the plugin returned, so a view stays valid across `PYZ3_FN_RELEASE_GIL`.
 //!
-//! Storage is a [`CallViews`] on the trampoline's stack with room for [`INLINE_VIEWS`] views
-//! of [`VIEW_STATE_BYTES`] each; a function with more view parameters gets the rest from the heap,
-//! allocated once when the first of them is converted. A type whose state does not fit a slot
+//! Storage is a [`ViewStack`] in the trampoline's frame with room for [`INLINE_VIEWS`] views of
+//! [`VIEW_STATE_BYTES`] each, lent to the call's [`CallViews`]; a function with more view
+//! parameters gets the rest from the heap, allocated once when the first of them is converted. A type whose state does not fit a slot
 //! for some argument (a long sequence) allocates the excess itself and frees it in its release
 //! hook.
 //!
@@ -33,16 +33,18 @@ pub type Release = unsafe fn(state: *mut c_void);
 
 /// Bytes of state one view may keep in its slot (a buffer keeps a `pyz3_buffer`, a `Py_buffer`
 /// and four dimensions' shape and strides).
-pub const VIEW_STATE_BYTES: usize = 240;
+pub const VIEW_STATE_BYTES: usize = 232;
 
 /// Views kept on the trampoline's stack; a function with more view parameters takes the rest
 /// from the heap.
 pub const INLINE_VIEWS: usize = 4;
 
-/// The storage of one view: its release hook and its state.
+/// The storage of one view: its state, and (once committed with a hook) its release hook and
+/// the view committed before it that also needs releasing.
 #[repr(C, align(16))]
 pub struct ViewSlot {
-    release: Option<Release>,
+    release: MaybeUninit<Release>,
+    previous: *mut ViewSlot,
     state: MaybeUninit<[u8; VIEW_STATE_BYTES]>,
 }
 
@@ -57,32 +59,57 @@ impl ViewSlot {
             );
             assert!(align_of::<T>() <= 16, "view state over-aligned for a slot");
         }
-        // SAFETY: only the field's address is taken; `slot` points into a live CallViews.
+        // SAFETY: only the field's address is taken; `slot` points into live view storage.
         unsafe { (&raw mut (*slot).state).cast() }
     }
 }
 
-/// The views of one call. Create one per call of a function that has view parameters, pass it
-/// to every conversion, and let it drop after the result object exists: dropping releases every
-/// committed view in reverse order. It must not move while views are live (slots point into it).
-pub struct CallViews {
-    inline: [MaybeUninit<ViewSlot>; INLINE_VIEWS],
-    heap: Vec<MaybeUninit<ViewSlot>>,
-    /// The most views this call can have (the function's view parameters).
-    capacity: usize,
-    /// Committed views: slots `0..live` hold state and a hook.
-    live: usize,
+/// The stack part of a call's view storage: declare it in the trampoline's frame
+/// (`ViewStack::new()` writes nothing) and lend it to [`CallViews::new`].
+pub struct ViewStack([MaybeUninit<ViewSlot>; INLINE_VIEWS]);
+
+impl ViewStack {
+    /// Uninitialised storage for [`INLINE_VIEWS`] views.
+    #[inline(always)]
+    #[allow(
+        clippy::new_without_default,
+        reason = "uninitialised storage is not a default value"
+    )]
+    pub const fn new() -> ViewStack {
+        ViewStack([const { MaybeUninit::uninit() }; INLINE_VIEWS])
+    }
 }
 
-impl CallViews {
-    /// Storage for a call of a function with `capacity` view parameters.
+/// The views of one call. Create one per call of a function that has view parameters, over a
+/// [`ViewStack`] in the same frame, pass it to every conversion, and let it drop after the
+/// result object exists: dropping releases every committed view, last first. The stack storage
+/// is lent, not owned, so creating a `CallViews` copies nothing; the views that need releasing
+/// form a list through their slots, so dropping walks only those.
+pub struct CallViews<'a> {
+    stack: &'a mut ViewStack,
+    /// Slots past the stack's, allocated once when the first is needed (`heap_len` of them).
+    heap: *mut ViewSlot,
+    heap_len: usize,
+    /// The most views this call can have (the function's view parameters).
+    capacity: usize,
+    /// Slots taken by committed views.
+    live: usize,
+    /// The last committed view that needs releasing (NULL: none).
+    last: *mut ViewSlot,
+}
+
+impl<'a> CallViews<'a> {
+    /// Storage for a call of a function with `capacity` view parameters: `stack` first, then
+    /// the heap.
     #[inline(always)]
-    pub fn new(capacity: usize) -> CallViews {
+    pub fn new(stack: &'a mut ViewStack, capacity: usize) -> CallViews<'a> {
         CallViews {
-            inline: [const { MaybeUninit::uninit() }; INLINE_VIEWS],
-            heap: Vec::new(),
+            stack,
+            heap: core::ptr::null_mut(),
+            heap_len: 0,
             capacity,
             live: 0,
+            last: core::ptr::null_mut(),
         }
     }
 
@@ -95,7 +122,7 @@ impl CallViews {
     pub fn slot(&mut self) -> *mut ViewSlot {
         let i = self.live;
         if i < INLINE_VIEWS {
-            return self.inline[i].as_mut_ptr();
+            return self.stack.0[i].as_mut_ptr();
         }
         self.heap_slot(i - INLINE_VIEWS)
     }
@@ -103,22 +130,32 @@ impl CallViews {
     #[cold]
     #[inline(never)]
     fn heap_slot(&mut self, j: usize) -> *mut ViewSlot {
-        if self.heap.is_empty() {
+        if self.heap.is_null() {
             let n = self.capacity.saturating_sub(INLINE_VIEWS);
             // Allocated once, at its final size: slots handed out never move.
-            self.heap.resize_with(n, MaybeUninit::uninit);
+            let block: Box<[MaybeUninit<ViewSlot>]> =
+                (0..n).map(|_| MaybeUninit::uninit()).collect();
+            self.heap_len = block.len();
+            self.heap = Box::into_raw(block).cast();
         }
-        assert!(j < self.heap.len(), "more views than view parameters");
-        self.heap[j].as_mut_ptr()
+        assert!(j < self.heap_len, "more views than view parameters");
+        // SAFETY: `j` is within the block.
+        unsafe { self.heap.add(j) }
     }
 
     /// Marks the slot from the last [`CallViews::slot`] as filled, to be released with `release`
     /// (`None`: the view holds nothing that needs releasing).
     #[inline(always)]
     pub fn commit(&mut self, release: Option<Release>) {
-        let slot = self.slot();
-        // SAFETY: `slot` is this call's current slot; writing its hook field initialises it.
-        unsafe { (&raw mut (*slot).release).write(release) };
+        if let Some(release) = release {
+            let slot = self.slot();
+            // SAFETY: `slot` is this call's current slot; its hook and link are written here.
+            unsafe {
+                (*slot).release.write(release);
+                (*slot).previous = self.last;
+            }
+            self.last = slot;
+        }
         self.live += 1;
     }
 
@@ -127,29 +164,30 @@ impl CallViews {
     pub fn live(&self) -> usize {
         self.live
     }
-
-    fn slot_at(&mut self, i: usize) -> *mut ViewSlot {
-        if i < INLINE_VIEWS {
-            self.inline[i].as_mut_ptr()
-        } else {
-            self.heap[i - INLINE_VIEWS].as_mut_ptr()
-        }
-    }
 }
 
-impl Drop for CallViews {
+impl Drop for CallViews<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        while self.live > 0 {
-            self.live -= 1;
-            let slot = self.slot_at(self.live);
-            // SAFETY: slots below `live` were committed: hook and state are initialised; each
-            // hook runs once (`live` moves first), with the GIL the trampoline holds.
+        let mut slot = self.last;
+        while !slot.is_null() {
+            // SAFETY: every slot on the list was committed with a hook: hook, link and state
+            // are initialised; each runs once, with the GIL the trampoline holds.
             unsafe {
-                if let Some(release) = (*slot).release {
-                    release(ViewSlot::state::<c_void>(slot));
-                }
+                let release = (*slot).release.assume_init();
+                let previous = (*slot).previous;
+                release(ViewSlot::state::<c_void>(slot));
+                slot = previous;
             }
+        }
+        if !self.heap.is_null() {
+            // SAFETY: the block came from `Box::into_raw` of `heap_len` slots in `heap_slot`.
+            drop(unsafe {
+                Box::from_raw(core::ptr::slice_from_raw_parts_mut(
+                    self.heap.cast::<MaybeUninit<ViewSlot>>(),
+                    self.heap_len,
+                ))
+            });
         }
     }
 }
@@ -181,7 +219,8 @@ mod tests {
     #[test]
     fn views_are_released_once_in_reverse_order() {
         RELEASED.with(|r| r.borrow_mut().clear());
-        let mut views = CallViews::new(3);
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, 3);
         fill(&mut views, 3, true);
         assert_eq!(views.live(), 3);
         drop(views);
@@ -192,7 +231,8 @@ mod tests {
     fn more_views_than_inline_slots_use_the_heap_and_keep_their_state() {
         RELEASED.with(|r| r.borrow_mut().clear());
         let n = INLINE_VIEWS as u32 + 3;
-        let mut views = CallViews::new(n as usize);
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, n as usize);
         fill(&mut views, n, true);
         drop(views);
         let expected: Vec<u32> = (0..n).rev().collect();
@@ -202,7 +242,8 @@ mod tests {
     #[test]
     fn an_uncommitted_slot_is_not_released() {
         RELEASED.with(|r| r.borrow_mut().clear());
-        let mut views = CallViews::new(2);
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, 2);
         fill(&mut views, 1, true);
         let _unused = views.slot();
         drop(views);
@@ -212,7 +253,8 @@ mod tests {
     #[test]
     fn views_without_a_hook_take_a_slot_and_release_nothing() {
         RELEASED.with(|r| r.borrow_mut().clear());
-        let mut views = CallViews::new(2);
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, 2);
         fill(&mut views, 2, false);
         assert_eq!(views.live(), 2);
         drop(views);
@@ -222,7 +264,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "more views than view parameters")]
     fn taking_more_slots_than_declared_is_a_bug() {
-        let mut views = CallViews::new(INLINE_VIEWS);
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, INLINE_VIEWS);
         fill(&mut views, INLINE_VIEWS as u32 + 1, false);
     }
 }

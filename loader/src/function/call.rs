@@ -20,7 +20,7 @@ use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
 use pyz3_core::types::{Repr, TypeCode};
-use pyz3_core::views::CallViews;
+use pyz3_core::views::{CallViews, ViewStack};
 use pyz3_core::{error, gil, opts, tls};
 
 use super::slow::call_slow;
@@ -145,8 +145,8 @@ unsafe fn direct_body<const RAW: bool>(
     }
 }
 
-/// Typed functions with per-call view parameters: every parameter passed, or positional
-/// arguments with the rest from defaults, go straight to [`convert_and_invoke_views`].
+/// Typed functions with per-call view parameters: every parameter passed by position goes
+/// straight to [`convert_and_invoke_views`]; keywords and defaults through [`views_gather`].
 #[inline(always)]
 unsafe fn views_body(
     slf: *mut ffi::PyObject,
@@ -158,15 +158,38 @@ unsafe fn views_body(
     unsafe {
         let f = function_of(slf);
         let nargs = nargsf as usize;
-        let mut gathered = [ptr::null_mut(); MAXP];
-        let slots = &mut gathered[..f.nparams];
+        if kwnames.is_null() && nargs == f.nparams {
+            return convert_and_invoke_views(f, core::slice::from_raw_parts(args, nargs));
+        }
+        views_gather(f, args, nargs, kwnames)
+    }
+}
+
+/// [`views_body`] for calls with keywords or defaults.
+#[inline(never)]
+pub(super) unsafe fn views_gather(
+    f: &Function,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `plain_body`.
+    unsafe {
+        // Only the function's own slots are initialised (as in `call_slow`).
+        let mut storage = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
+        for s in &mut storage[..f.nparams] {
+            s.write(ptr::null_mut());
+        }
+        let slots = core::slice::from_raw_parts_mut(
+            storage.as_mut_ptr().cast::<*mut ffi::PyObject>(),
+            f.nparams,
+        );
         if let Some(objs) = arguments_in_order(f, args, nargs, kwnames, slots) {
             return convert_and_invoke_views(f, core::slice::from_raw_parts(objs, f.nparams));
         }
         if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
             // Trailing defaults: NULL slots take them.
             slots[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
-            slots[nargs..].fill(ptr::null_mut());
             return convert_and_invoke_views(f, slots);
         }
         call_slow(f, args, nargs, kwnames)
@@ -184,7 +207,8 @@ pub(super) unsafe fn convert_and_invoke_views(
     // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller for the call.
     unsafe {
         let fast = opts::fast_paths();
-        let mut views = CallViews::new(f.nviews);
+        let mut stack = ViewStack::new();
+        let mut views = CallViews::new(&mut stack, f.nviews);
         let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
         let mut none_mask = 0u64;
         for (j, &o) in slots.iter().enumerate() {
