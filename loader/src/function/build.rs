@@ -103,6 +103,12 @@ impl Function {
             ),
             ret_elem: spec.ret_elem.unwrap_or(TypeCode::Void),
             ret_items: spec.ret_items.clone().into_boxed_slice(),
+            ret_objects: spec
+                .ret_items
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.info().result_is_object())
+                .fold(0, |mask, (i, _)| mask | 1 << i),
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,

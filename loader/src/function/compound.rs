@@ -13,7 +13,7 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::out::{self, OutBuilder, OutKind};
 use pyz3_core::types::TypeCode;
-use pyz3_core::{convert, error, gil, tls};
+use pyz3_core::{convert, error, gil, opts, tls};
 
 use super::call::finish_unusual;
 use super::Function;
@@ -105,7 +105,8 @@ unsafe fn call<const RELEASE_GIL: bool>(
 }
 
 unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObject {
-    // SAFETY: GIL held; slot `i` holds the member `ret_items[i]` names.
+    // SAFETY: GIL held; slot `i` holds the member `ret_items[i]` names; `ret_objects` has bit `i`
+    // set exactly when item `i` is an object.
     unsafe {
         let n = slots.len();
         let t = ffi::PyTuple_New(n as ffi::Py_ssize_t);
@@ -114,14 +115,17 @@ unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObje
             drop_object_items(f, slots, 0);
             return t;
         }
-        for (i, (slot, &ty)) in slots.iter_mut().zip(f.ret_items.iter()).enumerate() {
-            let obj = if ty.info().result_is_object() {
+        let pooled = opts::pool();
+        for i in 0..n {
+            let ty = *f.ret_items.get_unchecked(i);
+            let slot = slots.get_unchecked_mut(i);
+            let obj = if f.ret_objects & (1 << i) != 0 {
                 let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
                 out::checked_item(ty, obj, || {
                     format!("{}: item {i} of its tuple result", f.display)
                 })
             } else {
-                convert::from_value(ty, slot)
+                convert::from_value_with(ty, slot, pooled)
             };
             if obj.is_null() {
                 drop_object_items(f, slots, i + 1);

@@ -85,6 +85,8 @@ pub struct Function {
     ret_elem: TypeCode,
     /// The item types of a tuple result.
     ret_items: Box<[TypeCode]>,
+    /// Bit `i` set when tuple item `i` is an object (a new reference the plugin made).
+    ret_objects: u64,
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,
