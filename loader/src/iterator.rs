@@ -17,7 +17,7 @@ use pyz3_core::abi::*;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
 use pyz3_core::types::TypeCode;
-use pyz3_core::{convert, error, gil, out, tls};
+use pyz3_core::{convert, error, gil, out, pool, tls};
 
 static ITER_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
 
@@ -30,9 +30,15 @@ struct IterObject {
     next: pyz3_iter_next_fn,
     drop: pyz3_iter_drop_fn,
     elem: TypeCode,
-    done: bool,
-    running: bool,
+    /// The items are objects the plugin made (str, bytes, object), not C values to convert.
+    objects: bool,
+    /// `READY`, `RUNNING` (inside `next`) or `DONE` (exhausted): one byte to test per item.
+    state: u8,
 }
+
+const READY: u8 = 0;
+const RUNNING: u8 = 1;
+const DONE: u8 = 2;
 
 /// Where the state starts, from the object's address.
 const STATE_OFFSET: usize = core::mem::size_of::<IterObject>().next_multiple_of(STATE_ALIGN);
@@ -99,8 +105,8 @@ pub unsafe fn new_iterator(
         (*it).next = next;
         (*it).drop = drop;
         (*it).elem = elem;
-        (*it).done = false;
-        (*it).running = false;
+        (*it).objects = elem.info().result_is_object();
+        (*it).state = READY;
         if !state.is_null() {
             *state = mem.add(STATE_OFFSET).cast();
         }
@@ -137,25 +143,23 @@ unsafe extern "C" fn iter_next(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: `slf` is an IterObject; GIL held (called by CPython).
     guard(ptr::null_mut(), || unsafe {
         let it = slf as *mut IterObject;
-        if (*it).done {
-            return ptr::null_mut();
-        }
-        if (*it).running {
-            error::raise_str(ffi::PyExc_ValueError, "iterator already executing");
-            return ptr::null_mut();
+        if (*it).state != READY {
+            return not_ready(it);
         }
         let mut item = pyz3_value::ZERO;
         let next = (*it).next.unwrap_unchecked();
-        (*it).running = true;
+        (*it).state = RUNNING;
         gil::enter_call();
         let status = next(slf.cast::<u8>().add(STATE_OFFSET).cast(), &mut item);
         gil::leave_call();
-        (*it).running = false;
-        let elem = (*it).elem;
+        (*it).state = READY;
         if status == PYZ3_OK && !tls::take_error_hint() {
-            return item_object(elem, &item);
+            if (*it).objects {
+                return item_object((*it).elem, &item);
+            }
+            return convert::from_value_with((*it).elem, &item, pool::ready());
         }
-        next_unusual(it, elem, status, &item)
+        next_unusual(it, (*it).elem, status, &item)
     })
 }
 
@@ -169,6 +173,18 @@ unsafe fn item_object(elem: TypeCode, item: &pyz3_value) -> *mut ffi::PyObject {
             convert::from_value(elem, item)
         }
     }
+}
+
+/// `next` on an exhausted iterator (NULL: the end again) or from inside its own `next`.
+#[cold]
+unsafe fn not_ready(it: *mut IterObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held.
+    unsafe {
+        if (*it).state == RUNNING {
+            error::raise_str(ffi::PyExc_ValueError, "iterator already executing");
+        }
+    }
+    ptr::null_mut()
 }
 
 /// Everything but a clean item: the end, errors, bad statuses.
@@ -186,7 +202,7 @@ unsafe fn next_unusual(
         match status {
             PYZ3_OK if !has_error => item_object(elem, item),
             PYZ3_ITER_END if !has_error => {
-                (*it).done = true;
+                (*it).state = DONE;
                 ptr::null_mut()
             }
             PYZ3_ERROR if has_error => ptr::null_mut(),
