@@ -14,6 +14,7 @@ import collections
 import gc
 import inspect
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pyz3
-from support import BUILD, PLUGINS, TEST_PLUGINS, load_variant, plugin_variants
+from support import BUILD, PLUGINS, ROOT, TEST_PLUGINS, load_variant, plugin_variants
 
 I64 = (-(2**63), 2**63 - 1)
 SETTINGS = settings(
@@ -726,3 +727,43 @@ def test_broken_container_descriptors_are_refused(case):
 
 def test_the_sample_plugin_is_where_the_tests_expect_it():
     assert (PLUGINS / "libcontainers.so").exists()
+
+
+# ---- docs/containers.md --------------------------------------------------------------------------
+
+DOC = ROOT / "docs" / "containers.md"
+SAMPLE_SOURCES = {
+    "c": ROOT / "plugins" / "c" / "containers" / "containers.c",
+    "zig": ROOT / "plugins" / "zig" / "containers" / "containers.zig",
+    "rust": ROOT / "plugins" / "rust" / "containers_rs" / "src" / "lib.rs",
+}
+
+
+def _stripped(text: str) -> str:
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+@pytest.mark.single_mode
+def test_the_doc_snippets_are_the_sample_plugins_code():
+    blocks = re.findall(r"```(c|zig|rust)\n(.*?)```", DOC.read_text(), re.S)
+    assert {lang for lang, _ in blocks} == set(SAMPLE_SOURCES)
+    sources = {lang: _stripped(path.read_text()) for lang, path in SAMPLE_SOURCES.items()}
+    for lang, block in blocks:
+        assert _stripped(block) in sources[lang], f"a {lang} block of {DOC} is not in {SAMPLE_SOURCES[lang]}"
+
+
+@pytest.mark.single_mode
+def test_the_doc_session_answers_as_shown():
+    (session,) = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+    # The session's `c = pyz3.load("build/plugins/...")`, wherever the build is.
+    namespace = {"pyz3": pyz3, "c": pyz3.load(PLUGINS / "libcontainers.so")}
+    lines = session.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith(">>> ") or line.startswith((">>> import ", ">>> c = ")):
+            continue
+        code, shown = line[4:], lines[i + 1]
+        try:
+            got = repr(eval(code, namespace))
+        except Exception as exc:
+            got = f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
+        assert got == shown, code
