@@ -11,12 +11,17 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYENV_ROOT ?= $(HOME)/.pyenv
-PYTHON_VERSIONS ?= 3.10 3.11 3.12 3.13
+PYTHON_VERSIONS ?= 3.10 3.11 3.12 3.13 3.14 3.15
 # The version used for cargo tests, lints and the demo.
 MAIN_PY ?= 3.11
+# Where tests/pythons.mk provisions the versions a machine lacks (`make test` does it).
+PYTHONS_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pyz3/pythons
 
-# Interpreter for a version: pyenv's install, else pythonX.Y on PATH if it really runs.
-py_for = $(or $(firstword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1))),$(shell python$(1) -c 'import sys; print(sys.executable)' 2>/dev/null))
+# Interpreter for a version: pyenv's install, else pythonX.Y on PATH if it really runs, else one
+# provisioned into $(PYTHONS_CACHE).
+py_installed = $(or $(firstword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1))),$(shell python$(1) -c 'import sys; print(sys.executable)' 2>/dev/null))
+py_provisioned = $(if $(wildcard $(PYTHONS_CACHE)/$(1)/provisioned.json),$(PYTHONS_CACHE)/$(1)/usr/bin/python$(1))
+py_for = $(or $(call py_installed,$(1)),$(call py_provisioned,$(1)))
 FOUND_VERSIONS := $(foreach v,$(PYTHON_VERSIONS),$(if $(call py_for,$(v)),$(v)))
 MAIN_PYTHON := $(call py_for,$(MAIN_PY))
 

@@ -12,8 +12,9 @@ loop body, the loop count calibrated so a round lasts about --target-ms, and --r
 interleaved across the bindings (rotating their order) so drift hits all of them alike. It prints
 one table per case (ns/call min and median, ratio to the floor) and writes results.json. `opt`
 times the pyz3 plugin with each optimisation on and off on the cases that exercise it. `report`
-merges runs into results.json, report.md and chart.png (bench/report.py). Nothing here asserts
-anything about time.
+merges runs into results.json, report.md and chart.png (bench/report.py). `loop` calls cases
+untimed for a profiler; bench/instr.py (`make bench-instr`) runs it with --marks under callgrind.
+Nothing here asserts anything about time.
 """
 
 from __future__ import annotations
@@ -143,8 +144,10 @@ OPT_CASES: dict[str, tuple[str, ...]] = {
 # ---- timing ---------------------------------------------------------------------------------------
 
 
-def make_timer(fn: Callable, case: Case, unroll: int) -> timeit.Timer:
-    """A timeit.Timer whose loop body is `unroll` copies of the call, all names local."""
+def make_timer(fn: Callable, case: Case, unroll: int, empty: bool = False) -> timeit.Timer:
+    """A timeit.Timer whose loop body is `unroll` copies of the call, all names local.
+
+    `empty`: the same loop and locals with an empty body (bench/instr.py subtracts its cost)."""
     names = {"_f": fn}
     setup = ["f = _f"]
     parts = []
@@ -161,7 +164,8 @@ def make_timer(fn: Callable, case: Case, unroll: int) -> timeit.Timer:
         names["_list"] = list
         setup.append("list_ = _list")
         call = f"list_({call})"
-    return timeit.Timer("\n".join([call] * unroll), "; ".join(setup), globals=names)
+    body = "pass" if empty else "\n".join([call] * unroll)
+    return timeit.Timer(body, "; ".join(setup), globals=names)
 
 
 def calibrate(timer: timeit.Timer, target: float) -> int:
@@ -495,15 +499,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_loop(args: argparse.Namespace) -> int:
-    """Calls one case through one binding `--calls` times, untimed: for callgrind and perf."""
-    case = next(c for c in CASES if c.name == select(args.case, CASE_NAMES, "case")[0])
+    """Calls cases through one binding, untimed: for callgrind and perf.
+
+    Each case --calls times; with --marks (bench/instr.py runs this under callgrind), measured
+    loops between zeroed and dumped callgrind counters instead (instr.marked_loops)."""
+    cases = [c for c in CASES if c.name in select(args.case, CASE_NAMES, "case")]
     (name,) = select(args.binding, list(peers.FACTORIES), "binding")
     binding = load_bindings(args, [name])[0]
     if binding.skipped is not None:
         raise SystemExit(f"{name}: skipped: {binding.skipped}")
+    cases = [c for c in cases if c.func not in binding.missing]
+    if args.marks:
+        import instr
+
+        return instr.marked_loops(args.marks, binding, cases, args.calls)
     binding.enter()
     try:
-        make_timer(binding.functions[case.func], case, case.unroll).timeit(max(1, args.calls // case.unroll))
+        for case in cases:
+            make_timer(binding.functions[case.func], case, case.unroll).timeit(
+                max(1, args.calls // case.unroll)
+            )
     finally:
         binding.leave()
     return 0
@@ -529,8 +544,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     lp.add_argument("--out", required=True, help="where per-version products are (as for run)")
     lp.add_argument("--work")
     lp.add_argument("--binding", required=True)
-    lp.add_argument("--case", required=True)
+    lp.add_argument("--case", required=True, help="a case, or a comma list")
     lp.add_argument("--calls", type=int, default=100_000)
+    lp.add_argument("--marks", help="callgrind marks library: measured loops for bench/instr.py")
     r = sub.add_parser("report")
     r.add_argument("--out", required=True)
     r.add_argument("results", nargs="+", help="results.json files of `run`, one per Python version")

@@ -16,6 +16,7 @@ import io
 import os
 import pathlib
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -94,6 +95,7 @@ class Context:
     work: pathlib.Path  # per-Python-version products (compiled extensions, logs)
     cc: str = field(default_factory=lambda: os.environ.get("CC", "gcc"))
     cxx: str = field(default_factory=lambda: os.environ.get("CXX", "g++"))
+    cargo: str = field(default_factory=lambda: os.environ.get("CARGO", "cargo"))
 
     @property
     def py_inc(self) -> str:
@@ -115,11 +117,11 @@ def _stale(product: pathlib.Path, inputs: Iterable[pathlib.Path]) -> bool:
     return any(p.stat().st_mtime > built for p in inputs)
 
 
-def _run(ctx: Context, name: str, cmd: list[str]) -> None:
+def _run(ctx: Context, name: str, cmd: list[str], env: dict[str, str] | None = None) -> None:
     """Runs a build command, logging it; raises Unavailable with the tail of its output."""
     ctx.work.mkdir(parents=True, exist_ok=True)
     log = ctx.work / f"{name}.build.log"
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     log.write_text(f"$ {shlex.join(cmd)}\n{proc.stdout}{proc.stderr}")
     if proc.returncode != 0:
         tail = " ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
@@ -392,6 +394,55 @@ def cython(ctx: Context) -> Binding:
     return _from_module(Binding("cython", f"Cython {cy.__version__} def functions, -O2"), module)
 
 
+PYO3_DIR = BENCH_DIR / "pyo3"
+
+
+def _locked_version(lockfile: pathlib.Path, package: str) -> str:
+    """The version of `package` pinned in a Cargo.lock ('?' if it is not there)."""
+    for block in lockfile.read_text().split("[[package]]"):
+        if f'name = "{package}"\n' in block:
+            for line in block.splitlines():
+                if line.startswith("version = "):
+                    return line.split('"')[1]
+    return "?"
+
+
+def pyo3(ctx: Context) -> Binding:
+    """bench/pyo3, a PyO3 extension crate (its own workspace and Cargo.lock), built with the
+    machine's cargo for the running Python into build/bench/py3.X/."""
+    cargo = shutil.which(ctx.cargo)
+    if cargo is None:
+        raise Unavailable(
+            f"cargo ({ctx.cargo}) is not on PATH: PyO3 extensions are built with a Rust toolchain"
+        )
+    product = ctx.work / f"pyo3_bench{ctx.ext_suffix}"
+    sources = [
+        *(PYO3_DIR / n for n in ("Cargo.toml", "Cargo.lock", "build.rs")),
+        *sorted((PYO3_DIR / "src").rglob("*.rs")),
+        BENCH_DIR / "common" / "bench_common.h",
+    ]
+    if _stale(product, sources):
+        target = ctx.work / "pyo3-target"
+        env = {
+            **os.environ,
+            "PYO3_PYTHON": sys.executable,
+            "PYO3_BUILD_EXTENSION_MODULE": "1",
+            "CARGO_TARGET_DIR": str(target),
+        }
+        manifest = str(PYO3_DIR / "Cargo.toml")
+        _run(
+            ctx, "pyo3_bench", [cargo, "build", "--release", "--locked", "--manifest-path", manifest], env=env
+        )
+        partial = product.with_name(product.name + ".tmp")
+        shutil.copyfile(target / "release" / "libpyo3_bench.so", partial)
+        os.replace(partial, product)
+    module = _load_extension("pyo3_bench", product)
+    version = _locked_version(PYO3_DIR / "Cargo.lock", "pyo3")
+    return _from_module(
+        Binding("pyo3", f"PyO3 {version} #[pyfunction]s, release profile as libpyz3's"), module
+    )
+
+
 def _pyz3_module(ctx: Context, filename: str) -> ModuleType:
     try:
         import pyz3
@@ -439,6 +490,7 @@ FACTORIES: dict[str, Callable[[Context], Binding]] = {
     "pybind11": pybind11,
     "nanobind": nanobind,
     "cython": cython,
+    "pyo3": pyo3,
 }
 
 

@@ -121,7 +121,8 @@ def opt_rows(records: Sequence[dict], opt_cases: dict[str, tuple[str, ...]]) -> 
 
 # ---- chart ----------------------------------------------------------------------------------------
 
-# pyz3 in reds, the floor in black, the handwritten and C++ peers in greens, ctypes/cffi in blues.
+# pyz3 in reds, the floor in black, the handwritten and C++ peers in greens, ctypes/cffi in blues,
+# Cython purple, PyO3 brown.
 COLORS = {
     "floor": "#222222",
     "pyz3": "#d62728",
@@ -136,6 +137,7 @@ COLORS = {
     "pybind11": "#2ca02c",
     "nanobind": "#98df8a",
     "cython": "#9467bd",
+    "pyo3": "#8c564b",
 }
 
 

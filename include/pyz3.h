@@ -262,6 +262,14 @@ typedef struct _object PyObject;
 // All optimisations.
 #define PYZ3_OPT_ALL 7
 
+// Bytes of state one view may keep in its slot (a buffer keeps a `pyz3_buffer`, a `Py_buffer`
+// and four dimensions' shape and strides).
+#define VIEW_STATE_BYTES 232
+
+// Views kept on the trampoline's stack; a function with more view parameters takes the rest
+// from the heap.
+#define INLINE_VIEWS 4
+
 // A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
 typedef struct pyz3_buffer pyz3_buffer;
 
@@ -676,7 +684,8 @@ int32_t pyz3_isinstance(PyObject *obj, uint32_t builtin);
 
 // Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
 // 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
-// memory, when `align` is invalid, or when Python is not running; no exception is set.
+// memory, when `align` is invalid, or when Python is not running — including once the
+// interpreter has begun to exit, for a thread without a GIL scope; no exception is set.
 //
 // Callable from any thread. When the thread already holds the GIL through pyz3 (inside a plugin
 // call or a `pyz3_gil_acquire` scope) no GIL call is made; otherwise the GIL is taken and
@@ -692,7 +701,9 @@ void *pyz3_calloc(size_t count, size_t size, size_t align);
 void *pyz3_realloc(void *ptr, size_t new_size, size_t align);
 
 // Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
-// ignored. Callable from any thread, like `pyz3_alloc`.
+// ignored. Callable from any thread, like `pyz3_alloc`. Once the interpreter has begun to exit,
+// a block freed by a thread without a GIL scope is left to the end of the process (nothing
+// touches CPython then).
 void pyz3_free(void *ptr, size_t align);
 
 // Calls `callable` with `nargs` typed arguments and converts its result.
@@ -848,12 +859,19 @@ int32_t pyz3_raise_exception_len(const struct pyz3_module *module,
 // GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
 // cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
 //
-// Scopes must be released in reverse order on the thread that took them. If Python is not
-// running, nothing is taken and the token is inert.
+// Scopes must be released in reverse order on the thread that took them (release the token
+// even when it holds nothing). Check `pyz3_gil_acquired(token)` before touching Python objects:
+// it is false when Python is not running, or has begun to exit and this thread did not already
+// hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
+// to 10 s) for scopes in progress to be released, so end scopes promptly.
 struct pyz3_gil pyz3_gil_acquire(void);
 
 // Ends a scope from `pyz3_gil_acquire`.
 void pyz3_gil_release(struct pyz3_gil token);
+
+// True when `token` (from `pyz3_gil_acquire`) holds the GIL: Python objects may be used until
+// it is released. False when nothing was taken (Python not running or exiting). Any thread.
+bool pyz3_gil_acquired(struct pyz3_gil token);
 
 // True when the calling thread holds the GIL (by pyz3 or otherwise). Any thread.
 bool pyz3_gil_held(void);

@@ -5,27 +5,31 @@
 #   make fuzz            longer fuzzing: proptest over descriptors, hypothesis over calls
 #   make test-leaks      1,000,000 calls of every sample function: refcounts, blocks and RSS flat
 #   make test-sanitize   a larger part of the pytest suite under valgrind memcheck
+#   make stress          exits while native threads use pyz3, STRESS_RUNS times per Python
 
 # Broken-descriptor cases added to the main Makefile's BAD_CASES (same source, one -DCASE_* each).
 RELIABILITY_BAD_CASES := unterminated_doc unterminated_default long_name non_utf8_name non_utf8_doc \
 	unicode_identifier both_fn_and_raw null_functions null_params wild_functions wild_name \
 	raw_release_gil header_reserved descriptor_flags huge_struct unknown_param_flags \
 	unknown_return_flags wrong_param_size default_none_not_optional kwonly_positional_only \
-	positional_after_kwonly null_module_name param_reserved result_facts
+	positional_after_kwonly null_module_name param_reserved result_facts wild_fn data_fn data_entry \
+	dunder_name dunder_getattr raise_in_entry raise_in_constructor alternating_entry \
+	default_ellipsis default_complex default_list
 
 EXTRA_TEST_PLUGIN_LIBS += $(foreach c,$(RELIABILITY_BAD_CASES),$(BUILD)/test-plugins/libbad_$(c).so) \
-	$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libabi_1_0.so
+	$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libabi_1_0.so \
+	$(BUILD)/test-plugins/libexit_threads.so
 
 # A plugin laid out as the previous ABI minor (its structs frozen in tests/plugins/abi_1_0.h).
 $(BUILD)/test-plugins/libabi_1_0.so: tests/plugins/abi_1_0.c tests/plugins/abi_1_0.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
-$(BUILD)/test-plugins/libmisbehave.so: tests/plugins/misbehave.c include/pyz3.h $(BUILD)/.runtime-stamp
+$(BUILD)/test-plugins/libmisbehave.so $(BUILD)/test-plugins/libexit_threads.so: $(BUILD)/test-plugins/lib%.so: tests/plugins/%.c include/pyz3.h $(BUILD)/.runtime-stamp
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $< -o $@ $(PLUGIN_LDFLAGS)
 
-.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool
+.PHONY: fuzz test-leaks test-sanitize memcheck-quick valgrind-tool stress
 
 RELIABILITY_ENV = PYTHONPATH=$(BUILD)/python PYZ3_BUILD=$(BUILD)
 RELIABILITY_PY = $(call venv_py,$(MAIN_PY))
@@ -69,4 +73,14 @@ test-leaks: venv runtime plugins test-plugins
 		echo "== leak runs on Python $$v =="; \
 		$(RELIABILITY_ENV) PYZ3_LEAK_CALLS=1000000 PYZ3_THREAD_CALLS=100000 $(VENV)/py$$v/bin/python -m pytest -q \
 			tests/python/test_leaks.py tests/python/test_threads.py tests/python/test_misbehave.py -k "leak or threads"; \
+	done
+
+# The exit stress: a program exits while native threads use pyz3, STRESS_RUNS times plain and
+# STRESS_RUNS times under -X dev, on every Python version (`make test` runs 12 of each).
+STRESS_RUNS ?= 200
+stress: venv runtime plugins test-plugins
+	@set -e; for v in $(FOUND_VERSIONS); do \
+		echo "== exit stress on Python $$v =="; \
+		$(RELIABILITY_ENV) PYZ3_EXIT_RUNS=$(STRESS_RUNS) $(VENV)/py$$v/bin/python -m pytest -q \
+			tests/python/test_reliability3.py -k "exits or exit_began"; \
 	done

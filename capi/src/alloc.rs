@@ -8,7 +8,8 @@ use pyz3_core::panic::guard;
 
 /// Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
 /// 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
-/// memory, when `align` is invalid, or when Python is not running; no exception is set.
+/// memory, when `align` is invalid, or when Python is not running — including once the
+/// interpreter has begun to exit, for a thread without a GIL scope; no exception is set.
 ///
 /// Callable from any thread. When the thread already holds the GIL through pyz3 (inside a plugin
 /// call or a `pyz3_gil_acquire` scope) no GIL call is made; otherwise the GIL is taken and
@@ -60,7 +61,9 @@ pub unsafe extern "C" fn pyz3_realloc(
 }
 
 /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
-/// ignored. Callable from any thread, like `pyz3_alloc`.
+/// ignored. Callable from any thread, like `pyz3_alloc`. Once the interpreter has begun to exit,
+/// a block freed by a thread without a GIL scope is left to the end of the process (nothing
+/// touches CPython then).
 #[no_mangle]
 pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
     if alloc::fast(align) {

@@ -208,7 +208,7 @@ pub unsafe extern "C" fn pyz3_to_bytes(obj: *mut PyObject, out: *mut pyz3_str) -
 pub extern "C" fn pyz3_from_i64(value: i64) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
     guard(core::ptr::null_mut(), || unsafe {
-        convert::from_i64(value)
+        pyz3_core::error::noted(convert::from_i64(value))
     })
 }
 
@@ -217,7 +217,7 @@ pub extern "C" fn pyz3_from_i64(value: i64) -> *mut PyObject {
 pub extern "C" fn pyz3_from_u64(value: u64) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
     guard(core::ptr::null_mut(), || unsafe {
-        convert::from_u64(value)
+        pyz3_core::error::noted(convert::from_u64(value))
     })
 }
 
@@ -226,7 +226,7 @@ pub extern "C" fn pyz3_from_u64(value: u64) -> *mut PyObject {
 pub extern "C" fn pyz3_from_f64(value: f64) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
     guard(core::ptr::null_mut(), || unsafe {
-        convert::from_f64(value)
+        pyz3_core::error::noted(convert::from_f64(value))
     })
 }
 
@@ -235,7 +235,7 @@ pub extern "C" fn pyz3_from_f64(value: f64) -> *mut PyObject {
 pub extern "C" fn pyz3_from_bool(value: bool) -> *mut PyObject {
     // SAFETY: GIL held per the contract.
     guard(core::ptr::null_mut(), || unsafe {
-        convert::from_bool(value)
+        pyz3_core::error::noted(convert::from_bool(value))
     })
 }
 
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn pyz3_from_str(utf8: *const c_char, len: usize) -> *mut 
     }
     // SAFETY: GIL held; `utf8` readable for `len` bytes per the contract.
     guard(core::ptr::null_mut(), || unsafe {
-        convert::from_utf8(utf8, len)
+        pyz3_core::error::noted(convert::from_utf8(utf8, len))
     })
 }
 
@@ -263,7 +263,7 @@ pub unsafe extern "C" fn pyz3_from_cstr(utf8: *const c_char) -> *mut PyObject {
     // SAFETY: NUL-terminated per the contract; GIL held.
     guard(core::ptr::null_mut(), || unsafe {
         let len = core::ffi::CStr::from_ptr(utf8).to_bytes().len();
-        convert::from_utf8(utf8, len)
+        pyz3_core::error::noted(convert::from_utf8(utf8, len))
     })
 }
 
@@ -276,7 +276,7 @@ pub unsafe extern "C" fn pyz3_from_bytes(data: *const c_char, len: usize) -> *mu
     }
     // SAFETY: GIL held; `data` readable for `len` bytes per the contract.
     guard(core::ptr::null_mut(), || unsafe {
-        convert::from_bytes(data, len)
+        pyz3_core::error::noted(convert::from_bytes(data, len))
     })
 }
 

@@ -12,8 +12,11 @@ const UNAVAILABLE: i32 = -2;
 /// GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
 /// cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
 ///
-/// Scopes must be released in reverse order on the thread that took them. If Python is not
-/// running, nothing is taken and the token is inert.
+/// Scopes must be released in reverse order on the thread that took them (release the token
+/// even when it holds nothing). Check `pyz3_gil_acquired(token)` before touching Python objects:
+/// it is false when Python is not running, or has begun to exit and this thread did not already
+/// hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
+/// to 10 s) for scopes in progress to be released, so end scopes promptly.
 #[no_mangle]
 pub extern "C" fn pyz3_gil_acquire() -> pyz3_gil {
     guard(pyz3_gil { state: UNAVAILABLE }, || {
@@ -38,6 +41,13 @@ pub extern "C" fn pyz3_gil_release(token: pyz3_gil) {
         };
         gil::release(t)
     })
+}
+
+/// True when `token` (from `pyz3_gil_acquire`) holds the GIL: Python objects may be used until
+/// it is released. False when nothing was taken (Python not running or exiting). Any thread.
+#[no_mangle]
+pub extern "C" fn pyz3_gil_acquired(token: pyz3_gil) -> bool {
+    token.state != UNAVAILABLE
 }
 
 /// True when the calling thread holds the GIL (by pyz3 or otherwise). Any thread.

@@ -55,7 +55,9 @@ fn status(rc: core::ffi::c_int) -> i32 {
 #[no_mangle]
 pub extern "C" fn pyz3_dict_new() -> *mut PyObject {
     // SAFETY: GIL held per the contract.
-    guard(core::ptr::null_mut(), || unsafe { ffi::PyDict_New() })
+    guard(core::ptr::null_mut(), || unsafe {
+        error::noted(ffi::PyDict_New())
+    })
 }
 
 /// `dict[key] = value`, with `key` a NUL-terminated UTF-8 string (interned) and `value`
@@ -90,7 +92,9 @@ pub unsafe extern "C" fn pyz3_dict_set(
 #[no_mangle]
 pub extern "C" fn pyz3_list_new() -> *mut PyObject {
     // SAFETY: GIL held per the contract.
-    guard(core::ptr::null_mut(), || unsafe { ffi::PyList_New(0) })
+    guard(core::ptr::null_mut(), || unsafe {
+        error::noted(ffi::PyList_New(0))
+    })
 }
 
 /// Appends `value` (stolen) to `list`. Returns `PYZ3_OK` or `PYZ3_ERROR`.
@@ -137,7 +141,7 @@ pub unsafe extern "C" fn pyz3_tuple_new(
                 fail_null();
                 return core::ptr::null_mut();
             }
-            let t = ffi::PyTuple_New(count as isize);
+            let t = error::noted(ffi::PyTuple_New(count as isize));
             if t.is_null() {
                 for &o in items {
                     ffi::Py_DECREF(o);

@@ -21,7 +21,7 @@ pub extern "C" fn pyz3_empty_tuple() -> *mut PyObject {
     guard(core::ptr::null_mut(), || unsafe {
         let o = pool::empty_tuple();
         if o.is_null() {
-            ffi::PyTuple_New(0)
+            pyz3_core::error::noted(ffi::PyTuple_New(0))
         } else {
             o
         }

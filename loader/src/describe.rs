@@ -191,21 +191,7 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
     unsafe {
         let mut entries = Vec::with_capacity(TYPES.len());
         for t in TYPES {
-            let (kind, bits, signed) = match t.repr {
-                Repr::Void => ("void", 0, false),
-                Repr::Int { bits, signed } => ("int", bits, signed),
-                Repr::Float { bits } => ("float", bits, true),
-                Repr::Bool => ("bool", 8, false),
-                Repr::Text => ("str", 0, false),
-                Repr::Bytes => ("bytes", 0, false),
-                Repr::Object => ("object", 0, false),
-                Repr::Sequence => ("sequence", 0, false),
-                Repr::Dict => ("dict", 0, false),
-                Repr::List => ("list", 0, false),
-                Repr::Tuple => ("tuple", 0, false),
-                Repr::Callable => ("callable", 0, false),
-                Repr::Iterator => ("iterator", 0, false),
-            };
+            let (kind, bits, signed) = t.repr.kind_bits_signed();
             let needs = match t.needs {
                 Needs::None => "none",
                 Needs::Elem => "elem",

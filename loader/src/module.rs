@@ -16,7 +16,7 @@ use pyz3_core::abi::*;
 use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult, Raised};
 use pyz3_core::panic::guard;
-use pyz3_core::{convert, error, opts, pool};
+use pyz3_core::{convert, error, gil, opts, pool};
 
 use crate::plugin::{self, LoadError, PluginSpec};
 use crate::{describe, function, iterator, sections, BuildError};
@@ -46,6 +46,20 @@ unsafe fn arg_str(o: *mut ffi::PyObject, what: &str) -> PyResult<String> {
     }
 }
 
+/// `part.isidentifier()`, as Python decides it.
+unsafe fn is_python_identifier(part: &str) -> bool {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match Owned::str(part) {
+            Ok(s) => ffi::PyUnicode_IsIdentifier(s.as_ptr()) == 1,
+            Err(Raised) => {
+                ffi::PyErr_Clear();
+                false
+            }
+        }
+    }
+}
+
 /// Raises `pyz3.PluginLoadError(message, path=...)`.
 unsafe fn raise_load_error(e: &LoadError) {
     // SAFETY: GIL held by the caller.
@@ -65,6 +79,55 @@ unsafe fn raise_load_error(e: &LoadError) {
             pyz3_core::tls::note_error();
             ffi::PyErr_SetObject(tp, exc.as_ptr());
         }
+    }
+}
+
+/// [`plugin::open`], refusing a plugin whose code raised a Python exception while the library
+/// loaded (`pyz3_raise` in a library constructor or in `pyz3_plugin_entry`): the refusal is a
+/// `PluginLoadError` whose `__cause__` is that exception. On failure the exception is set.
+unsafe fn open_plugin(path: &str) -> Option<PluginSpec> {
+    let mut raised: *mut ffi::PyObject = ptr::null_mut();
+    let check = || {
+        // SAFETY: GIL held (the caller is a `pyz3._pyz3` function).
+        unsafe {
+            if !error::occurred() {
+                return Ok(());
+            }
+            raised = error::fetch();
+            Err(format!(
+                "plugin code raised {} while the library loaded (in a library constructor or \
+                 in {PYZ3_ENTRY_SYMBOL}(), which must not raise)",
+                crate::exception_text(raised)
+            ))
+        }
+    };
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let opened = plugin::open(path, check);
+        // Anything still set came from plugin code that ran before a refusal.
+        if raised.is_null() && error::occurred() {
+            raised = error::fetch();
+        }
+        let result = match opened {
+            Ok((spec, _lib)) => {
+                debug_assert!(raised.is_null());
+                Some(spec)
+            }
+            Err(e) => {
+                raise_load_error(&e);
+                None
+            }
+        };
+        if !raised.is_null() {
+            let exc = error::fetch();
+            if exc.is_null() {
+                ffi::Py_DECREF(raised);
+            } else {
+                ffi::PyException_SetCause(exc, raised);
+                error::restore(exc);
+            }
+        }
+        result
     }
 }
 
@@ -137,12 +200,16 @@ unsafe extern "C" fn py_load(
         } else {
             None
         };
-        let (spec, _lib) = match plugin::open(&path) {
-            Ok(x) => x,
-            Err(e) => {
-                raise_load_error(&e);
-                return ptr::null_mut();
-            }
+        if let Some(Err(e)) = name.as_deref().map(|n| {
+            pyz3_core::names::check_module_path("load() argument 'name'", n, |part| {
+                is_python_identifier(part)
+            })
+        }) {
+            error::raise_str(ffi::PyExc_ValueError, &e);
+            return ptr::null_mut();
+        }
+        let Some(spec) = open_plugin(&path) else {
+            return ptr::null_mut();
         };
         let module_name = name.unwrap_or_else(|| spec.name.clone());
         match build_module(&spec, &module_name) {
@@ -170,12 +237,9 @@ unsafe extern "C" fn py_describe(
         let Ok(path) = arg_str(arg, "describe() argument 'path'") else {
             return ptr::null_mut();
         };
-        match plugin::open(&path) {
-            Ok((spec, _lib)) => into_raw(describe::describe_spec(&spec)),
-            Err(e) => {
-                raise_load_error(&e);
-                ptr::null_mut()
-            }
+        match open_plugin(&path) {
+            Some(spec) => into_raw(describe::describe_spec(&spec)),
+            None => ptr::null_mut(),
         }
     })
 }
@@ -273,16 +337,20 @@ unsafe extern "C" fn py_build_info(
     guard(ptr::null_mut(), || unsafe { into_raw(build_info()) })
 }
 
-#[cfg(Py_3_14)]
-const BUILT_FOR: &str = "3.14";
-#[cfg(all(Py_3_13, not(Py_3_14)))]
-const BUILT_FOR: &str = "3.13";
-#[cfg(all(Py_3_12, not(Py_3_13)))]
-const BUILT_FOR: &str = "3.12";
-#[cfg(all(Py_3_11, not(Py_3_12)))]
-const BUILT_FOR: &str = "3.11";
-#[cfg(not(Py_3_11))]
-const BUILT_FOR: &str = "3.10";
+const BUILT_FOR: &str = env!("PYZ3_PYTHON_VERSION");
+
+/// Whether the `str` fast path reads `obj` directly (its compact-ASCII test, which reads
+/// CPython's per-version layout); for tests.
+unsafe extern "C" fn py_str_fast_path(
+    _m: *mut ffi::PyObject,
+    obj: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by CPython); is_compact_ascii sees only a str.
+    guard(ptr::null_mut(), || unsafe {
+        let direct = ffi::PyUnicode_CheckExact(obj) != 0 && convert::is_compact_ascii(obj);
+        ffi::PyBool_FromLong(direct as _)
+    })
+}
 
 const fn method(
     name: &'static CStr,
@@ -298,7 +366,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 9] = [
+static mut METHODS: [ffi::PyMethodDef; 10] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -346,6 +414,14 @@ static mut METHODS: [ffi::PyMethodDef; 9] = [
         ffi::PyMethodDefPointer { PyCFunction: py_build_info },
         ffi::METH_NOARGS,
         c"build_info()\n--\n\nVersion, ABI and build facts of this libpyz3.",
+    ),
+    method(
+        c"_str_fast_path",
+        ffi::PyMethodDefPointer {
+            PyCFunction: py_str_fast_path,
+        },
+        ffi::METH_O,
+        c"_str_fast_path(obj)\n--\n\nWhether str conversion reads obj directly (compact ASCII); for tests.",
     ),
     ffi::PyMethodDef::zeroed(),
 ];
@@ -416,6 +492,58 @@ pub unsafe fn init_native_module() -> *mut ffi::PyObject {
     }
 }
 
+/// `_pyz3._at_exit()`: the exit handshake of native threads (`gil::close`), registered with
+/// `atexit` when the main interpreter imports pyz3.
+unsafe extern "C" fn py_at_exit(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by atexit, on the main thread).
+    guard(ptr::null_mut(), || unsafe {
+        let open = gil::close();
+        if open > 0 {
+            // Nobody else can be told: the interpreter is on its way out.
+            eprintln!(
+                "pyz3: {open} native-thread GIL scope(s) still open at exit after waiting; the \
+                 interpreter exits anyway"
+            );
+        }
+        pool::none()
+    })
+}
+
+static mut AT_EXIT_DEF: ffi::PyMethodDef = method(
+    c"_at_exit",
+    ffi::PyMethodDefPointer {
+        PyCFunction: py_at_exit,
+    },
+    ffi::METH_NOARGS,
+    c"_at_exit()\n--\n\nEnd native-thread GIL scopes before the interpreter exits (atexit).",
+);
+
+/// In the main interpreter: re-open native-thread scopes and register the exit handshake. Other
+/// interpreters do neither (`PyGILState_*` serves the main interpreter only, and a
+/// subinterpreter's exit must not close the process's scopes).
+unsafe fn register_exit_handshake(module: &Owned) -> PyResult<()> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
+            return Ok(());
+        }
+        gil::open();
+        let hook = Owned::new(ffi::PyCFunction_NewEx(
+            &raw mut AT_EXIT_DEF,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        ))?;
+        module.add_to_module(c"_at_exit", &hook)?;
+        let atexit = Owned::new(ffi::PyImport_ImportModule(c"atexit".as_ptr()))?;
+        let register = atexit.get_attr(c"register")?;
+        Owned::new(ffi::PyObject_CallOneArg(register.as_ptr(), hook.as_ptr()))?;
+        Ok(())
+    }
+}
+
 unsafe fn make_native_module() -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
@@ -434,6 +562,7 @@ unsafe fn make_native_module() -> PyResult<Owned> {
             let key = CString::new(format!("OPT_{}", name.to_uppercase())).unwrap_or_default();
             m.add_to_module(&key, &Owned::int(bit.into())?)?;
         }
+        register_exit_handshake(&m)?;
         Ok(m)
     }
 }

@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use pyz3_core::abi::*;
 use pyz3_core::types::{Needs, TypeCode, PYZ3_T_COUNT};
+use pyz3_loader::plugin::code::CodeRanges;
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
 const PAGE: usize = 4096;
@@ -32,6 +33,13 @@ const RESERVED_AT: usize = core::mem::offset_of!(pyz3_param, elem);
 const MAX_NAME: usize = PYZ3_MAX_NAME_LEN as usize;
 const MAX_DOC: usize = PYZ3_MAX_DOC_LEN as usize;
 const KEYWORDS: [&str; 6] = ["lambda", "None", "class", "async", "True", "yield"];
+
+/// This test binary's code, where the descriptors' function pointers (`typed_fn`, `raw_fn`)
+/// point.
+fn test_code() -> &'static CodeRanges {
+    static CODE: OnceLock<CodeRanges> = OnceLock::new();
+    CODE.get_or_init(|| CodeRanges::of_object_containing(typed_fn as *const () as usize))
+}
 
 // ---- the model --------------------------------------------------------------------------------
 
@@ -717,7 +725,7 @@ fn check(data: &[u8]) -> Result<(), String> {
     let model = gen_model(data);
     let mut arena = Arena::default();
     let addr = lay_out(&model, &mut arena);
-    let got = read_descriptor(Path::new("/fuzz/libfuzz.so"), addr);
+    let got = read_descriptor(Path::new("/fuzz/libfuzz.so"), addr, test_code());
     let want = expected(&model);
     match (got, want) {
         (Ok(spec), Some(want)) if observed(&spec) == want => Ok(()),
@@ -807,7 +815,7 @@ fn seed_corpus() {
         let mut arena = Arena::default();
         let addr = lay_out(&gen_model(&seed.data), &mut arena);
         match (
-            read_descriptor(Path::new("/fuzz/libfuzz.so"), addr),
+            read_descriptor(Path::new("/fuzz/libfuzz.so"), addr, test_code()),
             &seed.refusal,
         ) {
             (Ok(_), None) => {}

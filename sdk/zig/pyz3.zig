@@ -108,6 +108,12 @@ pub const Gil = struct {
         c.pyz3_gil_release(self.token);
     }
 
+    /// Whether this scope holds the GIL. False when nothing was taken (Python not running, or
+    /// the interpreter exiting): then touch no Python object.
+    pub fn acquired(self: Gil) bool {
+        return c.pyz3_gil_acquired(self.token);
+    }
+
     /// True when the calling thread holds the GIL. Any thread.
     pub fn held() bool {
         return c.pyz3_gil_held();

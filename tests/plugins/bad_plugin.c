@@ -48,6 +48,12 @@ static const pyz3_param params[] = {PYZ3_PARAM_EX("x", PYZ3_T_I64, PYZ3_PARAM_KE
                                     PYZ3_PARAM("y", PYZ3_T_I64)};
 #elif defined(CASE_UNTERMINATED_DEFAULT)
 static pyz3_param params[] = {PYZ3_PARAM_DEFAULT("x", PYZ3_T_I64, "1")}; /* patched at entry */
+#elif defined(CASE_DEFAULT_ELLIPSIS)
+static const pyz3_param params[] = {PYZ3_PARAM_DEFAULT("x", PYZ3_T_OBJECT, "...")};
+#elif defined(CASE_DEFAULT_COMPLEX)
+static const pyz3_param params[] = {PYZ3_PARAM_DEFAULT("x", PYZ3_T_OBJECT, "(1+2j)")};
+#elif defined(CASE_DEFAULT_LIST)
+static const pyz3_param params[] = {PYZ3_PARAM_DEFAULT("x", PYZ3_T_OBJECT, "[1, 2]")};
 #else
 static const pyz3_param *const params = one_i64;
 #endif
@@ -60,6 +66,10 @@ static const pyz3_param *const params = one_i64;
 #define FN_NAME "not-an-identifier"
 #elif defined(CASE_KEYWORD_NAME)
 #define FN_NAME "lambda"
+#elif defined(CASE_DUNDER_NAME)
+#define FN_NAME "__all__"
+#elif defined(CASE_DUNDER_GETATTR)
+#define FN_NAME "__getattr__"
 #elif defined(CASE_NON_UTF8_NAME)
 #define FN_NAME "caf\xe9"
 #elif defined(CASE_UNICODE_IDENTIFIER)
@@ -74,6 +84,12 @@ static const pyz3_param *const params = one_i64;
 
 #if defined(CASE_NULL_FN)
 #define FN_PTR NULL
+#elif defined(CASE_WILD_FN)
+#define FN_PTR ((pyz3_fn)(uintptr_t)0x1000)
+#elif defined(CASE_DATA_FN)
+/* A pointer into the plugin's own data: mapped and readable, but not code. */
+static const unsigned char not_code[64];
+#define FN_PTR ((pyz3_fn)(uintptr_t)not_code)
 #else
 #define FN_PTR ok
 #endif
@@ -237,6 +253,9 @@ PYZ3_UNUSED static char *unterminated(size_t len) {
 /* Exports something, but not pyz3_plugin_entry. */
 PYZ3_EXPORT int not_a_plugin(void);
 PYZ3_EXPORT int not_a_plugin(void) { return descriptor.function_count == 0; }
+#elif defined(CASE_DATA_ENTRY)
+/* Exports pyz3_plugin_entry, as data: calling it would jump into the data segment. */
+PYZ3_EXPORT const pyz3_plugin *const pyz3_plugin_entry = &descriptor;
 #else
 PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void);
 PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void) {
@@ -274,8 +293,27 @@ PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void) {
         many[i].type = PYZ3_T_I64;
     }
     return &descriptor;
+#elif defined(CASE_RAISE_IN_ENTRY)
+    pyz3_raise(PYZ3_EXC_VALUE_ERROR, "raised by the entry point");
+    return &descriptor;
+#elif defined(CASE_ALTERNATING_ENTRY)
+    /* A different descriptor on every call: the first names its function "ok", later ones
+     * "other". The loader must use one answer for every purpose. */
+    static int calls;
+    static const pyz3_function_def other[] = {
+        PYZ3_FUNCTION_EX("other", ok, NULL, 0, PYZ3_T_I64, 0, 0, NULL, "Another function."),
+    };
+    if (calls++ > 0) descriptor.functions = other;
+    return &descriptor;
 #else
     return &descriptor;
 #endif
+}
+#endif
+
+#if defined(CASE_RAISE_IN_CONSTRUCTOR)
+/* A library constructor (run by dlopen) that raises a Python exception. */
+__attribute__((constructor)) static void raise_at_load(void) {
+    pyz3_raise(PYZ3_EXC_RUNTIME_ERROR, "raised by a library constructor");
 }
 #endif

@@ -115,6 +115,24 @@ static PYZ3_FN(intern_null) {
 }
 
 /* pyz3_to_i64(NULL, &out). */
+/* A failing pyz3_intern whose NULL (and exception) the plugin ignores, then success: the
+ * loader must notice the exception in every optimisation mode (the pooled and the unpooled
+ * intern fail through different CPython calls). */
+static PYZ3_FN(ignored_intern_failure) {
+    PyObject *name = pyz3_intern("\xff\xfe not UTF-8");
+    (void)name;
+    result->i64 = 1;
+    return PYZ3_OK;
+}
+
+/* The same with pyz3_from_str and invalid UTF-8. */
+static PYZ3_FN(ignored_from_str_failure) {
+    PyObject *text = pyz3_from_str("\xff", 1);
+    (void)text;
+    result->i64 = 1;
+    return PYZ3_OK;
+}
+
 static PYZ3_FN(to_i64_null) {
     int64_t out;
     if (pyz3_to_i64(NULL, &out) != PYZ3_OK) return PYZ3_ERROR;
@@ -226,6 +244,10 @@ static const pyz3_function_def functions[] = {
     PYZ3_FUNCTION("call_null_args", call_null_args, p_obj, PYZ3_T_OBJECT,
                   "pyz3_call_object(callable, NULL, 2)."),
     PYZ3_FUNCTION_NOARGS("intern_null", intern_null, PYZ3_T_OBJECT, "pyz3_intern(NULL)."),
+    PYZ3_FUNCTION_NOARGS("ignored_intern_failure", ignored_intern_failure, PYZ3_T_I64,
+                         "A failed pyz3_intern, ignored, then PYZ3_OK."),
+    PYZ3_FUNCTION_NOARGS("ignored_from_str_failure", ignored_from_str_failure, PYZ3_T_I64,
+                         "A failed pyz3_from_str, ignored, then PYZ3_OK."),
     PYZ3_FUNCTION_NOARGS("to_i64_null", to_i64_null, PYZ3_T_I64, "pyz3_to_i64(NULL, &out)."),
     PYZ3_FUNCTION_NOARGS("dict_set_null", dict_set_null, PYZ3_T_VOID, "pyz3_dict_set(NULL, ...)."),
     PYZ3_FUNCTION("echo_object_default", echo_object_default, p_obj_default, PYZ3_T_OBJECT,

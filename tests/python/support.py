@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import pathlib
+import shutil
+import struct
 import subprocess
 import sys
 
@@ -14,6 +17,11 @@ BUILD = pathlib.Path(os.environ.get("PYZ3_BUILD", ROOT / "build")).resolve()
 PLUGINS = BUILD / "plugins"
 TEST_PLUGINS = BUILD / "test-plugins"
 PACKAGE = BUILD / "python" / "pyz3"
+# Where tests/pythons.mk provisions the CPython versions a machine lacks (make passes its value).
+PYTHONS_CACHE = pathlib.Path(
+    os.environ.get("PYZ3_PYTHONS_CACHE")
+    or pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "pyz3" / "pythons"
+)
 
 
 def plugin_path(name: str) -> pathlib.Path:
@@ -76,3 +84,38 @@ def run_in_threads(fn, threads: int, calls: int, timeout: float = 120.0) -> list
     if errors:
         raise errors[0]
     return results
+
+
+def installed_pythons() -> dict[str, str]:
+    """Every CPython 3.10+ the Makefile would find ("3.14" -> interpreter path), looked up the
+    same way: a pyenv install, else ``python3.X`` on PATH, else one provisioned into
+    ``PYTHONS_CACHE`` by tests/pythons/provision.py."""
+    pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = {}
+    for minor in range(10, 30):
+        version = f"3.{minor}"
+        candidates = sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}"))
+        candidates.append(shutil.which(f"python{version}") or "")
+        if (PYTHONS_CACHE / version / "provisioned.json").exists():
+            candidates.append(str(PYTHONS_CACHE / version / "usr" / "bin" / f"python{version}"))
+        exe = next((c for c in candidates if c and os.access(c, os.X_OK) and "/shims/" not in c), None)
+        if exe:
+            found[version] = exe
+    return found
+
+
+def elf_interpreter(path: str) -> str | None:
+    """The dynamic loader an ELF64 little-endian executable names (PT_INTERP), or None."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+            return None
+        (phoff,) = struct.unpack_from("<Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, _, p_offset, _, _, p_filesz = struct.unpack("<IIQQQQ", f.read(40))
+            if p_type == 3:  # PT_INTERP
+                f.seek(p_offset)
+                return f.read(p_filesz).rstrip(b"\0").decode()
+    return None

@@ -69,6 +69,16 @@ BAD = {
     "null_module_name": "module name: NULL pointer",
     "param_reserved": "parameter 'x': ndim must be 0 for a parameter of type int64, got 1",
     "result_facts": "function 'ok': ret_ndim must be 0 for a result of type int64, got 1",
+    "wild_fn": "function 'ok': 'fn' is 0x1000, which is not in the plugin's code",
+    "data_fn": "which is not in the plugin's code (a wild or data pointer would crash",
+    "data_entry": "'pyz3_plugin_entry' is not a function of this library",
+    "dunder_name": 'function #0 name "__all__" is a dunder name, reserved for Python\'s own module',
+    "dunder_getattr": 'function #0 name "__getattr__" is a dunder name',
+    "raise_in_entry": "plugin code raised ValueError: raised by the entry point while the library",
+    "raise_in_constructor": "plugin code raised RuntimeError: raised by a library constructor while the",
+    "default_ellipsis": "parameter 'x': default value is of type ellipsis, which a signature cannot show",
+    "default_complex": "parameter 'x': default value is of type complex, which a signature cannot show",
+    "default_list": "parameter 'x': default value is of type list, which a signature cannot show",
 }
 
 

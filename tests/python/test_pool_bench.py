@@ -31,16 +31,36 @@ def test_singletons_and_empty_containers(pool_bench):
     assert pool_bench.empty_tuple() is ()  # noqa: F632 - CPython's empty tuple is a singleton
 
 
+def cpython_small_int_max() -> int:
+    """The largest int this CPython caches itself (256 up to 3.14, 1024 from 3.15), found by
+    asking it: parsing the same digits twice gives the same object only from its cache."""
+    n = 0
+    while n < 100_000 and int(str(n + 1)) is int(str(n + 1)):
+        n += 1
+    return n
+
+
 def test_pool_covers_ints_beyond_cpythons_cache(pool_bench, opt_mode):
-    pyz3_pool = pyz3.build_info()["pool_int_max"]
-    a, b = pool_bench.small_int(1000), pool_bench.small_int(1000)
-    assert a == b == 1000
-    if opt_mode == "pool-off":
-        assert a is not b
-    else:
-        assert pyz3_pool >= 1000
-        assert a is b
-    assert pool_bench.small_int(pyz3_pool + 1) == pyz3_pool + 1
+    pool_max = pyz3.build_info()["pool_int_max"]
+    cpython_max = cpython_small_int_max()
+    assert cpython_max == (1024 if sys.version_info >= (3, 15) else 256)
+    # Only the pool keeps these: the same object with it on, a new one per call with it off.
+    # CPython 3.15 caches the pool's whole range itself, so there are none there.
+    beyond = sorted(
+        v for v in {cpython_max + 1, (cpython_max + pool_max) // 2, pool_max} if cpython_max < v <= pool_max
+    )
+    assert bool(beyond) == (sys.version_info < (3, 15))
+    for v in beyond:
+        a, b = pool_bench.small_int(v), pool_bench.small_int(v)
+        assert a == b == v
+        assert (a is b) == (opt_mode != "pool-off"), v
+    # CPython's own cache: the same object in every mode; beyond both caches: never.
+    for v in (-5, 0, 100, cpython_max):
+        assert pool_bench.small_int(v) is pool_bench.small_int(v) is int(str(v))
+    big = max(pool_max, cpython_max) + 1
+    a, b = pool_bench.small_int(big), pool_bench.small_int(big)
+    assert a == b == big
+    assert a is not b
 
 
 def test_interned_strings_are_identical(pool_bench):

@@ -240,15 +240,24 @@ unsafe fn fill_items(
                 |o| convert::to_bytes_with(o, fast).ok(),
                 |o| convert::to_bytes_with(o, fast),
             ),
-            TypeCode::Bool => fill(seq, n, mutable, items.b, |o| convert::to_bool(o).ok(), |o| {
-                convert::to_bool(o)
-            }),
+            TypeCode::Bool => fill(
+                seq,
+                n,
+                mutable,
+                items.b,
+                |o| convert::to_bool(o).ok(),
+                |o| convert::to_bool(o),
+            ),
             // The narrower integers and float32: range checks on the generic path.
             _ => {
                 for i in 0..n {
                     let o = *sequence_items(seq).add(i);
                     let one = pyz3_items {
-                        ptr: items.ptr.cast::<u8>().add(i * elem.info().item_size(false)).cast(),
+                        ptr: items
+                            .ptr
+                            .cast::<u8>()
+                            .add(i * elem.info().item_size(false))
+                            .cast(),
                     };
                     let r = generic_item(seq, o, mutable, &|o| convert_item(elem, o, one, 0, fast));
                     r.map_err(|e| (i, e))?;
@@ -441,7 +450,11 @@ unsafe fn seq_general(
         }
         if elem != TypeCode::Object {
             // With the references taken, the items' own array is what converts.
-            let from = if take_refs { (*st).refs } else { ptr::null_mut() };
+            let from = if take_refs {
+                (*st).refs
+            } else {
+                ptr::null_mut()
+            };
             let r = if from.is_null() {
                 fill_items(elem, seq, n, mutable, items, fast)
             } else {

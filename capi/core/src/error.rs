@@ -102,6 +102,17 @@ pub unsafe fn raise_cstr(kind: i32, message: *const c_char) {
     unsafe { raise_bytes(kind, message, len) }
 }
 
+/// `obj`, noting the error hint when it is NULL: for every `pyz3_*` export that returns a new
+/// reference, so a failure the plugin ignores is caught by the trampoline's "result with an
+/// exception set" check whatever CPython call failed inside.
+#[inline(always)]
+pub fn noted(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    if obj.is_null() {
+        tls::note_error();
+    }
+    obj
+}
+
 /// Is an exception set on this thread? The GIL must be held.
 ///
 /// # Safety

@@ -6,9 +6,58 @@
 //! (allocation, raising) skips `PyGILState_Ensure/Release` when the counter is non-zero; the
 //! counter is maintained whether or not the cache is on, so switching it is always safe.
 
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
 use pyo3_ffi as ffi;
 
 use crate::tls;
+
+/// GIL scopes taken with `PyGILState_Ensure` and not yet released, counted from before the
+/// `Ensure` to after the `Release`.
+static SCOPES: AtomicU32 = AtomicU32::new(0);
+/// Set when the main interpreter begins to exit ([`close`]): from then on a thread that does not
+/// already hold the GIL through pyz3 gets no scope, so nothing touches CPython while it is torn
+/// down.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// How long [`close`] waits for scopes in progress to end before letting the exit go on.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Re-opens for a new main interpreter (an embedding application may finalise and initialise
+/// Python again). Called when `pyz3._pyz3` is initialised in the main interpreter.
+pub fn open() {
+    CLOSING.store(false, Ordering::SeqCst);
+}
+
+/// The exit handshake, run from the main interpreter's `atexit` (after non-daemon threads were
+/// joined, before the interpreter is torn down): refuse new scopes, then let the scopes in
+/// progress finish — with the GIL released, since a native thread inside `PyGILState_Ensure` is
+/// waiting for it — for up to [`CLOSE_WAIT`]. Returns the number of scopes still open then.
+///
+/// # Safety
+/// GIL held, on the main thread.
+pub unsafe fn close() -> u32 {
+    CLOSING.store(true, Ordering::SeqCst);
+    if SCOPES.load(Ordering::SeqCst) == 0 {
+        return 0;
+    }
+    // SAFETY: the caller holds the GIL; it is taken back below.
+    let saved = unsafe { ffi::PyEval_SaveThread() };
+    let start = std::time::Instant::now();
+    let mut open = SCOPES.load(Ordering::SeqCst);
+    while open > 0 && start.elapsed() < CLOSE_WAIT {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+        open = SCOPES.load(Ordering::SeqCst);
+    }
+    // SAFETY: pairs with PyEval_SaveThread above, on this thread.
+    unsafe { ffi::PyEval_RestoreThread(saved) };
+    open
+}
+
+/// Has the main interpreter begun to exit ([`close`])?
+pub fn closing() -> bool {
+    CLOSING.load(Ordering::SeqCst)
+}
 
 /// Marks entry into a pyz3 call made by Python (the GIL is held). Pair with [`leave_call`].
 #[inline(always)]
@@ -69,16 +118,23 @@ pub enum Token {
 }
 
 /// Takes the GIL for a scope, once: nested scopes on the same thread only move the counter.
+///
+/// `Unavailable` when Python is not running, or is exiting and this thread does not already hold
+/// the GIL through pyz3: then nothing is taken, and the caller must not touch Python objects.
 pub fn acquire() -> Token {
     let depth = tls::gil_depth();
     if depth > 0 && crate::opts::gil_cache() {
         tls::set_gil_depth(depth + 1);
         return Token::Nested;
     }
-    if !is_initialized() {
+    // Count the scope before looking at CLOSING, and `close` sets CLOSING before looking at the
+    // count (both SeqCst): either this thread sees CLOSING, or `close` waits for this scope.
+    SCOPES.fetch_add(1, Ordering::SeqCst);
+    if (CLOSING.load(Ordering::SeqCst) && depth == 0) || !is_initialized() {
+        SCOPES.fetch_sub(1, Ordering::SeqCst);
         return Token::Unavailable;
     }
-    // SAFETY: Python is initialised; PyGILState_Ensure works on any thread, known or not.
+    // SAFETY: Python is initialised and not exiting; PyGILState_Ensure works on any thread.
     let state = unsafe { ffi::PyGILState_Ensure() };
     tls::set_gil_depth(depth + 1);
     Token::Ensured(state)
@@ -92,7 +148,8 @@ pub fn release(token: Token) {
         Token::Ensured(state) => {
             tls::set_gil_depth(tls::gil_depth().saturating_sub(1));
             // SAFETY: pairs with the PyGILState_Ensure in `acquire` on this thread.
-            unsafe { ffi::PyGILState_Release(state) }
+            unsafe { ffi::PyGILState_Release(state) };
+            SCOPES.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }

@@ -1,8 +1,9 @@
 //! capi/core/src/names.rs: what a module, function or parameter name may be.
 //!
-//! The loader checks every name in a descriptor with [`check`]; `capi/gen` writes the same rule
-//! (the ASCII identifier test and [`KEYWORDS`]) into the Rust and Zig SDKs, so a name they accept
-//! at compile time is one the loader accepts at load time.
+//! The loader checks every name in a descriptor with [`check`]; `capi/gen` copies this file into
+//! the Rust SDK (whose `plugin!` runs the `const fn`s at compile time) and writes [`KEYWORDS`]
+//! into the Zig SDK, so a name they accept at compile time is one the loader accepts at load
+//! time. Plain Rust, no dependencies.
 
 /// Python's hard keywords: valid identifiers that cannot name a function or parameter.
 pub const KEYWORDS: [&str; 35] = [
@@ -31,8 +32,76 @@ pub const fn is_ascii_identifier(s: &str) -> bool {
 }
 
 /// Is `s` one of [`KEYWORDS`]?
-pub fn is_keyword(s: &str) -> bool {
-    KEYWORDS.contains(&s)
+pub const fn is_keyword(s: &str) -> bool {
+    let mut k = 0;
+    while k < KEYWORDS.len() {
+        if bytes_eq(KEYWORDS[k].as_bytes(), s.as_bytes()) {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// Can `s` name a function or parameter? [`check`], as a `const fn` (no message).
+pub const fn is_python_name(s: &str) -> bool {
+    is_ascii_identifier(s) && !is_keyword(s)
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Is `s` a dunder (`__name__`)? Such names belong to Python: a module attribute `__getattr__`,
+/// `__all__` or `__spec__` changes how the module behaves, so a plugin cannot publish one.
+pub const fn is_dunder(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4 && b[0] == b'_' && b[1] == b'_' && b[b.len() - 2] == b'_' && b[b.len() - 1] == b'_'
+}
+
+/// Checks the name of something a plugin publishes as a module attribute (a function, and in
+/// ABI 1.1 a class, constant or exception): [`check`], and not a dunder.
+pub fn check_attribute(what: &str, name: &str) -> Result<(), String> {
+    check(what, name)?;
+    if is_dunder(name) {
+        return Err(format!(
+            "{what} {name:?} is a dunder name, reserved for Python's own module attributes"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a module name given to `pyz3.load(path, name=...)`: dot-separated Python identifiers
+/// (`is_identifier` decides, as `str.isidentifier` does: the user chose the name, and Unicode
+/// identifiers are valid module names), none a keyword. A plugin may be published as a
+/// submodule, hence the dots.
+pub fn check_module_path(
+    what: &str,
+    name: &str,
+    is_identifier: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name
+            .split('.')
+            .all(|part| is_identifier(part) && !is_keyword(part));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {name:?} is not a module name (dot-separated Python identifiers, none a \
+             keyword)"
+        ))
+    }
 }
 
 /// Checks a name; the error says what `what` (e.g. "function #2 name") is and why it fails.
@@ -65,5 +134,25 @@ mod tests {
         assert!(check("n", "lambda").is_err());
         assert!(check("n", "café").is_err());
         assert!(check("n", "r#type").is_err());
+    }
+
+    #[test]
+    fn published_names_are_not_dunders() {
+        assert!(check_attribute("f", "add").is_ok());
+        assert!(check_attribute("f", "_private").is_ok());
+        assert!(check_attribute("f", "__x").is_ok());
+        assert!(check_attribute("f", "__getattr__").is_err());
+        assert!(check_attribute("f", "__all__").is_err());
+        assert!(!is_dunder("____"));
+    }
+
+    #[test]
+    fn module_paths_are_dotted_identifiers() {
+        let ascii = is_ascii_identifier;
+        assert!(check_module_path("n", "pkg.sub_mod", ascii).is_ok());
+        assert!(check_module_path("n", "pkg..sub", ascii).is_err());
+        assert!(check_module_path("n", "pkg.class", ascii).is_err());
+        assert!(check_module_path("n", "1x", ascii).is_err());
+        assert!(check_module_path("n", "", ascii).is_err());
     }
 }

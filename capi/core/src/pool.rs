@@ -2,8 +2,9 @@
 //!
 //! What is pooled, and why (docs/optimizations.md has the measurements):
 //!
-//! * small integers `POOL_INT_MIN..=POOL_INT_MAX` — CPython caches only -5..=256; the range above
-//!   that costs an allocation per `PyLong_FromLongLong`, the pool costs an increment;
+//! * small integers `POOL_INT_MIN..=POOL_INT_MAX` — CPython up to 3.14 caches only -5..=256; the
+//!   range above that costs an allocation per `PyLong_FromLongLong`, the pool costs an increment
+//!   (3.15 caches -5..=1024 itself: there the pool saves only the call);
 //! * `None`, `True`, `False`, the empty `str`, `bytes` and `tuple` — handed out inline by the
 //!   trampoline instead of through a call into libpython;
 //! * interned strings (parameter names), so keyword calls match names by identity.
@@ -220,7 +221,7 @@ static INTERNED: InternCell = InternCell(UnsafeCell::new(InternCache {
 unsafe fn same_text(obj: *mut ffi::PyObject, name: *const core::ffi::c_char) -> bool {
     // SAFETY: GIL held; `obj` is a str from the cache; `name` is NUL-terminated.
     unsafe {
-        if ffi::PyUnicode_IS_COMPACT_ASCII(obj) == 0 {
+        if !crate::convert::is_compact_ascii(obj) {
             return false;
         }
         let len = (*(obj as *const ffi::PyASCIIObject)).length as usize;
@@ -246,7 +247,13 @@ pub unsafe fn intern_cstr(name: *const core::ffi::c_char) -> *mut ffi::PyObject 
     // SAFETY: GIL held by the caller, which serialises access to the cache.
     unsafe {
         if !ready() {
-            return ffi::PyUnicode_InternFromString(name);
+            // The same hint as the pooled path below: whether a failure is noticed must not
+            // depend on which optimisation is on.
+            let obj = ffi::PyUnicode_InternFromString(name);
+            if obj.is_null() {
+                crate::tls::note_error();
+            }
+            return obj;
         }
         let key = name as usize;
         let slot = (key >> 3).wrapping_mul(0x9E37_79B9) % INTERN_SLOTS;

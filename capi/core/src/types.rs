@@ -46,6 +46,28 @@ pub enum Repr {
     Iterator,
 }
 
+impl Repr {
+    /// `(kind, bits, signed)`: the representation as plain facts for the SDK tables and
+    /// `type_registry()` — kind is "void", "int", "float", "bool", "str", "bytes" or "object".
+    pub const fn kind_bits_signed(self) -> (&'static str, u32, bool) {
+        match self {
+            Repr::Void => ("void", 0, false),
+            Repr::Int { bits, signed } => ("int", bits, signed),
+            Repr::Float { bits } => ("float", bits, true),
+            Repr::Bool => ("bool", 8, false),
+            Repr::Text => ("str", 0, false),
+            Repr::Bytes => ("bytes", 0, false),
+            Repr::Object => ("object", 0, false),
+            Repr::Sequence => ("sequence", 0, false),
+            Repr::Dict => ("dict", 0, false),
+            Repr::List => ("list", 0, false),
+            Repr::Tuple => ("tuple", 0, false),
+            Repr::Callable => ("callable", 0, false),
+            Repr::Iterator => ("iterator", 0, false),
+        }
+    }
+}
+
 /// Which literals a parameter default of the type may be (`pyz3_param.default_value`). The
 /// loader evaluates the literal with `ast.literal_eval` and converts it like an argument, so a
 /// default is valid exactly when an argument with that value would be; these rules say what the

@@ -59,8 +59,10 @@ impl ViewSlot {
             );
             assert!(align_of::<T>() <= 16, "view state over-aligned for a slot");
         }
-        // SAFETY: only the field's address is taken; `slot` points into live view storage.
-        unsafe { (&raw mut (*slot).state).cast() }
+        // Address arithmetic only: nothing is read or written here.
+        slot.cast::<u8>()
+            .wrapping_add(core::mem::offset_of!(ViewSlot, state))
+            .cast()
     }
 }
 

@@ -4,8 +4,9 @@
 //! naming rule (names.rs), the ABI structs (abi.rs) and the C surface (capi/src/*.rs):
 //!
 //! * `include/pyz3.h` — cbindgen, with the registry's type codes and exception kinds;
-//! * `sdk/rust/src/abi.rs`, `sys.rs`, `registry.rs` — the Rust SDK's copy of the ABI, its
-//!   `extern "C"` declarations and its tables (so the crate is self-contained);
+//! * `sdk/rust/src/abi.rs`, `names.rs`, `sys.rs`, `registry.rs` — the Rust SDK's copies of the
+//!   ABI and the naming rule, its `extern "C"` declarations and its tables (so the crate is
+//!   self-contained);
 //! * `sdk/zig/pyz3_types.zig` — the Zig SDK's tables.
 //!
 //! Usage: `pyz3-gen [--out-dir DIR]` writes them under DIR (default: the repository root), each
@@ -49,6 +50,10 @@ fn generate_all(root: &Path) -> Result<Vec<Generated>, String> {
         Generated {
             path: "sdk/rust/src/abi.rs",
             text: rust_sdk::abi(root)?,
+        },
+        Generated {
+            path: "sdk/rust/src/names.rs",
+            text: rust_sdk::names(root)?,
         },
         Generated {
             path: "sdk/rust/src/sys.rs",

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::exceptions::EXCEPTIONS;
 use crate::names::KEYWORDS;
-use crate::types::{Repr, TYPES};
+use crate::types::TYPES;
 
 /// The text of sdk/zig/pyz3_types.zig.
 pub fn types() -> String {
@@ -42,21 +42,7 @@ pub fn types() -> String {
          pub const types = [_]TypeInfo{\n",
     );
     for t in TYPES {
-        let (kind, bits, signed) = match t.repr {
-            Repr::Void => ("void", 0, false),
-            Repr::Int { bits, signed } => ("int", bits, signed),
-            Repr::Float { bits } => ("float", bits, true),
-            Repr::Bool => ("bool", 8, false),
-            Repr::Text => ("str", 0, false),
-            Repr::Bytes => ("bytes", 0, false),
-            Repr::Object => ("object", 0, false),
-            Repr::Sequence => ("sequence", 0, false),
-            Repr::Dict => ("dict", 0, false),
-            Repr::List => ("list", 0, false),
-            Repr::Tuple => ("tuple", 0, false),
-            Repr::Callable => ("callable", 0, false),
-            Repr::Iterator => ("iterator", 0, false),
-        };
+        let (kind, bits, signed) = t.repr.kind_bits_signed();
         let _ = writeln!(
             s,
             "    .{{ .code = {}, .name = \"{}\", .kind = .{kind}, .bits = {bits}, .signed = {signed}, \

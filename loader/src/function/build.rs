@@ -322,10 +322,28 @@ pub(crate) unsafe fn plugin_fault_or_raised(what: &str) -> BuildError {
     }
 }
 
-/// `repr(obj)`, checked to be something `inspect.signature` can parse back.
+/// `repr(obj)`, checked to be something `inspect.signature` parses back to an equal value.
+///
+/// A default is a scalar literal — `None`, a bool, int, float, str or bytes — because those are
+/// what `__text_signature__` can carry: `...`, complex numbers, containers (shared mutable
+/// defaults besides) and NaN cannot be shown, and an int with more digits than Python converts
+/// to text (`sys.get_int_max_str_digits()`) has no repr at all.
 unsafe fn signature_literal(obj: *mut ffi::PyObject) -> Result<String, String> {
     // SAFETY: GIL held by the caller.
     unsafe {
+        let scalar = obj == ffi::Py_None()
+            || ffi::PyBool_Check(obj) != 0
+            || ffi::PyLong_CheckExact(obj) != 0
+            || ffi::PyFloat_CheckExact(obj) != 0
+            || ffi::PyUnicode_CheckExact(obj) != 0
+            || ffi::PyBytes_CheckExact(obj) != 0;
+        if !scalar {
+            return Err(format!(
+                "is of type {}, which a signature cannot show: a default must be None, a bool, int, \
+                 float, str or bytes literal",
+                convert::object_type_name(obj)
+            ));
+        }
         if ffi::PyFloat_Check(obj) != 0 {
             let v = ffi::PyFloat_AsDouble(obj);
             if v.is_nan() {
@@ -335,6 +353,26 @@ unsafe fn signature_literal(obj: *mut ffi::PyObject) -> Result<String, String> {
                 return Ok(if v > 0.0 { "1e999" } else { "-1e999" }.to_owned());
             }
         }
-        Ok(convert::short_repr(obj, usize::MAX))
+        let Ok(repr) = Owned::new(ffi::PyObject_Repr(obj)) else {
+            let why = match error::fetch() {
+                exc if exc.is_null() => "no reason given".to_owned(),
+                exc => {
+                    let text = crate::exception_text(exc);
+                    ffi::Py_DECREF(exc);
+                    text
+                }
+            };
+            return Err(format!("has no text a signature can show ({why})"));
+        };
+        let mut len: ffi::Py_ssize_t = 0;
+        let p = ffi::PyUnicode_AsUTF8AndSize(repr.as_ptr(), &mut len);
+        if p.is_null() {
+            ffi::PyErr_Clear();
+            return Err("has no UTF-8 text a signature can show".to_owned());
+        }
+        Ok(
+            String::from_utf8_lossy(core::slice::from_raw_parts(p as *const u8, len as usize))
+                .into_owned(),
+        )
     }
 }

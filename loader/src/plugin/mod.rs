@@ -14,6 +14,7 @@
 //! and [`safemem`], through which every read of plugin memory goes: it copies with
 //! `process_vm_readv` on our own process, so a wild pointer yields an error, not a crash.
 
+use core::ffi::c_void;
 use std::ffi::CString;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,8 @@ use std::path::{Path, PathBuf};
 use pyz3_core::abi::*;
 use pyz3_core::types::TypeCode;
 
+mod cache;
+pub mod code;
 pub mod elf;
 pub mod safemem;
 pub mod validate;
@@ -173,7 +176,19 @@ fn resolve(path: &str) -> Result<PathBuf, LoadError> {
 }
 
 /// Opens the library at `path` and validates its descriptor.
-pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
+///
+/// The entry point runs once per library in the process: the validated descriptor is kept by
+/// library handle ([`cache`]), so `load()` and `describe()` see the same functions even from an
+/// entry point that would answer differently when called again. A library whose code has run
+/// (its constructors, at `dlopen`) is never closed.
+///
+/// `after_entry` runs right after the entry point returned (and the library's constructors ran):
+/// an error from it refuses the plugin, and nothing is cached. The loader uses it to refuse a
+/// plugin whose code raised a Python exception while loading.
+pub fn open(
+    path: &str,
+    after_entry: impl FnOnce() -> Result<(), String>,
+) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
     let abs = resolve(path)?;
     let shown = abs.display().to_string();
     let err = |reason: String| LoadError {
@@ -199,25 +214,48 @@ pub fn open(path: &str) -> Result<(PluginSpec, OpenedLibrary), LoadError> {
             dl_reason(&detail)
         ))
     })?;
-
-    let entry_name = CString::new(PYZ3_ENTRY_SYMBOL).unwrap_or_default();
-    // SAFETY: the symbol is declared by the ABI as `const pyz3_plugin *(void)`.
-    let entry: Result<libloading::os::unix::Symbol<pyz3_entry_fn>, _> =
-        unsafe { lib.get(entry_name.as_bytes_with_nul()) };
-    let entry = match entry {
-        Ok(e) => *e,
-        Err(_) => {
-            return Err(err(format!(
-                "the library does not export '{PYZ3_ENTRY_SYMBOL}', so it is not a pyz3 plugin \
-                 (declare its descriptor with PYZ3_PLUGIN(...) from pyz3.h)"
-            )))
-        }
+    let handle = lib.into_raw();
+    let opened = OpenedLibrary {
+        handle: handle as usize,
     };
+    if let Some(outcome) = cache::get(opened.handle) {
+        return outcome.map(|spec| (spec, opened)).map_err(err);
+    }
+    let outcome = validate_library(handle, &abs, after_entry);
+    cache::put(opened.handle, &outcome);
+    outcome.map(|spec| (spec, opened)).map_err(err)
+}
+
+/// Finds and calls the entry point of the library `handle` and validates the descriptor.
+fn validate_library(
+    handle: *mut c_void,
+    abs: &Path,
+    after_entry: impl FnOnce() -> Result<(), String>,
+) -> Result<PluginSpec, String> {
+    let entry_name = CString::new(PYZ3_ENTRY_SYMBOL).unwrap_or_default();
+    // SAFETY: looking a symbol up in the library just opened.
+    let entry = unsafe { libc::dlsym(handle, entry_name.as_ptr()) };
+    if entry.is_null() {
+        return Err(format!(
+            "the library does not export '{PYZ3_ENTRY_SYMBOL}', so it is not a pyz3 plugin \
+             (declare its descriptor with PYZ3_PLUGIN(...) from pyz3.h)"
+        ));
+    }
+    // SAFETY: `handle` was returned by dlopen and is never closed.
+    let code = unsafe { code::CodeRanges::of_handle(handle) };
+    if !code.contains(entry as usize) {
+        return Err(format!(
+            "'{PYZ3_ENTRY_SYMBOL}' is not a function of this library (it resolves to {entry:p}, \
+             outside the library's code)"
+        ));
+    }
+    // SAFETY: the symbol is the plugin's own code, declared by the ABI as
+    // `const pyz3_plugin *(void)`; calling it is the documented trust boundary.
+    let entry: pyz3_entry_fn = unsafe { core::mem::transmute::<*mut c_void, pyz3_entry_fn>(entry) };
     // SAFETY: calling the plugin's entry point, per the ABI.
     let desc = unsafe { entry() } as usize;
-    let spec = read_descriptor(&abs, desc).map_err(err)?;
-    let handle = lib.into_raw() as usize;
-    Ok((spec, OpenedLibrary { handle }))
+    after_entry()?;
+    read_descriptor(abs, desc, &code)
 }
 
 fn dl_reason(msg: &str) -> String {

@@ -12,12 +12,19 @@ use pyz3_core::exceptions::ExcKind;
 use pyz3_core::names;
 use pyz3_core::types::{Needs, TypeCode};
 
+use super::code::CodeRanges;
 use super::safemem::SafeMem;
 use super::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
 
 /// Checks the handshake and reads the descriptor at `desc` (the entry point's return value).
-pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
+/// Every `fn` and `raw` pointer must lie in `code`, the plugin's executable segments.
+pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<PluginSpec, String> {
     let mem = SafeMem::new();
+    if let Some(why) = mem.unavailable() {
+        return Err(format!(
+            "the descriptor cannot be read safely, so it is not trusted: {why}"
+        ));
+    }
     if desc == 0 {
         return Err(format!(
             "{PYZ3_ENTRY_SYMBOL}() returned NULL instead of a descriptor"
@@ -45,7 +52,7 @@ pub fn read_descriptor(path: &Path, desc: usize) -> Result<PluginSpec, String> {
     names::check("module name", &name)?;
     let doc =
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
-    let functions = read_functions(&mem, &plugin)?;
+    let functions = read_functions(&mem, &plugin, code)?;
     check_sections(&plugin)?;
     let constants = read_constants(&mem, &plugin)?;
     let exceptions = read_exceptions(&mem, &plugin)?;
@@ -263,7 +270,11 @@ struct Strides {
     param: usize,
 }
 
-fn read_functions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<FunctionSpec>, String> {
+fn read_functions(
+    mem: &SafeMem,
+    plugin: &pyz3_plugin,
+    code: &CodeRanges,
+) -> Result<Vec<FunctionSpec>, String> {
     let count = plugin.function_count;
     if count > PYZ3_MAX_FUNCTIONS {
         return Err(format!(
@@ -288,12 +299,8 @@ fn read_functions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<FunctionSpe
     }
     let mut functions: Vec<FunctionSpec> = Vec::with_capacity(count as usize);
     for i in 0..count as usize {
-        let f = read_function(
-            mem,
-            plugin.functions as usize + i * strides.function,
-            i,
-            &strides,
-        )?;
+        let addr = plugin.functions as usize + i * strides.function;
+        let f = read_function(mem, addr, i, &strides, code)?;
         if functions.iter().any(|g| g.name == f.name) {
             return Err(format!("duplicate function name '{}'", f.name));
         }
@@ -308,6 +315,7 @@ fn read_function(
     addr: usize,
     i: usize,
     strides: &Strides,
+    code: &CodeRanges,
 ) -> Result<FunctionSpec, String> {
     let def: pyz3_function_def = mem
         .read_struct(addr, strides.function)
@@ -315,7 +323,7 @@ fn read_function(
     let fname = mem
         .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
         .map_err(|e| format!("function #{i}: name: {e}"))?;
-    names::check(&format!("function #{i} name"), &fname)?;
+    names::check_attribute(&format!("function #{i} name"), &fname)?;
     let ctx = format!("function '{fname}'");
     let fdoc = read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
     match (def.fn_.is_some(), def.raw.is_some()) {
@@ -326,6 +334,17 @@ fn read_function(
             ))
         }
         _ => {}
+    }
+    for (field, ptr) in [
+        ("fn", def.fn_.map(|f| f as usize)),
+        ("raw", def.raw.map(|f| f as usize)),
+    ] {
+        if let Some(ptr) = ptr.filter(|&p| !code.contains(p)) {
+            return Err(format!(
+                "{ctx}: '{field}' is {ptr:#x}, which is not in the plugin's code (a wild or \
+                 data pointer would crash on the first call)"
+            ));
+        }
     }
     let return_type = match TypeCode::from_u8(def.return_type) {
         Some(t) if t.info().result => t,

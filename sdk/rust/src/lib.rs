@@ -29,6 +29,7 @@ use std::ffi::CString;
 
 pub mod abi;
 pub mod compound;
+pub mod names;
 #[macro_use]
 pub mod registry;
 pub mod sys;
@@ -486,6 +487,14 @@ impl Gil {
         Gil(unsafe { sys::pyz3_gil_acquire() })
     }
 
+    /// Whether this scope holds the GIL. False when nothing was taken: Python is not running,
+    /// or the interpreter is exiting and this thread did not hold the GIL through pyz3; then no
+    /// Python object may be touched.
+    pub fn acquired(&self) -> bool {
+        // SAFETY: reads the token; callable from any thread.
+        unsafe { sys::pyz3_gil_acquired(self.0) }
+    }
+
     /// Whether this thread holds the GIL.
     pub fn held() -> bool {
         // SAFETY: callable from any thread.
@@ -558,39 +567,7 @@ pub mod rt {
     /// Can `name` name a function or parameter? The loader's rule (an ASCII identifier that is
     /// not a keyword), as a `const fn` so `plugin!` checks it at compile time.
     pub const fn is_python_name(name: &str) -> bool {
-        let b = name.as_bytes();
-        if b.is_empty() || !(b[0] == b'_' || b[0].is_ascii_alphabetic()) {
-            return false;
-        }
-        let mut i = 1;
-        while i < b.len() {
-            if !(b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
-                return false;
-            }
-            i += 1;
-        }
-        let mut k = 0;
-        while k < KEYWORDS.len() {
-            if eq(KEYWORDS[k].as_bytes(), b) {
-                return false;
-            }
-            k += 1;
-        }
-        true
-    }
-
-    const fn eq(a: &[u8], b: &[u8]) -> bool {
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        crate::names::is_python_name(name)
     }
 
     /// Compile-time checks of a default of type `T` (`DefaultCheck::<T>::valid(default)`): the
@@ -665,6 +642,19 @@ pub mod rt {
 
     /// The `PYZ3_EXC_*` kind of a built-in exception class name (`"ValueError"`), or -1.
     pub const fn exception_kind(class: &str) -> i32 {
+        const fn eq(a: &[u8], b: &[u8]) -> bool {
+            if a.len() != b.len() {
+                return false;
+            }
+            let mut i = 0;
+            while i < a.len() {
+                if a[i] != b[i] {
+                    return false;
+                }
+                i += 1;
+            }
+            true
+        }
         let mut k = 0;
         while k < EXCEPTION_CLASSES.len() {
             if eq(EXCEPTION_CLASSES[k].0.as_bytes(), class.as_bytes()) {

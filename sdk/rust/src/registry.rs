@@ -300,11 +300,3 @@ macro_rules! for_each_exception {
         }
     };
 }
-
-/// Python's hard keywords: valid identifiers that cannot name a function or parameter.
-pub const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];

@@ -63,7 +63,8 @@ extern "C" {
     pub fn pyz3_isinstance(obj: *mut PyObject, builtin: u32) -> i32;
     /// Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
     /// 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
-    /// memory, when `align` is invalid, or when Python is not running; no exception is set.
+    /// memory, when `align` is invalid, or when Python is not running — including once the
+    /// interpreter has begun to exit, for a thread without a GIL scope; no exception is set.
     ///
     /// Callable from any thread. When the thread already holds the GIL through pyz3 (inside a plugin
     /// call or a `pyz3_gil_acquire` scope) no GIL call is made; otherwise the GIL is taken and
@@ -76,7 +77,9 @@ extern "C" {
     /// allocated with). NULL `ptr` allocates. On failure returns NULL and leaves the block intact.
     pub fn pyz3_realloc(ptr: *mut c_void, new_size: usize, align: usize) -> *mut c_void;
     /// Frees a block from this allocator; `align` must be the one it was allocated with. NULL is
-    /// ignored. Callable from any thread, like `pyz3_alloc`.
+    /// ignored. Callable from any thread, like `pyz3_alloc`. Once the interpreter has begun to exit,
+    /// a block freed by a thread without a GIL scope is left to the end of the process (nothing
+    /// touches CPython then).
     pub fn pyz3_free(ptr: *mut c_void, align: usize);
     /// Calls `callable` with `nargs` typed arguments and converts its result.
     ///
@@ -218,11 +221,17 @@ extern "C" {
     /// GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
     /// cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
     ///
-    /// Scopes must be released in reverse order on the thread that took them. If Python is not
-    /// running, nothing is taken and the token is inert.
+    /// Scopes must be released in reverse order on the thread that took them (release the token
+    /// even when it holds nothing). Check `pyz3_gil_acquired(token)` before touching Python objects:
+    /// it is false when Python is not running, or has begun to exit and this thread did not already
+    /// hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
+    /// to 10 s) for scopes in progress to be released, so end scopes promptly.
     pub fn pyz3_gil_acquire() -> pyz3_gil;
     /// Ends a scope from `pyz3_gil_acquire`.
     pub fn pyz3_gil_release(token: pyz3_gil);
+    /// True when `token` (from `pyz3_gil_acquire`) holds the GIL: Python objects may be used until
+    /// it is released. False when nothing was taken (Python not running or exiting). Any thread.
+    pub fn pyz3_gil_acquired(token: pyz3_gil) -> bool;
     /// True when the calling thread holds the GIL (by pyz3 or otherwise). Any thread.
     pub fn pyz3_gil_held() -> bool;
     /// Releases the GIL so other Python threads run while this thread does native work; end the
