@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod containers;
 mod scalar;
 
 /// bench/common/bench_common.h, translated by build.rs.
@@ -17,5 +18,6 @@ mod common {
 
 #[pymodule]
 fn pyo3_bench(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    scalar::register(m)
+    scalar::register(m)?;
+    containers::register(m)
 }
