@@ -21,6 +21,10 @@ use pyz3_core::{error, gil, pool, tls};
 /// Arguments kept on the stack; more go to the heap.
 const STACK_ARGS: usize = 8;
 
+/// The codes with a path of their own.
+const I64: u8 = TypeCode::I64 as u8;
+const F64: u8 = TypeCode::F64 as u8;
+
 #[cold]
 unsafe fn system_error(msg: &str) -> i32 {
     // SAFETY: GIL held by the callers.
@@ -45,6 +49,24 @@ unsafe fn arg_object(ty: TypeCode, v: &pyz3_value) -> *mut PyObject {
                 v.obj
             }
             _ => convert::from_value(ty, v),
+        }
+    }
+}
+
+/// [`arg_object`] for any code, checked to be a scalar parameter type.
+#[inline(never)]
+unsafe fn other_arg_object(code: u8, v: &pyz3_value, i: usize) -> *mut PyObject {
+    // SAFETY: GIL held; `v` holds the member `code` names as an argument.
+    unsafe {
+        match TypeCode::from_u8(code).filter(|t| t.info().is_param_elem()) {
+            Some(ty) => arg_object(ty, v),
+            None => {
+                system_error(&format!(
+                    "pyz3_call_typed: argument {i} has type code {code}, not a scalar parameter \
+                     type"
+                ));
+                ptr::null_mut()
+            }
         }
     }
 }
@@ -124,6 +146,7 @@ unsafe fn store_result(
     }
 }
 
+#[inline(always)]
 unsafe fn call_typed_held(
     callable: *mut PyObject,
     arg_types: *const u8,
@@ -140,12 +163,19 @@ unsafe fn call_typed_held(
         if nargs > 0 && (arg_types.is_null() || args.is_null()) {
             return system_error("pyz3_call_typed: arg_types or args is NULL");
         }
-        let Some(ret_ty) = TypeCode::from_u8(result_type)
-            .filter(|t| t.info().is_scalar() && (t.info().result || *t == TypeCode::Void))
-        else {
-            return system_error(&format!(
-                "pyz3_call_typed: result_type {result_type} is not a scalar type code"
-            ));
+        let ret_ty = match result_type {
+            I64 => TypeCode::I64,
+            F64 => TypeCode::F64,
+            _ => match TypeCode::from_u8(result_type)
+                .filter(|t| t.info().is_scalar() && (t.info().result || *t == TypeCode::Void))
+            {
+                Some(t) => t,
+                None => {
+                    return system_error(&format!(
+                        "pyz3_call_typed: result_type {result_type} is not a scalar type code"
+                    ))
+                }
+            },
         };
         let mut stack = [MaybeUninit::<*mut PyObject>::uninit(); STACK_ARGS];
         let mut heap = Vec::new();
@@ -155,17 +185,15 @@ unsafe fn call_typed_held(
             heap.resize(nargs, ptr::null_mut());
             heap.as_mut_ptr()
         };
+        let pooled = pool::ready();
         for i in 0..nargs {
             let code = *arg_types.add(i);
-            let made = match TypeCode::from_u8(code).filter(|t| t.info().is_param_elem()) {
-                Some(ty) => arg_object(ty, &*args.add(i)),
-                None => {
-                    system_error(&format!(
-                        "pyz3_call_typed: argument {i} has type code {code}, not a scalar \
-                         parameter type"
-                    ));
-                    ptr::null_mut()
-                }
+            let v = &*args.add(i);
+            // The common codes first, then the registry's answer for the others.
+            let made = match code {
+                I64 => convert::from_i64_with(v.i64, pooled),
+                F64 => convert::from_f64(v.f64),
+                _ => other_arg_object(code, v, i),
             };
             if made.is_null() {
                 for j in 0..i {
@@ -183,6 +211,14 @@ unsafe fn call_typed_held(
         if r.is_null() {
             tls::note_error();
             return PYZ3_ERROR;
+        }
+        // An int64 result that is an exact small int: read without a call or a dispatch.
+        if ret_ty == TypeCode::I64 && !result.is_null() && pyz3_core::opts::fast_paths() {
+            if let Some(v) = convert::exact_i64(r) {
+                (*result).i64 = v;
+                ffi::Py_DECREF(r);
+                return PYZ3_OK;
+            }
         }
         store_result(callable, r, ret_ty, result)
     }
@@ -214,12 +250,33 @@ pub unsafe extern "C" fn pyz3_call_typed(
     result: *mut pyz3_value,
 ) -> i32 {
     guard(PYZ3_ERROR, || {
-        // SAFETY: the GIL is held inside; the pointers are valid per the contract.
-        gil::with_gil(|| unsafe {
-            call_typed_held(callable, arg_types, args, nargs, result_type, result)
-        })
-        .unwrap_or(PYZ3_ERROR)
+        // SAFETY: the GIL is held (the common case: the plugin function's own call), or taken
+        // by `call_typed_acquiring`; the pointers are valid per the contract.
+        unsafe {
+            if pyz3_core::opts::gil_cache() && gil::held_by_pyz3() {
+                call_typed_held(callable, arg_types, args, nargs, result_type, result)
+            } else {
+                call_typed_acquiring(callable, arg_types, args, nargs, result_type, result)
+            }
+        }
     })
+}
+
+/// [`pyz3_call_typed`] from a thread that may not hold the GIL.
+#[inline(never)]
+unsafe fn call_typed_acquiring(
+    callable: *mut PyObject,
+    arg_types: *const u8,
+    args: *const pyz3_value,
+    nargs: usize,
+    result_type: u8,
+    result: *mut pyz3_value,
+) -> i32 {
+    // SAFETY: the GIL is held inside; the pointers are valid per the contract.
+    gil::with_gil(|| unsafe {
+        call_typed_held(callable, arg_types, args, nargs, result_type, result)
+    })
+    .unwrap_or(PYZ3_ERROR)
 }
 
 /// The interned `str` keyword names as a tuple (new reference), or NULL with an exception.

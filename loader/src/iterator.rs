@@ -154,10 +154,13 @@ unsafe extern "C" fn iter_next(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
         gil::leave_call();
         (*it).state = READY;
         if status == PYZ3_OK && !tls::take_error_hint() {
-            if (*it).objects {
-                return item_object((*it).elem, &item);
-            }
-            return convert::from_value_with((*it).elem, &item, pool::ready());
+            // The common item types first, without a dispatch on the type.
+            return match (*it).elem {
+                TypeCode::I64 => convert::from_i64_with(item.i64, pool::ready()),
+                TypeCode::F64 => convert::from_f64(item.f64),
+                elem if (*it).objects => item_object(elem, &item),
+                elem => convert::from_value_with(elem, &item, pool::ready()),
+            };
         }
         next_unusual(it, (*it).elem, status, &item)
     })

@@ -135,6 +135,21 @@ def test_minmax_returns_a_tuple(m):
         m.minmax([1.0, "x"])
 
 
+def test_sum_list_reads_every_int_layout(m):
+    # One digit, two digits and more, both signs, and zeros made in different ways (a cached
+    # small int, the result of arithmetic, of int()): the fast paths read each layout directly.
+    edges = [-(2**63), 2**63 - 1, 0, 1, -1, 2**30 - 1, 2**30, -(2**30), 2**60 - 1, -(2**60) + 1]
+    edges += [2**60, -(2**60), 2**62, -(2**62)]
+    zeros = [5 - 5, 10**20 - 10**20, int("0"), int("-0"), -0, (2**40) * 0]
+    for xs in (edges, zeros, [x for x in edges if abs(x) < 2**62] * 3):
+        assert m.sum_list(xs) == sum(xs)
+        assert m.minmax(xs) == (float(min(xs)), float(max(xs)))
+    with pytest.raises(OverflowError):
+        m.sum_list([2**63])
+    assert m.apply(lambda x: x - x, [2**61, -5]) == [0, 0]
+    assert m.apply(lambda x: -x, [2**40, -(2**62), 1]) == [-(2**40), 2**62, -1]
+
+
 @SETTINGS
 @given(st.lists(st.integers(min_value=-(2**40), max_value=2**40), max_size=50))
 def test_sum_list_is_sum(m, xs):

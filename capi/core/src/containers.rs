@@ -125,40 +125,46 @@ unsafe fn convert_item(
     Ok(())
 }
 
-/// Converts the `n` items of `seq` (a list or tuple) into `items`. Items that convert without
-/// running Python code take `pure` (no references moved, no checks); the others take the generic
-/// path, holding the item and re-reading the list afterwards, since that code may change it.
-/// The error carries the failing index.
+/// Converts the `n` items of `seq` (a list or tuple) into `items`. With `try_pure`, items that
+/// convert without running Python code take `pure` (no references moved, no checks), in a loop
+/// of its own; the others take the generic path, holding the item and re-reading the list
+/// afterwards, since that code may change it. The error carries the failing index.
 #[inline(always)]
 unsafe fn fill<T>(
     seq: *mut ffi::PyObject,
     n: usize,
     mutable: bool,
     out: *mut T,
+    try_pure: bool,
     pure: impl Fn(*mut ffi::PyObject) -> Option<T>,
     generic: impl Fn(*mut ffi::PyObject) -> ConvResult<T>,
 ) -> Result<(), (usize, ConvError)> {
     // SAFETY: GIL held; `seq` holds `n` items (checked again after generic conversions); `out`
     // has room for `n` values.
     unsafe {
-        let mut src = sequence_items(seq);
         let mut i = 0;
-        while i < n {
-            let o = *src.add(i);
-            if let Some(v) = pure(o) {
-                out.add(i).write(v);
-                i += 1;
-                continue;
+        loop {
+            if try_pure {
+                let src = sequence_items(seq);
+                while i < n {
+                    match pure(*src.add(i)) {
+                        Some(v) => out.add(i).write(v),
+                        None => break,
+                    }
+                    i += 1;
+                }
             }
+            if i == n {
+                return Ok(());
+            }
+            let o = *sequence_items(seq).add(i);
             let v = generic_item(seq, o, mutable, &generic).map_err(|e| (i, e))?;
             out.add(i).write(v);
             if mutable && sequence_len(seq) != n {
                 return Err((i, ConvError::Raised)).inspect_err(|_| changed_size());
             }
-            src = sequence_items(seq);
             i += 1;
         }
-        Ok(())
     }
 }
 
@@ -212,7 +218,8 @@ unsafe fn fill_items(
                 n,
                 mutable,
                 items.i64,
-                |o| if fast { convert::exact_i64(o) } else { None },
+                fast,
+                |o| convert::exact_i64(o),
                 |o| convert::to_i64_with(o, fast),
             ),
             TypeCode::F64 => fill(
@@ -220,7 +227,8 @@ unsafe fn fill_items(
                 n,
                 mutable,
                 items.f64,
-                |o| if fast { convert::exact_f64(o) } else { None },
+                fast,
+                |o| convert::exact_f64(o),
                 |o| convert::to_f64_with(o, fast),
             ),
             // A str never runs Python code to give its UTF-8 (subclasses included).
@@ -229,6 +237,7 @@ unsafe fn fill_items(
                 n,
                 mutable,
                 items.str,
+                true,
                 |o| convert::to_str_with(o, fast).ok(),
                 |o| convert::to_str_with(o, fast),
             ),
@@ -237,6 +246,7 @@ unsafe fn fill_items(
                 n,
                 mutable,
                 items.bytes,
+                true,
                 |o| convert::to_bytes_with(o, fast).ok(),
                 |o| convert::to_bytes_with(o, fast),
             ),
@@ -245,6 +255,7 @@ unsafe fn fill_items(
                 n,
                 mutable,
                 items.b,
+                true,
                 |o| convert::to_bool(o).ok(),
                 |o| convert::to_bool(o),
             ),
@@ -315,7 +326,7 @@ pub unsafe fn seq_to_view(
                 out,
                 views,
                 fast,
-                |o| if fast { convert::exact_i64(o) } else { None },
+                |o| convert::exact_i64(o),
                 |o| convert::to_i64_with(o, fast),
             ),
             TypeCode::F64 => numbers(
@@ -324,7 +335,7 @@ pub unsafe fn seq_to_view(
                 out,
                 views,
                 fast,
-                |o| if fast { convert::exact_f64(o) } else { None },
+                |o| convert::exact_f64(o),
                 |o| convert::to_f64_with(o, fast),
             ),
             _ => seq_general(op, elem, out, views, fast),
@@ -360,7 +371,7 @@ unsafe fn numbers<T>(
         let slot = views.slot();
         let st = ViewSlot::state::<SeqState>(slot);
         let items = (*st).inline.as_mut_ptr().cast::<T>();
-        fill(op, n, mutable, items, pure, generic).map_err(|(i, e)| element_error(e, i))?;
+        fill(op, n, mutable, items, fast, pure, generic).map_err(|(i, e)| element_error(e, i))?;
         (*st).seq = pyz3_seq {
             len: n,
             items: pyz3_items { ptr: items.cast() },

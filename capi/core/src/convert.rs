@@ -69,6 +69,22 @@ mod long_layout {
         let tag = unsafe { (*(op as *const PyLongObject)).lv_tag };
         (1 - (tag & 3) as i64, tag >> 3)
     }
+
+    /// The value of a compact int (at most one digit, zero included), as CPython's
+    /// `_PyLong_CompactValue` reads it: every int has its first digit allocated (zero's is 0).
+    #[inline(always)]
+    pub unsafe fn compact(op: *mut ffi::PyObject) -> Option<i64> {
+        // SAFETY: the caller passes an exact int; ob_digit[0] always exists.
+        unsafe {
+            let o = op as *const PyLongObject;
+            let tag = (*o).lv_tag;
+            if tag < 2 << 3 {
+                Some((1 - (tag & 3) as i64) * (*o).ob_digit[0] as i64)
+            } else {
+                None
+            }
+        }
+    }
 }
 
 #[cfg(not(Py_3_12))]
@@ -86,6 +102,23 @@ mod long_layout {
         // SAFETY: the caller passes an exact int.
         let size = unsafe { (*(op as *const PyLongObject)).ob_base.ob_size };
         (size.signum() as i64, size.unsigned_abs())
+    }
+
+    /// The value of an int of at most one digit: `ob_size * ob_digit[0]` for -1 and 1 (3.11's
+    /// `medium_value`), and 0 for zero, whose digit is not read (before 3.12 a zero made outside
+    /// CPython need not have one).
+    #[inline(always)]
+    pub unsafe fn compact(op: *mut ffi::PyObject) -> Option<i64> {
+        // SAFETY: the caller passes an exact int; the digit is read only when ob_size is +-1.
+        unsafe {
+            let o = op as *const PyLongObject;
+            let size = (*o).ob_base.ob_size;
+            match size {
+                0 => Some(0),
+                -1 | 1 => Some(size as i64 * (*o).ob_digit[0] as i64),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -120,15 +153,17 @@ pub unsafe fn is_compact_ascii(op: *mut ffi::PyObject) -> bool {
 unsafe fn exact_long_small(op: *mut ffi::PyObject) -> Option<i64> {
     // SAFETY: the caller checked that `op` is an exact int; digits beyond `ndigits` are not read.
     unsafe {
+        if let Some(v) = long_layout::compact(op) {
+            return Some(v);
+        }
         let (sign, n) = long_layout::sign_ndigits(op);
         let d = (*(op as *const long_layout::PyLongObject))
             .ob_digit
             .as_ptr();
-        match n {
-            0 => Some(0),
-            1 => Some(sign * (*d as i64)),
-            2 => Some(sign * ((*d as i64) | ((*d.add(1) as i64) << 30))),
-            _ => None,
+        if n == 2 {
+            Some(sign * ((*d as i64) | ((*d.add(1) as i64) << 30)))
+        } else {
+            None
         }
     }
 }

@@ -16,7 +16,7 @@ use pyo3_ffi as ffi;
 
 use crate::abi::*;
 use crate::types::{Repr, TypeCode};
-use crate::{alloc, convert, error, gil, tls};
+use crate::{alloc, convert, error, gil, pool, tls};
 
 /// Bytes of items kept on the trampoline's stack (32 `int64` items).
 pub const INLINE_BYTES: usize = 256;
@@ -107,7 +107,36 @@ impl OutBuilder {
     ///
     /// # Safety
     /// The builder is live; the GIL is held, or the items hold no objects beyond `len`.
+    #[inline(always)]
     pub unsafe fn resize(&mut self, len: usize) -> bool {
+        // The usual call: the first sizing, to a length that fits the inline storage.
+        if self.cap == 0
+            && len <= INLINE_BYTES
+            && len * self.item_size <= INLINE_BYTES
+            && (self.kind == OutKind::List || len <= INLINE_KEYS)
+        {
+            let items = self.inline_items.as_mut_ptr().cast::<u8>();
+            // SAFETY: the inline storage holds INLINE_BYTES (>= SHORT) bytes and INLINE_KEYS keys.
+            unsafe {
+                zero(items, len * self.item_size);
+                self.out.items.ptr = items.cast();
+                if self.kind == OutKind::Dict {
+                    let keys = self.inline_keys.as_mut_ptr().cast::<*mut ffi::PyObject>();
+                    zero(keys.cast(), len * size_of::<*mut ffi::PyObject>());
+                    self.out.keys = keys;
+                }
+            }
+            self.cap = len;
+            self.out.len = len;
+            return true;
+        }
+        // SAFETY: forwarded.
+        unsafe { self.resize_slow(len) }
+    }
+
+    /// [`OutBuilder::resize`] for a builder already sized, or a length beyond the inline storage.
+    #[inline(never)]
+    unsafe fn resize_slow(&mut self, len: usize) -> bool {
         let old = self.out.len;
         // SAFETY: forwarded.
         unsafe {
@@ -245,6 +274,7 @@ impl OutBuilder {
     ///
     /// # Safety
     /// GIL held; the builder is live.
+    #[inline(always)]
     pub unsafe fn finish(&mut self, what: &str) -> *mut ffi::PyObject {
         // SAFETY: GIL held; items and keys `0..len` are initialised.
         unsafe {
@@ -267,21 +297,49 @@ impl OutBuilder {
                 self.drop_items(0, n);
                 return list;
             }
-            for i in 0..n {
-                let obj = item_object(self.elem, self.out.items, i, what);
-                if obj.is_null() {
-                    // Items before `i` moved into the list; `i` itself was consumed.
-                    self.drop_items(i + 1, n);
-                    ffi::Py_DECREF(list);
-                    return ptr::null_mut();
+            let items = self.out.items;
+            // The loop is compiled per common item type (no dispatch per item).
+            let filled = match self.elem {
+                TypeCode::I64 => {
+                    let pooled = pool::ready();
+                    fill_list(list, n, |i| {
+                        convert::from_i64_with(*items.i64.add(i), pooled)
+                    })
                 }
-                ffi::PyList_SET_ITEM(list, i as ffi::Py_ssize_t, obj);
+                TypeCode::F64 => fill_list(list, n, |i| convert::from_f64(*items.f64.add(i))),
+                _ => fill_list(list, n, |i| item_object(self.elem, items, i, what)),
+            };
+            if let Err(i) = filled {
+                // Items before `i` moved into the list; `i` itself was consumed.
+                self.drop_items(i + 1, n);
+                ffi::Py_DECREF(list);
+                return ptr::null_mut();
             }
             list
         }
     }
 
     unsafe fn make_dict(&mut self, what: &str) -> *mut ffi::PyObject {
+        // SAFETY: forwarded; the loop is compiled per common value type, as for lists.
+        unsafe {
+            let items = self.out.items;
+            match self.elem {
+                TypeCode::I64 => {
+                    let pooled = pool::ready();
+                    self.fill_dict(what, |i| convert::from_i64_with(*items.i64.add(i), pooled))
+                }
+                TypeCode::F64 => self.fill_dict(what, |i| convert::from_f64(*items.f64.add(i))),
+                elem => self.fill_dict(what, |i| item_object(elem, items, i, what)),
+            }
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn fill_dict(
+        &mut self,
+        what: &str,
+        item: impl Fn(usize) -> *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject {
         let n = self.out.len;
         // SAFETY: GIL held; each key is NULL or a new reference the builder owns.
         unsafe {
@@ -294,7 +352,7 @@ impl OutBuilder {
             for i in 0..n {
                 let key = *self.out.keys.add(i);
                 *self.out.keys.add(i) = ptr::null_mut();
-                let value = item_object(self.elem, self.out.items, i, what);
+                let value = item(i);
                 let failed = if key.is_null() || ffi::PyUnicode_Check(key) == 0 {
                     if !value.is_null() {
                         let found = if key.is_null() {
@@ -325,6 +383,43 @@ impl OutBuilder {
             dict
         }
     }
+}
+
+/// Zeroes `bytes` bytes at `p`, which has room for at least [`SHORT`]: a short length takes a
+/// fixed-size store of SHORT bytes (inline, no `memset` call).
+#[inline(always)]
+unsafe fn zero(p: *mut u8, bytes: usize) {
+    // SAFETY: per the contract.
+    unsafe {
+        if bytes <= SHORT {
+            p.cast::<[u8; SHORT]>().write_unaligned([0; SHORT]);
+        } else {
+            ptr::write_bytes(p, 0, bytes);
+        }
+    }
+}
+
+/// The zeroing [`zero`] does with one fixed-size store.
+const SHORT: usize = 64;
+const _: () =
+    assert!(SHORT <= INLINE_BYTES && SHORT <= INLINE_KEYS * size_of::<*mut ffi::PyObject>());
+
+/// Sets items `0..n` of the new list `list` to `item(i)`; the index of the first NULL item.
+#[inline(always)]
+unsafe fn fill_list(
+    list: *mut ffi::PyObject,
+    n: usize,
+    item: impl Fn(usize) -> *mut ffi::PyObject,
+) -> Result<(), usize> {
+    for i in 0..n {
+        let obj = item(i);
+        if obj.is_null() {
+            return Err(i);
+        }
+        // SAFETY: `list` is a new list of `n` items.
+        unsafe { ffi::PyList_SET_ITEM(list, i as ffi::Py_ssize_t, obj) };
+    }
+    Ok(())
 }
 
 #[cold]

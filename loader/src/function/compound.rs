@@ -20,7 +20,7 @@ use super::Function;
 use crate::iterator;
 
 /// Calls `f` and builds its list, dict or tuple result.
-#[inline(never)]
+#[inline(always)]
 pub(super) unsafe fn invoke<const RELEASE_GIL: bool>(
     f: &Function,
     vals: *const pyz3_value,
@@ -29,38 +29,60 @@ pub(super) unsafe fn invoke<const RELEASE_GIL: bool>(
     // SAFETY: as in `call::invoke_ret`; `ret_compound` says the result is a list, dict or tuple.
     unsafe {
         match f.ret_type {
-            TypeCode::List | TypeCode::Dict => {
-                let kind = if f.ret_type == TypeCode::List {
-                    OutKind::List
-                } else {
-                    OutKind::Dict
-                };
-                let mut builder = OutBuilder::new(kind, f.ret_elem);
-                let mut ret = pyz3_value::ZERO;
-                ret.out = &mut builder.out;
-                let status = call::<RELEASE_GIL>(f, vals, &mut ret, none_mask);
-                if succeeded(status) {
-                    return builder.finish(&f.display);
-                }
-                builder.release();
-                finish_unusual(f, status, &pyz3_value::ZERO)
-            }
-            TypeCode::Tuple => {
-                let n = f.ret_items.len();
-                let mut slots = [MaybeUninit::<pyz3_value>::uninit(); PYZ3_MAX_ITEMS as usize];
-                for s in &mut slots[..n] {
-                    s.write(pyz3_value::ZERO);
-                }
-                let slots = core::slice::from_raw_parts_mut(slots.as_mut_ptr().cast(), n);
-                let status = call::<RELEASE_GIL>(f, vals, slots.as_mut_ptr(), none_mask);
-                if succeeded(status) {
-                    return make_tuple(f, slots);
-                }
-                drop_object_items(f, slots, 0);
-                finish_unusual(f, status, &pyz3_value::ZERO)
-            }
+            TypeCode::Tuple => tuple_result::<RELEASE_GIL>(f, vals, none_mask),
+            TypeCode::List | TypeCode::Dict => out_result::<RELEASE_GIL>(f, vals, none_mask),
             _ => convert::from_value(f.ret_type, &pyz3_value::ZERO),
         }
+    }
+}
+
+/// A list or dict result, built by an `OutBuilder` the plugin fills through `result->out`.
+#[inline(never)]
+unsafe fn out_result<const RELEASE_GIL: bool>(
+    f: &Function,
+    vals: *const pyz3_value,
+    none_mask: u64,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded from `invoke`.
+    unsafe {
+        let kind = if f.ret_type == TypeCode::List {
+            OutKind::List
+        } else {
+            OutKind::Dict
+        };
+        let mut builder = OutBuilder::new(kind, f.ret_elem);
+        let mut ret = pyz3_value::ZERO;
+        ret.out = &mut builder.out;
+        let status = call::<RELEASE_GIL>(f, vals, &mut ret, none_mask);
+        if succeeded(status) {
+            return builder.finish(&f.display);
+        }
+        builder.release();
+        finish_unusual(f, status, &pyz3_value::ZERO)
+    }
+}
+
+/// A tuple result: one zeroed `pyz3_value` per item, `result` pointing at the first.
+#[inline(never)]
+unsafe fn tuple_result<const RELEASE_GIL: bool>(
+    f: &Function,
+    vals: *const pyz3_value,
+    none_mask: u64,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded from `invoke`; `ret_items` has at most PYZ3_MAX_ITEMS entries.
+    unsafe {
+        let n = f.ret_items.len();
+        let mut slots = [MaybeUninit::<pyz3_value>::uninit(); PYZ3_MAX_ITEMS as usize];
+        for s in &mut slots[..n] {
+            s.write(pyz3_value::ZERO);
+        }
+        let slots = core::slice::from_raw_parts_mut(slots.as_mut_ptr().cast(), n);
+        let status = call::<RELEASE_GIL>(f, vals, slots.as_mut_ptr(), none_mask);
+        if succeeded(status) {
+            return make_tuple(f, slots);
+        }
+        drop_object_items(f, slots, 0);
+        finish_unusual(f, status, &pyz3_value::ZERO)
     }
 }
 
@@ -80,15 +102,26 @@ unsafe fn call<const RELEASE_GIL: bool>(
 ) -> i32 {
     // SAFETY: forwarded from `invoke`.
     unsafe {
+        if none_mask == 0 {
+            return call_with::<RELEASE_GIL>(f, vals, result, &f.call0);
+        }
         let with_nones = pyz3_call {
             none_mask,
             ..f.call0
         };
-        let call: *const pyz3_call = if none_mask == 0 {
-            &f.call0
-        } else {
-            &with_nones
-        };
+        call_with::<RELEASE_GIL>(f, vals, result, &with_nones)
+    }
+}
+
+#[inline(always)]
+unsafe fn call_with<const RELEASE_GIL: bool>(
+    f: &Function,
+    vals: *const pyz3_value,
+    result: *mut pyz3_value,
+    call: *const pyz3_call,
+) -> i32 {
+    // SAFETY: forwarded from `invoke`.
+    unsafe {
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
         let status = if RELEASE_GIL {
@@ -104,6 +137,7 @@ unsafe fn call<const RELEASE_GIL: bool>(
     }
 }
 
+#[inline(always)]
 unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObject {
     // SAFETY: GIL held; slot `i` holds the member `ret_items[i]` names; `ret_objects` has bit `i`
     // set exactly when item `i` is an object.
@@ -120,10 +154,7 @@ unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObje
             let ty = *f.ret_items.get_unchecked(i);
             let slot = slots.get_unchecked_mut(i);
             let obj = if f.ret_objects & (1 << i) != 0 {
-                let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
-                out::checked_item(ty, obj, || {
-                    format!("{}: item {i} of its tuple result", f.display)
-                })
+                object_item(f, ty, slot, i)
             } else {
                 convert::from_value_with(ty, slot, pooled)
             };
@@ -135,6 +166,23 @@ unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObje
             ffi::PyTuple_SET_ITEM(t, i as ffi::Py_ssize_t, obj);
         }
         t
+    }
+}
+
+/// Object item `i` of a tuple result, checked, taken out of its slot.
+#[inline(never)]
+unsafe fn object_item(
+    f: &Function,
+    ty: TypeCode,
+    slot: &mut pyz3_value,
+    i: usize,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; the slot holds NULL or a new reference the plugin made.
+    unsafe {
+        let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
+        out::checked_item(ty, obj, || {
+            format!("{}: item {i} of its tuple result", f.display)
+        })
     }
 }
 
