@@ -35,7 +35,7 @@ PLUGIN_LDFLAGS := -shared -pthread -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,
 PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
 RUST_SOURCES := $(shell find capi loader -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
 
-C_PLUGINS := hello gil_bench fastpath_bench pool_bench containers
+C_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench containers
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 
 # Build fragments (plugins/zig/plugins.mk, bench/bench.mk, ...) add to these:
@@ -126,8 +126,8 @@ fmt:
 lint: venv
 	$(CARGO) fmt --all -- --check
 	PYO3_PYTHON=$(MAIN_PYTHON) $(CARGO) clippy --locked --workspace --all-targets -- -D warnings
-	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/python tests plugins bench
-	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/python tests plugins bench
+	$(VENV)/py$(MAIN_PY)/bin/ruff check loader/python tests plugins bench docs
+	$(VENV)/py$(MAIN_PY)/bin/ruff format --check loader/python tests plugins bench docs
 
 # Generated files (include/pyz3.h, the Rust SDK's abi.rs/sys.rs/registry.rs, the Zig SDK's
 # pyz3_types.zig) come from libpyz3's sources and its registries: capi/gen writes them, each

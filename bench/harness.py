@@ -28,14 +28,31 @@ import platform
 import statistics
 import sys
 import timeit
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+# numpy's BLAS starts spinning worker threads at import, which disturb timings on a small
+# machine; the buffer cases need none of them.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import peers  # bench/ is not a package: this file runs as a script
 
+try:
+    import numpy
+except ImportError:  # the numpy cases report themselves skipped
+    numpy = None
+
 SCHEMA = 1
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    return f"<{type(value).__name__} of {len(value)}>" if hasattr(value, "__len__") else text[:37] + "..."
 
 
 @dataclass(frozen=True)
@@ -52,11 +69,15 @@ class Case:
     what: str = ""
     # The call returns an iterator: each call is `list(f(...))`.
     consume: bool = False
+    # Maps a result before it is compared with `expect` (arrays: their elements as a list).
+    normalize: Callable | None = None
+    # A module the case's arguments need ("numpy"); without it the case is skipped.
+    needs: str = ""
 
     @property
     def call(self) -> str:
         def show(a: object) -> str:
-            return a.__name__ if callable(a) else repr(a)
+            return a.__name__ if callable(a) else _short_repr(a)
 
         parts = [show(a) for a in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs.items()]
         text = f"{self.func}({', '.join(parts)})"
@@ -131,12 +152,51 @@ CASES: tuple[Case, ...] = (
         what="word counts of a 5-word text: a dict[str, int]",
     ),
 )
+
+
+def _elements(result) -> list:
+    return memoryview(result).tolist()
+
+
+def _numpy_elements(result) -> list:
+    if numpy is None or type(result) is not numpy.ndarray:
+        return [f"not a numpy.ndarray: {type(result).__name__}"]
+    return result.tolist()
+
+
+NUMPY8 = numpy.arange(8.0) if numpy is not None else None
+NUMPY1M = numpy.arange(1_000_000.0) if numpy is not None else None
+CRC_DATA = bytearray(range(64))
+LINSPACE8 = [i * (1.0 / 7) for i in range(7)] + [1.0]  # as numpy.linspace computes them
+CASES += (
+    Case("buf_sum_numpy8", "sum_f64", (NUMPY8,), expect=28.0, needs="numpy",
+         what="sum of a float64 numpy array of 8 elements (read-only view, any strides)"),
+    Case("buf_sum_numpy1m", "sum_f64", (NUMPY1M,), expect=499999500000.0, needs="numpy", unroll=1,
+         what="sum of a float64 numpy array of 1,000,000 elements"),
+    Case("buf_bytearray_crc", "crc32", (CRC_DATA,), expect=zlib.crc32(CRC_DATA),
+         what="crc32 over a 64-byte bytearray (the same table-driven loop in every binding but zlib)"),
+    Case("buf_return_linspace8", "linspace", (0.0, 1.0, 8), expect=LINSPACE8, normalize=_elements,
+         what="a new float64 array of 8 (pyz3: a pyz3.Array; the others: a numpy.ndarray)"),
+    Case("buf_return_linspace8_numpy", "linspace_np", (0.0, 1.0, 8), expect=LINSPACE8, needs="numpy",
+         normalize=_numpy_elements, what="a new float64 array of 8 as a numpy.ndarray in every binding"),
+)  # fmt: skip
 CASE_NAMES = tuple(c.name for c in CASES)
 
 # Which cases exercise which optimisation (`opt` mode, and the report's on/off paragraphs).
 OPT_CASES: dict[str, tuple[str, ...]] = {
     "gil_cache": ("alloc10", "thread_alloc_scoped", "noop", "callback"),
-    "fast_paths": ("add", "add_big", "fadd", "slen", "greet", "roundtrip1000", "list_sum10", "tuple_ret"),
+    "fast_paths": (
+        "add",
+        "add_big",
+        "fadd",
+        "slen",
+        "greet",
+        "roundtrip1000",
+        "buf_sum_numpy8",
+        "buf_bytearray_crc",
+        "list_sum10",
+        "tuple_ret",
+    ),
     "pool": ("noop", "add", "kwargs", "roundtrip1000", "iter10", "dict_ret"),
 }
 
@@ -200,6 +260,8 @@ def check(binding: peers.Binding, case: Case) -> str:
         return f"raised {type(exc).__name__}: {exc}"
     finally:
         binding.leave()
+    if case.normalize is not None:
+        got = case.normalize(got)
     if got != case.expect or type(got) is not type(case.expect):
         return f"returned {got!r}, expected {case.expect!r}"
     return ""
@@ -212,7 +274,9 @@ def measure_case(case: Case, bindings: Sequence[peers.Binding], rounds: int, tar
         samples.append(s)
         if b.skipped is not None:
             s.status, s.reason = "skipped", b.skipped
-        elif case.func in b.missing:
+        elif case.needs == "numpy" and numpy is None:
+            s.status, s.reason = "skipped", "numpy is not installed for this Python"
+        elif (case.needs == "numpy" and case.func in b.missing) or case.func in b.missing:
             s.status, s.reason = "skipped", b.missing[case.func]
         elif problem := check(b, case):
             s.status, s.reason = "error", problem

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -40,12 +40,18 @@ FUNCTIONS = (
     "thread_alloc_scoped",
     "thread_alloc_unscoped",
     "roundtrip1000",
+    "sum_f64",
+    "crc32",
+    "linspace",
+    "linspace_np",
     "sum_list",
     "minmax",
     "apply",
     "count_up",
     "word_counts",
 )
+# Functions a binding may lack (a peer with no natural way to express them), and why by default.
+BUFFER_FUNCTIONS = ("sum_f64", "crc32", "linspace", "linspace_np")
 CONTAINER_FUNCTIONS = ("sum_list", "minmax", "apply", "count_up", "word_counts")
 OPTIMIZATIONS = ("gil_cache", "fast_paths", "pool")
 # Every compiled peer gets -O2 (the floor's level); pthread for the native-thread cases.
@@ -143,14 +149,28 @@ def _load_extension(name: str, path: pathlib.Path) -> ModuleType:
     return module
 
 
-def _c_extension(ctx: Context, name: str, source: pathlib.Path) -> ModuleType:
+def _c_extension(ctx: Context, name: str, source: pathlib.Path, extra: Sequence[str] = ()) -> ModuleType:
     product = ctx.work / f"{name}{ctx.ext_suffix}"
-    if _stale(product, [source, *COMMON]):
+    flags_file = ctx.work / f"{name}.flags"
+    flags = " ".join(extra)
+    if _stale(product, [source, *COMMON]) or not flags_file.exists() or flags_file.read_text() != flags:
         _run(
             ctx,
             name,
-            [ctx.cc, *C_FLAGS, "-Wall", "-Wextra", "-Werror", ctx.py_inc, str(source), "-o", str(product)],
+            [
+                ctx.cc,
+                *C_FLAGS,
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                *extra,
+                ctx.py_inc,
+                str(source),
+                "-o",
+                str(product),
+            ],
         )
+        flags_file.write_text(flags)
     return _load_extension(name, product)
 
 
@@ -166,9 +186,16 @@ def _require(module: str, pip_name: str, ctx: Context) -> ModuleType:
 
 
 def _from_module(binding: Binding, module: ModuleType) -> Binding:
+    # Every peer's linspace returns a numpy array already; pyz3 has a separate linspace_np.
+    if not hasattr(module, "linspace_np") and hasattr(module, "linspace"):
+        binding.functions["linspace_np"] = module.linspace
     for fn in FUNCTIONS:
-        if fn not in binding.missing:
-            binding.functions[fn] = getattr(module, fn)
+        if fn in binding.missing or fn in binding.functions:
+            continue
+        if fn in BUFFER_FUNCTIONS and not hasattr(module, fn):
+            binding.missing[fn] = f"no buffer version written for {binding.name}"
+            continue
+        binding.functions[fn] = getattr(module, fn)
     return binding
 
 
@@ -176,8 +203,18 @@ def _from_module(binding: Binding, module: ModuleType) -> Binding:
 
 
 def floor(ctx: Context) -> Binding:
-    module = _c_extension(ctx, "floor", BENCH_DIR / "floor" / "floor.c")
-    return _from_module(Binding("floor", "handwritten C, METH_FASTCALL (| METH_KEYWORDS), -O2"), module)
+    # linspace uses numpy's C API (PyArray_SimpleNew), built in when numpy's headers are there.
+    try:
+        import numpy
+
+        extra = ["-DBENCH_NUMPY", f"-I{numpy.get_include()}"]
+    except ImportError:
+        extra = []
+    module = _c_extension(ctx, "floor", BENCH_DIR / "floor" / "floor.c", extra)
+    binding = Binding("floor", "handwritten C, METH_FASTCALL (| METH_KEYWORDS), -O2")
+    if not extra:
+        binding.missing.update(dict.fromkeys(("linspace", "linspace_np"), "numpy is not installed"))
+    return _from_module(binding, module)
 
 
 def varargs(ctx: Context) -> Binding:
@@ -211,6 +248,9 @@ NO_CONTAINERS = (
 def _plain_missing() -> dict[str, str]:
     missing = dict.fromkeys(("alloc10", "thread_alloc_scoped", "thread_alloc_unscoped"), NO_PYTHON_ALLOCATOR)
     missing["roundtrip1000"] = NO_CONVERSION_API
+    missing.update(
+        dict.fromkeys(BUFFER_FUNCTIONS, "not written for the plain C library (pointers, not buffers)")
+    )
     missing.update(dict.fromkeys(CONTAINER_FUNCTIONS, NO_CONTAINERS))
     return missing
 
@@ -477,6 +517,16 @@ def pyz3_zig(ctx: Context) -> Binding:
     )
 
 
+def zlib_binding(ctx: Context) -> Binding:
+    """CPython's own zlib.crc32, for the crc32 case only."""
+    import zlib
+
+    b = Binding("zlib", "zlib.crc32 (CPython's zlib module, the library's table-sliced CRC)")
+    b.missing.update({fn: "zlib has crc32 only" for fn in FUNCTIONS if fn != "crc32"})
+    b.functions["crc32"] = zlib.crc32
+    return b
+
+
 # Name -> factory, in table order. The "off" variants share the C plugin.
 FACTORIES: dict[str, Callable[[Context], Binding]] = {
     "floor": floor,
@@ -491,6 +541,7 @@ FACTORIES: dict[str, Callable[[Context], Binding]] = {
     "nanobind": nanobind,
     "cython": cython,
     "pyo3": pyo3,
+    "zlib": zlib_binding,
 }
 
 

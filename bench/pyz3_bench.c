@@ -110,6 +110,32 @@ static PYZ3_FN(roundtrip1000) {
     return PYZ3_OK;
 }
 
+/* sum_f64(x): a 1-D float64 buffer, read-only accepted, any strides. */
+static PYZ3_FN(sum_f64) {
+    const pyz3_buffer *x = args[0].buf;
+    result->f64 = bench_sum_f64(x->data, x->shape[0], x->strides[0]);
+    return PYZ3_OK;
+}
+
+/* crc32(data, value=0): any C-contiguous buffer's bytes, as zlib.crc32. The table is filled
+ * when the library loads, as the other bindings fill theirs at module init. */
+__attribute__((constructor)) static void crc_init(void) { bench_crc32_init(); }
+
+static PYZ3_FN(crc32) {
+    result->u32 = bench_crc32(args[0].buf->data, args[0].buf->len, args[1].u32);
+    return PYZ3_OK;
+}
+
+/* linspace(start, stop, n): a new float64 array (pyz3.Array; linspace_np: numpy.ndarray). */
+static PYZ3_FN(linspace) {
+    if (args[2].i64 < 0) return pyz3_raise(PYZ3_EXC_VALUE_ERROR, "n must be non-negative");
+    size_t n = (size_t)args[2].i64;
+    pyz3_buffer *out = pyz3_array_new(PYZ3_T_F64, 1, &n, &result->obj);
+    if (out == NULL) return PYZ3_ERROR;
+    bench_linspace((double *)out->data, n, args[0].f64, args[1].f64);
+    return PYZ3_OK;
+}
+
 /* ---- containers ---------------------------------------------------------------------------- */
 
 static PYZ3_FN(sum_list) {
@@ -201,6 +227,17 @@ static const pyz3_param p_i64x3[] = {
     PYZ3_PARAM("c", PYZ3_T_I64),
 };
 
+static const pyz3_param p_sum[] = {PYZ3_PARAM_BUFFER("x", PYZ3_T_F64, 0, 1)};
+static const pyz3_param p_crc32[] = {
+    PYZ3_PARAM_BUFFER("data", PYZ3_T_BYTES, 0, 0),
+    PYZ3_PARAM_DEFAULT("value", PYZ3_T_U32, "0"),
+};
+static const pyz3_param p_linspace[] = {
+    PYZ3_PARAM("start", PYZ3_T_F64),
+    PYZ3_PARAM("stop", PYZ3_T_F64),
+    PYZ3_PARAM("n", PYZ3_T_I64),
+};
+
 static const pyz3_function_def functions[] = {
     PYZ3_FUNCTION_NOARGS("noop", noop, PYZ3_T_VOID, "Does nothing."),
     /* Positional-only, like the floor's METH_FASTCALL functions they are compared with: plain
@@ -218,15 +255,25 @@ static const pyz3_function_def functions[] = {
                      PYZ3_FN_RELEASE_GIL, NULL, "A native thread allocates outside any GIL scope."),
     PYZ3_FUNCTION_NOARGS("roundtrip1000", roundtrip1000, PYZ3_T_I64,
                          "1000 int64 -> int -> int64 round trips through libpyz3's conversions."),
+    PYZ3_FUNCTION_EX("sum_f64", sum_f64, p_sum, 1, PYZ3_T_F64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                     "Sum of a 1-D float64 buffer."),
+    PYZ3_FUNCTION_EX("crc32", crc32, p_crc32, 2, PYZ3_T_U32, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                     "CRC-32 of a bytes-like object (zlib.crc32)."),
+    PYZ3_FUNCTION_FACTS("linspace", linspace, p_linspace, 3, PYZ3_T_ARRAY, 0, PYZ3_FN_POSITIONAL_ONLY,
+                        NULL, "n values from start to stop, a new pyz3.Array.",
+                        PYZ3_ARRAY_FACTS(PYZ3_T_F64, 1, 0)),
+    PYZ3_FUNCTION_FACTS("linspace_np", linspace, p_linspace, 3, PYZ3_T_ARRAY, 0, PYZ3_FN_POSITIONAL_ONLY,
+                        NULL, "n values from start to stop, a new numpy.ndarray.",
+                        PYZ3_ARRAY_FACTS(PYZ3_T_F64, 1, PYZ3_ARRAY_NUMPY)),
     /* Containers, positional-only like the floor's. */
     PYZ3_FUNCTION_EX("sum_list", sum_list, p_seq_i64, 1, PYZ3_T_I64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL, "sum(xs)."),
-    PYZ3_FUNCTION_FULL("minmax", minmax, p_seq_f64, 1, PYZ3_T_TUPLE, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+    PYZ3_FUNCTION_FACTS("minmax", minmax, p_seq_f64, 1, PYZ3_T_TUPLE, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
                        "(min(xs), max(xs)).", PYZ3_RESULT_ITEMS(minmax_items)),
-    PYZ3_FUNCTION_FULL("apply", apply, p_apply, 2, PYZ3_T_LIST, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+    PYZ3_FUNCTION_FACTS("apply", apply, p_apply, 2, PYZ3_T_LIST, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
                        "[f(x) for x in xs].", PYZ3_RESULT_ELEM(PYZ3_T_I64)),
-    PYZ3_FUNCTION_FULL("count_up", count_up, p_n, 1, PYZ3_T_ITERATOR, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+    PYZ3_FUNCTION_FACTS("count_up", count_up, p_n, 1, PYZ3_T_ITERATOR, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
                        "iter(range(n)).", PYZ3_RESULT_ELEM(PYZ3_T_I64)),
-    PYZ3_FUNCTION_FULL("word_counts", word_counts, p_text, 1, PYZ3_T_DICT, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+    PYZ3_FUNCTION_FACTS("word_counts", word_counts, p_text, 1, PYZ3_T_DICT, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
                        "dict(Counter(text.split())).", PYZ3_RESULT_ELEM(PYZ3_T_I64)),
 };
 

@@ -66,6 +66,18 @@ typedef struct _object PyObject;
 // are a new reference in `pyz3_value.obj`.
 #define PYZ3_T_OBJECT 14
 
+// A buffer (PEP 3118: `bytes`, `bytearray`, `memoryview`, `array.array`, numpy arrays, ...).
+// Arguments arrive as a `pyz3_buffer *` in `pyz3_value.buf`, a view the trampoline holds
+// for the call (also across `PYZ3_FN_RELEASE_GIL`). `pyz3_param.elem` is the element type,
+// `type_flags` the `PYZ3_BUF_*` requirements, `ndim` the dimensions (0 = any).
+#define PYZ3_T_BUFFER 15
+
+// A new array (`pyz3.Array`, C-contiguous) that the function fills in: make it with
+// `pyz3_array_new`, which stores a new reference in `pyz3_value.obj`.
+// `pyz3_function_def.ret_elem` is the element type, `ret_ndim` the dimensions,
+// `ret_type_flags` the `PYZ3_ARRAY_*` bits.
+#define PYZ3_T_ARRAY 16
+
 // A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
 // or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
 // view the loader owns for the call.
@@ -183,6 +195,32 @@ typedef struct _object PyObject;
 // `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 #define PYZ3_FN_POSITIONAL_ONLY 2
 
+// `pyz3_plugin.flags` (ABI 1.1): the plugin is safe to run without the GIL — its functions may
+// run on several threads at once under a free-threaded CPython (3.14t and later). Without it,
+// pyz3 serialises the plugin's calls there with a lock of its own (docs/free-threading.md).
+// Under a CPython with a GIL the flag changes nothing.
+#define PYZ3_PLUGIN_FREE_THREADED 1
+
+// Every `pyz3_plugin.flags` bit this runtime knows; the loader refuses any other.
+#define PYZ3_PLUGIN_FLAGS_KNOWN PYZ3_PLUGIN_FREE_THREADED
+
+// `pyz3_param.type_flags` of a `PYZ3_T_BUFFER` parameter (ABI 1.1): the function writes
+// through the buffer; a read-only object raises `TypeError`.
+#define PYZ3_BUF_WRITABLE 1
+
+// `pyz3_param.type_flags` of a `PYZ3_T_BUFFER` parameter (ABI 1.1): the buffer must be
+// C-contiguous (else `ValueError`); without it any strides are accepted.
+#define PYZ3_BUF_CONTIGUOUS 2
+
+// Upper bound on `pyz3_param.ndim` and `pyz3_function_def.ret_ndim` (CPython's
+// `PyBUF_MAX_NDIM`).
+#define PYZ3_BUF_MAX_NDIM 64
+
+// `pyz3_function_def.ret_type_flags` of a `PYZ3_T_ARRAY` result (ABI 1.1): the caller gets a
+// `numpy.ndarray` over the array (no copy) instead of a `pyz3.Array`; a call raises
+// `ImportError` when numpy cannot be imported.
+#define PYZ3_ARRAY_NUMPY 1
+
 // Upper bound on `pyz3_plugin.class_count` (ABI 1.1).
 #define PYZ3_MAX_CLASSES 1024
 
@@ -262,20 +300,39 @@ typedef struct _object PyObject;
 // All optimisations.
 #define PYZ3_OPT_ALL 7
 
-// Bytes of state one view may keep in its slot (a buffer keeps a `pyz3_buffer`, a `Py_buffer`
-// and four dimensions' shape and strides).
-#define VIEW_STATE_BYTES 232
-
-// Views kept on the trampoline's stack; a function with more view parameters takes the rest
-// from the heap.
-#define INLINE_VIEWS 4
-
-// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
-typedef struct pyz3_buffer pyz3_buffer;
-
 // The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
 // the functions that need the module (its exceptions, its classes).
 typedef struct pyz3_module pyz3_module;
+
+// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1): a view of the caller's object that the
+// trampoline holds for the call (also across `PYZ3_FN_RELEASE_GIL`) and releases afterwards.
+// Nothing in it may be kept past the call. Element `i` of a 1-D buffer is at
+// `(char *)data + i * strides[0]` (`PYZ3_AT`); a `contiguous` buffer is a C array of `len`
+// elements at `data` (`PYZ3_DATA`). Array results (`pyz3_array_new`) are described the same way.
+typedef struct pyz3_buffer {
+    // The first element (never NULL, also when `len` is 0).
+    void *data;
+    // Number of elements: the product of `shape` (1 for 0 dimensions).
+    size_t len;
+    // `ndim` extents.
+    const size_t *shape;
+    // `ndim` steps between consecutive elements, in bytes (may be negative or 0).
+    const ptrdiff_t *strides;
+    // Size of one element in bytes.
+    size_t itemsize;
+    // The object the buffer belongs to (borrowed; do not touch it without the GIL).
+    PyObject *obj;
+    // Number of dimensions (at most `PYZ3_BUF_MAX_NDIM`).
+    uint8_t ndim;
+    // The element type, a `PYZ3_T_*` code (`PYZ3_T_BYTES`: raw bytes, `itemsize` 1).
+    uint8_t elem;
+    // The object does not allow writing through `data`.
+    bool readonly;
+    // The elements are C-contiguous: `data` is a C array of `len` elements.
+    bool contiguous;
+    // Zero.
+    uint32_t reserved;
+} pyz3_buffer;
 
 // A UTF-8 (for `str`) or byte (for `bytes`) buffer that pyz3 lends to the plugin.
 //
@@ -606,7 +663,9 @@ typedef struct pyz3_plugin {
     uint32_t function_size;
     // `sizeof(pyz3_param)` as the plugin saw it.
     uint32_t param_size;
-    // Must be zero.
+    // `PYZ3_PLUGIN_*` bits (ABI 1.1: `PYZ3_PLUGIN_FREE_THREADED`); 0 in ABI 1.0, where every
+    // bit had to be zero. C plugins set it with `#define PYZ3_PLUGIN_FLAGS` before including
+    // pyz3.h.
     uint32_t flags;
     // ABI 1.1: `class_count` class definitions, laid out with stride `class_size`.
     const struct pyz3_class_def *classes;
@@ -630,6 +689,8 @@ typedef struct pyz3_plugin {
 
 // Signature of the plugin entry point.
 typedef const struct pyz3_plugin *(*pyz3_entry_fn)(void);
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -705,6 +766,21 @@ void *pyz3_realloc(void *ptr, size_t new_size, size_t align);
 // a block freed by a thread without a GIL scope is left to the end of the process (nothing
 // touches CPython then).
 void pyz3_free(void *ptr, size_t align);
+
+// Makes a new C-contiguous array of `ndim` dimensions (1 to `PYZ3_BUF_MAX_NDIM`) with the
+// extents in `shape` and elements of type `elem` (an integer, float or bool `PYZ3_T_*` code),
+// stores a new reference to it in `*out`, and returns its description: write the elements
+// through `data` (they start uninitialised, like `numpy.empty`'s). The description lives inside
+// the array and stays valid while the array does.
+//
+// A function declared to return `PYZ3_T_ARRAY` makes its result with
+// `pyz3_array_new(elem, ndim, shape, &result->obj)`; its element type and dimensions must be
+// the declared ones.
+//
+// Returns NULL with an exception set (and `*out` NULL) when the arguments are invalid or
+// memory runs out. Callable from any thread: inside a `PYZ3_FN_RELEASE_GIL` function it takes
+// the GIL briefly, like `pyz3_alloc`.
+struct pyz3_buffer *pyz3_array_new(uint8_t elem, size_t ndim, const size_t *shape, PyObject **out);
 
 // Calls `callable` with `nargs` typed arguments and converts its result.
 //
@@ -864,6 +940,11 @@ int32_t pyz3_raise_exception_len(const struct pyz3_module *module,
 // it is false when Python is not running, or has begun to exit and this thread did not already
 // hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
 // to 10 s) for scopes in progress to be released, so end scopes promptly.
+//
+// On free-threaded CPython a scope attaches the thread's state instead (Python objects may be
+// used inside it, as here); it does not take the lock that serialises the calls of a plugin not
+// declared `PYZ3_PLUGIN_FREE_THREADED`, so state such a plugin shares between its native threads
+// and its functions needs a lock of its own there (docs/free-threading.md).
 struct pyz3_gil pyz3_gil_acquire(void);
 
 // Ends a scope from `pyz3_gil_acquire`.
@@ -1044,6 +1125,9 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_out) == 3 * sizeof(void *), "pyz3_out layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_constant_def) == 3 * sizeof(void *) + 8, "pyz3_constant_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_constant_def, type) == 3 * sizeof(void *), "pyz3_constant_def layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_exception_def) == 2 * sizeof(void *) + 8, "pyz3_exception_def layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_buffer) == 6 * sizeof(void *) + 8, "pyz3_buffer layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_buffer, itemsize) == 4 * sizeof(void *), "pyz3_buffer layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_buffer, ndim) == 6 * sizeof(void *), "pyz3_buffer layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_gil) == 4, "pyz3_gil layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout");
 
@@ -1085,6 +1169,20 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 /* A compound parameter (sequence, dict) with PYZ3_PARAM_* flags and a default (NULL or "None"). */
 #define PYZ3_PARAM_ELEM_EX(NAME, TYPE, ELEM, FLAGS, LITERAL) { (NAME), (LITERAL), (TYPE), (FLAGS), (ELEM), 0, 0, 0, 0 }
 
+/* A buffer parameter (PYZ3_T_BUFFER): elements of type ELEM (an integer, float or bool PYZ3_T_*
+ * code, or PYZ3_T_BYTES for any C-contiguous bytes-like object seen as bytes), PYZ3_BUF_* FLAGS,
+ * NDIM dimensions (0 = any). The function receives a `pyz3_buffer *` in `args[i].buf`. */
+#define PYZ3_PARAM_BUFFER(NAME, ELEM, FLAGS, NDIM) { (NAME), NULL, PYZ3_T_BUFFER, 0, (ELEM), (FLAGS), (NDIM), 0, 0 }
+/* A buffer parameter with PYZ3_PARAM_* flags and a default literal (only "None", or NULL). */
+#define PYZ3_PARAM_BUFFER_EX(NAME, ELEM, FLAGS, NDIM, PARAM_FLAGS, LITERAL)                  { (NAME), (LITERAL), PYZ3_T_BUFFER, (PARAM_FLAGS), (ELEM), (FLAGS), (NDIM), 0, 0 }
+
+/* Element I of a 1-D buffer with any strides, as an lvalue of type T: `PYZ3_AT(double, x, i) *= 2`. */
+#define PYZ3_AT(T, BUF, I) (*(T *)((char *)(BUF)->data + (ptrdiff_t)(I) * (BUF)->strides[0]))
+/* Element (I, J) of a 2-D buffer with any strides, as an lvalue of type T. */
+#define PYZ3_AT2(T, BUF, I, J)                                                              (*(T *)((char *)(BUF)->data + (ptrdiff_t)(I) * (BUF)->strides[0] +                     (ptrdiff_t)(J) * (BUF)->strides[1]))
+/* The elements of a C-contiguous buffer (PYZ3_BUF_CONTIGUOUS, or `buf->contiguous`) as a C array. */
+#define PYZ3_DATA(T, BUF) ((T *)(BUF)->data)
+
 /* Number of elements of a static array. */
 #define PYZ3_COUNTOF(ARRAY) ((uint32_t)(sizeof(ARRAY) / sizeof((ARRAY)[0])))
 
@@ -1105,11 +1203,15 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 #define PYZ3_FUNCTION_EX(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, RETURN_FLAGS, FLAGS, USER_DATA, DOC) \
     { (NAME), (DOC), (PARAMS), (FN), NULL, (USER_DATA), (NPARAMS), (RETURN_TYPE), (RETURN_FLAGS), (FLAGS), \
       PYZ3_NO_RESULT_FACTS }
-/* Any typed function (ABI 1.1), RESULT_FACTS one of PYZ3_NO_RESULT_FACTS, PYZ3_RESULT_ELEM(ELEM),
- * PYZ3_RESULT_ITEMS(ITEMS). */
-#define PYZ3_FUNCTION_FULL(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, RETURN_FLAGS, FLAGS, USER_DATA, DOC, RESULT_FACTS) \
-    { (NAME), (DOC), (PARAMS), (FN), NULL, (USER_DATA), (NPARAMS), (RETURN_TYPE), (RETURN_FLAGS), (FLAGS), \
-      RESULT_FACTS }
+/* The ABI 1.1 result facts of an array result (PYZ3_T_ARRAY): ELEM elements, NDIM dimensions,
+ * PYZ3_ARRAY_* FLAGS. */
+#define PYZ3_ARRAY_FACTS(ELEM, NDIM, FLAGS) (ELEM), (FLAGS), (NDIM), 0, 0, 0, NULL
+/* A typed function returning a new array of ELEM elements and NDIM dimensions, which it makes
+ * with `pyz3_array_new(ELEM, NDIM, shape, &result->obj)` and fills in. */
+#define PYZ3_FUNCTION_ARRAY(NAME, FN, PARAMS, ELEM, NDIM, DOC)                              { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_ARRAY, 0, 0,  PYZ3_ARRAY_FACTS(ELEM, NDIM, 0) }
+/* PYZ3_FUNCTION_EX with the result facts spelled out too: RESULT_FACTS is PYZ3_NO_RESULT_FACTS,
+ * PYZ3_ARRAY_FACTS(...), PYZ3_RESULT_ELEM(ELEM) or PYZ3_RESULT_ITEMS(ITEMS). */
+#define PYZ3_FUNCTION_FACTS(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, RETURN_FLAGS, FLAGS, USER_DATA, DOC, RESULT_FACTS) { (NAME), (DOC), (PARAMS), (FN), NULL, (USER_DATA), (NPARAMS), (RETURN_TYPE), (RETURN_FLAGS), (FLAGS), RESULT_FACTS }
 /* A typed function returning list[ELEM] (ABI 1.1): fill it through pyz3_result_list(result, n). */
 #define PYZ3_FUNCTION_LIST(NAME, FN, PARAMS, ELEM, DOC)                                     \
     { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_LIST, 0, 0,  \
@@ -1140,12 +1242,20 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 #define PYZ3_PLUGIN_HEADER_INIT                                                             \
     { PYZ3_ABI_MAGIC, PYZ3_ABI_MAJOR, PYZ3_ABI_MINOR, (uint32_t)sizeof(pyz3_plugin), 0 }
 
+/* The `flags` of the descriptor PYZ3_PLUGIN defines. To declare a plugin safe to run without the
+ * GIL on free-threaded CPython, define it before including pyz3.h:
+ *   #define PYZ3_PLUGIN_FLAGS PYZ3_PLUGIN_FREE_THREADED */
+#ifndef PYZ3_PLUGIN_FLAGS
+#define PYZ3_PLUGIN_FLAGS 0
+#endif
+
 /* Defines the plugin descriptor and exports `pyz3_plugin_entry`, which returns it. Use once per
  * shared library, at file scope. FUNCTIONS is a static array of pyz3_function_def. */
 #define PYZ3_PLUGIN(NAME, DOC, FUNCTIONS)                                                   \
     static const pyz3_plugin pyz3_plugin_descriptor_ = {                                    \
         PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), PYZ3_COUNTOF(FUNCTIONS),       \
-        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param), 0,              \
+        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param),                 \
+        (uint32_t)(PYZ3_PLUGIN_FLAGS),                                                      \
         NULL, 0, (uint32_t)sizeof(pyz3_class_def), NULL, 0, (uint32_t)sizeof(pyz3_constant_def), \
         NULL, 0, (uint32_t)sizeof(pyz3_exception_def) };                                   \
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void);                   \

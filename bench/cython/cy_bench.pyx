@@ -3,7 +3,7 @@
 # cython: language_level=3
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t
+from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint32_t
 from libc.string cimport memcpy
 
 
@@ -20,6 +20,10 @@ cdef extern from "../common/bench_common.h":
         BENCH_THREAD_ALLOCS
         BENCH_ROUNDTRIPS
     const char *BENCH_GREET_PREFIX
+    double bench_sum_f64(const void *data, size_t n, Py_ssize_t stride) nogil
+    void bench_crc32_init()
+    uint32_t bench_crc32(const void *data, size_t n, uint32_t value) nogil
+    void bench_linspace(double *d, size_t n, double start, double stop) nogil
 
 cdef extern from "../common/containers_work.h":
     enum:
@@ -207,4 +211,31 @@ def word_counts(str text):
     out = {}
     for i in range(n):
         out[PyUnicode_FromStringAndSize(words[i].ptr, words[i].len)] = words[i].count
+    return out
+
+
+# ---- buffers: typed memoryviews (a const one accepts read-only buffers) ---------------------------
+
+bench_crc32_init()
+
+
+def sum_f64(const double[:] x):
+    if x.shape[0] == 0:
+        return 0.0
+    return bench_sum_f64(&x[0], x.shape[0], x.strides[0])
+
+
+def crc32(const unsigned char[::1] data, uint32_t value=0):
+    if data.shape[0] == 0:
+        return value
+    return bench_crc32(&data[0], data.shape[0], value)
+
+
+def linspace(double start, double stop, Py_ssize_t n):
+    # A numpy array filled through a typed memoryview: Cython's usual way to return one.
+    import numpy
+    out = numpy.empty(n)
+    cdef double[::1] v = out
+    if n > 0:
+        bench_linspace(&v[0], n, start, stop)
     return out

@@ -9,6 +9,10 @@
 
 #include "../common/containers_work.h"
 #include "../common/cpython_work.h"
+#ifdef BENCH_NUMPY
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+#endif
 
 static PyObject *noop(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self; (void)args;
@@ -127,6 +131,62 @@ static PyObject *roundtrip1000(PyObject *self, PyObject *const *args, Py_ssize_t
     return PyLong_FromLongLong(acc);
 }
 
+/* sum_f64(x): a 1-D float64 buffer, read-only accepted, any strides — the buffer protocol with
+ * the checks a careful extension makes (format, dimensions). */
+static PyObject *sum_f64(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 1) { PyErr_SetString(PyExc_TypeError, "sum_f64() takes 1 argument"); return NULL; }
+    Py_buffer b;
+    if (PyObject_GetBuffer(args[0], &b, PyBUF_RECORDS_RO) < 0) return NULL;
+    const char *f = b.format;
+    if (f[0] == '@' || f[0] == '=' || f[0] == '<') f++;
+    if (b.ndim != 1 || b.itemsize != sizeof(double) || f[0] != 'd' || f[1] != '\0') {
+        PyBuffer_Release(&b);
+        PyErr_SetString(PyExc_TypeError, "sum_f64() argument must be a 1-D float64 buffer");
+        return NULL;
+    }
+    double s = bench_sum_f64(b.buf, (size_t)b.shape[0], b.strides[0]);
+    PyBuffer_Release(&b);
+    return PyFloat_FromDouble(s);
+}
+
+/* crc32(data, value=0): any C-contiguous buffer's bytes (PyBUF_SIMPLE), as zlib.crc32. */
+static PyObject *crc32_impl(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 1 || nargs > 2) { PyErr_SetString(PyExc_TypeError, "crc32() takes 1 or 2 arguments"); return NULL; }
+    unsigned long value = 0;
+    if (nargs == 2) {
+        value = PyLong_AsUnsignedLong(args[1]);
+        if (value == (unsigned long)-1 && PyErr_Occurred()) return NULL;
+        if (value > 0xFFFFFFFFul) { PyErr_SetString(PyExc_OverflowError, "value out of range"); return NULL; }
+    }
+    Py_buffer b;
+    if (PyObject_GetBuffer(args[0], &b, PyBUF_SIMPLE) < 0) return NULL;
+    uint32_t c = bench_crc32(b.buf, (size_t)b.len, (uint32_t)value);
+    PyBuffer_Release(&b);
+    return PyLong_FromUnsignedLong(c);
+}
+
+#ifdef BENCH_NUMPY
+/* linspace(start, stop, n): a new numpy float64 array (numpy's C API: what a handwritten
+ * extension returning an array uses). Built only when numpy's headers are there. */
+static PyObject *linspace(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 3) { PyErr_SetString(PyExc_TypeError, "linspace() takes 3 arguments"); return NULL; }
+    double start = PyFloat_AsDouble(args[0]);
+    if (start == -1.0 && PyErr_Occurred()) return NULL;
+    double stop = PyFloat_AsDouble(args[1]);
+    if (stop == -1.0 && PyErr_Occurred()) return NULL;
+    Py_ssize_t n = PyLong_AsSsize_t(args[2]);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 0) { PyErr_SetString(PyExc_ValueError, "n must be non-negative"); return NULL; }
+    npy_intp dims[1] = {n};
+    PyObject *r = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (r == NULL) return NULL;
+    bench_linspace((double *)PyArray_DATA((PyArrayObject *)r), (size_t)n, start, stop);
+    return r;
+}
+#endif
 /* ---- containers: what a careful FASTCALL extension writes for each (docs/containers.md) ---- */
 
 /* sum_list(xs): a list, tuple or other sequence of int64, summed with overflow checks. */
@@ -278,6 +338,11 @@ static PyMethodDef methods[] = {
     {"thread_alloc_scoped", FASTCALL(thread_alloc_scoped), METH_FASTCALL, NULL},
     {"thread_alloc_unscoped", FASTCALL(thread_alloc_unscoped), METH_FASTCALL, NULL},
     {"roundtrip1000", FASTCALL(roundtrip1000), METH_FASTCALL, NULL},
+    {"sum_f64", FASTCALL(sum_f64), METH_FASTCALL, NULL},
+    {"crc32", FASTCALL(crc32_impl), METH_FASTCALL, NULL},
+#ifdef BENCH_NUMPY
+    {"linspace", FASTCALL(linspace), METH_FASTCALL, NULL},
+#endif
     {"sum_list", FASTCALL(sum_list), METH_FASTCALL, NULL},
     {"minmax", FASTCALL(minmax), METH_FASTCALL, NULL},
     {"apply", FASTCALL(apply), METH_FASTCALL, NULL},
@@ -289,6 +354,10 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "floor", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_floor(void) {
+    bench_crc32_init();
+#ifdef BENCH_NUMPY
+    import_array();
+#endif
     static const char *const names[3] = {"a", "b", "c"};
     if (PyType_Ready(&CountUpType) < 0) return NULL;
     for (int j = 0; j < 3; j++) {

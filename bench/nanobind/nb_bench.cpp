@@ -1,6 +1,7 @@
 // bench/nanobind/nb_bench.cpp: the benchmark functions through nanobind (from PyPI), written the
 // way nanobind users write them; the work per case is bench/common's.
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 #include <nanobind/stl/function.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
@@ -47,6 +48,23 @@ NB_MODULE(nb_bench, m) {
     m.def("thread_alloc_unscoped", []() {
         nb::gil_scoped_release nogil;
         std::thread(bench_alloc_loop_unscoped<nb::gil_scoped_acquire>).join();
+    });
+    // Buffers: nb::ndarray (nanobind's array type; read-only input needs a const element type).
+    bench_crc32_init();
+    m.def("sum_f64", [](nb::ndarray<const double, nb::ndim<1>, nb::device::cpu> x) {
+        return bench_sum_f64(x.data(), x.shape(0), static_cast<ptrdiff_t>(x.stride(0) * sizeof(double)));
+    });
+    m.def(
+        "crc32",
+        [](nb::ndarray<const uint8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu> data, uint32_t value) {
+            return bench_crc32(data.data(), data.shape(0), value);
+        },
+        nb::arg("data"), nb::arg("value") = 0);
+    m.def("linspace", [](double start, double stop, size_t n) {
+        double *d = new double[n ? n : 1];
+        bench_linspace(d, n, start, stop);
+        nb::capsule owner(d, [](void *p) noexcept { delete[] static_cast<double *>(p); });
+        return nb::ndarray<nb::numpy, double, nb::ndim<1>>(d, {n}, owner);
     });
     m.def("roundtrip1000", []() {
         int64_t acc = 0;

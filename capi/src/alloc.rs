@@ -25,10 +25,11 @@ pub unsafe extern "C" fn pyz3_alloc(size: usize, align: usize) -> *mut c_void {
     unsafe { alloc_guarded(size, align, false) }
 }
 
-/// The slow path behind a panic boundary, out of line so the fast path needs no stack frame.
+/// The slow path behind a panic boundary, out of line so the fast path needs no stack frame:
+/// `extern "C"` (it cannot unwind), so calling it is a tail jump with no landing pad.
 #[cold]
 #[inline(never)]
-unsafe fn alloc_guarded(size: usize, align: usize, zeroed: bool) -> *mut c_void {
+unsafe extern "C" fn alloc_guarded(size: usize, align: usize, zeroed: bool) -> *mut c_void {
     guard(core::ptr::null_mut(), || {
         // SAFETY: the allocator checks the alignment and takes the GIL as needed.
         unsafe { alloc::alloc_slow(size, align, zeroed) }.cast()
@@ -78,7 +79,7 @@ pub unsafe extern "C" fn pyz3_free(ptr: *mut c_void, align: usize) {
 /// The slow path of `pyz3_free`, as `alloc_guarded`.
 #[cold]
 #[inline(never)]
-unsafe fn free_guarded(ptr: *mut c_void, align: usize) {
+unsafe extern "C" fn free_guarded(ptr: *mut c_void, align: usize) {
     // SAFETY: the caller passes a block of this allocator with its alignment.
     guard((), || unsafe { alloc::free_slow(ptr.cast(), align) })
 }

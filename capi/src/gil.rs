@@ -17,6 +17,11 @@ const UNAVAILABLE: i32 = -2;
 /// it is false when Python is not running, or has begun to exit and this thread did not already
 /// hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
 /// to 10 s) for scopes in progress to be released, so end scopes promptly.
+///
+/// On free-threaded CPython a scope attaches the thread's state instead (Python objects may be
+/// used inside it, as here); it does not take the lock that serialises the calls of a plugin not
+/// declared `PYZ3_PLUGIN_FREE_THREADED`, so state such a plugin shares between its native threads
+/// and its functions needs a lock of its own there (docs/free-threading.md).
 #[no_mangle]
 pub extern "C" fn pyz3_gil_acquire() -> pyz3_gil {
     guard(pyz3_gil { state: UNAVAILABLE }, || {

@@ -15,6 +15,7 @@
 
 pub mod access;
 pub mod alloc;
+pub mod array;
 pub mod callback;
 pub mod containers;
 pub mod convert;

@@ -7,7 +7,7 @@
 use pyz3_core::abi::*;
 use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, Needs, Repr, TypeCode, TYPES};
+use pyz3_core::types::{DefaultRule, Needs, Repr, TypeCode, TypeFacts, TYPES};
 
 use crate::plugin::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
 
@@ -72,6 +72,7 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
                     Owned::int(spec.abi.1.into())?,
                 ])?,
             ),
+            (c"free_threaded", Owned::bool(spec.free_threaded)),
             (c"functions", Owned::list(functions)?),
             (
                 c"constants",
@@ -135,16 +136,34 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
             .map(|p| describe_param(p))
             .collect::<PyResult<Vec<_>>>()?;
         let ret = f.return_type.info();
-        let ret_annotation = annotation(ret.result_annotation, f.ret_elem, &f.ret_items, true);
+        let numpy =
+            f.return_type == TypeCode::Array && f.ret_facts.type_flags & PYZ3_ARRAY_NUMPY != 0;
+        let ret_annotation = if numpy {
+            "numpy.ndarray".to_owned()
+        } else {
+            annotation(
+                ret.result_annotation,
+                elem_of(&f.ret_facts),
+                &f.ret_items,
+                true,
+            )
+        };
         Owned::dict(vec![
             (c"name", Owned::str(&f.name)?),
             (c"doc", Owned::str_or_none(f.doc.as_deref())?),
             (c"return_type", Owned::str(ret.name)?),
             (
                 c"return_display",
-                Owned::str(&type_display(f.return_type, f.ret_elem, &f.ret_items))?,
+                Owned::str(&type_display(
+                    f.return_type,
+                    elem_of(&f.ret_facts),
+                    &f.ret_items,
+                ))?,
             ),
             (c"return_annotation", Owned::str(&ret_annotation)?),
+            (c"return_elem", elem_name(&f.ret_facts)?),
+            (c"return_ndim", Owned::int(f.ret_facts.ndim.into())?),
+            (c"return_numpy", Owned::bool(numpy)),
             (
                 c"return_optional",
                 Owned::bool(f.return_flags & PYZ3_RETURN_OPTIONAL != 0),
@@ -166,11 +185,14 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
 unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
-        let ann = annotation(p.ty.info().param_annotation, p.elem, &[], false);
+        let ann = annotation(p.ty.info().param_annotation, elem_of(&p.facts), &[], false);
         Owned::dict(vec![
             (c"name", Owned::str(&p.name)?),
             (c"type", Owned::str(p.ty.name())?),
-            (c"display", Owned::str(&type_display(p.ty, p.elem, &[]))?),
+            (
+                c"display",
+                Owned::str(&type_display(p.ty, elem_of(&p.facts), &[]))?,
+            ),
             (c"annotation", Owned::str(&ann)?),
             (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
             (
@@ -178,7 +200,38 @@ unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
                 Owned::bool(p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0),
             ),
             (c"default", Owned::str_or_none(p.default.as_deref())?),
+            (c"elem", elem_name(&p.facts)?),
+            (
+                c"writable",
+                Owned::bool(
+                    p.ty == TypeCode::Buffer && p.facts.type_flags & PYZ3_BUF_WRITABLE != 0,
+                ),
+            ),
+            (
+                c"contiguous",
+                Owned::bool(
+                    p.ty == TypeCode::Buffer && p.facts.type_flags & PYZ3_BUF_CONTIGUOUS != 0,
+                ),
+            ),
+            (c"ndim", Owned::int(p.facts.ndim.into())?),
         ])
+    }
+}
+
+/// The element type the facts name, if any.
+pub fn elem_of(facts: &TypeFacts) -> Option<TypeCode> {
+    (facts.elem != TypeCode::Void).then_some(facts.elem)
+}
+
+/// The registry name of a compound type's element type, or `None`.
+unsafe fn elem_name(facts: &TypeFacts) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        if facts.elem == TypeCode::Void {
+            Ok(Owned::none())
+        } else {
+            Owned::str(facts.elem.name())
+        }
     }
 }
 

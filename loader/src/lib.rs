@@ -15,6 +15,7 @@ pub mod function;
 pub mod iterator;
 pub mod module;
 pub mod plugin;
+pub mod plugin_lock;
 pub mod sections;
 
 /// Why building a plugin's module failed.

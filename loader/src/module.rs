@@ -103,7 +103,7 @@ unsafe fn open_plugin(path: &str) -> Option<PluginSpec> {
     };
     // SAFETY: GIL held by the caller.
     unsafe {
-        let opened = plugin::open(path, check);
+        let opened = crate::plugin_lock::loading(|| plugin::open(path, check));
         // Anything still set came from plugin code that ran before a refusal.
         if raised.is_null() && error::occurred() {
             raised = error::fetch();
@@ -323,6 +323,8 @@ unsafe fn build_info() -> PyResult<Owned> {
             (c"python", Owned::str(BUILT_FOR)?),
             (c"pool_int_min", Owned::int(pool::POOL_INT_MIN)?),
             (c"pool_int_max", Owned::int(pool::POOL_INT_MAX)?),
+            // Free-threaded builds pool only immortal objects (docs/free-threading.md).
+            (c"free_threaded", Owned::bool(cfg!(Py_GIL_DISABLED))),
             (c"max_params", Owned::int(PYZ3_MAX_PARAMS.into())?),
             (c"layout", Owned::list(layout)?),
         ])
@@ -442,6 +444,8 @@ extern "C" fn forget_interpreter_objects() {
     LOAD_ERROR_TYPE.store(ptr::null_mut(), Ordering::Release);
     function::forget_type();
     iterator::forget_type();
+    pyz3_core::array::forget();
+    pyz3_core::buffer::forget();
 }
 
 /// `pyz3.PluginLoadError`, made once per interpreter (a new reference).
@@ -551,7 +555,15 @@ unsafe fn make_native_module() -> PyResult<Owned> {
         iterator::init_type()?;
         MODULE_DEF.m_methods = (&raw mut METHODS).cast();
         let m = Owned::new(ffi::PyModule_Create(&raw mut MODULE_DEF))?;
+        // On free-threaded CPython an extension module that does not say otherwise turns the
+        // GIL back on for the whole process. pyz3 does not need it: plugins that are not
+        // declared free-threaded are serialised by their own lock (crate::plugin_lock).
+        #[cfg(Py_GIL_DISABLED)]
+        if ffi::PyUnstable_Module_SetGIL(m.as_ptr(), ffi::Py_MOD_GIL_NOT_USED) < 0 {
+            return Err(Raised);
+        }
         m.add_to_module(c"PluginLoadError", &load_error_type()?)?;
+        m.add_to_module(c"Array", &pyz3_core::array::init_type()?)?;
         let abi = Owned::tuple(vec![
             Owned::int(PYZ3_ABI_MAJOR.into())?,
             Owned::int(PYZ3_ABI_MINOR.into())?,

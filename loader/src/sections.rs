@@ -66,7 +66,10 @@ pub unsafe fn constant_value(c: &ConstantSpec) -> Result<Owned, BuildError> {
                     }
                     Ok(_) => Ok(obj),
                     Err(
-                        ConvError::WrongType | ConvError::Element { .. } | ConvError::Key { .. },
+                        ConvError::WrongType
+                        | ConvError::Element { .. }
+                        | ConvError::Key { .. }
+                        | ConvError::Mismatch(_),
                     ) => Err(fault(format!(
                         "has type {}, not valid for a constant of type {}",
                         convert::object_type_name(obj.as_ptr()),

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use pyz3_core::abi::*;
-use pyz3_core::types::{Needs, TypeCode, PYZ3_T_COUNT};
+use pyz3_core::types::{Needs, TypeCode, PYZ3_T_ARRAY, PYZ3_T_BUFFER, PYZ3_T_COUNT};
 use pyz3_loader::plugin::code::CodeRanges;
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
@@ -290,8 +290,10 @@ fn gen_model(data: &[u8]) -> Model {
     if src.u8() >= 220 {
         m.param_size = src.pick(&[0, 17, 18, 20, 23, 32, 4096, 4097]);
     }
-    if src.u8() >= 240 {
-        m.flags = src.u32();
+    match src.u8() {
+        200..=239 => m.flags = PYZ3_PLUGIN_FREE_THREADED,
+        240.. => m.flags = src.u32(),
+        _ => {}
     }
     m
 }
@@ -557,6 +559,7 @@ struct Expected {
     name: String,
     doc: Option<String>,
     abi: (u16, u16),
+    free_threaded: bool,
     functions: Vec<ExpectedFunc>,
 }
 
@@ -572,17 +575,25 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
     if p.flags & PYZ3_PARAM_KEYWORD_ONLY != 0 && fn_flags & PYZ3_FN_POSITIONAL_ONLY != 0 {
         return None;
     }
-    // Reserved bytes beyond the plugin's param_size read as zero. The first is `elem`, which a
-    // compound type (ABI 1.1) needs to name a scalar parameter type; every other byte is zero.
+    // Reserved bytes beyond the plugin's param_size read as zero. A buffer uses the first three
+    // (elem, type_flags, ndim) under its own rule; a sequence or dict (ABI 1.1) needs `elem` to
+    // name a scalar parameter type; every other byte must be zero.
     let visible = param_size.saturating_sub(RESERVED_AT).min(6);
     let mut facts = [0u8; 6];
     facts[..visible].copy_from_slice(&p.reserved[..visible]);
     let ty = TypeCode::from_u8(p.ty)?;
-    let elem_ok = match ty.info().needs {
-        Needs::Elem => TypeCode::from_u8(facts[0]).is_some_and(|e| e.info().is_param_elem()),
-        _ => facts[0] == 0,
+    let used = if p.ty == PYZ3_T_BUFFER {
+        pyz3_core::buffer::check_param_facts(facts[0], facts[1], facts[2]).ok()?;
+        3
+    } else if ty.info().needs == Needs::Elem {
+        if !TypeCode::from_u8(facts[0]).is_some_and(|e| e.info().is_param_elem()) {
+            return None;
+        }
+        1
+    } else {
+        0
     };
-    if !elem_ok || facts[1..].iter().any(|&b| b != 0) {
+    if facts[used..].iter().any(|&b| b != 0) {
         return None;
     }
     let default = optional_text(&p.default, MAX_DOC)?;
@@ -597,8 +608,11 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
 fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     let name = identifier(&f.name)?;
     let doc = optional_text(&f.doc, MAX_DOC)?;
+    // The generated result facts (ret_elem, ...) are zero: no valid array result.
     if f.typed == f.raw
-        // Compound results need facts (ret_elem, ret_items) the model does not generate.
+        // Compound results need facts (ret_elem, ret_items, ret_ndim) the model does not
+        // generate.
+        || f.ret == PYZ3_T_ARRAY
         || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result && t.info().needs == Needs::None)
         || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
     {
@@ -655,7 +669,7 @@ fn expected(m: &Model) -> Option<Expected> {
         || m.minor > PYZ3_ABI_MINOR
         || !(min_size..=65536).contains(&m.struct_size)
         || m.reserved != 0
-        || m.flags != 0
+        || m.flags & !PYZ3_PLUGIN_FREE_THREADED != 0
     {
         return None;
     }
@@ -685,6 +699,7 @@ fn expected(m: &Model) -> Option<Expected> {
         name,
         doc,
         abi: (m.major, m.minor),
+        free_threaded: m.flags & PYZ3_PLUGIN_FREE_THREADED != 0,
         functions,
     })
 }
@@ -694,6 +709,7 @@ fn observed(spec: &PluginSpec) -> Expected {
         name: spec.name.clone(),
         doc: spec.doc.clone(),
         abi: spec.abi,
+        free_threaded: spec.free_threaded,
         functions: spec
             .functions
             .iter()

@@ -31,6 +31,176 @@ pub const Bytes = struct { data: []const u8 };
 /// by the function with `pyz3.c.pyz3_to_*`. Raw functions always run with the GIL held.
 pub const RawArgs = []const Object;
 
+// ---- buffers and arrays (docs/buffers.md) ---------------------------------------------------------
+//
+// A parameter of type `[]const T` (T an integer, float or bool type other than u8, whose
+// `[]const u8` is a str) is a read-only, C-contiguous, 1-D buffer of T; `[]T` (any such T,
+// u8 included) a writable one. `View(T, .{...})` takes any strides and dimensions; `ByteView`
+// any C-contiguous bytes-like object. All are valid for the call only (also with release_gil).
+// A function returns a new array with `Array(T, ndim)`.
+
+/// What a buffer parameter requires (`pyz3_param.type_flags` and `ndim`).
+pub const BufferOptions = struct {
+    /// Dimensions (0 = any).
+    ndim: u8 = 1,
+    /// The function writes through the view: a read-only object raises TypeError.
+    writable: bool = false,
+    /// The buffer must be C-contiguous (ValueError otherwise).
+    contiguous: bool = false,
+};
+
+/// A buffer parameter of element type `T` viewed with its shape and strides (`pyz3_buffer`):
+/// `pyz3.View(f64, .{})` is any 1-D float64 buffer, `.{ .ndim = 2 }` a matrix,
+/// `.{ .writable = true }` one the function may write to.
+pub fn View(comptime T: type, comptime options: BufferOptions) type {
+    return struct {
+        buf: *c.pyz3_buffer,
+
+        const Self = @This();
+        /// The declared element type and requirements (read by the trampoline generator).
+        pub const pyz3_buffer_param = BufferParam{
+            .elem = typeInfo(T, "the element type of a pyz3.View", false).code,
+            .options = options,
+        };
+        const Ptr = if (options.writable) *T else *const T;
+
+        /// Number of elements (the product of the shape).
+        pub fn len(self: Self) usize {
+            return self.buf.len;
+        }
+        /// Number of dimensions.
+        pub fn ndim(self: Self) usize {
+            return self.buf.ndim;
+        }
+        /// The extent of dimension `d`.
+        pub fn shape(self: Self, d: usize) usize {
+            return self.buf.shape[d];
+        }
+        /// The elements as a slice, when the buffer is C-contiguous (else null).
+        pub fn slice(self: Self) ?(if (options.writable) []T else []const T) {
+            if (!self.buf.contiguous) return null;
+            const p: [*]T = @ptrCast(@alignCast(self.buf.data));
+            return p[0..self.buf.len];
+        }
+        /// A pointer to the element at `index` (one index per dimension).
+        pub fn ptr(self: Self, index: [if (options.ndim == 0) 1 else options.ndim]usize) Ptr {
+            var offset: isize = 0;
+            for (index, 0..) |i, d| offset += @as(isize, @intCast(i)) * @as(isize, self.buf.strides[d]);
+            const base: [*]u8 = @ptrCast(self.buf.data);
+            return @ptrCast(@alignCast(base + @as(usize, @bitCast(offset))));
+        }
+        /// Element `i` of a 1-D view.
+        pub fn at(self: Self, i: usize) T {
+            return self.ptr(.{i}).*;
+        }
+        /// Element (i, j) of a 2-D view.
+        pub fn at2(self: Self, i: usize, j: usize) T {
+            return self.ptr(.{ i, j }).*;
+        }
+        /// Sets element `i` of a writable 1-D view.
+        pub fn set(self: Self, i: usize, value: T) void {
+            if (!options.writable) @compileError("pyz3.View.set needs .{ .writable = true }");
+            self.ptr(.{i}).* = value;
+        }
+    };
+}
+
+/// Any C-contiguous bytes-like object (bytes, bytearray, memoryview, array.array, numpy arrays of
+/// any element type) seen as its bytes, read-only; `data` is valid for the call.
+pub const ByteView = struct {
+    data: []const u8,
+    pub const pyz3_buffer_param = BufferParam{ .elem = c.PYZ3_T_BYTES, .options = .{ .ndim = 0 } };
+};
+
+/// A new C-contiguous array result of `ndim` dimensions and element type `T` (a `pyz3.Array` in
+/// Python): `var a = try pyz3.Array(f64, 1).init(.{n}); a.data[0] = 1; return a;`. Made with
+/// `pyz3_array_new` (callable without the GIL); `data` starts uninitialised. An array that is not
+/// returned must be given back with `deinit`.
+pub fn Array(comptime T: type, comptime ndim: u8) type {
+    return struct {
+        obj: Object,
+        buf: *c.pyz3_buffer,
+        /// The elements, row-major.
+        data: []T,
+
+        const Self = @This();
+        pub const pyz3_array_result = ArrayResult{
+            .elem = typeInfo(T, "the element type of a pyz3.Array", true).code,
+            .ndim = ndim,
+        };
+
+        /// A new array of this shape; `error.Raised` (with the Python exception set) on failure.
+        pub fn init(shape: [ndim]usize) Error!Self {
+            var obj: ?*c.PyObject = null;
+            const made = c.pyz3_array_new(pyz3_array_result.elem, ndim, &shape, &obj);
+            if (made == null) return error.Raised;
+            const buf: *c.pyz3_buffer = @ptrCast(made);
+            const p: [*]T = @ptrCast(@alignCast(buf.data));
+            return .{ .obj = obj.?, .buf = buf, .data = p[0..buf.len] };
+        }
+
+        /// Drops an array that will not be returned (takes the GIL if needed).
+        pub fn deinit(self: Self) void {
+            const gil = c.pyz3_gil_acquire();
+            defer c.pyz3_gil_release(gil);
+            c.pyz3_decref(self.obj);
+        }
+    };
+}
+
+const BufferParam = struct { elem: u8, options: BufferOptions };
+const ArrayResult = struct { elem: u8, ndim: u8 };
+
+/// Is `T` a slice that is a contiguous 1-D buffer parameter (not `[]const u8`, a str)?
+fn sliceBuffer(comptime T: type) ?BufferParam {
+    const info = @typeInfo(T);
+    if (info != .pointer or info.pointer.size != .slice or info.pointer.sentinel() != null) return null;
+    const E = info.pointer.child;
+    if (E == u8 and info.pointer.attrs.@"const") return null;
+    switch (@typeInfo(E)) {
+        .int, .float, .bool => {},
+        else => return null,
+    }
+    for (registry.types) |t| {
+        if (t.kind == .int or t.kind == .float or t.kind == .bool) {
+            const want: registry.Kind = switch (@typeInfo(E)) {
+                .int => .int,
+                .float => .float,
+                else => .bool,
+            };
+            const bits: u16 = switch (@typeInfo(E)) {
+                .int => |i| i.bits,
+                .float => |f| f.bits,
+                else => 8,
+            };
+            const signed = switch (@typeInfo(E)) {
+                .int => |i| i.signedness == .signed,
+                .float => true,
+                else => false,
+            };
+            if (t.kind == want and t.bits == bits and t.signed == signed)
+                return .{ .elem = t.code, .options = .{ .ndim = 1, .writable = !info.pointer.attrs.@"const", .contiguous = true } };
+        }
+    }
+    return null;
+}
+
+/// The buffer requirements of a parameter type, if it is a buffer type.
+fn bufferParam(comptime T: type) ?BufferParam {
+    if (@typeInfo(T) == .@"struct" and @hasDecl(T, "pyz3_buffer_param")) return T.pyz3_buffer_param;
+    return sliceBuffer(T);
+}
+
+/// The array facts of a result type, if it is an `Array`.
+fn arrayResult(comptime T: type) ?ArrayResult {
+    if (@typeInfo(T) == .@"struct" and @hasDecl(T, "pyz3_array_result")) return T.pyz3_array_result;
+    return null;
+}
+
+fn bufferFlags(comptime o: BufferOptions) u8 {
+    return (if (o.writable) c.PYZ3_BUF_WRITABLE else 0) | (if (o.contiguous) c.PYZ3_BUF_CONTIGUOUS else 0);
+}
+
 /// libpyz3's type codes, exception kinds and naming rule (generated from its registries).
 pub const registry = @import("pyz3_types.zig");
 
@@ -333,6 +503,10 @@ pub const Options = struct {
     name: [:0]const u8,
     /// Module doc string (default: the module's `pub const __doc__`, if any).
     doc: ?[:0]const u8 = null,
+    /// The plugin is safe to run without the GIL (`PYZ3_PLUGIN_FREE_THREADED`): on free-threaded
+    /// CPython its functions may then run on several threads at once; otherwise pyz3 runs them
+    /// one at a time there (docs/free-threading.md).
+    free_threaded: bool = false,
     /// Errors raised as a kind other than `RuntimeError`, with the error name as the message.
     /// `error.OutOfMemory` is a `MemoryError` unless listed here.
     errors: []const ErrorMap = &.{},
@@ -371,7 +545,7 @@ fn Plugin(comptime Module: type, comptime options: Options) type {
             .function_count = names.len,
             .function_size = @sizeOf(c.pyz3_function_def),
             .param_size = @sizeOf(c.pyz3_param),
-            .flags = 0,
+            .flags = if (options.free_threaded) c.PYZ3_PLUGIN_FREE_THREADED else 0,
             .classes = null,
             .class_count = 0,
             .class_size = @sizeOf(c.pyz3_class_def),
@@ -449,8 +623,12 @@ fn metaOf(comptime Module: type, comptime fn_name: []const u8) Meta {
 const Shape = struct {
     code: u8,
     optional: bool,
-    /// The element type of a compound type (`elem`, `ret_elem`).
+    /// The element type of a compound type (`elem`, `ret_elem`): a buffer's, an array's, a
+    /// sequence's, a dict's, a list's or an iterator's items.
     elem: u8 = 0,
+    /// Buffers and arrays: `PYZ3_BUF_*`/`PYZ3_ARRAY_*` bits, dimensions.
+    type_flags: u8 = 0,
+    ndim: u8 = 0,
     /// The item types of a tuple result (`ret_items`).
     items: []const u8 = &.{},
 };
@@ -494,7 +672,9 @@ fn compoundShape(comptime T: type, comptime where: []const u8, comptime is_resul
 fn typeError(comptime where: []const u8, comptime T: type) noreturn {
     @compileError("pyz3: " ++ where ++ " has type '" ++ @typeName(T) ++ "', which pyz3 cannot convert. " ++
         "Supported: i8..i64, u8..u64 (any 8/16/32/64-bit integer), f32, f64, bool, []const u8 (str), " ++
-        "pyz3.Bytes, pyz3.Object, ?T of those; results also void and error unions (docs/zig.md)");
+        "pyz3.Bytes, pyz3.Object, ?T of those; buffers []const T, []T, pyz3.View, pyz3.ByteView; " ++
+        "containers pyz3.List(T), pyz3.Dict(T), pyz3.Callable; " ++
+        "results also void, pyz3.Array, tuples, iterator structs and error unions (docs/zig.md)");
 }
 
 /// The registry entry of a Zig value type (no optional, no error union): integers and floats by
@@ -504,6 +684,10 @@ fn typeInfo(comptime T: type, comptime where: []const u8, comptime is_result: bo
         .{ .bytes, 0, false }
     else if (T == Object)
         .{ .object, 0, false }
+    else if (!is_result and bufferParam(T) != null)
+        .{ .buffer, 0, false }
+    else if (is_result and arrayResult(T) != null)
+        .{ .array, 0, false }
     else switch (@typeInfo(T)) {
         .bool => .{ .bool, 8, false },
         .int => |i| .{ .int, i.bits, i.signedness == .signed },
@@ -534,14 +718,20 @@ fn isText(comptime T: type, comptime is_result: bool) bool {
 }
 
 fn paramShape(comptime T: type, comptime where: []const u8) Shape {
-    return switch (@typeInfo(T)) {
-        .optional => |o| blk: {
-            var shape = compoundShape(o.child, where, false) orelse Shape{ .code = valueCode(o.child, where, false), .optional = true };
-            shape.optional = true;
-            break :blk shape;
-        },
-        else => compoundShape(T, where, false) orelse .{ .code = valueCode(T, where, false), .optional = false },
-    };
+    const optional = @typeInfo(T) == .optional;
+    const V = if (optional) @typeInfo(T).optional.child else T;
+    if (compoundShape(V, where, false)) |s| {
+        var shape = s;
+        shape.optional = optional;
+        return shape;
+    }
+    var shape: Shape = .{ .code = valueCode(V, where, false), .optional = optional };
+    if (bufferParam(V)) |b| {
+        shape.elem = b.elem;
+        shape.type_flags = bufferFlags(b.options);
+        shape.ndim = b.options.ndim;
+    }
+    return shape;
 }
 
 /// The payload type of a result (error union stripped).
@@ -555,14 +745,19 @@ fn Payload(comptime R: type) type {
 fn resultShape(comptime R: type, comptime where: []const u8) Shape {
     const P = Payload(R);
     if (P == void) return .{ .code = c.PYZ3_T_VOID, .optional = false };
-    return switch (@typeInfo(P)) {
-        .optional => |o| blk: {
-            var shape = compoundShape(o.child, where, true) orelse Shape{ .code = valueCode(o.child, where, true), .optional = true };
-            shape.optional = true;
-            break :blk shape;
-        },
-        else => compoundShape(P, where, true) orelse .{ .code = valueCode(P, where, true), .optional = false },
-    };
+    const optional = @typeInfo(P) == .optional;
+    const V = if (optional) @typeInfo(P).optional.child else P;
+    if (compoundShape(V, where, true)) |s| {
+        var shape = s;
+        shape.optional = optional;
+        return shape;
+    }
+    var shape: Shape = .{ .code = valueCode(V, where, true), .optional = optional };
+    if (arrayResult(V)) |a| {
+        shape.elem = a.elem;
+        shape.ndim = a.ndim;
+    }
+    return shape;
 }
 
 const ParamSpec = struct {
@@ -740,8 +935,8 @@ fn functionDef(comptime Module: type, comptime fn_name: []const u8, comptime opt
             .flags = (if (meta.release_gil) c.PYZ3_FN_RELEASE_GIL else 0) |
                 (if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0),
             .ret_elem = result.elem,
-            .ret_type_flags = 0,
-            .ret_ndim = 0,
+            .ret_type_flags = result.type_flags,
+            .ret_ndim = result.ndim,
             .ret_reserved = 0,
             .ret_class_index = 0,
             .ret_item_count = result.items.len,
@@ -766,8 +961,8 @@ fn paramDef(comptime p: ParamSpec, comptime shape: Shape) c.pyz3_param {
         .flags = (if (shape.optional) c.PYZ3_PARAM_OPTIONAL else 0) |
             (if (p.keyword_only) c.PYZ3_PARAM_KEYWORD_ONLY else 0),
         .elem = shape.elem,
-        .type_flags = 0,
-        .ndim = 0,
+        .type_flags = shape.type_flags,
+        .ndim = shape.ndim,
         .reserved = 0,
         .class_index = 0,
     };
@@ -899,6 +1094,19 @@ inline fn readArg(comptime T: type, args_i: c.pyz3_value, call_info: [*c]const c
     }
     const info = comptime typeInfo(T, "a parameter", false);
     const member = @field(args_i, info.arg_member);
+    if (comptime info.kind == .buffer) {
+        const buf: *c.pyz3_buffer = @ptrCast(member);
+        if (T == ByteView) {
+            const p: [*]const u8 = @ptrCast(buf.data);
+            return .{ .data = p[0..buf.len] };
+        }
+        if (comptime sliceBuffer(T) != null) {
+            const E = @typeInfo(T).pointer.child;
+            const p: [*]E = @ptrCast(@alignCast(buf.data));
+            return p[0..buf.len];
+        }
+        return .{ .buf = buf };
+    }
     if (T == Bytes) return .{ .data = member.ptr[0..member.len] };
     if (T == Object) return member.?;
     return switch (info.kind) {
@@ -1020,6 +1228,10 @@ inline fn writeResult(comptime T: type, value: T, result: [*c]c.pyz3_value, comp
     }
     if (T == Object) {
         result.*.obj = value;
+        return c.PYZ3_OK;
+    }
+    if (comptime info.kind == .array) {
+        result.*.obj = value.obj;
         return c.PYZ3_OK;
     }
     // A new str/bytes needs the GIL, which a release_gil function does not hold.

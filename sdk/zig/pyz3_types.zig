@@ -4,7 +4,7 @@
 //! (`make generate`).
 
 /// How a type's value is represented.
-pub const Kind = enum { void, int, float, bool, str, bytes, object, sequence, dict, list, tuple, callable, iterator };
+pub const Kind = enum { void, int, float, bool, str, bytes, object, buffer, array, sequence, dict, list, tuple, callable, iterator };
 
 /// One declared type.
 pub const TypeInfo = struct {
@@ -43,6 +43,8 @@ pub const types = [_]TypeInfo{
     .{ .code = 12, .name = "str", .kind = .str, .bits = 0, .signed = false, .arg_member = "str", .result_member = "obj", .param = true, .result = true, .result_needs_gil = true },
     .{ .code = 13, .name = "bytes", .kind = .bytes, .bits = 0, .signed = false, .arg_member = "bytes", .result_member = "obj", .param = true, .result = true, .result_needs_gil = true },
     .{ .code = 14, .name = "object", .kind = .object, .bits = 0, .signed = false, .arg_member = "obj", .result_member = "obj", .param = true, .result = true, .result_needs_gil = true },
+    .{ .code = 15, .name = "buffer", .kind = .buffer, .bits = 0, .signed = false, .arg_member = "buf", .result_member = "", .param = true, .result = false, .result_needs_gil = false },
+    .{ .code = 16, .name = "array", .kind = .array, .bits = 0, .signed = false, .arg_member = "", .result_member = "obj", .param = false, .result = true, .result_needs_gil = true },
     .{ .code = 18, .name = "sequence", .kind = .sequence, .bits = 0, .signed = false, .arg_member = "seq", .result_member = "", .param = true, .result = false, .result_needs_gil = false },
     .{ .code = 19, .name = "dict", .kind = .dict, .bits = 0, .signed = false, .arg_member = "dict", .result_member = "out", .param = true, .result = true, .result_needs_gil = true },
     .{ .code = 20, .name = "list", .kind = .list, .bits = 0, .signed = false, .arg_member = "", .result_member = "out", .param = false, .result = true, .result_needs_gil = true },

@@ -37,5 +37,8 @@ int main(void) {
     SHOW("sizeof(pyz3_constant_def)", sizeof(pyz3_constant_def));
     SHOW("offsetof(pyz3_constant_def, type)", offsetof(pyz3_constant_def, type));
     SHOW("sizeof(pyz3_exception_def)", sizeof(pyz3_exception_def));
+    SHOW("sizeof(pyz3_buffer)", sizeof(pyz3_buffer));
+    SHOW("offsetof(pyz3_buffer, itemsize)", offsetof(pyz3_buffer, itemsize));
+    SHOW("offsetof(pyz3_buffer, ndim)", offsetof(pyz3_buffer, ndim));
     return 0;
 }

@@ -39,21 +39,21 @@ static const uint8_t many_items[65] = {PYZ3_T_I64};
 
 static const pyz3_function_def functions[] = {
 #if defined(CASE_LIST_NO_ELEM)
-    PYZ3_FUNCTION_FULL("ok", ok, params, 1, PYZ3_T_LIST, 0, 0, NULL, NULL, PYZ3_NO_RESULT_FACTS),
+    PYZ3_FUNCTION_FACTS("ok", ok, params, 1, PYZ3_T_LIST, 0, 0, NULL, NULL, PYZ3_NO_RESULT_FACTS),
 #elif defined(CASE_ITER_ELEM_SEQUENCE)
-    PYZ3_FUNCTION_FULL("ok", ok, params, 1, PYZ3_T_ITERATOR, 0, 0, NULL, NULL, PYZ3_RESULT_ELEM(PYZ3_T_SEQUENCE)),
+    PYZ3_FUNCTION_FACTS("ok", ok, params, 1, PYZ3_T_ITERATOR, 0, 0, NULL, NULL, PYZ3_RESULT_ELEM(PYZ3_T_SEQUENCE)),
 #elif defined(CASE_TUPLE_NO_ITEMS)
-    PYZ3_FUNCTION_FULL("ok", ok, params, 1, PYZ3_T_TUPLE, 0, 0, NULL, NULL, PYZ3_NO_RESULT_FACTS),
+    PYZ3_FUNCTION_FACTS("ok", ok, params, 1, PYZ3_T_TUPLE, 0, 0, NULL, NULL, PYZ3_NO_RESULT_FACTS),
 #elif defined(CASE_TUPLE_NULL_ITEMS)
     {"ok", NULL, params, ok, NULL, NULL, 1, PYZ3_T_TUPLE, 0, 0, 0, 0, 0, 0, 0, 2, NULL},
 #elif defined(CASE_TUPLE_VOID_ITEM)
-    PYZ3_FUNCTION_FULL("ok", ok, params, 1, PYZ3_T_TUPLE, 0, 0, NULL, NULL, PYZ3_RESULT_ITEMS(void_item)),
+    PYZ3_FUNCTION_FACTS("ok", ok, params, 1, PYZ3_T_TUPLE, 0, 0, NULL, NULL, PYZ3_RESULT_ITEMS(void_item)),
 #elif defined(CASE_TUPLE_TOO_MANY)
-    PYZ3_FUNCTION_FULL("ok", ok, params, 1, PYZ3_T_TUPLE, 0, 0, NULL, NULL, PYZ3_RESULT_ITEMS(many_items)),
+    PYZ3_FUNCTION_FACTS("ok", ok, params, 1, PYZ3_T_TUPLE, 0, 0, NULL, NULL, PYZ3_RESULT_ITEMS(many_items)),
 #elif defined(CASE_ITEMS_ON_LIST)
     {"ok", NULL, params, ok, NULL, NULL, 1, PYZ3_T_LIST, 0, 0, PYZ3_T_I64, 0, 0, 0, 0, 2, two_items},
 #elif defined(CASE_SEQUENCE_RESULT)
-    PYZ3_FUNCTION_FULL("ok", ok, params, 1, PYZ3_T_SEQUENCE, 0, 0, NULL, NULL, PYZ3_RESULT_ELEM(PYZ3_T_I64)),
+    PYZ3_FUNCTION_FACTS("ok", ok, params, 1, PYZ3_T_SEQUENCE, 0, 0, NULL, NULL, PYZ3_RESULT_ELEM(PYZ3_T_I64)),
 #else
     PYZ3_FUNCTION("ok", ok, params, PYZ3_T_I64, "A function."),
 #endif

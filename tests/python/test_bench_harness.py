@@ -50,6 +50,13 @@ def test_one_record_per_case_and_binding(smoke_results: dict) -> None:
             # The METH_VARARGS peer declares the container cases missing, with its reason.
             assert r["status"] == "skipped" and r["reason"], r
             continue
+        if r["status"] == "skipped" and r["case"].startswith("buf_"):
+            # A peer without a version of a buffer case says why; pyz3 itself is skipped only
+            # for the numpy cases on a Python that has no numpy (3.15 has no wheel yet).
+            assert r["reason"], r
+            if r["binding"] == "pyz3":
+                assert harness.numpy is None and "numpy" in r["reason"], r
+            continue
         assert r["status"] == "ok", r
         assert r["ns_min"] > 0 and r["ns_median"] >= r["ns_min"]
         assert r["ratio_to_floor"] > 0
@@ -58,7 +65,7 @@ def test_one_record_per_case_and_binding(smoke_results: dict) -> None:
 @pytest.mark.single_mode
 def test_floor_is_its_own_unit(smoke_results: dict) -> None:
     for r in smoke_results["records"]:
-        if r["binding"] == "floor":
+        if r["binding"] == "floor" and r["status"] == "ok":
             assert r["ratio_to_floor"] == 1.0
 
 
@@ -135,12 +142,12 @@ def test_pyo3_without_cargo_is_skipped_with_the_reason(tmp_path, monkeypatch) ->
 
 @pytest.mark.single_mode
 def test_pyo3_is_a_binding_of_every_case() -> None:
-    # The crate registers one #[pyfunction] per harness function, in its family's file; a new case
-    # must be added there.
-    crate = "".join(p.read_text() for p in sorted((ROOT / "bench" / "pyo3" / "src").glob("*.rs")))
+    # The crate registers one #[pyfunction] per harness function, in its family's file
+    # (scalar.rs, buffers.rs, ...); a new case must be added there.
+    sources = "".join(p.read_text() for p in sorted((ROOT / "bench" / "pyo3" / "src").glob("*.rs")))
     for fn in peers.FUNCTIONS:
-        assert f"fn {fn}(" in crate or f"fn {fn}<" in crate, fn
-        assert f"wrap_pyfunction!({fn}, m)" in crate, fn
+        assert f"fn {fn}(" in sources or f"fn {fn}<" in sources, fn
+        assert f"wrap_pyfunction!({fn}, m)" in sources, fn
     assert "pyo3" in peers.FACTORIES and "pyo3" in instr.DEFAULT_BINDINGS
 
 

@@ -158,6 +158,7 @@ def test_inspect_shows_name_abi_doc_and_signatures():
     lines = run.stdout.splitlines()
     assert lines[0].split() == ["module", "hello"]
     assert f"ABI       {pyz3.abi_version[0]}.{pyz3.abi_version[1]}" in run.stdout
+    assert "threads   not declared free-threaded" in run.stdout
     assert "The pyz3 sample C plugin" in run.stdout
     for name, signature in HELLO_SIGNATURES.items():
         assert f"  {name}{signature}" in lines
@@ -182,6 +183,7 @@ def test_inspect_json_matches_the_loaded_module():
     assert data["doc"] == hello.__doc__
     assert tuple(data["abi"]) == hello.__pyz3_abi__
     assert tuple(data["runtime_abi"]) == pyz3.abi_version
+    assert data["free_threaded"] is False
     assert data["path"] == str(plugin_path("hello").resolve())
     assert [f["name"] for f in data["functions"]] == hello.__all__
     by_name = {f["name"]: f for f in data["functions"]}

@@ -1,11 +1,12 @@
 """tests/python/test_leaks.py: every sample function, called many times, leaks nothing.
 
-For each function of the C sample plugins (hello, gil_bench, fastpath_bench, pool_bench,
+For each function of the C sample plugins (hello, arrays, gil_bench, fastpath_bench, pool_bench,
 containers, and the containers plugin's Zig and Rust twins; their constants and exception class
 too) a workload of one or more calls (success and error paths) runs ``PYZ3_LEAK_CALLS`` times after a
 warm-up of a tenth of that. Across the run:
 
-* the reference counts of the arguments, of the results the test keeps, and of pooled objects
+* the reference counts of the arguments (buffer arguments included: a view holds one while it
+  lives), of the results the test keeps, and of pooled objects
   (None, True, False, pooled ints, empty str/bytes/tuple, interned names) stay within
   ``REFCOUNT_TOLERANCE`` (the interpreter itself moves None's or a small int's count by a few;
   a leak of one reference per call moves it by the number of calls);
@@ -19,6 +20,7 @@ warm-up of a tenth of that. Across the run:
 
 from __future__ import annotations
 
+import array
 import contextlib
 import os
 import sys
@@ -37,6 +39,8 @@ BIG = 2**40 + 12345  # an int no cache holds
 TEXT = "a string argument, wörld"
 DATA = b"some bytes"
 OBJ = object()
+BUFFER = bytearray(b"a bytearray argument")
+VECTOR = array.array("d", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
 
 
 def _rss() -> int:
@@ -85,6 +89,12 @@ def _hello(m):
             lambda: m.raw_add(b=1, a=BIG),
         ],
         "runtime_id": [lambda: m.runtime_id()],
+        "byte_sum": [
+            lambda: m.byte_sum(BUFFER),
+            lambda: m.byte_sum(DATA),
+            _raises(TypeError, m.byte_sum, TEXT),
+        ],
+        "iota": [lambda: m.iota(100), _raises(ValueError, m.iota, -1)],
     }
 
 
@@ -103,6 +113,24 @@ _ECHO_VALUES = {
     "str": TEXT,
     "bytes": DATA,
 }
+
+
+def _arrays(m):
+    matrix = memoryview(VECTOR).cast("B").cast("d", (2, 3))
+    return {
+        "sum_f64": [lambda: m.sum_f64(VECTOR), _raises(TypeError, m.sum_f64, BUFFER)],
+        "scale": [lambda: m.scale(VECTOR, 1.0), _raises(TypeError, m.scale, DATA, 1.0)],
+        "dot": [lambda: m.dot(VECTOR, VECTOR), _raises(ValueError, m.dot, VECTOR, VECTOR[:2])],
+        "crc32": [
+            lambda: m.crc32(BUFFER),
+            lambda: m.crc32(DATA, 7),
+            _raises(TypeError, m.crc32, BUFFER, TEXT),
+        ],
+        "linspace": [lambda: m.linspace(0.0, 1.0, 50), _raises(ValueError, m.linspace, 0.0, 1.0, -1)],
+        "sum_2d": [lambda: m.sum_2d(matrix), _raises(ValueError, m.sum_2d, VECTOR)],
+        "transpose_copy": [lambda: m.transpose_copy(matrix)],
+        "fill_parallel": [lambda: m.fill_parallel(VECTOR, 1.0)],
+    }
 
 
 def _gil_bench(m):
@@ -196,6 +224,7 @@ def _containers(m):
 
 WORKLOADS = {
     "hello": _hello,
+    "arrays": _arrays,
     "gil_bench": _gil_bench,
     "fastpath_bench": _fastpath_bench,
     "pool_bench": _pool_bench,
@@ -234,7 +263,7 @@ def _watched_objects():
         pool.intern_literal(),
         pool.intern("some_key"),
     ]
-    return [BIG, TEXT, DATA, OBJ, None, True, False, "", b"", (), *pooled]
+    return [BIG, TEXT, DATA, OBJ, BUFFER, VECTOR, None, True, False, "", b"", (), *pooled]
 
 
 def _run(calls, n):

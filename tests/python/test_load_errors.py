@@ -58,7 +58,7 @@ BAD = {
     "wild_name": "function #0: name: unreadable memory at 0x1000",
     "raw_release_gil": "PYZ3_FN_RELEASE_GIL cannot be used with a raw function",
     "header_reserved": "header field 'reserved' must be 0, got 0x1",
-    "descriptor_flags": "descriptor field 'flags' must be 0, got 0x4",
+    "descriptor_flags": "descriptor field 'flags' has unknown bits 0x4",
     "huge_struct": "struct_size 1048576 is implausibly large",
     "unknown_param_flags": "parameter 'x': unknown flags bits 0x40",
     "unknown_return_flags": "unknown return_flags bits 0x10",

@@ -49,8 +49,11 @@ def test_the_test_tables_cover_every_code():
     spelled = {"int": None, "float": None, "bool": "bool", "str": "str", "bytes": "bytes"}
     expected = set()
     for t in REGISTRY:
-        if not t["param"] or t["kind"] == "object" or t["needs"] != "none" or t["kind"] == "callable":
-            continue  # objects are passed through, not converted; compound types: test_containers.py
+        if not t["param"] or t["kind"] in ("object", "buffer", "callable") or t["needs"] != "none":
+            # Objects are passed through, not converted; buffers have their own element table
+            # (test_buffers.py, test_every_element_type_is_tested); container types:
+            # test_containers.py.
+            continue
         expected.add(t["arg_member"] if spelled[t["kind"]] is None else spelled[t["kind"]])
     assert set(KINDS) == expected
 
@@ -109,3 +112,21 @@ def test_conversion_messages_use_the_registry():
             echo(hi + 1)
         with pytest.raises(TypeError, match=rf"must be {t['expected']}, not str"):
             echo("1")
+
+
+def test_every_name_the_header_declares_is_prefixed():
+    # A C user includes pyz3.h next to their own code: every name it declares must be pyz3's
+    # (`pyz3_`, `PYZ3_`), except the CPython type it forwards. cbindgen exports any public
+    # constant or type the runtime's C surface reaches, so a new runtime constant leaks unless
+    # capi/cbindgen.toml excludes it; this catches that.
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", "", (ROOT / "include" / "pyz3.h").read_text(), flags=re.S)
+    declared = set(re.findall(r"^#define\s+(\w+)", text, re.M))
+    declared |= set(re.findall(r"^typedef\b[^;{]*?(\w+)\s*;", text, re.M))
+    declared |= set(re.findall(r"^typedef\b.*?\}\s*(\w+)\s*;", text, re.M | re.S))
+    declared |= set(re.findall(r"^(?:struct|union|enum)\s+(\w+)", text, re.M))
+    declared |= set(re.findall(r"^typedef\b[^;]*?\(\s*\*\s*(\w+)\s*\)", text, re.M))
+    declared |= set(re.findall(r"^(?!typedef)[A-Za-z_][\w \*]*?\b(\w+)\s*\(", text, re.M))
+    assert len(declared) > 50, sorted(declared)  # the patterns still find the declarations
+    allowed = {"PyObject", "_object", "PYZ3_H"}
+    stray = sorted(n for n in declared if n not in allowed and not n.lower().startswith("pyz3_"))
+    assert not stray, f"include/pyz3.h declares names without the pyz3_/PYZ3_ prefix: {stray}"

@@ -100,6 +100,7 @@ _C_BASE = {
     "struct pyz3_module": "pyz3_module",
     "pyz3_iter_next_fn": "pyz3_iter_next_fn",
     "pyz3_iter_drop_fn": "pyz3_iter_drop_fn",
+    "struct pyz3_buffer": "pyz3_buffer",
 }
 
 

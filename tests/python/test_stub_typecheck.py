@@ -38,6 +38,8 @@ GOOD = """\
     counted: int = sum(containers.count_up(3))
     version: str = containers.VERSION
     failure: ValueError = containers.ParseError("bad")
+    byte_total: int = hello.byte_sum(bytearray(b"ab")) + hi.byte_sum(memoryview(b"c"))
+    view: memoryview = memoryview(hello.iota(3))
 """
 
 # Each line is one wrong use; the expected mypy error code follows it.
@@ -55,6 +57,7 @@ BAD = {
     'containers.lookup({1: 2}, "a")': "dict-item",
     'ints: list[int] = containers.split_words("a")': "assignment",
     "containers.count_up(1.5)": "arg-type",
+    'hello.byte_sum("text")': "arg-type",
 }
 
 

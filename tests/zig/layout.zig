@@ -51,4 +51,7 @@ pub fn main() void {
     show("sizeof(pyz3_constant_def)", @sizeOf(h.pyz3_constant_def));
     show("offsetof(pyz3_constant_def, type)", @offsetOf(h.pyz3_constant_def, "type"));
     show("sizeof(pyz3_exception_def)", @sizeOf(h.pyz3_exception_def));
+    show("sizeof(pyz3_buffer)", @sizeOf(h.pyz3_buffer));
+    show("offsetof(pyz3_buffer, itemsize)", @offsetOf(h.pyz3_buffer, "itemsize"));
+    show("offsetof(pyz3_buffer, ndim)", @offsetOf(h.pyz3_buffer, "ndim"));
 }

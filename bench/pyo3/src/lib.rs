@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod buffers;
 mod containers;
 mod scalar;
 
@@ -19,5 +20,6 @@ mod common {
 #[pymodule]
 fn pyo3_bench(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scalar::register(m)?;
+    buffers::register(m)?;
     containers::register(m)
 }

@@ -114,6 +114,8 @@ unsafe fn convert_item(
             TypeCode::F32 => *items.f32.add(i) = convert::to_f32_with(o, fast)?,
             // Not element types: the loader refuses them in a descriptor.
             TypeCode::Void
+            | TypeCode::Buffer
+            | TypeCode::Array
             | TypeCode::Sequence
             | TypeCode::Dict
             | TypeCode::List

@@ -20,8 +20,9 @@ use core::ptr;
 use pyo3_ffi as ffi;
 
 use crate::abi::*;
-use crate::types::{Repr, TypeCode};
-use crate::{error, opts, pool};
+use crate::types::{Repr, TypeCode, TypeFacts};
+use crate::views::CallViews;
+use crate::{buffer, error, opts, pool};
 
 /// Why a conversion failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,24 @@ pub enum ConvError {
         /// The entry's position.
         index: usize,
     },
+    /// A per-call view type (buffer) refused the object for a reason of its own; no exception
+    /// is set yet ([`raise_arg_error`] words it).
+    Mismatch(Mismatch),
+}
+
+/// Why a view type refused an object that is of an acceptable kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mismatch {
+    /// A buffer whose elements are not the declared element type (`TypeError`).
+    Elem,
+    /// A buffer with another number of dimensions, the given one inside (`ValueError`).
+    Ndim(u8),
+    /// A read-only buffer for a writable parameter (`TypeError`).
+    ReadOnly,
+    /// A strided buffer where C-contiguity is required (`ValueError`).
+    NotContiguous,
+    /// A buffer whose elements are not aligned to their size (`ValueError`).
+    Misaligned,
 }
 
 /// Result of a conversion.
@@ -775,11 +794,15 @@ pub unsafe fn to_value_into(
                 }
                 (*out).obj = op;
             }
-            // Converted into per-call views the loader owns (loader/src/function/views.rs),
-            // never into a bare value.
-            TypeCode::Sequence | TypeCode::Dict => return Err(ConvError::WrongType),
             // Not parameter types: the loader refuses them in a descriptor.
-            TypeCode::Void | TypeCode::List | TypeCode::Tuple | TypeCode::Iterator => {
+            TypeCode::Void
+            | TypeCode::Array
+            | TypeCode::List
+            | TypeCode::Tuple
+            | TypeCode::Iterator => return Err(ConvError::WrongType),
+            // Per-call views (the registry's `arg_view`): they need the call's view storage,
+            // so they convert through `to_arg_into`; a default literal cannot be one.
+            TypeCode::Buffer | TypeCode::Sequence | TypeCode::Dict => {
                 return Err(ConvError::WrongType)
             }
         }
@@ -787,10 +810,9 @@ pub unsafe fn to_value_into(
     Ok(())
 }
 
-/// Converts `op` to an argument of type `ty` (with element type `elem` for a compound type),
-/// writing the member the type names into `*out`: a per-call view type (a sequence, a dict)
-/// fills the next slot of `views` and points `*out` at it; every other type converts as
-/// [`to_value_into`].
+/// Converts `op` to an argument of type `ty` with the parameter's `facts`, writing the member
+/// the type names into `*out`: a per-call view type (the registry's `arg_view`) fills the next
+/// slot of `views` and points `*out` at it; every other type converts as [`to_value_into`].
 ///
 /// # Safety
 /// GIL held; `op` valid and kept alive by the caller for the call; `out` writable; `views`
@@ -798,17 +820,18 @@ pub unsafe fn to_value_into(
 #[inline(always)]
 pub unsafe fn to_arg_into(
     ty: TypeCode,
-    elem: TypeCode,
+    facts: &TypeFacts,
     op: *mut ffi::PyObject,
     out: *mut pyz3_value,
-    views: &mut crate::views::CallViews,
+    views: &mut CallViews,
     fast: bool,
 ) -> ConvResult<()> {
     // SAFETY: forwarded.
     unsafe {
         match ty {
-            TypeCode::Sequence => crate::containers::seq_to_view(op, elem, out, views, fast),
-            TypeCode::Dict => crate::containers::dict_to_view(op, elem, out, views, fast),
+            TypeCode::Buffer => buffer::to_view(op, facts, out, views, fast),
+            TypeCode::Sequence => crate::containers::seq_to_view(op, facts.elem, out, views, fast),
+            TypeCode::Dict => crate::containers::dict_to_view(op, facts.elem, out, views, fast),
             TypeCode::Void
             | TypeCode::I8
             | TypeCode::I16
@@ -824,34 +847,11 @@ pub unsafe fn to_arg_into(
             | TypeCode::Str
             | TypeCode::Bytes
             | TypeCode::Object
+            | TypeCode::Array
             | TypeCode::List
             | TypeCode::Tuple
             | TypeCode::Callable
             | TypeCode::Iterator => to_value_into(ty, op, out, fast),
-        }
-    }
-}
-
-/// Sets the exception for a failed conversion of `op` to an argument of type `ty` (element type
-/// `elem`). `what` names the value in the message, e.g. `"add() argument 'a'"`. Does nothing for
-/// `ConvError::Raised`.
-///
-/// # Safety
-/// GIL held; `op` a valid object.
-pub unsafe fn raise_arg_error(
-    err: ConvError,
-    ty: TypeCode,
-    elem: TypeCode,
-    op: *mut ffi::PyObject,
-    what: &str,
-) {
-    // SAFETY: GIL held by the caller.
-    unsafe {
-        match ty {
-            TypeCode::Sequence | TypeCode::Dict => {
-                crate::containers::raise_error(err, ty, elem, op, what)
-            }
-            _ => raise_conversion_error(err, ty, op, what),
         }
     }
 }
@@ -891,12 +891,18 @@ pub unsafe fn from_value_with(ty: TypeCode, v: &pyz3_value, pooled: bool) -> *mu
             TypeCode::U32 => from_i64_with(v.u32 as i64, pooled),
             TypeCode::U64 => from_u64_with(v.u64, pooled),
             TypeCode::F32 => from_f64(v.f32 as f64),
-            TypeCode::Str | TypeCode::Bytes | TypeCode::Object | TypeCode::Iterator => v.obj,
+            TypeCode::Str
+            | TypeCode::Bytes
+            | TypeCode::Object
+            | TypeCode::Array
+            | TypeCode::Iterator => v.obj,
             // Built from what the plugin filled (capi/core/src/out.rs, the loader's tuple
-            // results), never from one value; not result types at all (sequence, callable).
+            // results), never from one value; not result types at all (buffer, sequence,
+            // callable): the loader refuses those in a descriptor.
             TypeCode::List
             | TypeCode::Dict
             | TypeCode::Tuple
+            | TypeCode::Buffer
             | TypeCode::Sequence
             | TypeCode::Callable => {
                 error::raise_str(
@@ -966,6 +972,31 @@ pub unsafe fn object_type_name(op: *mut ffi::PyObject) -> String {
     }
 }
 
+/// Sets the exception for a failed conversion of `op` to an argument of type `ty` with the
+/// parameter's `facts`. `what` names the value in the message, e.g. `"add() argument 'a'"`.
+/// Does nothing for `ConvError::Raised`.
+///
+/// # Safety
+/// GIL held; `op` a valid object.
+pub unsafe fn raise_arg_error(
+    err: ConvError,
+    ty: TypeCode,
+    facts: &TypeFacts,
+    op: *mut ffi::PyObject,
+    what: &str,
+) {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match ty {
+            TypeCode::Buffer => buffer::raise_mismatch(err, facts, op, what),
+            TypeCode::Sequence | TypeCode::Dict => {
+                crate::containers::raise_error(err, ty, facts.elem, op, what)
+            }
+            _ => raise_conversion_error(err, ty, op, what),
+        }
+    }
+}
+
 /// Sets the exception for a failed conversion of `op` to `ty`. `what` names the value in the
 /// message, e.g. `"add() argument 'a'"` or `"value"`. Does nothing for `ConvError::Raised`.
 ///
@@ -981,6 +1012,14 @@ pub unsafe fn raise_conversion_error(
     unsafe {
         match err {
             ConvError::Raised => {}
+            ConvError::Mismatch(_) => {
+                let msg = format!(
+                    "{what} does not fit {} (got {})",
+                    ty.name(),
+                    object_type_name(op)
+                );
+                error::raise_str(ffi::PyExc_TypeError, &msg);
+            }
             ConvError::WrongType => {
                 let msg = format!(
                     "{what} must be {}, not {}",

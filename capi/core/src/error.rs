@@ -177,10 +177,19 @@ pub unsafe fn restore(exc: *mut ffi::PyObject) {
 /// # Safety
 /// GIL held.
 pub unsafe fn raise_system_error_chained(message: &str) {
+    // SAFETY: forwarded.
+    unsafe { raise_chained(ffi::PyExc_SystemError, message) }
+}
+
+/// Raises `exc_type(message)` with any exception that is already set as its cause.
+///
+/// # Safety
+/// GIL held; `exc_type` an exception class.
+pub unsafe fn raise_chained(exc_type: *mut ffi::PyObject, message: &str) {
     // SAFETY: GIL held.
     unsafe {
         let cause = fetch();
-        raise_str(ffi::PyExc_SystemError, message);
+        raise_str(exc_type, message);
         if cause.is_null() {
             return;
         }

@@ -5,6 +5,10 @@
 //! and saved and zeroed around GIL-released regions. With the cache on, code that needs the GIL
 //! (allocation, raising) skips `PyGILState_Ensure/Release` when the counter is non-zero; the
 //! counter is maintained whether or not the cache is on, so switching it is always safe.
+//!
+//! On free-threaded CPython (`Py_GIL_DISABLED`) read "holds the GIL" as "has its thread state
+//! attached": `PyGILState_Ensure` attaches, `PyEval_SaveThread` detaches, and the same counter
+//! says the thread is attached through pyz3. Nothing here changes (docs/free-threading.md).
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -62,15 +66,13 @@ pub fn closing() -> bool {
 /// Marks entry into a pyz3 call made by Python (the GIL is held). Pair with [`leave_call`].
 #[inline(always)]
 pub fn enter_call() {
-    // SAFETY: the thread's own state.
-    unsafe { (*tls::state()).gil_depth += 1 }
+    tls::enter()
 }
 
 /// Undoes [`enter_call`].
 #[inline(always)]
 pub fn leave_call() {
-    // SAFETY: the thread's own state.
-    unsafe { (*tls::state()).gil_depth -= 1 }
+    tls::leave()
 }
 
 /// Does this thread hold the GIL through a pyz3 scope?

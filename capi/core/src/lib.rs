@@ -2,19 +2,25 @@
 //!
 //! One module per concern: [`abi`] (the plugin ABI's structs and constants), [`types`] (the type
 //! registry), [`tls`] (per-thread state), [`gil`] (the GIL-state cache), [`alloc`] (aligned
-//! allocation on CPython's allocator), [`convert`] (fast conversions), [`pool`] (pooled objects),
-//! [`exceptions`] (the exception kinds), [`error`] (raising), [`opts`] (run-time switches), [`panic`] (the one panic
-//! boundary), [`owned`] (owned references for load-time code), [`names`] (what a Python name may
-//! be). The `extern "C"` surface is the `capi` crate around this one; module building is the
-//! `loader` crate. Nothing here is exported from the shared library by itself.
+//! allocation on CPython's allocator), [`convert`] (fast conversions), [`views`] (per-call
+//! argument views), [`buffer`] (buffer arguments), [`array`] (array results), [`pool`] (pooled
+//! objects), [`immortal_cache`] (its lock-free intern cache on free-threaded builds),
+//! [`exceptions`] (the exception kinds), [`error`] (raising), [`opts`] (run-time switches),
+//! [`panic`] (the one panic boundary), [`owned`] (owned references for load-time code), [`names`]
+//! (what a Python name may be). The `extern "C"` surface is the `capi` crate around this one;
+//! module building is the `loader` crate. Nothing here is exported from the shared library by
+//! itself.
 
 pub mod abi;
 pub mod alloc;
+pub mod array;
+pub mod buffer;
 pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod exceptions;
 pub mod gil;
+pub mod immortal_cache;
 pub mod module;
 pub mod names;
 pub mod opts;

@@ -2,14 +2,71 @@
 //!
 //! Each optimisation has an "off" path that is the straightforward code a careful implementation
 //! without it would run (docs/optimizations.md names each one). The switches are read with a
-//! relaxed load of one process-wide byte; `PYZ3_DISABLE=gil_cache,fast_paths,pool` sets the
+//! plain load of one process-wide word; `PYZ3_DISABLE=gil_cache,fast_paths,pool` sets the
 //! initial state when the runtime starts.
-
-use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::abi::{PYZ3_OPT_ALL, PYZ3_OPT_FAST_PATHS, PYZ3_OPT_GIL_CACHE, PYZ3_OPT_POOL};
 
-static ENABLED: AtomicU32 = AtomicU32::new(PYZ3_OPT_ALL);
+/// The enabled set. On x86_64 Linux a hidden symbol read with one RIP-relative load: a Rust
+/// static of a library crate is reached through the GOT here (two loads), and the allocator's
+/// fast path reads this on every call. Elsewhere an `AtomicU32`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod cell {
+    core::arch::global_asm!(
+        ".pushsection .data.pyz3_opts_enabled,\"aw\",@progbits",
+        ".p2align 2",
+        ".globl pyz3_opts_enabled",
+        ".hidden pyz3_opts_enabled",
+        ".type pyz3_opts_enabled, @object",
+        ".size pyz3_opts_enabled, 4",
+        "pyz3_opts_enabled:",
+        ".long {all}",
+        ".popsection",
+        all = const super::PYZ3_OPT_ALL,
+    );
+
+    #[inline(always)]
+    pub fn load() -> u32 {
+        let v: u32;
+        // SAFETY: an aligned 32-bit load of our own hidden symbol (atomic on x86_64); not `pure`,
+        // so each call reads the current value.
+        unsafe {
+            core::arch::asm!(
+                "mov {v:e}, dword ptr [rip + pyz3_opts_enabled]",
+                v = out(reg) v,
+                options(nostack, preserves_flags, readonly),
+            );
+        }
+        v
+    }
+
+    pub fn swap(new: u32) -> u32 {
+        let mut v = new;
+        // SAFETY: `xchg` with memory is an atomic swap of our own hidden symbol.
+        unsafe {
+            core::arch::asm!(
+                "xchg dword ptr [rip + pyz3_opts_enabled], {v:e}",
+                v = inout(reg) v,
+                options(nostack, preserves_flags),
+            );
+        }
+        v
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+mod cell {
+    static ENABLED: AtomicU32 = AtomicU32::new(super::PYZ3_OPT_ALL);
+
+    #[inline(always)]
+    pub fn load() -> u32 {
+        ENABLED.load(Ordering::Relaxed)
+    }
+
+    pub fn swap(new: u32) -> u32 {
+        ENABLED.swap(new, Ordering::Relaxed)
+    }
+}
 
 /// Names as used by `PYZ3_DISABLE` and `pyz3.set_optimizations`, with their bits.
 pub const NAMES: [(&str, u32); 3] = [
@@ -21,12 +78,12 @@ pub const NAMES: [(&str, u32); 3] = [
 /// The enabled set, as `PYZ3_OPT_*` bits.
 #[inline(always)]
 pub fn enabled() -> u32 {
-    ENABLED.load(Ordering::Relaxed)
+    cell::load()
 }
 
 /// Replaces the enabled set; unknown bits are ignored. Returns the previous set.
 pub fn set_enabled(bits: u32) -> u32 {
-    ENABLED.swap(bits & PYZ3_OPT_ALL, Ordering::Relaxed)
+    cell::swap(bits & PYZ3_OPT_ALL)
 }
 
 /// Is the GIL-state cache on?

@@ -53,6 +53,87 @@ mod imp {
         addr as *mut ThreadState
     }
 
+    /// The state's offset from the thread pointer: one load from the GOT, constant for the
+    /// process, so the compiler may keep it in a register.
+    #[inline(always)]
+    fn offset() -> usize {
+        let off: usize;
+        // SAFETY: initial-exec TLS: the GOT slot holds the symbol's offset from the thread
+        // pointer; the value never changes, hence `pure, nomem`.
+        unsafe {
+            core::arch::asm!(
+                "mov {off}, qword ptr [rip + pyz3_tls_state@GOTTPOFF]",
+                off = out(reg) off,
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+        off
+    }
+
+    /// `gil_depth`, read `%fs`-relative (one instruction after the offset).
+    #[inline(always)]
+    pub fn gil_depth() -> u32 {
+        let v: u32;
+        // SAFETY: reads this thread's own state at the thread pointer plus its offset.
+        unsafe {
+            core::arch::asm!(
+                "mov {v:e}, dword ptr fs:[{off}]",
+                off = in(reg) offset(),
+                v = lateout(reg) v,
+                options(pure, readonly, nostack, preserves_flags),
+            );
+        }
+        v
+    }
+
+    /// `gil_depth += 1`, in place.
+    #[inline(always)]
+    pub fn enter() {
+        // SAFETY: updates this thread's own state; nothing else touches it.
+        unsafe {
+            core::arch::asm!("inc dword ptr fs:[{off}]", off = in(reg) offset(), options(nostack));
+        }
+    }
+
+    /// `gil_depth -= 1`, in place.
+    #[inline(always)]
+    pub fn leave() {
+        // SAFETY: as in `enter`.
+        unsafe {
+            core::arch::asm!("dec dword ptr fs:[{off}]", off = in(reg) offset(), options(nostack));
+        }
+    }
+
+    /// `error_hint`, read `%fs`-relative.
+    #[inline(always)]
+    pub fn error_hint() -> u32 {
+        let v: u32;
+        // SAFETY: reads this thread's own state.
+        unsafe {
+            core::arch::asm!(
+                "mov {v:e}, dword ptr fs:[{off} + 4]",
+                off = in(reg) offset(),
+                v = lateout(reg) v,
+                options(pure, readonly, nostack, preserves_flags),
+            );
+        }
+        v
+    }
+
+    /// Sets `error_hint`.
+    #[inline(always)]
+    pub fn set_error_hint(v: u32) {
+        // SAFETY: writes this thread's own state.
+        unsafe {
+            core::arch::asm!(
+                "mov dword ptr fs:[{off} + 4], {v:e}",
+                off = in(reg) offset(),
+                v = in(reg) v,
+                options(nostack, preserves_flags),
+            );
+        }
+    }
+
     /// Which mechanism this build uses (reported by `pyz3._pyz3.build_info()`).
     pub const MODEL: &str = "initial-exec";
 }
@@ -74,6 +155,41 @@ mod imp {
         STATE.with(|s| s.get())
     }
 
+    /// `gil_depth`.
+    #[inline(always)]
+    pub fn gil_depth() -> u32 {
+        // SAFETY: the thread's own state.
+        unsafe { (*state()).gil_depth }
+    }
+
+    /// `gil_depth += 1`.
+    #[inline(always)]
+    pub fn enter() {
+        // SAFETY: the thread's own state.
+        unsafe { (*state()).gil_depth += 1 }
+    }
+
+    /// `gil_depth -= 1`.
+    #[inline(always)]
+    pub fn leave() {
+        // SAFETY: the thread's own state.
+        unsafe { (*state()).gil_depth -= 1 }
+    }
+
+    /// `error_hint`.
+    #[inline(always)]
+    pub fn error_hint() -> u32 {
+        // SAFETY: the thread's own state.
+        unsafe { (*state()).error_hint }
+    }
+
+    /// Sets `error_hint`.
+    #[inline(always)]
+    pub fn set_error_hint(v: u32) {
+        // SAFETY: the thread's own state.
+        unsafe { (*state()).error_hint = v }
+    }
+
     /// Which mechanism this build uses (reported by `pyz3._pyz3.build_info()`).
     pub const MODEL: &str = "thread_local!";
 }
@@ -83,8 +199,19 @@ pub use imp::{state, MODEL};
 /// Reads this thread's GIL depth.
 #[inline(always)]
 pub fn gil_depth() -> u32 {
-    // SAFETY: the pointer is this thread's own state; no other thread touches it.
-    unsafe { (*state()).gil_depth }
+    imp::gil_depth()
+}
+
+/// One more pyz3 scope holding the GIL on this thread (a trampoline call).
+#[inline(always)]
+pub fn enter() {
+    imp::enter()
+}
+
+/// Undoes [`enter`].
+#[inline(always)]
+pub fn leave() {
+    imp::leave()
 }
 
 /// Sets this thread's GIL depth.
@@ -97,22 +224,17 @@ pub fn set_gil_depth(depth: u32) {
 /// Marks that an exception was raised on this thread.
 #[inline(always)]
 pub fn note_error() {
-    // SAFETY: as in `gil_depth`.
-    unsafe { (*state()).error_hint = 1 }
+    imp::set_error_hint(1)
 }
 
 /// Returns and clears the error hint.
 #[inline(always)]
 pub fn take_error_hint() -> bool {
-    // SAFETY: as in `gil_depth`.
-    unsafe {
-        let s = state();
-        let hint = (*s).error_hint != 0;
-        if hint {
-            (*s).error_hint = 0;
-        }
-        hint
+    let hint = imp::error_hint() != 0;
+    if hint {
+        imp::set_error_hint(0);
     }
+    hint
 }
 
 /// A thread-local read through `thread_local!` (global-dynamic model in a shared library), kept

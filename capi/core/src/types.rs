@@ -32,6 +32,11 @@ pub enum Repr {
     Bytes,
     /// A Python object: borrowed argument, new reference as a result.
     Object,
+    /// A buffer argument (PEP 3118): a `pyz3_buffer` view the trampoline fills and releases
+    /// (a per-call view, docs/design.md "Per-call views").
+    Buffer,
+    /// A new array the plugin fills in: a new reference in `pyz3_value.obj` (`pyz3_array_new`).
+    Array,
     /// A sequence argument: a `pyz3_seq` view of converted items (ABI 1.1).
     Sequence,
     /// A `dict[str, T]`: a `pyz3_dict` view as an argument, built from a `pyz3_out` as a result.
@@ -58,6 +63,8 @@ impl Repr {
             Repr::Text => ("str", 0, false),
             Repr::Bytes => ("bytes", 0, false),
             Repr::Object => ("object", 0, false),
+            Repr::Buffer => ("buffer", 0, false),
+            Repr::Array => ("array", 0, false),
             Repr::Sequence => ("sequence", 0, false),
             Repr::Dict => ("dict", 0, false),
             Repr::List => ("list", 0, false),
@@ -89,8 +96,7 @@ pub enum DefaultRule {
     Bytes,
     /// Any literal, including `None`.
     Any,
-    /// Only `None`, for an optional parameter (compound types: a default object would have to
-    /// outlive every call as a converted view).
+    /// Only `None`, for an optional parameter (a per-call view has no literal).
     NoneOnly,
 }
 
@@ -218,63 +224,63 @@ type_registry! {
         name: "void", c_type: "void", arg_member: "", result_member: "",
         param_annotation: "None", result_annotation: "None", expected: "None",
         repr: Repr::Void, param: false, result: true, borrowed_arg: false,
-        result_needs_gil: false, default: DefaultRule::None,
+        result_needs_gil: false, arg_view: false, default: DefaultRule::None,
     }
     /// `int8_t`, in `pyz3_value.i8`.
     I8 = 1, PYZ3_T_I8 {
         name: "int8", c_type: "int8_t", arg_member: "i8", result_member: "i8",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 8, signed: true }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `int16_t`, in `pyz3_value.i16`.
     I16 = 2, PYZ3_T_I16 {
         name: "int16", c_type: "int16_t", arg_member: "i16", result_member: "i16",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 16, signed: true }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `int32_t`, in `pyz3_value.i32`.
     I32 = 3, PYZ3_T_I32 {
         name: "int32", c_type: "int32_t", arg_member: "i32", result_member: "i32",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 32, signed: true }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `int64_t`, in `pyz3_value.i64`.
     I64 = 4, PYZ3_T_I64 {
         name: "int64", c_type: "int64_t", arg_member: "i64", result_member: "i64",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 64, signed: true }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `uint8_t`, in `pyz3_value.u8`.
     U8 = 5, PYZ3_T_U8 {
         name: "uint8", c_type: "uint8_t", arg_member: "u8", result_member: "u8",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 8, signed: false }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `uint16_t`, in `pyz3_value.u16`.
     U16 = 6, PYZ3_T_U16 {
         name: "uint16", c_type: "uint16_t", arg_member: "u16", result_member: "u16",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 16, signed: false }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `uint32_t`, in `pyz3_value.u32`.
     U32 = 7, PYZ3_T_U32 {
         name: "uint32", c_type: "uint32_t", arg_member: "u32", result_member: "u32",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 32, signed: false }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `uint64_t`, in `pyz3_value.u64`.
     U64 = 8, PYZ3_T_U64 {
         name: "uint64", c_type: "uint64_t", arg_member: "u64", result_member: "u64",
         param_annotation: "int", result_annotation: "int", expected: "int",
         repr: Repr::Int { bits: 64, signed: false }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Int,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Int,
     }
     /// `float`, in `pyz3_value.f32`.
     F32 = 9, PYZ3_T_F32 {
@@ -282,7 +288,7 @@ type_registry! {
         param_annotation: "float", result_annotation: "float",
         expected: "a real number (float or int)",
         repr: Repr::Float { bits: 32 }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Float,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Float,
     }
     /// `double`, in `pyz3_value.f64`.
     F64 = 10, PYZ3_T_F64 {
@@ -290,14 +296,14 @@ type_registry! {
         param_annotation: "float", result_annotation: "float",
         expected: "a real number (float or int)",
         repr: Repr::Float { bits: 64 }, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Float,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Float,
     }
     /// `bool`, in `pyz3_value.b`. Arguments accept only `True` and `False`.
     Bool = 11, PYZ3_T_BOOL {
         name: "bool", c_type: "bool", arg_member: "b", result_member: "b",
         param_annotation: "bool", result_annotation: "bool", expected: "bool",
         repr: Repr::Bool, param: true, result: true,
-        borrowed_arg: false, result_needs_gil: false, default: DefaultRule::Bool,
+        borrowed_arg: false, result_needs_gil: false, arg_view: false, default: DefaultRule::Bool,
     }
     /// Python `str`. Arguments arrive as UTF-8 in `pyz3_value.str`, borrowed for the call;
     /// results are a new reference in `pyz3_value.obj` (make one with `pyz3_from_str`).
@@ -305,7 +311,7 @@ type_registry! {
         name: "str", c_type: "pyz3_str", arg_member: "str", result_member: "obj",
         param_annotation: "str", result_annotation: "str", expected: "str",
         repr: Repr::Text, param: true, result: true,
-        borrowed_arg: true, result_needs_gil: true, default: DefaultRule::Str,
+        borrowed_arg: true, result_needs_gil: true, arg_view: false, default: DefaultRule::Str,
     }
     /// Python `bytes`. Arguments arrive in `pyz3_value.bytes`, borrowed for the call; results
     /// are a new reference in `pyz3_value.obj` (make one with `pyz3_from_bytes`).
@@ -313,7 +319,7 @@ type_registry! {
         name: "bytes", c_type: "pyz3_str", arg_member: "bytes", result_member: "obj",
         param_annotation: "bytes", result_annotation: "bytes", expected: "bytes",
         repr: Repr::Bytes, param: true, result: true,
-        borrowed_arg: true, result_needs_gil: true, default: DefaultRule::Bytes,
+        borrowed_arg: true, result_needs_gil: true, arg_view: false, default: DefaultRule::Bytes,
     }
     /// Any Python object. Arguments arrive as a borrowed reference in `pyz3_value.obj`; results
     /// are a new reference in `pyz3_value.obj`.
@@ -321,7 +327,29 @@ type_registry! {
         name: "object", c_type: "PyObject *", arg_member: "obj", result_member: "obj",
         param_annotation: "object", result_annotation: "Any", expected: "object",
         repr: Repr::Object, param: true, result: true,
-        borrowed_arg: true, result_needs_gil: true, default: DefaultRule::Any,
+        borrowed_arg: true, result_needs_gil: true, arg_view: false, default: DefaultRule::Any,
+    }
+    /// A buffer (PEP 3118: `bytes`, `bytearray`, `memoryview`, `array.array`, numpy arrays, ...).
+    /// Arguments arrive as a `pyz3_buffer *` in `pyz3_value.buf`, a view the trampoline holds
+    /// for the call (also across `PYZ3_FN_RELEASE_GIL`). `pyz3_param.elem` is the element type,
+    /// `type_flags` the `PYZ3_BUF_*` requirements, `ndim` the dimensions (0 = any).
+    Buffer = 15, PYZ3_T_BUFFER {
+        name: "buffer", c_type: "pyz3_buffer *", arg_member: "buf", result_member: "",
+        param_annotation: "Buffer", result_annotation: "", expected: "a buffer",
+        repr: Repr::Buffer, param: true, result: false,
+        borrowed_arg: true, result_needs_gil: false, arg_view: true,
+        default: DefaultRule::NoneOnly,
+    }
+    /// A new array (`pyz3.Array`, C-contiguous) that the function fills in: make it with
+    /// `pyz3_array_new`, which stores a new reference in `pyz3_value.obj`.
+    /// `pyz3_function_def.ret_elem` is the element type, `ret_ndim` the dimensions,
+    /// `ret_type_flags` the `PYZ3_ARRAY_*` bits.
+    Array = 16, PYZ3_T_ARRAY {
+        name: "array", c_type: "PyObject *", arg_member: "", result_member: "obj",
+        param_annotation: "", result_annotation: "Buffer", expected: "array",
+        repr: Repr::Array, param: false, result: true,
+        borrowed_arg: false, result_needs_gil: true, arg_view: false,
+        default: DefaultRule::None,
     }
     /// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
     /// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
@@ -371,6 +399,31 @@ type_registry! {
     }
 }
 
+/// The facts a compound type carries besides its code (ABI 1.1: `pyz3_param.elem`,
+/// `type_flags`, `ndim`, `class_index`, and the `ret_*` fields of `pyz3_function_def`), as the
+/// loader validated them. All zero (`elem` = `Void`) for the other types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeFacts {
+    /// The element type: a buffer's or array's items, a sequence's items, a dict's values.
+    pub elem: TypeCode,
+    /// Bits specific to the type (buffers: `PYZ3_BUF_*`; arrays: `PYZ3_ARRAY_*`).
+    pub type_flags: u8,
+    /// Buffers and arrays: the number of dimensions (0 = any, for parameters).
+    pub ndim: u8,
+    /// Instances: the class, as an index into the plugin's classes.
+    pub class_index: u16,
+}
+
+impl TypeFacts {
+    /// No facts: what every non-compound type has.
+    pub const NONE: TypeFacts = TypeFacts {
+        elem: TypeCode::Void,
+        type_flags: 0,
+        ndim: 0,
+        class_index: 0,
+    };
+}
+
 /// One past the last valid type code.
 pub const PYZ3_T_COUNT: u8 = TYPES[TYPES.len() - 1].code as u8 + 1;
 
@@ -398,17 +451,19 @@ impl TypeInfo {
     pub const fn result_is_object(&self) -> bool {
         matches!(
             self.repr,
-            Repr::Text | Repr::Bytes | Repr::Object | Repr::Iterator
+            Repr::Text | Repr::Bytes | Repr::Object | Repr::Array | Repr::Iterator
         )
     }
 
     /// A scalar type: one C value in one `pyz3_value` member (everything but the compound
-    /// types of ABI 1.1). Only scalars can be the elements of a compound type.
+    /// types of ABI 1.1). Only scalars can be the elements of a container type.
     #[inline]
     pub const fn is_scalar(&self) -> bool {
         !matches!(
             self.repr,
-            Repr::Sequence
+            Repr::Buffer
+                | Repr::Array
+                | Repr::Sequence
                 | Repr::Dict
                 | Repr::List
                 | Repr::Tuple
@@ -522,9 +577,10 @@ mod tests {
                 Repr::Text => "str",
                 Repr::Bytes => "bytes",
                 Repr::Object | Repr::Callable => "obj",
+                Repr::Buffer => "buf",
                 Repr::Sequence => "seq",
                 Repr::Dict => "dict",
-                Repr::List | Repr::Tuple | Repr::Iterator => "",
+                Repr::Array | Repr::List | Repr::Tuple | Repr::Iterator => "",
             };
             assert_eq!(t.arg_member, expected_arg, "{}", t.name);
             assert_eq!(t.param, !t.arg_member.is_empty(), "{}", t.name);
@@ -540,6 +596,11 @@ mod tests {
                 assert_eq!(t.default == DefaultRule::NoneOnly, t.param, "{}", t.name);
             }
             assert_eq!(t.default == DefaultRule::None, !t.param, "{}", t.name);
+            assert!(
+                !t.arg_view || t.param,
+                "{}: a view type is a parameter type",
+                t.name
+            );
         }
     }
 

@@ -20,6 +20,7 @@ from . import _pyz3
 from .importhook import install_import_hook
 
 __all__ = [
+    "Array",
     "PluginLoadError",
     "abi_version",
     "build_info",
@@ -34,6 +35,8 @@ __all__ = [
 
 __version__: str = _pyz3.__version__
 PluginLoadError = _pyz3.PluginLoadError
+# The type of array results (docs/buffers.md): C-contiguous, exported through the buffer protocol.
+Array = _pyz3.Array
 abi_version: tuple[int, int] = _pyz3.abi_version
 
 _OPTIMIZATIONS = {

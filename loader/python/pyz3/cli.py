@@ -106,8 +106,9 @@ class Plugin:
 
 def _qualified(annotation: str, qualify) -> str:
     """``annotation`` with every name in it spelled as ``qualify`` says (``Sequence[int]`` ->
-    ``_abc.Sequence[_builtins.int]`` in a stub whose functions shadow those names)."""
-    return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: qualify(m.group(0)), annotation)
+    ``_abc.Sequence[_builtins.int]`` in a stub whose functions shadow those names); a dotted name
+    (``numpy.ndarray``) is one name."""
+    return re.sub(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", lambda m: qualify(m.group(0)), annotation)
 
 
 def param_annotation(param: dict[str, Any], qualify=lambda name: name) -> str:
@@ -201,6 +202,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(
         f"ABI       {plugin.abi[0]}.{plugin.abi[1]} (this runtime, pyz3 {pyz3.__version__}, serves {runtime})"
     )
+    if plugin.desc["free_threaded"]:
+        print("threads   free-threaded (PYZ3_PLUGIN_FREE_THREADED): calls may run at once without a GIL")
+    else:
+        print("threads   not declared free-threaded: without a GIL, pyz3 runs its calls one at a time")
     if plugin.doc:
         print(f"doc       {plugin.doc}")
     print(f"functions {len(plugin.functions)}")
@@ -227,12 +232,22 @@ def stub_text(plugin: Plugin) -> str:
     """The .pyi text for the plugin's module."""
     names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.constants}
     names |= {e["name"] for e in plugin.exceptions}
-    shadowed = names & {*annotation_names(), "Any", "tuple", "int", *IMPORTED_NAMES}
+    shadowed = names & ({*annotation_names(), "Any", "tuple", "int", *IMPORTED_NAMES} - {"Buffer"})
+    annotations = {return_annotation(f) for f in plugin.functions}
+    annotations |= {p["annotation"] for f in plugin.functions for p in f["params"]}
+    # Buffers: collections.abc.Buffer (3.12+), or its typing_extensions backport, which type
+    # checkers know without it being installed (a stub is never executed).
+    buffer_name = "_Buffer" if "Buffer" in names else "Buffer"
+    numpy_name = "_numpy" if "numpy" in names else "numpy"
 
     def qualify(type_name: str) -> str:
         source = IMPORTED_NAMES.get(type_name)
         if source is not None:
             return f"_{source.rsplit('.', 1)[-1]}.{type_name}" if shadowed else type_name
+        if type_name == "Buffer":
+            return buffer_name
+        if type_name.startswith("numpy."):
+            return numpy_name + type_name[len("numpy") :]
         return f"_builtins.{type_name}" if type_name in shadowed else type_name
 
     signatures = [(f, plugin.signature(f, qualify, stub=True)) for f in plugin.functions]
@@ -256,6 +271,23 @@ def stub_text(plugin: Plugin) -> str:
                 f"from {module} import {', '.join(sorted(n for n in used if IMPORTED_NAMES[n] == module))}"
             )
         lines.append("")
+    if "Buffer" in annotations:
+        alias = "" if buffer_name == "Buffer" else f" as {buffer_name}"
+        if "sys" in names:
+            # Type checkers only understand version checks spelled `sys.version_info`.
+            lines += [f"from typing_extensions import Buffer{alias}", ""]
+        else:
+            lines += [
+                "import sys",
+                "",
+                "if sys.version_info >= (3, 12):",
+                f"    from collections.abc import Buffer{alias}",
+                "else:",
+                f"    from typing_extensions import Buffer{alias}",
+                "",
+            ]
+    if any(a.startswith("numpy.") for a in annotations):
+        lines += [f"import numpy{'' if numpy_name == 'numpy' else ' as _numpy'}", ""]
     lines.append(f"__all__ = {[n for n in _all_names(plugin)]!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
     for const, ann in constants:

@@ -13,7 +13,7 @@ use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, TypeCode, TYPES};
+use pyz3_core::types::{DefaultRule, TypeCode, TypeFacts, TYPES};
 use pyz3_core::{error, tls};
 
 use super::call::pick_trampoline;
@@ -34,13 +34,13 @@ impl Function {
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
-        let mut elems = [TypeCode::Void; PYZ3_MAX_PARAMS as usize];
+        let mut facts = [TypeFacts::NONE; PYZ3_MAX_PARAMS as usize];
         let mut optional_mask = 0u64;
         let mut names = Vec::with_capacity(n);
         let mut defaults = Vec::with_capacity(n);
         for (i, p) in spec.params.iter().enumerate() {
             types[i] = p.ty;
-            elems[i] = p.elem.unwrap_or(TypeCode::Void);
+            facts[i] = p.facts;
             if p.flags & PYZ3_PARAM_OPTIONAL != 0 {
                 optional_mask |= 1 << i;
             }
@@ -85,7 +85,7 @@ impl Function {
             direct_nargs: if npositional == n { n } else { usize::MAX },
             optional_mask,
             types,
-            elems,
+            facts,
             nviews,
             min_direct_nargs,
             fn_: spec.fn_,
@@ -97,11 +97,11 @@ impl Function {
                 self_: core::ptr::null_mut(),
             },
             ret_type: spec.return_type,
+            ret_facts: spec.ret_facts,
             ret_compound: matches!(
                 spec.return_type,
                 TypeCode::List | TypeCode::Dict | TypeCode::Tuple
             ),
-            ret_elem: spec.ret_elem.unwrap_or(TypeCode::Void),
             ret_items: spec.ret_items.clone().into_boxed_slice(),
             ret_objects: spec
                 .ret_items
@@ -122,6 +122,8 @@ impl Function {
             name: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
             _module: Rc::clone(module),
+            #[cfg(Py_GIL_DISABLED)]
+            plugin_lock: plugin.lock,
         };
         let entry = pick_trampoline(&f);
         let (ml_meth, ml_flags) = if f.nparams == 0 || f.positional_only {
@@ -248,8 +250,8 @@ unsafe fn parse_default(
         let is_none = obj.as_ptr() == ffi::Py_None();
         if !is_none && ty.info().default == DefaultRule::NoneOnly {
             return Err(plugin_error(format!(
-                "is not None: a parameter of type {} can only default to None (declared with \
-                 PYZ3_PARAM_OPTIONAL)",
+                "is not None, not valid for a parameter of type {}: it can only default to \
+                 None (declared with PYZ3_PARAM_OPTIONAL)",
                 ty.name()
             )));
         }
@@ -288,6 +290,10 @@ unsafe fn parse_default(
                 Err(plugin_error(format!("is out of range for {}", ty.name())))
             }
             Err(ConvError::Raised) => Err(plugin_fault_or_raised("cannot be converted")),
+            Err(ConvError::Mismatch(_)) => Err(plugin_error(format!(
+                "is not valid for a parameter of type {}",
+                ty.name()
+            ))),
         }
     }
 }

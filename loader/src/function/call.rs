@@ -8,10 +8,11 @@
 //! defaults, reordering, errors in the call's shape — goes to [`super::slow`]. Every entry point
 //! runs inside the runtime's panic boundary.
 //!
-//! Functions with per-call view parameters (sequences, dicts; the registry's `arg_view`) take
-//! `VIEWS` and [`convert_and_invoke_views`]: the one place that owns a call's views. It creates
-//! a [`CallViews`] before the first conversion and drops it after the result object exists, so
-//! every committed view is released on every path (capi/core/src/views.rs).
+//! Functions with per-call view parameters (buffers, sequences, dicts; the registry's
+//! `arg_view`) take `VIEWS` and [`convert_and_invoke_views`]: the one place that owns a call's
+//! views. It creates a [`CallViews`] before the first conversion and drops it after the result
+//! object exists, so every committed view is released on every path (docs/design.md, "Per-call
+//! views").
 
 use core::ptr;
 
@@ -19,12 +20,13 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
-use pyz3_core::types::{Repr, TypeCode};
+use pyz3_core::types::{Repr, TypeCode, PYZ3_T_VOID};
 use pyz3_core::views::{CallViews, ViewStack};
-use pyz3_core::{error, gil, opts, tls};
+use pyz3_core::{array, error, gil, opts, tls};
 
 use super::slow::call_slow;
-use super::{function_of, special, Function};
+use super::{function_of, special, special_views, Function};
+use crate::plugin_lock;
 
 pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
 
@@ -39,7 +41,7 @@ pub(super) fn pick_trampoline(f: &Function) -> Entry {
         return RAW;
     }
     if f.nviews != 0 {
-        return VIEWS;
+        return special_views::lookup(f).unwrap_or(VIEWS);
     }
     if f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams {
         return GENERAL;
@@ -145,8 +147,8 @@ unsafe fn direct_body<const RAW: bool>(
     }
 }
 
-/// Typed functions with per-call view parameters: every parameter passed by position goes
-/// straight to [`convert_and_invoke_views`]; keywords and defaults through [`views_gather`].
+/// Typed functions with per-call view parameters: every parameter passed, or positional
+/// arguments with the rest from defaults, go straight to [`convert_and_invoke_views`].
 #[inline(always)]
 unsafe fn views_body(
     slf: *mut ffi::PyObject,
@@ -225,14 +227,10 @@ pub(super) unsafe fn convert_and_invoke_views(
                 vals[j].write(pyz3_value::ZERO);
                 continue;
             }
-            if let Err(e) = convert::to_arg_into(
-                f.types[j],
-                f.elems[j],
-                o,
-                vals[j].as_mut_ptr(),
-                &mut views,
-                fast,
-            ) {
+            let (ty, facts) = (f.types[j], &f.facts[j]);
+            if let Err(e) =
+                convert::to_arg_into(ty, facts, o, vals[j].as_mut_ptr(), &mut views, fast)
+            {
                 return arg_error(f, j, o, e);
             }
         }
@@ -330,27 +328,41 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         } else {
             &with_nones
         };
-        let mut ret = pyz3_value::ZERO;
+        // A void result is never read: no need to zero it (two instructions on `noop`). Every
+        // other result is zeroed, so a plugin that forgets to write it gives NULL or 0.
+        let void = R == PYZ3_T_VOID;
+        let mut ret = core::mem::MaybeUninit::<pyz3_value>::uninit();
+        if !void {
+            ret.write(pyz3_value::ZERO);
+        }
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
-        let status = if RELEASE_GIL {
-            let region = gil::release_begin();
-            let s = fn_(vals, &mut ret, call);
-            gil::release_end(region);
-            s
-        } else {
-            fn_(vals, &mut ret, call)
-        };
+        // Inside the plugin's lock on free-threaded builds; a released GIL releases it too.
+        let status = plugin_lock::with(f, || {
+            if RELEASE_GIL {
+                let region = gil::release_begin();
+                let s = fn_(vals, ret.as_mut_ptr(), call);
+                gil::release_end(region);
+                s
+            } else {
+                fn_(vals, ret.as_mut_ptr(), call)
+            }
+        });
         gil::leave_call();
+        let ret: &pyz3_value = if void {
+            &pyz3_value::ZERO
+        } else {
+            ret.assume_init_ref()
+        };
         if status == PYZ3_OK && !tls::take_error_hint() {
             let ty = if R == ANY_RET {
                 f.ret_type
             } else {
                 const { code(R) }
             };
-            return result_of_type(f, ty, &ret);
+            return result_of_type(f, ty, ret);
         }
-        finish_unusual(f, status, &ret)
+        finish_unusual(f, status, ret)
     }
 }
 
@@ -368,7 +380,9 @@ unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut f
         match ty {
             TypeCode::Str | TypeCode::Bytes | TypeCode::Object => checked_object_result(f, ret.obj),
             TypeCode::Iterator => super::compound::iterator_result(f, ret.obj),
-            TypeCode::Void => convert::none(),
+            TypeCode::Array => checked_array_result(f, ret.obj),
+            // Buffers are not a result type (the loader refuses them): nothing to convert.
+            TypeCode::Void | TypeCode::Buffer => convert::none(),
             TypeCode::F64 => convert::from_f64(ret.f64),
             TypeCode::I8
             | TypeCode::I16
@@ -408,6 +422,7 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
         let ok = match f.ret_type.info().repr {
             Repr::Text => ffi::PyUnicode_Check(obj) != 0,
             Repr::Bytes => ffi::PyBytes_Check(obj) != 0,
+            Repr::Array => array::is_array(obj),
             _ => true,
         };
         if ok {
@@ -425,6 +440,46 @@ unsafe fn checked_object_result(f: &Function, obj: *mut ffi::PyObject) -> *mut f
     }
 }
 
+/// An array result: a `pyz3.Array` of the declared element type and dimensions (a plugin bug
+/// otherwise), handed over as is or, with `PYZ3_ARRAY_NUMPY`, as a `numpy.ndarray` over it.
+unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: GIL held; a non-NULL `obj` is a new reference owned by us.
+    unsafe {
+        if obj.is_null() {
+            return checked_object_result(f, obj);
+        }
+        if !array::is_array(obj) {
+            let msg = format!(
+                "{} declared an array result but returned {} (make it with pyz3_array_new)",
+                f.display,
+                convert::object_type_name(obj)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
+        }
+        let v = &*array::view_of(obj);
+        let want = &f.ret_facts;
+        if v.elem != want.elem as u8 || v.ndim != want.ndim {
+            let msg = format!(
+                "{} declared a {}-D {} array result but returned a {}-D {} array",
+                f.display,
+                want.ndim,
+                want.elem.name(),
+                v.ndim,
+                TypeCode::from_u8(v.elem).map_or("?", TypeCode::name)
+            );
+            ffi::Py_DECREF(obj);
+            error::raise_str(ffi::PyExc_SystemError, &msg);
+            return ptr::null_mut();
+        }
+        if want.type_flags & PYZ3_ARRAY_NUMPY != 0 {
+            return array::into_numpy(obj, &f.display);
+        }
+        obj
+    }
+}
+
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
 pub(super) unsafe fn finish_unusual(
@@ -436,6 +491,10 @@ pub(super) unsafe fn finish_unusual(
     unsafe {
         let has_error = error::occurred();
         let owns_obj = f.ret_type.info().result_is_object();
+        if f.ret_type == TypeCode::Array && status != PYZ3_OK {
+            // A function may fail (or return None) after making its array: it is freed here.
+            ffi::Py_XDECREF(ret.obj);
+        }
         match status {
             PYZ3_OK if has_error => {
                 if owns_obj {
@@ -493,7 +552,7 @@ pub(super) unsafe fn finish_unusual(
 }
 
 #[cold]
-unsafe fn arg_error(
+pub(super) unsafe fn arg_error(
     f: &Function,
     i: usize,
     o: *mut ffi::PyObject,
@@ -502,7 +561,7 @@ unsafe fn arg_error(
     // SAFETY: GIL held.
     unsafe {
         let what = format!("{} argument '{}'", f.display, f.param_names[i]);
-        convert::raise_arg_error(e, f.types[i], f.elems[i], o, &what);
+        convert::raise_arg_error(e, f.types[i], &f.facts[i], o, &what);
     }
     ptr::null_mut()
 }
@@ -512,7 +571,7 @@ pub(super) unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> 
     unsafe {
         let raw = f.raw.unwrap_unchecked();
         gil::enter_call();
-        let r = raw(args, f.nparams, &f.call0);
+        let r = plugin_lock::with(f, || raw(args, f.nparams, &f.call0));
         gil::leave_call();
         let hint = tls::take_error_hint();
         if !r.is_null() {

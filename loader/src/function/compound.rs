@@ -50,7 +50,7 @@ unsafe fn out_result<const RELEASE_GIL: bool>(
         } else {
             OutKind::Dict
         };
-        let mut builder = OutBuilder::new(kind, f.ret_elem);
+        let mut builder = OutBuilder::new(kind, f.ret_facts.elem);
         let mut ret = pyz3_value::ZERO;
         ret.out = &mut builder.out;
         let status = call::<RELEASE_GIL>(f, vals, &mut ret, none_mask);
@@ -213,7 +213,7 @@ pub(super) unsafe fn iterator_result(f: &Function, obj: *mut ffi::PyObject) -> *
             return obj;
         }
         match iterator::element_type(obj) {
-            Some(elem) if elem == f.ret_elem => obj,
+            Some(elem) if elem == f.ret_facts.elem => obj,
             found => {
                 let what = match found {
                     Some(elem) => format!("an iterator of {}", elem.name()),
@@ -228,7 +228,7 @@ pub(super) unsafe fn iterator_result(f: &Function, obj: *mut ffi::PyObject) -> *
                     &format!(
                         "{} declared an iterator of {} result but returned {what}",
                         f.display,
-                        f.ret_elem.name()
+                        f.ret_facts.elem.name()
                     ),
                 );
                 ptr::null_mut()

@@ -9,6 +9,7 @@
 //!   the text signature, which trampoline serves it);
 //! * [`call`] — the hot path: the trampolines, argument conversion, the call, the result;
 //! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
+//! * [`special_views`] — the same for the common shapes of functions with buffer parameters;
 //! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
 
 use core::ffi::c_void;
@@ -22,7 +23,7 @@ use pyz3_core::abi::*;
 use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 use crate::plugin::{FunctionSpec, PluginSpec};
 use crate::BuildError;
@@ -32,6 +33,7 @@ mod call;
 mod compound;
 mod slow;
 mod special;
+mod special_views;
 
 pub(crate) use build::plugin_fault_or_raised;
 
@@ -66,23 +68,25 @@ pub struct Function {
     /// Bit `i` set when parameter `i` accepts `None`.
     optional_mask: u64,
     types: [TypeCode; PYZ3_MAX_PARAMS as usize],
-    /// The element type of each compound parameter (`Void` for the others).
-    elems: [TypeCode; PYZ3_MAX_PARAMS as usize],
-    /// How many parameters are per-call views (sequences, dicts): the trampoline gives the call
-    /// view storage when there are any.
+    /// Each parameter's compound-type facts (element type, flags, dimensions).
+    facts: [TypeFacts; PYZ3_MAX_PARAMS as usize],
+    /// Parameters whose type converts to a per-call view (the registry's `arg_view`); a typed
+    /// function with any is served by the view-aware trampoline (`call::VIEWS`).
     nviews: usize,
-    /// The fewest positional arguments that, with the trailing defaults, make a complete call
-    /// the view trampoline takes directly; `usize::MAX` when keyword-only parameters need one.
+    /// The fewest positional arguments a call without keywords may pass and still take the
+    /// direct path (the rest come from defaults); `usize::MAX` when some keyword-only parameter
+    /// has no default.
     min_direct_nargs: usize,
     fn_: pyz3_fn,
     raw: pyz3_raw_fn,
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,
+    /// The result's compound-type facts (the element type of an array, list, dict or iterator
+    /// result; an array's dimensions and flags).
+    ret_facts: TypeFacts,
     /// The result is a list, dict or tuple: built after the call from what the plugin filled.
     ret_compound: bool,
-    /// The element type of a list, dict or iterator result (`Void` for others).
-    ret_elem: TypeCode,
     /// The item types of a tuple result.
     ret_items: Box<[TypeCode]>,
     /// Bit `i` set when tuple item `i` is an object (a new reference the plugin made).
@@ -108,6 +112,10 @@ pub struct Function {
     param_names: Vec<String>,
     /// What `pyz3_call.module` points to; shared by the module's functions.
     _module: Rc<ModuleState>,
+    /// The plugin's lock on free-threaded builds, when the plugin is not declared free-threaded
+    /// ([`crate::plugin_lock`]).
+    #[cfg(Py_GIL_DISABLED)]
+    pub(crate) plugin_lock: Option<&'static crate::plugin_lock::PluginLock>,
 }
 
 // The holder object: PyObject header followed by the owned Function.

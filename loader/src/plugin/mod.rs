@@ -20,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use pyz3_core::abi::*;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{TypeCode, TypeFacts};
 
 mod cache;
 pub mod code;
@@ -58,10 +58,10 @@ pub struct ParamSpec {
     pub name: String,
     /// The declared type.
     pub ty: TypeCode,
-    /// The element type of a compound type (`pyz3_param.elem`).
-    pub elem: Option<TypeCode>,
     /// `PYZ3_PARAM_*` bits.
     pub flags: u8,
+    /// The compound-type facts (ABI 1.1: elem, type_flags, ndim, class_index), validated.
+    pub facts: TypeFacts,
     /// The default as the Python literal the plugin gave, if any.
     pub default: Option<String>,
 }
@@ -77,8 +77,9 @@ pub struct FunctionSpec {
     pub params: Vec<ParamSpec>,
     /// The declared result type.
     pub return_type: TypeCode,
-    /// The element type of a list, dict or iterator result (`ret_elem`).
-    pub ret_elem: Option<TypeCode>,
+    /// The result's compound-type facts (ABI 1.1 `ret_*` fields), validated: `elem` is the
+    /// element type of an array, list, dict or iterator result.
+    pub ret_facts: TypeFacts,
     /// The item types of a tuple result (`ret_items`); empty otherwise.
     pub ret_items: Vec<TypeCode>,
     /// `PYZ3_RETURN_*` bits.
@@ -104,6 +105,12 @@ pub struct PluginSpec {
     pub doc: Option<String>,
     /// ABI version the plugin was built for.
     pub abi: (u16, u16),
+    /// The descriptor declares `PYZ3_PLUGIN_FREE_THREADED`.
+    pub free_threaded: bool,
+    /// On free-threaded CPython, the lock that serialises the calls of a plugin that is not
+    /// `free_threaded`: one per library, shared by every module made from it.
+    #[cfg(Py_GIL_DISABLED)]
+    pub lock: Option<&'static crate::plugin_lock::PluginLock>,
     /// Functions in declaration order.
     pub functions: Vec<FunctionSpec>,
     /// Module constants (ABI 1.1), in declaration order.
@@ -221,7 +228,7 @@ pub fn open(
     if let Some(outcome) = cache::get(opened.handle) {
         return outcome.map(|spec| (spec, opened)).map_err(err);
     }
-    let outcome = validate_library(handle, &abs, after_entry);
+    let outcome = validate_library(handle, &abs, after_entry).map(crate::plugin_lock::attach);
     cache::put(opened.handle, &outcome);
     outcome.map(|spec| (spec, opened)).map_err(err)
 }

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use pyz3_core::abi::*;
 use pyz3_core::exceptions::ExcKind;
-use pyz3_core::names;
-use pyz3_core::types::{Needs, TypeCode};
+use pyz3_core::types::{Needs, TypeCode, TypeFacts};
+use pyz3_core::{array, buffer, names};
 
 use super::code::CodeRanges;
 use super::safemem::SafeMem;
@@ -40,10 +40,11 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
     let plugin: pyz3_plugin = mem
         .read_struct(desc, header.struct_size as usize)
         .map_err(|e| format!("cannot read the descriptor: {e}"))?;
-    if plugin.flags != 0 {
+    let unknown_flags = plugin.flags & !PYZ3_PLUGIN_FLAGS_KNOWN;
+    if unknown_flags != 0 {
         return Err(format!(
-            "descriptor field 'flags' must be 0, got {:#x}",
-            plugin.flags
+            "descriptor field 'flags' has unknown bits {unknown_flags:#x} (this runtime knows \
+             PYZ3_PLUGIN_FREE_THREADED = {PYZ3_PLUGIN_FREE_THREADED:#x}): upgrade pyz3"
         ));
     }
     let name = mem
@@ -62,6 +63,9 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
         name,
         doc,
         abi: (header.abi_major, header.abi_minor),
+        free_threaded: plugin.flags & PYZ3_PLUGIN_FREE_THREADED != 0,
+        #[cfg(Py_GIL_DISABLED)]
+        lock: None,
         functions,
         constants,
         exceptions,
@@ -362,7 +366,7 @@ fn read_function(
             ))
         }
     };
-    let (ret_elem, ret_items) = check_result_facts(mem, &def, return_type, &ctx)?;
+    let (ret_facts, ret_items) = check_result_facts(mem, &def, return_type, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
@@ -420,7 +424,7 @@ fn read_function(
         doc: fdoc,
         params,
         return_type,
-        ret_elem,
+        ret_facts,
         ret_items,
         return_flags: def.return_flags,
         flags: def.flags,
@@ -460,7 +464,7 @@ fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    let elem = check_param_facts(&p, ty, &pctx)?;
+    let facts = check_param_facts(&p, ty, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -472,8 +476,8 @@ fn read_param(
     Ok(ParamSpec {
         name: pname,
         ty,
-        elem,
         flags: p.flags,
+        facts,
         default,
     })
 }
@@ -481,28 +485,40 @@ fn read_param(
 /// The compound-type facts of a parameter (ABI 1.1: `elem`, `type_flags`, `ndim`,
 /// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
 /// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
-/// Returns the element type of a compound parameter.
-fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<Option<TypeCode>, String> {
-    let elem = match ty.info().needs {
-        Needs::Elem => Some(element_type(p.elem, "elem", ty, false, pctx)?),
-        Needs::None | Needs::Items => None,
+/// A type that uses some checks them with its own rule and leaves the rest to be zero.
+fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<TypeFacts, String> {
+    let (facts, used): (TypeFacts, &[&str]) = match ty {
+        TypeCode::Buffer => (
+            buffer::check_param_facts(p.elem, p.type_flags, p.ndim)
+                .map_err(|e| format!("{pctx}: {e}"))?,
+            &["elem", "type_flags", "ndim"],
+        ),
+        // Sequences and dicts: a scalar element type, by the registry's `needs`.
+        _ if ty.info().needs == Needs::Elem => (
+            TypeFacts {
+                elem: element_type(p.elem, "elem", ty, false, pctx)?,
+                ..TypeFacts::NONE
+            },
+            &["elem"],
+        ),
+        _ => (TypeFacts::NONE, &[]),
     };
-    let facts = [
-        ("elem", if elem.is_some() { 0 } else { u32::from(p.elem) }),
+    let fields = [
+        ("elem", u32::from(p.elem)),
         ("type_flags", u32::from(p.type_flags)),
         ("ndim", u32::from(p.ndim)),
         ("reserved", u32::from(p.reserved)),
         ("class_index", u32::from(p.class_index)),
     ];
-    for (field, value) in facts {
-        if value != 0 {
+    for (field, value) in fields {
+        if value != 0 && !used.contains(&field) {
             return Err(format!(
                 "{pctx}: {field} must be 0 for a parameter of type {}, got {value}",
                 ty.name()
             ));
         }
     }
-    Ok(elem)
+    Ok(facts)
 }
 
 /// The element type `code` of a compound `ty` (a parameter's or a result's, per `as_result`).
@@ -545,17 +561,30 @@ fn element_type(
 }
 
 /// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
-/// Returns the element type (list, dict and iterator results) and the item types (tuples).
+/// Returns the facts (`elem`: the element type of array, list, dict and iterator results) and
+/// the item types of a tuple result.
 fn check_result_facts(
     mem: &SafeMem,
     def: &pyz3_function_def,
     ty: TypeCode,
     ctx: &str,
-) -> Result<(Option<TypeCode>, Vec<TypeCode>), String> {
+) -> Result<(TypeFacts, Vec<TypeCode>), String> {
     let needs = ty.info().needs;
-    let elem = match needs {
-        Needs::Elem => Some(element_type(def.ret_elem, "ret_elem", ty, true, ctx)?),
-        _ => None,
+    let (facts, used): (TypeFacts, &[&str]) = match ty {
+        TypeCode::Array => (
+            array::check_result_facts(def.ret_elem, def.ret_type_flags, def.ret_ndim)
+                .map_err(|e| format!("{ctx}: {e}"))?,
+            &["ret_elem", "ret_type_flags", "ret_ndim"],
+        ),
+        // Lists, dicts and iterators: a scalar element type, by the registry's `needs`.
+        _ if needs == Needs::Elem => (
+            TypeFacts {
+                elem: element_type(def.ret_elem, "ret_elem", ty, true, ctx)?,
+                ..TypeFacts::NONE
+            },
+            &["ret_elem"],
+        ),
+        _ => (TypeFacts::NONE, &[]),
     };
     let mut items = Vec::new();
     if needs == Needs::Items {
@@ -578,15 +607,8 @@ fn check_result_facts(
             items.push(element_type(c, &format!("ret_items[{i}]"), ty, true, ctx)?);
         }
     }
-    let checks = [
-        (
-            "ret_elem",
-            if elem.is_some() {
-                0
-            } else {
-                u32::from(def.ret_elem)
-            },
-        ),
+    let fields = [
+        ("ret_elem", u32::from(def.ret_elem)),
         ("ret_type_flags", u32::from(def.ret_type_flags)),
         ("ret_ndim", u32::from(def.ret_ndim)),
         ("ret_reserved", u32::from(def.ret_reserved)),
@@ -600,8 +622,8 @@ fn check_result_facts(
             },
         ),
     ];
-    for (field, value) in checks {
-        if value != 0 {
+    for (field, value) in fields {
+        if value != 0 && !used.contains(&field) {
             return Err(format!(
                 "{ctx}: {field} must be 0 for a result of type {}, got {value}",
                 ty.name()
@@ -614,7 +636,7 @@ fn check_result_facts(
             ty.name()
         ));
     }
-    Ok((elem, items))
+    Ok((facts, items))
 }
 
 /// The rules that relate a parameter to the ones before it: unique names, keyword-only ones

@@ -5,6 +5,8 @@
  */
 #include <stdint.h>
 
+/* No state of its own: safe to run on several threads at once on free-threaded CPython. */
+#define PYZ3_PLUGIN_FLAGS PYZ3_PLUGIN_FREE_THREADED
 #include "pyz3.h"
 
 static PYZ3_FN(return_i64) {

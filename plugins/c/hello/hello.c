@@ -157,6 +157,26 @@ static PYZ3_RAW_FN(raw_add) {
     return pyz3_from_i64(a + b);
 }
 
+/* ---- buffers in, arrays out (plugins/c/arrays has the full tour, docs/buffers.md the guide) -- */
+
+static PYZ3_FN(byte_sum) {
+    const pyz3_buffer *data = args[0].buf;
+    const uint8_t *p = PYZ3_DATA(const uint8_t, data);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < data->len; i++) sum += p[i];
+    result->u64 = sum;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(iota) {
+    if (args[0].i64 < 0) return pyz3_raise(PYZ3_EXC_VALUE_ERROR, "iota: n must be non-negative");
+    size_t n = (size_t)args[0].i64;
+    pyz3_buffer *out = pyz3_array_new(PYZ3_T_I64, 1, &n, &result->obj);
+    if (out == NULL) return PYZ3_ERROR;
+    for (size_t i = 0; i < n; i++) PYZ3_DATA(int64_t, out)[i] = (int64_t)i;
+    return PYZ3_OK;
+}
+
 /* ---- runtime identity: proves the plugin and the loader share one libpyz3 ----------------- */
 
 static PYZ3_FN(runtime_id) {
@@ -181,6 +201,8 @@ static const pyz3_param p_describe[] = {
 static const pyz3_param p_half[] = {PYZ3_PARAM_EX("x", PYZ3_T_F64, PYZ3_PARAM_OPTIONAL, NULL)};
 static const pyz3_param p_fail[] = {PYZ3_PARAM("kind", PYZ3_T_I32), PYZ3_PARAM_DEFAULT("message", PYZ3_T_STR, "''")};
 static const pyz3_param p_lookup[] = {PYZ3_PARAM("key", PYZ3_T_STR)};
+static const pyz3_param p_byte_sum[] = {PYZ3_PARAM_BUFFER("data", PYZ3_T_BYTES, 0, 0)};
+static const pyz3_param p_iota[] = {PYZ3_PARAM("n", PYZ3_T_I64)};
 static const pyz3_param p_raw_add[] = {PYZ3_PARAM("a", PYZ3_T_OBJECT), PYZ3_PARAM("b", PYZ3_T_OBJECT)};
 
 #define ECHO_PARAMS(NAME, TYPE) static const pyz3_param p_##NAME[] = {PYZ3_PARAM("x", TYPE)};
@@ -230,6 +252,8 @@ static const pyz3_function_def functions[] = {
     ECHO_DEF(echo_str, PYZ3_T_STR),
     ECHO_DEF(echo_bytes, PYZ3_T_BYTES),
     ECHO_DEF(echo_object, PYZ3_T_OBJECT),
+    PYZ3_FUNCTION("byte_sum", byte_sum, p_byte_sum, PYZ3_T_U64, "Sum of the bytes of a bytes-like object."),
+    PYZ3_FUNCTION_ARRAY("iota", iota, p_iota, PYZ3_T_I64, 1, "0, 1, ..., n - 1 as a new int64 array."),
     PYZ3_RAW_FUNCTION("raw_add", raw_add, p_raw_add, 2, "Add two integers (raw convention)."),
     PYZ3_FUNCTION_NOARGS("runtime_id", runtime_id, PYZ3_T_U64, "pyz3_runtime_id() as this plugin sees it."),
 };

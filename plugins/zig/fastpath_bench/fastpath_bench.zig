@@ -11,7 +11,8 @@ const c = pyz3.c;
 pub const __doc__ = "Fast-conversion workloads.";
 
 comptime {
-    pyz3.plugin(@This(), .{ .name = "fastpath_bench_zig" });
+    // No state of its own: safe to run on several threads at once on free-threaded CPython.
+    pyz3.plugin(@This(), .{ .name = "fastpath_bench_zig", .free_threaded = true });
 }
 
 pub fn return_i64(x: i64) !i64 {

@@ -187,6 +187,23 @@ pub fn raw_add(args: pyz3.RawArgs) !pyz3.Object {
 }
 pub const raw_add__meta: pyz3.Meta = .{ .doc = "Add two integers (raw convention).", .params = "a, b" };
 
+// ---- buffers in, arrays out (plugins/zig/arrays has the full tour) --------------------------------
+
+pub fn byte_sum(data: pyz3.ByteView) u64 {
+    var sum: u64 = 0;
+    for (data.data) |b| sum += b;
+    return sum;
+}
+pub const byte_sum__meta: pyz3.Meta = .{ .doc = "Sum of the bytes of a bytes-like object.", .params = "data" };
+
+pub fn iota(n: i64) !pyz3.Array(i64, 1) {
+    if (n < 0) return pyz3.raise(.value_error, "iota: n must be non-negative");
+    const a = try pyz3.Array(i64, 1).init(.{@intCast(n)});
+    for (a.data, 0..) |*x, i| x.* = @intCast(i);
+    return a;
+}
+pub const iota__meta: pyz3.Meta = .{ .doc = "0, 1, ..., n - 1 as a new int64 array.", .params = "n" };
+
 // ---- runtime identity: proves the plugin and the loader share one libpyz3 ------------------------
 
 pub fn runtime_id() u64 {

@@ -57,6 +57,28 @@ pub const PYZ3_FN_RELEASE_GIL: u16 = 1;
 /// `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 pub const PYZ3_FN_POSITIONAL_ONLY: u16 = 2;
 
+/// `pyz3_plugin.flags` (ABI 1.1): the plugin is safe to run without the GIL — its functions may
+/// run on several threads at once under a free-threaded CPython (3.14t and later). Without it,
+/// pyz3 serialises the plugin's calls there with a lock of its own (docs/free-threading.md).
+/// Under a CPython with a GIL the flag changes nothing.
+pub const PYZ3_PLUGIN_FREE_THREADED: u32 = 1;
+/// Every `pyz3_plugin.flags` bit this runtime knows; the loader refuses any other.
+pub const PYZ3_PLUGIN_FLAGS_KNOWN: u32 = PYZ3_PLUGIN_FREE_THREADED;
+
+/// `pyz3_param.type_flags` of a `PYZ3_T_BUFFER` parameter (ABI 1.1): the function writes
+/// through the buffer; a read-only object raises `TypeError`.
+pub const PYZ3_BUF_WRITABLE: u8 = 1;
+/// `pyz3_param.type_flags` of a `PYZ3_T_BUFFER` parameter (ABI 1.1): the buffer must be
+/// C-contiguous (else `ValueError`); without it any strides are accepted.
+pub const PYZ3_BUF_CONTIGUOUS: u8 = 2;
+/// Upper bound on `pyz3_param.ndim` and `pyz3_function_def.ret_ndim` (CPython's
+/// `PyBUF_MAX_NDIM`).
+pub const PYZ3_BUF_MAX_NDIM: u32 = 64;
+/// `pyz3_function_def.ret_type_flags` of a `PYZ3_T_ARRAY` result (ABI 1.1): the caller gets a
+/// `numpy.ndarray` over the array (no copy) instead of a `pyz3.Array`; a call raises
+/// `ImportError` when numpy cannot be imported.
+pub const PYZ3_ARRAY_NUMPY: u8 = 1;
+
 /// Upper bound on `pyz3_plugin.class_count` (ABI 1.1).
 pub const PYZ3_MAX_CLASSES: u32 = 1024;
 /// Upper bound on `pyz3_plugin.constant_count` (ABI 1.1).
@@ -171,10 +193,36 @@ pub union pyz3_value {
     pub out: *mut pyz3_out,
 }
 
-/// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1). The buffers work defines its fields.
-// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
+/// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1): a view of the caller's object that the
+/// trampoline holds for the call (also across `PYZ3_FN_RELEASE_GIL`) and releases afterwards.
+/// Nothing in it may be kept past the call. Element `i` of a 1-D buffer is at
+/// `(char *)data + i * strides[0]` (`PYZ3_AT`); a `contiguous` buffer is a C array of `len`
+/// elements at `data` (`PYZ3_DATA`). Array results (`pyz3_array_new`) are described the same way.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
 pub struct pyz3_buffer {
-    _private: [u8; 0],
+    /// The first element (never NULL, also when `len` is 0).
+    pub data: *mut c_void,
+    /// Number of elements: the product of `shape` (1 for 0 dimensions).
+    pub len: usize,
+    /// `ndim` extents.
+    pub shape: *const usize,
+    /// `ndim` steps between consecutive elements, in bytes (may be negative or 0).
+    pub strides: *const isize,
+    /// Size of one element in bytes.
+    pub itemsize: usize,
+    /// The object the buffer belongs to (borrowed; do not touch it without the GIL).
+    pub obj: *mut PyObject,
+    /// Number of dimensions (at most `PYZ3_BUF_MAX_NDIM`).
+    pub ndim: u8,
+    /// The element type, a `PYZ3_T_*` code (`PYZ3_T_BYTES`: raw bytes, `itemsize` 1).
+    pub elem: u8,
+    /// The object does not allow writing through `data`.
+    pub readonly: bool,
+    /// The elements are C-contiguous: `data` is a C array of `len` elements.
+    pub contiguous: bool,
+    /// Zero.
+    pub reserved: u32,
 }
 
 /// The items of a sequence or dict argument, or of a list or dict result (ABI 1.1): a pointer to
@@ -446,7 +494,9 @@ pub struct pyz3_plugin {
     pub function_size: u32,
     /// `sizeof(pyz3_param)` as the plugin saw it.
     pub param_size: u32,
-    /// Must be zero.
+    /// `PYZ3_PLUGIN_*` bits (ABI 1.1: `PYZ3_PLUGIN_FREE_THREADED`); 0 in ABI 1.0, where every
+    /// bit had to be zero. C plugins set it with `#define PYZ3_PLUGIN_FLAGS` before including
+    /// pyz3.h.
     pub flags: u32,
     /// ABI 1.1: `class_count` class definitions, laid out with stride `class_size`.
     pub classes: *const pyz3_class_def,
@@ -572,6 +622,9 @@ const _: () = assert!(size_of::<pyz3_out>() == 3 * W);
 const _: () = assert!(size_of::<pyz3_constant_def>() == 3 * W + 8);
 const _: () = assert!(offset_of!(pyz3_constant_def, type_) == 3 * W);
 const _: () = assert!(size_of::<pyz3_exception_def>() == 2 * W + 8);
+const _: () = assert!(size_of::<pyz3_buffer>() == 6 * W + 8);
+const _: () = assert!(offset_of!(pyz3_buffer, itemsize) == 4 * W);
+const _: () = assert!(offset_of!(pyz3_buffer, ndim) == 6 * W);
 const _: () = assert!(size_of::<pyz3_gil>() == 4);
 const _: () = assert!(size_of::<pyz3_nogil>() == W + 8);
 
@@ -582,7 +635,7 @@ pub const PYZ3_PLUGIN_SIZE_1_0: usize = 16 + 3 * W + 16;
 pub const PYZ3_FUNCTION_SIZE_1_0: usize = 6 * W + 8;
 
 /// Layout facts exported for the cross-language layout test.
-pub const LAYOUT: [(&str, usize); 29] = [
+pub const LAYOUT: [(&str, usize); 32] = [
     ("sizeof(pyz3_str)", size_of::<pyz3_str>()),
     ("sizeof(pyz3_value)", size_of::<pyz3_value>()),
     ("sizeof(pyz3_call)", size_of::<pyz3_call>()),
@@ -654,4 +707,10 @@ pub const LAYOUT: [(&str, usize); 29] = [
         "sizeof(pyz3_exception_def)",
         size_of::<pyz3_exception_def>(),
     ),
+    ("sizeof(pyz3_buffer)", size_of::<pyz3_buffer>()),
+    (
+        "offsetof(pyz3_buffer, itemsize)",
+        offset_of!(pyz3_buffer, itemsize),
+    ),
+    ("offsetof(pyz3_buffer, ndim)", offset_of!(pyz3_buffer, ndim)),
 ];

@@ -417,7 +417,7 @@ fn fill_out<T: Item>(out: *mut pyz3_out, items: impl Iterator<Item = (Option<Str
 
 impl<T: ListItem> crate::IntoResult for Vec<T> {
     const TYPE: u8 = PYZ3_T_LIST;
-    const ELEM: u8 = T::TYPE;
+    const RET_ELEM: u8 = T::TYPE;
     unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
         // SAFETY: `out` is the list result the loader passed.
         let items = unsafe { sys::pyz3_result_list(out, self.len()) };
@@ -430,7 +430,7 @@ impl<T: ListItem> crate::IntoResult for Vec<T> {
 
 impl<T: Item, S> crate::IntoResult for HashMap<String, T, S> {
     const TYPE: u8 = PYZ3_T_DICT;
-    const ELEM: u8 = T::TYPE;
+    const RET_ELEM: u8 = T::TYPE;
     unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
         // SAFETY: `out` is the dict result the loader passed.
         let items = unsafe { sys::pyz3_result_dict(out, self.len()) };
@@ -553,7 +553,7 @@ where
 
 /// A callable argument (`PYZ3_T_CALLABLE`), borrowed for the call. Call it back with typed
 /// arguments (`f.call((1i64, "x"))`) or with objects and keywords (`f.call_objects`); what it
-/// raises comes back as `Err(PyErr::raised())`, which returned from the plugin function passes
+/// raises comes back as `Err(PyErr::already_set())`, which returned from the plugin function passes
 /// the exception on unchanged.
 #[derive(Clone, Copy, Debug)]
 pub struct Callable(pub *mut PyObject);
@@ -729,7 +729,7 @@ impl CallResult for String {
 impl Callable {
     /// Calls the callable with typed `args` and converts its result to `R` (a `TypeError` or
     /// `OverflowError` naming the callable when it does not fit). Takes the GIL if the thread
-    /// does not hold it. `Err(PyErr::raised())` when it raised: return that error to pass the
+    /// does not hold it. `Err(PyErr::already_set())` when it raised: return that error to pass the
     /// exception on unchanged.
     pub fn call<R: CallResult>(&self, args: impl CallArgs) -> Result<R, PyErr> {
         let (types, values) = args.encode();
@@ -747,7 +747,7 @@ impl Callable {
             )
         };
         if status != PYZ3_OK {
-            return Err(PyErr::raised());
+            return Err(PyErr::already_set());
         }
         // SAFETY: the runtime wrote the result member of `R::TYPE`.
         Ok(unsafe { R::from_result(result) })
@@ -775,7 +775,7 @@ impl Callable {
             )
         };
         if r.is_null() {
-            Err(PyErr::raised())
+            Err(PyErr::already_set())
         } else {
             Ok(NewObject(r))
         }
@@ -793,6 +793,10 @@ pub struct ResultFacts {
     pub ty: u8,
     /// `ret_elem`.
     pub elem: u8,
+    /// `ret_type_flags`.
+    pub type_flags: u8,
+    /// `ret_ndim`.
+    pub ndim: u8,
     /// `ret_items`.
     pub items: &'static [u8],
     /// `PYZ3_RETURN_OPTIONAL`.
@@ -818,7 +822,9 @@ impl<R: crate::IntoResult> ViaIntoResult for &Probe<R> {
     fn facts(&self) -> ResultFacts {
         ResultFacts {
             ty: R::TYPE,
-            elem: R::ELEM,
+            elem: R::RET_ELEM,
+            type_flags: R::RET_TYPE_FLAGS,
+            ndim: R::RET_NDIM,
             items: R::ITEMS,
             optional: R::OPTIONAL,
             needs_gil: TYPES
@@ -842,6 +848,8 @@ where
         ResultFacts {
             ty: PYZ3_T_ITERATOR,
             elem: I::Item::TYPE,
+            type_flags: 0,
+            ndim: 0,
             items: &[],
             optional: false,
             needs_gil: true,

@@ -19,21 +19,25 @@
 //! ```
 //!
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
-//! for arguments; the same plus `()`, `String`, `Vec<u8>`, [`NewObject`] and
-//! `Result<T, PyErr>` for results. Compound types ([`compound`]): `Vec<T>`, [`Seq`],
-//! `HashMap<String, T>`, [`Dict`] and [`Callable`] arguments; `Vec<T>`, `HashMap<String, T>`,
-//! tuples and `impl Iterator<Item = T>` results. A panic becomes `RuntimeError`, never an abort.
+//! for arguments, and buffers: `&[T]`, `&mut [T]`, [`View`], [`ViewMut`], [`ByteView`]
+//! (docs/buffers.md); the same scalars plus `()`, `String`, `Vec<u8>`, [`NewObject`], [`Array`]
+//! and `Result<T, PyErr>` for results. Container types ([`compound`], docs/containers.md):
+//! `Vec<T>`, [`Seq`], `HashMap<String, T>`, [`Dict`] and [`Callable`] arguments; `Vec<T>`,
+//! `HashMap<String, T>`, tuples and `impl Iterator<Item = T>` results. A panic becomes
+//! `RuntimeError`, never an abort.
 
 use core::ffi::c_char;
 use std::ffi::CString;
 
 pub mod abi;
+pub mod buffer;
 pub mod compound;
 pub mod names;
 #[macro_use]
 pub mod registry;
 pub mod sys;
 
+pub use buffer::{Array, ByteView, Element, View, ViewMut};
 pub use compound::{Callable, Dict, Seq};
 
 use abi::*;
@@ -48,10 +52,10 @@ pub struct PyObject {
 // ---- errors -------------------------------------------------------------------------------------
 
 /// A Python exception to raise: a `PYZ3_EXC_*` kind and a message; or one of the plugin's own
-/// exception classes ([`Exception::err`]); or "already raised" ([`PyErr::raised`]).
+/// exception classes ([`Exception::err`]); or "already raised" ([`PyErr::already_set`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PyErr {
-    /// `PYZ3_EXC_*` (0 and up); [`PyErr::RAISED`]; or `-2 - index` for the plugin's exception
+    /// `PYZ3_EXC_*` (0 and up); that of [`PyErr::already_set`]; or `-2 - index` for the plugin's exception
     /// class `index`.
     pub kind: i32,
     /// The message.
@@ -99,14 +103,14 @@ macro_rules! err_ctor {
 for_each_exception!(err_ctor);
 
 impl PyErr {
-    /// The `kind` of [`PyErr::raised`].
-    pub const RAISED: i32 = -1;
+    /// The kind of [`PyErr::already_set`].
+    const ALREADY_SET: i32 = i32::MIN;
 
-    /// "A Python exception is already set" (a callback raised, a `sys` call failed): returning
-    /// it passes that exception on unchanged.
-    pub fn raised() -> PyErr {
+    /// "A Python exception is already set" (a callback raised, a failing libpyz3 call such as
+    /// [`Array::new`]): returning it passes that exception on unchanged.
+    pub fn already_set() -> PyErr {
         PyErr {
-            kind: PyErr::RAISED,
+            kind: Self::ALREADY_SET,
             message: String::new(),
         }
     }
@@ -127,7 +131,7 @@ impl PyErr {
         // SAFETY: the message is valid for `n` bytes; libpyz3 copies it; `call` per the contract.
         unsafe {
             match self.kind {
-                PyErr::RAISED => PYZ3_ERROR,
+                Self::ALREADY_SET => PYZ3_ERROR,
                 k if k >= 0 => sys::pyz3_raise_len(k, p, n),
                 k => {
                     let module = call.as_ref().map_or(core::ptr::null(), |c| c.module);
@@ -158,10 +162,14 @@ pub struct NewObject(pub *mut PyObject);
 pub unsafe trait FromArg<'a>: Sized {
     /// `PYZ3_T_*` code.
     const TYPE: u8;
-    /// The element type of a compound parameter (`pyz3_param.elem`); 0 for others.
-    const ELEM: u8 = 0;
     /// Whether `None` is accepted (`Option<T>`).
     const OPTIONAL: bool = false;
+    /// Compound types: the element type (`pyz3_param.elem`).
+    const ELEM: u8 = 0;
+    /// Compound types: `pyz3_param.type_flags` (buffers: `PYZ3_BUF_*`).
+    const TYPE_FLAGS: u8 = 0;
+    /// Buffers: the dimensions (`pyz3_param.ndim`, 0 = any).
+    const NDIM: u8 = 0;
     /// Reads the converted value (`none` is the parameter's bit in `none_mask`).
     ///
     /// # Safety
@@ -230,8 +238,10 @@ unsafe impl FromArg<'_> for Object {
 // SAFETY: delegates to T for non-None values.
 unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
     const TYPE: u8 = T::TYPE;
-    const ELEM: u8 = T::ELEM;
     const OPTIONAL: bool = true;
+    const ELEM: u8 = T::ELEM;
+    const TYPE_FLAGS: u8 = T::TYPE_FLAGS;
+    const NDIM: u8 = T::NDIM;
     unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
         // SAFETY: per the trait contract.
         (!none).then(|| unsafe { T::from_value(v, false) })
@@ -244,12 +254,17 @@ unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
 pub trait IntoResult {
     /// `PYZ3_T_*` code of the result.
     const TYPE: u8;
-    /// The element type of a list or dict result (`ret_elem`); 0 for others.
-    const ELEM: u8 = 0;
     /// The item types of a tuple result (`ret_items`); empty for others.
     const ITEMS: &'static [u8] = &[];
     /// Whether the result may be `None` (`PYZ3_RETURN_OPTIONAL`).
     const OPTIONAL: bool = false;
+    /// Compound results: the element type (`pyz3_function_def.ret_elem`): an array's, a list's,
+    /// a dict's values'.
+    const RET_ELEM: u8 = 0;
+    /// Compound results: `ret_type_flags` (arrays: `PYZ3_ARRAY_*`).
+    const RET_TYPE_FLAGS: u8 = 0;
+    /// Arrays: the dimensions (`ret_ndim`).
+    const RET_NDIM: u8 = 0;
     /// Writes the result and returns the status (`PYZ3_OK`, `PYZ3_RETURN_NONE`, `PYZ3_ERROR`).
     ///
     /// # Safety
@@ -336,9 +351,11 @@ impl IntoResult for NewObject {
 
 impl<T: IntoResult> IntoResult for Option<T> {
     const TYPE: u8 = T::TYPE;
-    const ELEM: u8 = T::ELEM;
     const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = true;
+    const RET_ELEM: u8 = T::RET_ELEM;
+    const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
+    const RET_NDIM: u8 = T::RET_NDIM;
     unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
         match self {
             // SAFETY: forwarded.
@@ -350,9 +367,11 @@ impl<T: IntoResult> IntoResult for Option<T> {
 
 impl<T: IntoResult> IntoResult for Result<T, PyErr> {
     const TYPE: u8 = T::TYPE;
-    const ELEM: u8 = T::ELEM;
     const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = T::OPTIONAL;
+    const RET_ELEM: u8 = T::RET_ELEM;
+    const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
+    const RET_NDIM: u8 = T::RET_NDIM;
     unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
         // SAFETY: forwarded.
         unsafe {
@@ -676,7 +695,8 @@ pub mod rt {
     pub struct ParamInfo {
         pub name: &'static str,
         pub ty: u8,
-        pub elem: u8,
+        /// Compound types' facts: element type, type flags, dimensions.
+        pub facts: (u8, u8, u8),
         pub optional: bool,
         pub default: Option<String>,
     }
@@ -713,9 +733,11 @@ pub mod rt {
     }
 
     /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
+    /// `flags` are its `PYZ3_PLUGIN_*` bits.
     pub fn build(
         name: &str,
         doc: &str,
+        flags: u32,
         functions: Vec<FunctionInfo>,
         constants: Vec<ConstantInfo>,
         exceptions: Vec<ExceptionInfo>,
@@ -738,9 +760,9 @@ pub mod rt {
                         default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
                         type_: p.ty,
                         flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
-                        elem: p.elem,
-                        type_flags: 0,
-                        ndim: 0,
+                        elem: p.facts.0,
+                        type_flags: p.facts.1,
+                        ndim: p.facts.2,
                         reserved: 0,
                         class_index: 0,
                     })
@@ -775,8 +797,8 @@ pub mod rt {
                         0
                     },
                     ret_elem: f.ret.elem,
-                    ret_type_flags: 0,
-                    ret_ndim: 0,
+                    ret_type_flags: f.ret.type_flags,
+                    ret_ndim: f.ret.ndim,
                     ret_reserved: 0,
                     ret_class_index: 0,
                     ret_item_count: f.ret.items.len() as u16,
@@ -830,7 +852,7 @@ pub mod rt {
             function_count: count,
             function_size: core::mem::size_of::<pyz3_function_def>() as u32,
             param_size: core::mem::size_of::<pyz3_param>() as u32,
-            flags: 0,
+            flags,
             classes: core::ptr::null(),
             class_count: 0,
             class_size: core::mem::size_of::<pyz3_class_def>() as u32,
@@ -870,7 +892,7 @@ pub mod rt {
     }
 }
 
-/// Declares a plugin: its name, doc, optional module constants and exception classes, and
+/// Declares a plugin: its name, doc, optional free-threading flag, module constants and exception classes, and
 /// functions — ordinary Rust `fn` items whose `///` docs become Python doc strings, with optional
 /// `= default` values after a parameter's type, and `#[release_gil]` before `fn` to run without
 /// the GIL. Exports `pyz3_plugin_entry`. Use once per cdylib crate.
@@ -896,11 +918,15 @@ pub mod rt {
 ///
 /// Each constant is also a Rust `const` of its type, each exception class a
 /// [`Exception`] constant whose `err(message)` makes the `PyErr` that raises it.
+///
+/// `free_threaded = true;` after the doc declares the plugin safe to run without the GIL on
+/// free-threaded CPython (`PYZ3_PLUGIN_FREE_THREADED`).
 #[macro_export]
 macro_rules! plugin {
     (
         name = $modname:literal;
         doc = $moddoc:literal;
+        $(free_threaded = $free_threaded:literal;)?
         $(constants {
             $( $(#[doc = $cdoc:literal])* $cname:ident : $cty:ty = $cval:expr ; )*
         })?
@@ -1009,9 +1035,15 @@ macro_rules! plugin {
             static DESCRIPTOR: std::sync::OnceLock<Descriptor> = std::sync::OnceLock::new();
             DESCRIPTOR
                 .get_or_init(|| {
+                    let flags = if false $(|| $free_threaded)? {
+                        $crate::abi::PYZ3_PLUGIN_FREE_THREADED
+                    } else {
+                        0
+                    };
                     Descriptor($crate::rt::build(
                         $modname,
                         $moddoc,
+                        flags,
                         vec![$(
                             $crate::rt::FunctionInfo {
                                 name: stringify!($name),
@@ -1020,7 +1052,11 @@ macro_rules! plugin {
                                     $crate::rt::ParamInfo {
                                         name: stringify!($p),
                                         ty: <$t as $crate::FromArg>::TYPE,
-                                        elem: <$t as $crate::FromArg>::ELEM,
+                                        facts: (
+                                            <$t as $crate::FromArg>::ELEM,
+                                            <$t as $crate::FromArg>::TYPE_FLAGS,
+                                            <$t as $crate::FromArg>::NDIM,
+                                        ),
                                         optional: <$t as $crate::FromArg>::OPTIONAL,
                                         default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
                                     }
@@ -1106,6 +1142,7 @@ mod tests {
             <std::collections::HashMap<String, i64> as FromArg>::TYPE,
             <Dict<&str> as FromArg>::TYPE,
             <Callable as FromArg>::TYPE,
+            <ByteView as FromArg>::TYPE,
         ];
         let results = [
             <() as IntoResult>::TYPE,
@@ -1131,6 +1168,7 @@ mod tests {
                 #[allow(clippy::needless_borrow, reason = "the autoref dispatch plugin! uses")]
                 (&&compound::probe(|| 0..3i64)).facts().ty
             },
+            <Array<f64, 1> as IntoResult>::TYPE,
         ];
         for t in TYPES {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
@@ -1144,7 +1182,7 @@ mod tests {
         use compound::{ViaIntoResult, ViaIterator};
         assert_eq!(<Vec<i64> as FromArg>::ELEM, PYZ3_T_I64);
         assert_eq!(<Option<Seq<&str>> as FromArg>::ELEM, PYZ3_T_STR);
-        assert_eq!(<Vec<String> as IntoResult>::ELEM, PYZ3_T_STR);
+        assert_eq!(<Vec<String> as IntoResult>::RET_ELEM, PYZ3_T_STR);
         assert_eq!(<Vec<u8> as IntoResult>::TYPE, PYZ3_T_BYTES);
         assert_eq!(<(f64, f64) as IntoResult>::ITEMS, [PYZ3_T_F64, PYZ3_T_F64]);
         assert_eq!(
@@ -1158,6 +1196,40 @@ mod tests {
         assert_eq!(rt::exception_kind("ValueError"), PYZ3_EXC_VALUE_ERROR);
         assert_eq!(rt::exception_kind("NoSuchError"), -1);
         assert_eq!(Exception(2).err("x").kind, -4);
+    }
+
+    #[test]
+    fn buffer_types_declare_their_facts() {
+        let facts = |t: u8, e: u8, f: u8, n: u8| (t, e, f, n);
+        assert_eq!(
+            facts(
+                <&[f64] as FromArg>::TYPE,
+                <&[f64] as FromArg>::ELEM,
+                <&[f64] as FromArg>::TYPE_FLAGS,
+                <&[f64] as FromArg>::NDIM
+            ),
+            (PYZ3_T_BUFFER, PYZ3_T_F64, PYZ3_BUF_CONTIGUOUS, 1)
+        );
+        assert_eq!(
+            <&mut [u8] as FromArg>::TYPE_FLAGS,
+            PYZ3_BUF_CONTIGUOUS | PYZ3_BUF_WRITABLE
+        );
+        assert_eq!(
+            <&[u8] as FromArg>::TYPE,
+            PYZ3_T_BYTES,
+            "&[u8] stays a bytes argument"
+        );
+        assert_eq!(<View<i32, 2> as FromArg>::NDIM, 2);
+        assert_eq!(<View<i32, 2> as FromArg>::TYPE_FLAGS, 0);
+        assert_eq!(<ViewMut<bool> as FromArg>::TYPE_FLAGS, PYZ3_BUF_WRITABLE);
+        assert_eq!(<Option<ByteView> as FromArg>::ELEM, PYZ3_T_BYTES);
+        assert_eq!(
+            (
+                <Array<u16, 2> as IntoResult>::RET_ELEM,
+                <Array<u16, 2> as IntoResult>::RET_NDIM
+            ),
+            (PYZ3_T_U16, 2)
+        );
     }
 
     #[test]

@@ -36,6 +36,16 @@ pub const PYZ3_T_BYTES: u8 = 13;
 /// Any Python object. Arguments arrive as a borrowed reference in `pyz3_value.obj`; results
 /// are a new reference in `pyz3_value.obj`.
 pub const PYZ3_T_OBJECT: u8 = 14;
+/// A buffer (PEP 3118: `bytes`, `bytearray`, `memoryview`, `array.array`, numpy arrays, ...).
+/// Arguments arrive as a `pyz3_buffer *` in `pyz3_value.buf`, a view the trampoline holds
+/// for the call (also across `PYZ3_FN_RELEASE_GIL`). `pyz3_param.elem` is the element type,
+/// `type_flags` the `PYZ3_BUF_*` requirements, `ndim` the dimensions (0 = any).
+pub const PYZ3_T_BUFFER: u8 = 15;
+/// A new array (`pyz3.Array`, C-contiguous) that the function fills in: make it with
+/// `pyz3_array_new`, which stores a new reference in `pyz3_value.obj`.
+/// `pyz3_function_def.ret_elem` is the element type, `ret_ndim` the dimensions,
+/// `ret_type_flags` the `PYZ3_ARRAY_*` bits.
+pub const PYZ3_T_ARRAY: u8 = 16;
 /// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
 /// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
 /// view the loader owns for the call.
@@ -225,6 +235,22 @@ pub const TYPES: &[TypeEntry] = &[
         code: PYZ3_T_OBJECT,
         name: "object",
         param: true,
+        result: true,
+        result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_BUFFER,
+        name: "buffer",
+        param: true,
+        result: false,
+        result_needs_gil: false,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_ARRAY,
+        name: "array",
+        param: false,
         result: true,
         result_needs_gil: true,
         int: None,

@@ -81,6 +81,25 @@ extern "C" {
     /// a block freed by a thread without a GIL scope is left to the end of the process (nothing
     /// touches CPython then).
     pub fn pyz3_free(ptr: *mut c_void, align: usize);
+    /// Makes a new C-contiguous array of `ndim` dimensions (1 to `PYZ3_BUF_MAX_NDIM`) with the
+    /// extents in `shape` and elements of type `elem` (an integer, float or bool `PYZ3_T_*` code),
+    /// stores a new reference to it in `*out`, and returns its description: write the elements
+    /// through `data` (they start uninitialised, like `numpy.empty`'s). The description lives inside
+    /// the array and stays valid while the array does.
+    ///
+    /// A function declared to return `PYZ3_T_ARRAY` makes its result with
+    /// `pyz3_array_new(elem, ndim, shape, &result->obj)`; its element type and dimensions must be
+    /// the declared ones.
+    ///
+    /// Returns NULL with an exception set (and `*out` NULL) when the arguments are invalid or
+    /// memory runs out. Callable from any thread: inside a `PYZ3_FN_RELEASE_GIL` function it takes
+    /// the GIL briefly, like `pyz3_alloc`.
+    pub fn pyz3_array_new(
+        elem: u8,
+        ndim: usize,
+        shape: *const usize,
+        out: *mut *mut PyObject,
+    ) -> *mut pyz3_buffer;
     /// Calls `callable` with `nargs` typed arguments and converts its result.
     ///
     /// `arg_types[i]` is the `PYZ3_T_*` code of `args[i]`, given as a plugin receives an argument of
@@ -226,6 +245,11 @@ extern "C" {
     /// it is false when Python is not running, or has begun to exit and this thread did not already
     /// hold the GIL through pyz3 — then nothing was taken. When the interpreter exits, it waits (up
     /// to 10 s) for scopes in progress to be released, so end scopes promptly.
+    ///
+    /// On free-threaded CPython a scope attaches the thread's state instead (Python objects may be
+    /// used inside it, as here); it does not take the lock that serialises the calls of a plugin not
+    /// declared `PYZ3_PLUGIN_FREE_THREADED`, so state such a plugin shares between its native threads
+    /// and its functions needs a lock of its own there (docs/free-threading.md).
     pub fn pyz3_gil_acquire() -> pyz3_gil;
     /// Ends a scope from `pyz3_gil_acquire`.
     pub fn pyz3_gil_release(token: pyz3_gil);

@@ -7,6 +7,8 @@ use pyz3_plugin::{plugin, without_gil, Buffer, Gil, NewObject, Object, PyErr};
 plugin! {
     name = "hello_rs";
     doc = "The pyz3 sample Rust plugin: types, defaults, optional values, errors, the GIL.";
+    // No state of its own: safe to run on several threads at once on free-threaded CPython.
+    free_threaded = true;
 
     /// Add two integers.
     fn add(a: i64, b: i64) -> Result<i64, PyErr> {
