@@ -212,18 +212,37 @@ pub unsafe extern "C" fn pyz3_dict_get_item(
                 tls::note_error();
                 return PYZ3_ERROR;
             }
-            let v = ffi::PyDict_GetItemWithError(dict, k);
-            ffi::Py_DECREF(k);
-            if v.is_null() {
-                if error::occurred() {
-                    tls::note_error();
-                    return PYZ3_ERROR;
+            // Free-threaded, a strong reference taken by the dict itself: another thread may
+            // remove the entry the moment a borrowed one is returned.
+            #[cfg(Py_GIL_DISABLED)]
+            let (found, v) = {
+                let mut v = ptr::null_mut();
+                (ffi::PyDict_GetItemRef(dict, k, &mut v), v)
+            };
+            #[cfg(not(Py_GIL_DISABLED))]
+            let (found, v) = {
+                let v = ffi::PyDict_GetItemWithError(dict, k);
+                if !v.is_null() {
+                    ffi::Py_INCREF(v);
+                    (1, v)
+                } else if error::occurred() {
+                    (-1, v)
+                } else {
+                    (0, v)
                 }
-                return PYZ3_NOT_FOUND;
+            };
+            ffi::Py_DECREF(k);
+            match found {
+                1 => {
+                    *value = v;
+                    PYZ3_OK
+                }
+                0 => PYZ3_NOT_FOUND,
+                _ => {
+                    tls::note_error();
+                    PYZ3_ERROR
+                }
             }
-            ffi::Py_INCREF(v);
-            *value = v;
-            PYZ3_OK
         }
     })
 }
@@ -250,16 +269,31 @@ pub unsafe extern "C" fn pyz3_dict_next(
             }
             let mut p = *pos as ffi::Py_ssize_t;
             let (mut k, mut v) = (ptr::null_mut(), ptr::null_mut());
-            if ffi::PyDict_Next(dict, &mut p, &mut k, &mut v) == 0 {
+            // Free-threaded, the entry is read and referenced under the dict's critical section
+            // (what CPython's own dict iteration holds), so no other thread frees it between.
+            #[cfg(Py_GIL_DISABLED)]
+            let mut section = core::mem::MaybeUninit::<ffi::PyCriticalSection>::uninit();
+            #[cfg(Py_GIL_DISABLED)]
+            ffi::PyCriticalSection_Begin(section.as_mut_ptr(), dict);
+            let more = ffi::PyDict_Next(dict, &mut p, &mut k, &mut v) != 0;
+            if more {
+                ffi::Py_INCREF(k);
+                ffi::Py_INCREF(v);
+            }
+            #[cfg(Py_GIL_DISABLED)]
+            ffi::PyCriticalSection_End(section.as_mut_ptr());
+            if !more {
                 return PYZ3_ITER_END;
             }
             *pos = p as usize;
-            if !key.is_null() {
-                ffi::Py_INCREF(k);
+            if key.is_null() {
+                ffi::Py_DECREF(k);
+            } else {
                 *key = k;
             }
-            if !value.is_null() {
-                ffi::Py_INCREF(v);
+            if value.is_null() {
+                ffi::Py_DECREF(v);
+            } else {
                 *value = v;
             }
             PYZ3_OK

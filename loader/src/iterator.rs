@@ -34,6 +34,11 @@ struct IterObject {
     objects: bool,
     /// `READY`, `RUNNING` (inside `next`) or `DONE` (exhausted): one byte to test per item.
     state: u8,
+    /// Free-threaded builds: the lock of the plugin whose function returned the iterator (when
+    /// that plugin is not declared free-threaded), held around `next` and `drop` as around the
+    /// plugin's functions. Set by [`attach_lock`]; NULL when none.
+    #[cfg(Py_GIL_DISABLED)]
+    lock: *const crate::plugin_lock::PluginLock,
 }
 
 const READY: u8 = 0;
@@ -107,10 +112,56 @@ pub unsafe fn new_iterator(
         (*it).elem = elem;
         (*it).objects = elem.info().result_is_object();
         (*it).state = READY;
+        #[cfg(Py_GIL_DISABLED)]
+        {
+            (*it).lock = ptr::null();
+        }
         if !state.is_null() {
             *state = mem.add(STATE_OFFSET).cast();
         }
         obj
+    }
+}
+
+/// Records the lock of the plugin whose function returned iterator `obj` (a `pyz3.Iterator`):
+/// free-threaded, its `next` and `drop` then run under that lock. Nothing under a GIL.
+///
+/// # Safety
+/// `obj` is a `pyz3.Iterator` no other thread has seen yet.
+pub unsafe fn attach_lock(obj: *mut ffi::PyObject, f: &crate::function::Function) {
+    #[cfg(Py_GIL_DISABLED)]
+    if let Some(lock) = f.plugin_lock {
+        // SAFETY: per the contract.
+        unsafe { (*(obj as *mut IterObject)).lock = lock };
+    }
+    #[cfg(not(Py_GIL_DISABLED))]
+    let _ = (obj, f);
+}
+
+/// Runs `body` (a call of the plugin's `next` or `drop`) as the plugin's functions run: under
+/// a GIL as it is; free-threaded, inside a critical section on the iterator (so two threads
+/// never step one iterator at once, and its state byte is read and written by one thread at a
+/// time, as CPython's own iterators do) and under the plugin's lock when it has one.
+#[inline(always)]
+unsafe fn locked<R>(it: *mut IterObject, body: impl FnOnce() -> R) -> R {
+    #[cfg(Py_GIL_DISABLED)]
+    {
+        // SAFETY: attached thread state (called from tp_iternext or tp_dealloc); `it` is valid.
+        unsafe {
+            let mut section = core::mem::MaybeUninit::<ffi::PyCriticalSection>::uninit();
+            ffi::PyCriticalSection_Begin(section.as_mut_ptr(), it.cast());
+            let r = match (*it).lock.as_ref() {
+                Some(lock) => lock.with(body),
+                None => body(),
+            };
+            ffi::PyCriticalSection_End(section.as_mut_ptr());
+            r
+        }
+    }
+    #[cfg(not(Py_GIL_DISABLED))]
+    {
+        let _ = it;
+        body()
     }
 }
 
@@ -123,7 +174,7 @@ unsafe extern "C" fn iter_dealloc(slf: *mut ffi::PyObject) {
             // one that `drop` raises as unraisable (there is nobody to raise it to).
             let in_flight = error::fetch();
             gil::enter_call();
-            drop(slf.cast::<u8>().add(STATE_OFFSET).cast());
+            locked(it, || drop(slf.cast::<u8>().add(STATE_OFFSET).cast()));
             gil::leave_call();
             tls::take_error_hint();
             if error::occurred() {
@@ -143,16 +194,27 @@ unsafe extern "C" fn iter_next(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: `slf` is an IterObject; GIL held (called by CPython).
     guard(ptr::null_mut(), || unsafe {
         let it = slf as *mut IterObject;
-        if (*it).state != READY {
-            return not_ready(it);
-        }
         let mut item = pyz3_value::ZERO;
-        let next = (*it).next.unwrap_unchecked();
-        (*it).state = RUNNING;
-        gil::enter_call();
-        let status = next(slf.cast::<u8>().add(STATE_OFFSET).cast(), &mut item);
-        gil::leave_call();
-        (*it).state = READY;
+        let status = locked(it, || {
+            if (*it).state != READY {
+                return None;
+            }
+            let next = (*it).next.unwrap_unchecked();
+            (*it).state = RUNNING;
+            gil::enter_call();
+            let status = next(slf.cast::<u8>().add(STATE_OFFSET).cast(), &mut item);
+            gil::leave_call();
+            // The end is recorded here, inside the section, like every change of the state.
+            (*it).state = if status == PYZ3_ITER_END && !error::occurred() {
+                DONE
+            } else {
+                READY
+            };
+            Some(status)
+        });
+        let Some(status) = status else {
+            return not_ready(it);
+        };
         if status == PYZ3_OK && !tls::take_error_hint() {
             // The common item types first, without a dispatch on the type.
             return match (*it).elem {
@@ -162,7 +224,7 @@ unsafe extern "C" fn iter_next(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
                 elem => convert::from_value_with(elem, &item, pool::ready()),
             };
         }
-        next_unusual(it, (*it).elem, status, &item)
+        next_unusual((*it).elem, status, &item)
     })
 }
 
@@ -192,22 +254,14 @@ unsafe fn not_ready(it: *mut IterObject) -> *mut ffi::PyObject {
 
 /// Everything but a clean item: the end, errors, bad statuses.
 #[cold]
-unsafe fn next_unusual(
-    it: *mut IterObject,
-    elem: TypeCode,
-    status: i32,
-    item: &pyz3_value,
-) -> *mut ffi::PyObject {
+unsafe fn next_unusual(elem: TypeCode, status: i32, item: &pyz3_value) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
         let has_error = error::occurred();
         let owns = elem.info().result_is_object();
         match status {
             PYZ3_OK if !has_error => item_object(elem, item),
-            PYZ3_ITER_END if !has_error => {
-                (*it).state = DONE;
-                ptr::null_mut()
-            }
+            PYZ3_ITER_END if !has_error => ptr::null_mut(),
             PYZ3_ERROR if has_error => ptr::null_mut(),
             PYZ3_ERROR => {
                 error::raise_str(

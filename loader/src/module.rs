@@ -8,8 +8,8 @@
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use std::ffi::CString;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
@@ -158,7 +158,14 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
             publish(&e.name, &cls)?;
             exceptions.push(cls);
         }
-        let state = Rc::new(ModuleState {
+        // Counted atomically: on free-threaded CPython the module's function objects (each
+        // holding a count) may be freed on several threads at once. The state itself is only
+        // read, and its classes dropped, with a thread state attached.
+        #[allow(
+            clippy::arc_with_non_send_sync,
+            reason = "shared across threads only through CPython objects, never sent by Rust"
+        )]
+        let state = Arc::new(ModuleState {
             name: module_name.to_owned(),
             exceptions,
         });

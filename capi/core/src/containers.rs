@@ -359,6 +359,12 @@ unsafe fn numbers<T>(
 ) -> ConvResult<()> {
     // SAFETY: GIL held; `op` is an exact list or tuple; the items fit the slot's inline area.
     unsafe {
+        // Free-threaded, another thread may change a list while its items are read: lists
+        // take the general path, which converts a snapshot.
+        #[cfg(Py_GIL_DISABLED)]
+        if ffi::PyList_Check(op) != 0 {
+            return seq_general(op, elem, out, views, fast);
+        }
         let mutable = if ffi::PyList_CheckExact(op) != 0 {
             true
         } else if ffi::PyTuple_CheckExact(op) != 0 {
@@ -398,7 +404,7 @@ unsafe fn seq_general(
         let slot = views.slot();
         let st = ViewSlot::state::<SeqState>(slot);
         let (seq, owned, mutable) = if ffi::PyList_Check(op) != 0 {
-            (op, ptr::null_mut(), true)
+            list_source(op)?
         } else if ffi::PyTuple_Check(op) != 0 {
             (op, ptr::null_mut(), false)
         } else if ffi::PyUnicode_Check(op) != 0
@@ -494,6 +500,52 @@ unsafe fn seq_general(
     }
 }
 
+/// What a list argument's items are read from, as `(sequence, owned reference, mutable)`: the
+/// list itself under a GIL (its items are referenced or re-checked where code may change it);
+/// free-threaded, a tuple snapshot taken under the list's critical section
+/// (`PyList_AsTuple`), since another thread may change the list at any moment.
+#[inline(always)]
+unsafe fn list_source(
+    op: *mut ffi::PyObject,
+) -> ConvResult<(*mut ffi::PyObject, *mut ffi::PyObject, bool)> {
+    #[cfg(not(Py_GIL_DISABLED))]
+    {
+        Ok((op, ptr::null_mut(), true))
+    }
+    #[cfg(Py_GIL_DISABLED)]
+    {
+        // SAFETY: attached to the interpreter; `op` is a list.
+        let snapshot = unsafe { ffi::PyList_AsTuple(op) };
+        if snapshot.is_null() {
+            tls::note_error();
+            return Err(ConvError::Raised);
+        }
+        Ok((snapshot, snapshot, false))
+    }
+}
+
+/// The dict a dict argument's entries are read from, as a new reference: the dict itself under
+/// a GIL; free-threaded, a copy (`PyDict_Copy` holds the dict's critical section), since
+/// another thread may change the dict while `PyDict_Next` walks it.
+unsafe fn dict_source(op: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: attached to the interpreter; `op` is a dict.
+    unsafe {
+        #[cfg(not(Py_GIL_DISABLED))]
+        {
+            ffi::Py_INCREF(op);
+            op
+        }
+        #[cfg(Py_GIL_DISABLED)]
+        {
+            let copy = ffi::PyDict_Copy(op);
+            if copy.is_null() {
+                tls::note_error();
+            }
+            copy
+        }
+    }
+}
+
 #[inline(always)]
 unsafe fn sequence_len(seq: *mut ffi::PyObject) -> usize {
     // SAFETY: `seq` is a list or tuple.
@@ -570,9 +622,30 @@ pub unsafe fn dict_to_view(
         if ffi::PyDict_Check(op) == 0 {
             return Err(ConvError::WrongType);
         }
+        let src = dict_source(op);
+        if src.is_null() {
+            return Err(ConvError::Raised);
+        }
+        let r = dict_fill(op, src, elem, out, views, fast);
+        ffi::Py_DECREF(src);
+        r
+    }
+}
+
+/// [`dict_to_view`] reading the entries of `src` (`op` itself, or its copy).
+unsafe fn dict_fill(
+    op: *mut ffi::PyObject,
+    src: *mut ffi::PyObject,
+    elem: TypeCode,
+    out: *mut pyz3_value,
+    views: &mut CallViews,
+    fast: bool,
+) -> ConvResult<()> {
+    // SAFETY: GIL held; the state is written before it is committed.
+    unsafe {
         let slot = views.slot();
         let st = ViewSlot::state::<DictState>(slot);
-        let n = ffi::PyDict_Size(op) as usize;
+        let n = ffi::PyDict_Size(src) as usize;
         let value_size = elem.info().item_size(false);
         let key_bytes = n * size_of::<pyz3_str>();
         let value_bytes = n * value_size.max(1);
@@ -600,7 +673,7 @@ pub unsafe fn dict_to_view(
         let mut pos: ffi::Py_ssize_t = 0;
         let (mut k, mut v) = (ptr::null_mut(), ptr::null_mut());
         let mut i = 0;
-        while ffi::PyDict_Next(op, &mut pos, &mut k, &mut v) != 0 {
+        while ffi::PyDict_Next(src, &mut pos, &mut k, &mut v) != 0 {
             if i == n {
                 break; // grew while values converted: caught below
             }
@@ -628,7 +701,7 @@ pub unsafe fn dict_to_view(
             }
             i += 1;
         }
-        if i != n || ffi::PyDict_Size(op) as usize != n {
+        if i != n || ffi::PyDict_Size(src) as usize != n {
             release_dict(st.cast());
             error::raise_str(
                 ffi::PyExc_RuntimeError,
@@ -797,18 +870,26 @@ unsafe fn nth_entry(
 ) -> Option<(*mut ffi::PyObject, *mut ffi::PyObject)> {
     // SAFETY: GIL held; `d` is a dict.
     unsafe {
+        let src = dict_source(d);
+        if src.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
         let mut pos: ffi::Py_ssize_t = 0;
         let (mut k, mut v) = (ptr::null_mut(), ptr::null_mut());
         let mut i = 0;
-        while ffi::PyDict_Next(d, &mut pos, &mut k, &mut v) != 0 {
+        let mut found = None;
+        while ffi::PyDict_Next(src, &mut pos, &mut k, &mut v) != 0 {
             if i == index {
                 ffi::Py_INCREF(k);
                 ffi::Py_INCREF(v);
-                return Some((k, v));
+                found = Some((k, v));
+                break;
             }
             i += 1;
         }
-        None
+        ffi::Py_DECREF(src);
+        found
     }
 }
 

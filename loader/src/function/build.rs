@@ -6,7 +6,7 @@
 
 use core::ffi::c_void;
 use std::ffi::CString;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
@@ -30,7 +30,7 @@ impl Function {
         plugin: &PluginSpec,
         module_name: &str,
         spec: &FunctionSpec,
-        module: &Rc<ModuleState>,
+        module: &Arc<ModuleState>,
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
@@ -121,7 +121,7 @@ impl Function {
             module_name: module_name.to_owned(),
             name: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
-            _module: Rc::clone(module),
+            _module: Arc::clone(module),
             #[cfg(Py_GIL_DISABLED)]
             plugin_lock: plugin.lock,
         };

@@ -213,7 +213,10 @@ pub(super) unsafe fn iterator_result(f: &Function, obj: *mut ffi::PyObject) -> *
             return obj;
         }
         match iterator::element_type(obj) {
-            Some(elem) if elem == f.ret_facts.elem => obj,
+            Some(elem) if elem == f.ret_facts.elem => {
+                iterator::attach_lock(obj, f);
+                obj
+            }
             found => {
                 let what = match found {
                     Some(elem) => format!("an iterator of {}", elem.name()),

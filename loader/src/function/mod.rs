@@ -15,8 +15,8 @@
 use core::ffi::c_void;
 use core::ptr;
 use std::ffi::CString;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
@@ -111,7 +111,7 @@ pub struct Function {
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
     /// What `pyz3_call.module` points to; shared by the module's functions.
-    _module: Rc<ModuleState>,
+    _module: Arc<ModuleState>,
     /// The plugin's lock on free-threaded builds, when the plugin is not declared free-threaded
     /// ([`crate::plugin_lock`]).
     #[cfg(Py_GIL_DISABLED)]
@@ -299,7 +299,7 @@ pub unsafe fn make_function(
     plugin: &PluginSpec,
     module_name: &str,
     spec: &FunctionSpec,
-    module: &Rc<ModuleState>,
+    module: &Arc<ModuleState>,
 ) -> Result<Owned, BuildError> {
     let tp = FUNCTION_TYPE.load(Ordering::Acquire);
     if tp.is_null() {
