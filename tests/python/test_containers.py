@@ -698,7 +698,10 @@ BAD = {
     "seq_elem_void": "parameter 'xs': elem is 0, not an element type (a sequence needs its element type",
     "seq_elem_compound": "parameter 'xs': elem 20 (PYZ3_T_LIST) cannot be the element type of a sequence",
     "dict_elem_unknown": "parameter 'd': elem is 99, not an element type",
-    "seq_default": 'default value "[1]" is not None, not valid for a parameter of type sequence: it can only default to None',
+    "seq_default": (
+        'default value "[1]" is not None, not valid for a parameter of type sequence: '
+        "it can only default to None"
+    ),
     "callable_default": "not valid for a parameter of type callable: it can only default to None",
     "elem_on_scalar": "parameter 'x': elem must be 0 for a parameter of type int64, got 4",
     "list_param": "type code 20 (PYZ3_T_LIST) is only valid as a return type",
