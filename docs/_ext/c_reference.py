@@ -206,10 +206,7 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
             i += 1
             continue
         if stripped.startswith("#if"):
-            # `#ifndef X_H` + `#define X_H` is an include guard; `#ifndef PYZ3_PLUGIN_FLAGS` + its
-            # `#define` is a default the reader may override, documented like any macro.
-            words = stripped.split()
-            guard_candidate = words[1] if words[0] == "#ifndef" and re.search(r"_H\w*$", words[1]) else None
+            guard_candidate = stripped.split()[1] if stripped.startswith("#ifndef") else None
             conditionals.append(False)
             i += 1
             continue
