@@ -224,7 +224,9 @@ def read_header(text: str) -> tuple[list[Decl], list[Section]]:
             if match is None:
                 raise ValueError(f"include/pyz3.h line {i}: cannot read {definition!r}")
             name, params, value = match.group(1), match.group(2), match.group(3).strip()
-            if name == guard_candidate:
+            # `#ifndef X` / `#define X` with no value is an include guard; with a value it is an
+            # overridable default (`PYZ3_PLUGIN_FLAGS`), documented like any macro.
+            if name == guard_candidate and not value and params is None:
                 guard_candidate = None
                 conditionals[-1] = True
                 doc = []

@@ -110,16 +110,13 @@ unsafe fn realloc_held(p: *mut u8, new_size: usize, align: usize) -> *mut u8 {
 
 /// The cache's fast path: default alignment, cache on, and the thread holds the GIL through
 /// pyz3. Inlined into the C API functions so the common case is a few instructions and a tail
-/// call into `PyMem_*`.
+/// call into `PyMem_*`: `(align | detour) == 0` tests the first two with one OR (the detour
+/// word is 0 exactly while the cache is on, `opts::alloc_detour`), then the thread's GIL depth.
+/// An explicit native alignment (1 to 16) takes the slow path, which serves it the same way
+/// after validating it.
 #[inline(always)]
 pub fn fast(align: usize) -> bool {
-    // 0 (the common case, tested first) or a power of two up to the native alignment, as one
-    // bit test of a mask of the valid values (3 or 6 must reach the validation).
-    const NATIVE_ALIGNS: u32 = 1 | 1 << 1 | 1 << 2 | 1 << 4 | 1 << 8 | 1 << 16;
-    const _: () = assert!(NATIVE_ALIGN == 16);
-    (align == 0 || (align <= NATIVE_ALIGN && NATIVE_ALIGNS >> align & 1 != 0))
-        && gil::held_by_pyz3()
-        && crate::opts::gil_cache()
+    (align | crate::opts::alloc_detour()) == 0 && gil::held_by_pyz3()
 }
 
 /// Allocates `size` bytes aligned to `align` (0 = native). NULL on failure or bad alignment.

@@ -22,8 +22,44 @@ mod cell {
         "pyz3_opts_enabled:",
         ".long {all}",
         ".popsection",
+        ".pushsection .data.pyz3_alloc_detour,\"aw\",@progbits",
+        ".p2align 3",
+        ".globl pyz3_alloc_detour",
+        ".hidden pyz3_alloc_detour",
+        ".type pyz3_alloc_detour, @object",
+        ".size pyz3_alloc_detour, 8",
+        "pyz3_alloc_detour:",
+        ".quad 0",
+        ".popsection",
         all = const super::PYZ3_OPT_ALL,
     );
+
+    /// 0 while the GIL-state cache is on, all ones while it is off: the allocator's fast path
+    /// ORs it with the requested alignment and tests once for "default alignment, cache on".
+    #[inline(always)]
+    pub fn alloc_detour() -> usize {
+        let v: usize;
+        // SAFETY: an aligned 64-bit load of our own hidden symbol (atomic on x86_64).
+        unsafe {
+            core::arch::asm!(
+                "mov {v}, qword ptr [rip + pyz3_alloc_detour]",
+                v = out(reg) v,
+                options(nostack, preserves_flags, readonly),
+            );
+        }
+        v
+    }
+
+    fn store_detour(v: usize) {
+        // SAFETY: an aligned 64-bit store to our own hidden symbol (atomic on x86_64).
+        unsafe {
+            core::arch::asm!(
+                "mov qword ptr [rip + pyz3_alloc_detour], {v}",
+                v = in(reg) v,
+                options(nostack, preserves_flags),
+            );
+        }
+    }
 
     #[inline(always)]
     pub fn load() -> u32 {
@@ -41,6 +77,7 @@ mod cell {
     }
 
     pub fn swap(new: u32) -> u32 {
+        store_detour(super::detour_for(new));
         let mut v = new;
         // SAFETY: `xchg` with memory is an atomic swap of our own hidden symbol.
         unsafe {
@@ -56,14 +93,23 @@ mod cell {
 
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 mod cell {
+    use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
     static ENABLED: AtomicU32 = AtomicU32::new(super::PYZ3_OPT_ALL);
+    static DETOUR: AtomicUsize = AtomicUsize::new(0);
 
     #[inline(always)]
     pub fn load() -> u32 {
         ENABLED.load(Ordering::Relaxed)
     }
 
+    #[inline(always)]
+    pub fn alloc_detour() -> usize {
+        DETOUR.load(Ordering::Relaxed)
+    }
+
     pub fn swap(new: u32) -> u32 {
+        DETOUR.store(super::detour_for(new), Ordering::Relaxed);
         ENABLED.swap(new, Ordering::Relaxed)
     }
 }
@@ -84,6 +130,24 @@ pub fn enabled() -> u32 {
 /// Replaces the enabled set; unknown bits are ignored. Returns the previous set.
 pub fn set_enabled(bits: u32) -> u32 {
     cell::swap(bits & PYZ3_OPT_ALL)
+}
+
+/// The allocator's detour word for an enabled set (see [`alloc_detour`]).
+const fn detour_for(bits: u32) -> usize {
+    if bits & PYZ3_OPT_GIL_CACHE != 0 {
+        0
+    } else {
+        usize::MAX
+    }
+}
+
+/// 0 while the GIL-state cache is on, nonzero while it is off. Kept beside the enabled set (and
+/// written before it) so the allocator's fast path tests "default alignment and cache on" as one
+/// `(align | alloc_detour()) == 0`: one load and one OR instead of two tests and branches. A
+/// reader that sees the two words out of step takes a path that is correct either way.
+#[inline(always)]
+pub fn alloc_detour() -> usize {
+    cell::alloc_detour()
 }
 
 /// Is the GIL-state cache on?

@@ -227,6 +227,19 @@ pub fn note_error() {
     imp::set_error_hint(1)
 }
 
+/// Reads the error hint without clearing it (nonzero: an exception may have been raised on this
+/// thread since it was last cleared).
+#[inline(always)]
+pub fn error_hint() -> u32 {
+    imp::error_hint()
+}
+
+/// Clears the error hint.
+#[inline(always)]
+pub fn clear_error_hint() {
+    imp::set_error_hint(0)
+}
+
 /// Returns and clears the error hint.
 #[inline(always)]
 pub fn take_error_hint() -> bool {

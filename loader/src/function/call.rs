@@ -354,7 +354,9 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         } else {
             ret.assume_init_ref()
         };
-        if status == PYZ3_OK && !tls::take_error_hint() {
+        // "PYZ3_OK and no exception noted" as one OR and one branch (PYZ3_OK is 0).
+        const _: () = assert!(PYZ3_OK == 0);
+        if (status as u32 | tls::error_hint()) == 0 {
             let ty = if R == ANY_RET {
                 f.ret_type
             } else {
@@ -362,6 +364,8 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
             };
             return result_of_type(f, ty, ret);
         }
+        // finish_unusual asks CPython itself; the hint is spent either way.
+        tls::clear_error_hint();
         finish_unusual(f, status, ret)
     }
 }
