@@ -57,7 +57,11 @@ def _short_repr(value: object) -> str:
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark case: which function, called how, returning what."""
+    """One benchmark case: which function, called how, returning what.
+
+    A statement case (the class cases) times `stmt` instead of a call: `setup` runs once with
+    `f` bound to the binding's `func` entry (a module), and checking runs `setup`, then `stmt`,
+    then compares `check` (an expression) with `expect`."""
 
     name: str
     func: str
@@ -69,6 +73,9 @@ class Case:
     what: str = ""
     # The call returns an iterator: each call is `list(f(...))`.
     consume: bool = False
+    setup: str = ""
+    stmt: str = ""
+    check: str = ""
     # Maps a result before it is compared with `expect` (arrays: their elements as a list).
     normalize: Callable | None = None
     # A module the case's arguments need ("numpy"); without it the case is skipped.
@@ -76,6 +83,9 @@ class Case:
 
     @property
     def call(self) -> str:
+        if self.stmt:
+            return self.stmt
+
         def show(a: object) -> str:
             return a.__name__ if callable(a) else _short_repr(a)
 
@@ -151,6 +161,53 @@ CASES: tuple[Case, ...] = (
         expect={"the": 2, "cat": 1, "and": 1, "hat": 1},
         what="word counts of a 5-word text: a dict[str, int]",
     ),
+    # Classes (docs/classes.md): the binding's Counter, RollingStats and merge.
+    Case(
+        "cls_new",
+        "classes",
+        setup="C = f.Counter",
+        stmt="C()",
+        check="C(5).value",
+        expect=5,
+        what="construct a Counter (start=0 by default) and free it",
+    ),
+    Case(
+        "cls_method",
+        "classes",
+        setup="c = f.Counter()",
+        stmt="c.inc()",
+        check="f.Counter(41).inc()",
+        expect=42,
+        what="a method with a default argument on an instance, returning its new int value",
+    ),
+    Case(
+        "cls_get",
+        "classes",
+        setup="c = f.Counter(7)",
+        stmt="c.value",
+        check="c.value",
+        expect=7,
+        what="read an int property",
+    ),
+    Case(
+        "cls_set",
+        "classes",
+        setup="c = f.Counter()",
+        stmt="c.value = 3",
+        check="c.value",
+        expect=3,
+        what="write an int property",
+    ),
+    Case(
+        "cls_arg",
+        "classes",
+        setup="S = f.RollingStats; a = S(2); b = S(2); a.push(1.0); a.push(2.0); b.push(3.0); "
+        "merge = f.merge",
+        stmt="merge(a, b)",
+        check="len(merge(a, b))",
+        expect=3,
+        what="merge(a, b): two instance arguments, a new instance (window 4, 3 values) as the result",
+    ),
 )
 
 
@@ -210,6 +267,9 @@ def make_timer(fn: Callable, case: Case, unroll: int, empty: bool = False) -> ti
     `empty`: the same loop and locals with an empty body (bench/instr.py subtracts its cost)."""
     names = {"_f": fn}
     setup = ["f = _f"]
+    if case.stmt:
+        body = "pass" if empty else "\n".join([case.stmt] * unroll)
+        return timeit.Timer(body, "; ".join([*setup, case.setup]), globals=names)
     parts = []
     for i, a in enumerate(case.args):
         names[f"_a{i}"] = a
@@ -253,9 +313,15 @@ def check(binding: peers.Binding, case: Case) -> str:
     """Calls the case once; '' if it returned the expected value, else what went wrong."""
     binding.enter()
     try:
-        got = binding.functions[case.func](*case.args, **case.kwargs)
-        if case.consume:
-            got = list(got)
+        if case.stmt:
+            scope = {"f": binding.functions[case.func]}
+            exec(case.setup, scope)
+            exec(case.stmt, scope)
+            got = eval(case.check, scope)
+        else:
+            got = binding.functions[case.func](*case.args, **case.kwargs)
+            if case.consume:
+                got = list(got)
     except Exception as exc:
         return f"raised {type(exc).__name__}: {exc}"
     finally:

@@ -1,7 +1,9 @@
 """bench/peers.py: build and load every binding the benchmark compares, for the running Python.
 
 Each binding exposes the same functions (noop, add, fadd, slen, greet, kwargs, alloc10,
-thread_alloc_scoped, thread_alloc_unscoped, roundtrip1000; docs/performance.md). Builds are cached in
+thread_alloc_scoped, thread_alloc_unscoped, roundtrip1000; docs/performance.md), and under
+"classes" a module with the class benchmarks' Counter, RollingStats and merge (the pyz3 sample
+plugin plugins/c/classes, and each peer's own). Builds are cached in
 a per-version directory and redone when a source is newer than the product. A binding that cannot
 be installed, built or loaded comes back with the reason instead of functions, so the harness
 reports it as skipped; a case a binding has no natural way to express is skipped with its reason.
@@ -27,8 +29,19 @@ from types import ModuleType
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 COMMON = [
     BENCH_DIR / "common" / n
-    for n in ("bench_common.h", "cpython_work.h", "cxx_work.hpp", "containers_work.h")
+    for n in (
+        "bench_common.h",
+        "cpython_work.h",
+        "cxx_work.hpp",
+        "containers_work.h",
+        "rolling.h",
+        "classes.hpp",
+    )
 ]
+# The entry of Binding.functions holding the class benchmarks' module (Counter, RollingStats,
+# merge).
+CLASSES = "classes"
+NO_CLASSES = "a plain C library has no classes: ctypes and cffi call functions only"
 FUNCTIONS = (
     "noop",
     "add",
@@ -199,6 +212,16 @@ def _from_module(binding: Binding, module: ModuleType) -> Binding:
     return binding
 
 
+def _with_classes(binding: Binding, load: Callable[[], ModuleType]) -> Binding:
+    """Adds the binding's class module; one that cannot be built or loaded skips the class cases
+    with the reason, not the whole binding."""
+    try:
+        binding.functions[CLASSES] = load()
+    except Unavailable as exc:
+        binding.missing[CLASSES] = str(exc)
+    return binding
+
+
 # ---- the bindings ---------------------------------------------------------------------------------
 
 
@@ -211,23 +234,27 @@ def floor(ctx: Context) -> Binding:
     except ImportError:
         extra = []
     module = _c_extension(ctx, "floor", BENCH_DIR / "floor" / "floor.c", extra)
-    binding = Binding("floor", "handwritten C, METH_FASTCALL (| METH_KEYWORDS), -O2")
+    binding = Binding("floor", "handwritten C, METH_FASTCALL (| METH_KEYWORDS), static types, -O2")
     if not extra:
         binding.missing.update(dict.fromkeys(("linspace", "linspace_np"), "numpy is not installed"))
-    return _from_module(binding, module)
+    binding = _from_module(binding, module)
+    return _with_classes(
+        binding, lambda: _c_extension(ctx, "floor_classes", BENCH_DIR / "floor" / "floor_classes.c")
+    )
 
 
 def varargs(ctx: Context) -> Binding:
     module = _c_extension(ctx, "varargs", BENCH_DIR / "varargs" / "varargs.c")
-    missing = dict.fromkeys(
-        CONTAINER_FUNCTIONS, "the METH_VARARGS peer shows the argument-parsing cost of scalar cases"
+    binding = Binding("varargs", "handwritten C, METH_VARARGS + PyArg_ParseTuple(AndKeywords), -O2")
+    binding.missing.update(
+        dict.fromkeys(
+            CONTAINER_FUNCTIONS, "the METH_VARARGS peer shows the argument-parsing cost of scalar cases"
+        )
     )
-    return _from_module(
-        Binding(
-            "varargs", "handwritten C, METH_VARARGS + PyArg_ParseTuple(AndKeywords), -O2", missing=missing
-        ),
-        module,
+    binding.missing[CLASSES] = (
+        "the METH_VARARGS variant covers functions only (the floor has the class types)"
     )
+    return _from_module(binding, module)
 
 
 NO_PYTHON_ALLOCATOR = (
@@ -248,6 +275,7 @@ NO_CONTAINERS = (
 def _plain_missing() -> dict[str, str]:
     missing = dict.fromkeys(("alloc10", "thread_alloc_scoped", "thread_alloc_unscoped"), NO_PYTHON_ALLOCATOR)
     missing["roundtrip1000"] = NO_CONVERSION_API
+    missing[CLASSES] = NO_CLASSES
     missing.update(
         dict.fromkeys(BUFFER_FUNCTIONS, "not written for the plain C library (pointers, not buffers)")
     )
@@ -390,7 +418,17 @@ def pybind11(ctx: Context) -> Binding:
             ],
         )
     module = _load_extension("pb11_bench", product)
-    return _from_module(Binding("pybind11", f"pybind11 {pb.__version__}, -O2"), module)
+    binding = _from_module(Binding("pybind11", f"pybind11 {pb.__version__}, -O2"), module)
+    return _with_classes(binding, lambda: _pybind11_module(ctx, pb, "pb11_classes"))
+
+
+def _pybind11_module(ctx: Context, pb: ModuleType, name: str) -> ModuleType:
+    source = BENCH_DIR / "pybind11" / f"{name}.cpp"
+    product = ctx.work / f"{name}{ctx.ext_suffix}"
+    if _stale(product, [source, *COMMON]):
+        cmd = [ctx.cxx, *CXX_FLAGS, "-shared", f"-I{pb.get_include()}", ctx.py_inc, str(source)]
+        _run(ctx, name, [*cmd, "-o", str(product)])
+    return _load_extension(name, product)
 
 
 def nanobind(ctx: Context) -> Binding:
@@ -414,7 +452,18 @@ def nanobind(ctx: Context) -> Binding:
             [ctx.cxx, *flags, "-shared", str(source), str(runtime), "-o", str(product)],
         )
     module = _load_extension("nb_bench", product)
-    return _from_module(Binding("nanobind", f"nanobind {nb.__version__}, -O2"), module)
+    binding = _from_module(Binding("nanobind", f"nanobind {nb.__version__}, -O2"), module)
+
+    def classes() -> ModuleType:
+        source = BENCH_DIR / "nanobind" / "nb_classes.cpp"
+        product = ctx.work / f"nb_classes{ctx.ext_suffix}"
+        if _stale(product, [source, runtime, *COMMON]):
+            _run(
+                ctx, "nb_classes", [ctx.cxx, *flags, "-shared", str(source), str(runtime), "-o", str(product)]
+            )
+        return _load_extension("nb_classes", product)
+
+    return _with_classes(binding, classes)
 
 
 def cython(ctx: Context) -> Binding:
@@ -431,7 +480,25 @@ def cython(ctx: Context) -> Binding:
             [ctx.cc, *C_FLAGS, ctx.py_inc, f"-I{source.parent}", str(c_file), "-o", str(product)],
         )
     module = _load_extension("cy_bench", product)
-    return _from_module(Binding("cython", f"Cython {cy.__version__} def functions, -O2"), module)
+    binding = _from_module(
+        Binding("cython", f"Cython {cy.__version__} def functions and cdef classes, -O2"), module
+    )
+
+    def classes() -> ModuleType:
+        source = BENCH_DIR / "cython" / "cy_classes.pyx"
+        c_file = ctx.work / "cy_classes.c"
+        product = ctx.work / f"cy_classes{ctx.ext_suffix}"
+        if _stale(product, [source, *COMMON]):
+            _run(
+                ctx,
+                "cy_classes.cython",
+                [sys.executable, "-m", "cython", "-3", str(source), "-o", str(c_file)],
+            )
+            cmd = [ctx.cc, *C_FLAGS, ctx.py_inc, f"-I{source.parent}", str(c_file), "-o", str(product)]
+            _run(ctx, "cy_classes", cmd)
+        return _load_extension("cy_classes", product)
+
+    return _with_classes(binding, classes)
 
 
 PYO3_DIR = BENCH_DIR / "pyo3"
@@ -478,17 +545,19 @@ def pyo3(ctx: Context) -> Binding:
         os.replace(partial, product)
     module = _load_extension("pyo3_bench", product)
     version = _locked_version(PYO3_DIR / "Cargo.lock", "pyo3")
-    return _from_module(
-        Binding("pyo3", f"PyO3 {version} #[pyfunction]s, release profile as libpyz3's"), module
+    binding = _from_module(
+        Binding("pyo3", f"PyO3 {version} #[pyfunction]s and #[pyclass]es, release profile as libpyz3's"),
+        module,
     )
+    return _with_classes(binding, lambda: module)
 
 
-def _pyz3_module(ctx: Context, filename: str) -> ModuleType:
+def _pyz3_module(ctx: Context, filename: str, where: pathlib.Path | None = None) -> ModuleType:
     try:
         import pyz3
     except ImportError as exc:
         raise Unavailable(f"the pyz3 package is not importable ({exc}): set PYTHONPATH=build/python") from exc
-    path = ctx.bench_out / filename
+    path = (ctx.bench_out if where is None else where) / filename
     if not path.exists():
         raise Unavailable(f"{path} is missing: build it with `make bench` (bench/bench.mk)")
     try:
@@ -500,10 +569,15 @@ def _pyz3_module(ctx: Context, filename: str) -> ModuleType:
 def pyz3_c(ctx: Context, off: str | None = None) -> Binding:
     module = _pyz3_module(ctx, "libpyz3_bench.so")
     if off is None:
-        return _from_module(Binding("pyz3", "pyz3 C plugin, all optimisations on", optimizations={}), module)
-    return _from_module(
-        Binding(f"pyz3 ({off} off)", f"pyz3 C plugin, {off} off", optimizations={off: False}), module
-    )
+        binding = _from_module(
+            Binding("pyz3", "pyz3 C plugin, all optimisations on", optimizations={}), module
+        )
+    else:
+        binding = _from_module(
+            Binding(f"pyz3 ({off} off)", f"pyz3 C plugin, {off} off", optimizations={off: False}), module
+        )
+    # The classes are the sample plugin's (plugins/c/classes), as a user gets them.
+    return _with_classes(binding, lambda: _pyz3_module(ctx, "libclasses.so", ctx.build / "plugins"))
 
 
 def pyz3_zig(ctx: Context) -> Binding:
@@ -511,10 +585,11 @@ def pyz3_zig(ctx: Context) -> Binding:
     if skip.exists():
         raise Unavailable(skip.read_text().strip())
     module = _pyz3_module(ctx, "libpyz3_bench_zig.so")
-    return _from_module(
+    binding = _from_module(
         Binding("pyz3-zig", "pyz3 Zig plugin (sdk/zig/pyz3.zig SDK), all optimisations on", optimizations={}),
         module,
     )
+    return _with_classes(binding, lambda: _pyz3_module(ctx, "libclasses_zig.so", ctx.build / "plugins"))
 
 
 def zlib_binding(ctx: Context) -> Binding:
@@ -522,7 +597,7 @@ def zlib_binding(ctx: Context) -> Binding:
     import zlib
 
     b = Binding("zlib", "zlib.crc32 (CPython's zlib module, the library's table-sliced CRC)")
-    b.missing.update({fn: "zlib has crc32 only" for fn in FUNCTIONS if fn != "crc32"})
+    b.missing.update({fn: "zlib has crc32 only" for fn in (*FUNCTIONS, CLASSES) if fn != "crc32"})
     b.functions["crc32"] = zlib.crc32
     return b
 

@@ -10,6 +10,9 @@ import pathlib
 from collections.abc import Sequence
 
 CORE_CASES = ("noop", "add", "fadd", "slen", "greet")
+# The class cases (issue 13): pyz3's goal against the floor, and the peers pyz3 should be ahead of.
+CLASS_GOALS = {"cls_new": 1.10, "cls_method": 1.15, "cls_get": 1.15, "cls_set": None, "cls_arg": None}
+CLASS_PEERS = ("nanobind", "pyo3")
 
 
 def _index(records: Sequence[dict]) -> dict[tuple[str, str, str], dict]:
@@ -55,6 +58,16 @@ def target_rows(records: Sequence[dict]) -> list[dict]:
             )
         else:
             row(py, "alloc10: gil_cache off / on", None, "> 1", None)
+        for case, limit in CLASS_GOALS.items():
+            rec = idx.get((py, case, "pyz3"))
+            v = rec.get("ratio_to_floor") if rec else None
+            if limit is not None:
+                row(py, f"pyz3 / floor on {case}", v, f"<= {limit:.2f}", None if v is None else v <= limit)
+            mine = _ns(idx, py, case, "pyz3")
+            for peer in CLASS_PEERS:
+                theirs = _ns(idx, py, case, peer)
+                v = theirs / mine if theirs and mine else None
+                row(py, f"{peer} / pyz3 on {case}", v, "> 1 (pyz3 ahead)", None if v is None else v > 1)
         scoped = _ns(idx, py, "thread_alloc_scoped", "pyz3")
         unscoped = _ns(idx, py, "thread_alloc_unscoped", "pyz3")
         v = unscoped / scoped if scoped and unscoped else None

@@ -78,6 +78,13 @@ typedef struct _object PyObject;
 // `ret_type_flags` the `PYZ3_ARRAY_*` bits.
 #define PYZ3_T_ARRAY 16
 
+// An instance of a class of the plugin: `pyz3_param.class_index` and
+// `pyz3_function_def.ret_class_index` name the class. Arguments arrive as the instance's
+// native state in `pyz3_value.inst`, borrowed for the call (instances of Python subclasses
+// are accepted). For a result, pyz3 makes a new instance before the call and passes its
+// zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
+#define PYZ3_T_INSTANCE 17
+
 // A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
 // or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
 // view the loader owns for the call.
@@ -194,6 +201,37 @@ typedef struct _object PyObject;
 
 // `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 #define PYZ3_FN_POSITIONAL_ONLY 2
+
+// `pyz3_function_def.flags`, methods of a class only (ABI 1.1): a static method. It receives
+// no instance: its arguments are its declared parameters, as for a module function.
+#define PYZ3_FN_STATIC 4
+
+// `pyz3_function_def.flags`, methods of a class only (ABI 1.1): a class method. It receives no
+// instance; `call->self_` is the class it was called on (a subclass when called through one).
+#define PYZ3_FN_CLASS 8
+
+// `pyz3_class_def.flags` (ABI 1.1): Python code cannot subclass the class.
+#define PYZ3_CLASS_FINAL 1
+
+// `pyz3_class_def.flags` (ABI 1.1): instances support weak references (`weakref.ref(obj)`).
+#define PYZ3_CLASS_WEAKREF 2
+
+// Upper bound on `pyz3_class_def.method_count` (ABI 1.1).
+#define PYZ3_MAX_METHODS 256
+
+// Upper bound on `pyz3_class_def.property_count` (ABI 1.1).
+#define PYZ3_MAX_PROPERTIES 256
+
+// Upper bound on `pyz3_class_def.object_field_count` (ABI 1.1).
+#define PYZ3_MAX_OBJECT_FIELDS 256
+
+// Upper bound on `pyz3_class_def.state_size`, in bytes (ABI 1.1): larger state belongs in a
+// separate allocation the state points to.
+#define PYZ3_MAX_STATE_SIZE (1 << 20)
+
+// Upper bound on `pyz3_class_def.state_align` (ABI 1.1): what CPython's object allocator
+// guarantees.
+#define PYZ3_MAX_STATE_ALIGN 16
 
 // `pyz3_plugin.flags` (ABI 1.1): the plugin is safe to run without the GIL — its functions may
 // run on several threads at once under a free-threaded CPython (3.14t and later). Without it,
@@ -462,7 +500,9 @@ typedef union pyz3_value {
     const struct pyz3_seq *seq;
     // `PYZ3_T_DICT` arguments (ABI 1.1): converted entries the trampoline owns for the call.
     const struct pyz3_dict *dict;
-    // `PYZ3_T_INSTANCE` arguments (ABI 1.1): the instance's native state, borrowed for the call.
+    // `PYZ3_T_INSTANCE` arguments and results, and a method's `args[0]` (ABI 1.1): an instance's
+    // native state. Arguments borrow it for the call; a result is the state of a new instance
+    // pyz3 made before the call, which the function fills.
     void *inst;
     // `PYZ3_T_LIST` and `PYZ3_T_DICT` results (ABI 1.1): set by the loader before the call;
     // fill the result through `pyz3_result_list` / `pyz3_result_dict`, never directly.
@@ -546,7 +586,9 @@ typedef struct pyz3_call {
     // plugin's own exceptions and classes). The runtime always passes the whole struct; a plugin
     // built for 1.0 never reads past `user_data`.
     struct pyz3_module *module;
-    // ABI 1.1: for a method, the object it was called on (borrowed); NULL for functions.
+    // ABI 1.1: for a method, the object it was called on (borrowed; its native state is also in
+    // `args[0].inst`); for a constructor, the instance being made; for a class method, the
+    // class; NULL for functions and static methods.
     PyObject *self_;
 } pyz3_call;
 
@@ -605,12 +647,92 @@ typedef struct pyz3_function_def {
     const uint8_t *ret_items;
 } pyz3_function_def;
 
-// A class of a plugin (ABI 1.1). The classes work defines the rest of its fields.
+// The destructor of a class's native state (`pyz3_class_def.deinit`).
+typedef void (*pyz3_deinit_fn)(void *state);
+
+// A property of a class (ABI 1.1): `obj.name` calls `get`, `obj.name = v` calls `set`.
+typedef struct pyz3_property_def {
+    // Python name: a NUL-terminated identifier, unique in the class.
+    const char *name;
+    // Doc string (NUL-terminated UTF-8) or NULL.
+    const char *doc;
+    // The getter: `args[0].inst` is the state; writes the value to `*result` like a function
+    // with result type `type`.
+    pyz3_fn get;
+    // The setter, or NULL for a read-only property (assigning raises `AttributeError`):
+    // `args[0].inst` is the state, `args[1]` the new value converted to `type`.
+    pyz3_fn set;
+    // Passed back in `pyz3_call.user_data`.
+    void *user_data;
+    // The value's `PYZ3_T_*` code.
+    uint8_t type;
+    // `PYZ3_PARAM_OPTIONAL`: the value may be `None` (the setter sees bit 0 of
+    // `call->none_mask`; the getter may return `PYZ3_RETURN_NONE`).
+    uint8_t flags;
+    // `PYZ3_T_INSTANCE`: the class, as an index into `pyz3_plugin.classes`; 0 otherwise.
+    uint16_t class_index;
+    // Must be zero.
+    uint32_t reserved;
+} pyz3_property_def;
+
+// A class of a plugin (ABI 1.1): a Python type whose instances carry `state_size` bytes of
+// native state inline in the Python object (docs/classes.md).
+//
+// Every function of a class is a `pyz3_function_def`, read with the stride
+// `pyz3_plugin.function_size`, called through the same trampolines as module functions. An
+// instance method, the constructor, the property accessors and the pickling hooks receive the
+// instance's state in `args[0].inst` and their declared parameters in `args[1]`, `args[2]`, ...;
+// bit `i` of `call->none_mask` is declared parameter `i`; `call->self_` is the instance.
 typedef struct pyz3_class_def {
     // Python name: a NUL-terminated identifier, unique among the plugin's names.
     const char *name;
     // Doc string (NUL-terminated UTF-8) or NULL.
     const char *doc;
+    // Size of the native state in bytes (at most `PYZ3_MAX_STATE_SIZE`; may be 0). A new
+    // instance's state is zeroed.
+    uint32_t state_size;
+    // Alignment of the state: a power of two up to `PYZ3_MAX_STATE_ALIGN`, or 0 for 16.
+    uint32_t state_align;
+    // `PYZ3_CLASS_*` bits.
+    uint32_t flags;
+    // Number of entries in `object_fields`.
+    uint32_t object_field_count;
+    // Byte offsets into the state of `PyObject *` fields (NULL or a strong reference). pyz3
+    // owns what they hold: the garbage collector visits them (cycles through instances are
+    // collected) and clears them to break a cycle, and pyz3 releases them after `deinit`. Code
+    // that stores into one releases the reference it replaces (`pyz3_decref`). NULL when the
+    // count is 0.
+    const uint32_t *object_fields;
+    // The constructor, `__init__`: a typed function returning `PYZ3_T_VOID` that fills the
+    // zeroed state in `args[0].inst` from its declared parameters. A constructor that fails
+    // releases what it acquired (the destructor does not run for it). NULL: Python code cannot
+    // create instances (functions can, with `PYZ3_T_INSTANCE` results).
+    const struct pyz3_function_def *init;
+    // The destructor, or NULL: called with the GIL held, exactly once for every instance whose
+    // state was made (by `init`, by a function with a `PYZ3_T_INSTANCE` result, or by
+    // `import_state`), when the instance is freed.
+    pyz3_deinit_fn deinit;
+    // `method_count` methods (stride `pyz3_plugin.function_size`): instance methods, static
+    // methods (`PYZ3_FN_STATIC`) and class methods (`PYZ3_FN_CLASS`); special methods by their
+    // names (`__repr__`, `__len__`, ...; docs/classes.md lists them and their signatures).
+    const struct pyz3_function_def *methods;
+    // Number of methods (at most `PYZ3_MAX_METHODS`).
+    uint32_t method_count;
+    // Number of properties (at most `PYZ3_MAX_PROPERTIES`).
+    uint32_t property_count;
+    // `property_count` properties, laid out with stride `property_size`.
+    const struct pyz3_property_def *properties;
+    // `sizeof(pyz3_property_def)` as the plugin saw it.
+    uint32_t property_size;
+    // Must be zero.
+    uint32_t reserved;
+    // Pickling (with `import_state`), or NULL: a typed function without declared parameters
+    // that returns the state as a picklable value of its declared result type. Instances then
+    // pickle by reference to the plugin's path, like functions.
+    const struct pyz3_function_def *export_state;
+    // Unpickling: a typed function returning `PYZ3_T_VOID` with one declared parameter, of the
+    // type `export_state` returns, that fills the zeroed state from it (like `init`).
+    const struct pyz3_function_def *import_state;
 } pyz3_class_def;
 
 // A module constant of a plugin (ABI 1.1): a module attribute with a value that never changes.
@@ -824,6 +946,13 @@ PyObject *pyz3_call_method(PyObject *obj,
                            size_t nargs,
                            const char *const *kwnames,
                            size_t nkw);
+
+// The native state of `obj`, an instance of a class of any pyz3 plugin (or of a Python
+// subclass of one), valid while `obj` is alive. Returns NULL with `TypeError` when `obj` is not
+// such an instance, or `RuntimeError` when its state was never made (its `__init__` was not
+// called). Requires the GIL. Code that knows the class should rather check
+// `PyObject_TypeCheck`-like facts through a typed `PYZ3_T_INSTANCE` parameter.
+void *pyz3_instance_state(PyObject *obj);
 
 // Finds `key` (`len` bytes of UTF-8, need not be NUL-terminated) among the keys of dict
 // argument `dict`: `PYZ3_OK` with its position in `*index` (for `dict->keys` and
@@ -1081,9 +1210,11 @@ size_t pyz3_runtime_id(void);
 #if defined(__cplusplus)
 #define PYZ3_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
 #define PYZ3_EXTERN_C extern "C"
+#define PYZ3_ALIGNOF(TYPE) alignof(TYPE)
 #else
 #define PYZ3_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #define PYZ3_EXTERN_C
+#define PYZ3_ALIGNOF(TYPE) _Alignof(TYPE)
 #endif
 #if defined(_WIN32)
 #define PYZ3_EXPORT __declspec(dllexport)
@@ -1125,6 +1256,14 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_out) == 3 * sizeof(void *), "pyz3_out layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_constant_def) == 3 * sizeof(void *) + 8, "pyz3_constant_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_constant_def, type) == 3 * sizeof(void *), "pyz3_constant_def layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_exception_def) == 2 * sizeof(void *) + 8, "pyz3_exception_def layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_class_def) == 9 * sizeof(void *) + 32, "pyz3_class_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_class_def, state_size) == 2 * sizeof(void *), "pyz3_class_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_class_def, init) == 3 * sizeof(void *) + 16, "pyz3_class_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_class_def, method_count) == 6 * sizeof(void *) + 16, "pyz3_class_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_class_def, export_state) == 7 * sizeof(void *) + 32, "pyz3_class_def layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_property_def) == 5 * sizeof(void *) + 8, "pyz3_property_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_property_def, type) == 5 * sizeof(void *), "pyz3_property_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_property_def, class_index) == 5 * sizeof(void *) + 2, "pyz3_property_def layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_buffer) == 6 * sizeof(void *) + 8, "pyz3_buffer layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_buffer, itemsize) == 4 * sizeof(void *), "pyz3_buffer layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_buffer, ndim) == 6 * sizeof(void *), "pyz3_buffer layout");
@@ -1252,12 +1391,17 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 /* Defines the plugin descriptor and exports `pyz3_plugin_entry`, which returns it. Use once per
  * shared library, at file scope. FUNCTIONS is a static array of pyz3_function_def. */
 #define PYZ3_PLUGIN(NAME, DOC, FUNCTIONS)                                                   \
+    PYZ3_PLUGIN_WITH_CLASSES(NAME, DOC, FUNCTIONS, PYZ3_COUNTOF(FUNCTIONS), NULL, 0)
+
+/* The same with CLASSES, a static array of NCLASSES pyz3_class_def (ABI 1.1; FUNCTIONS may be
+ * NULL when NFUNCTIONS is 0). */
+#define PYZ3_PLUGIN_WITH_CLASSES(NAME, DOC, FUNCTIONS, NFUNCTIONS, CLASSES, NCLASSES)       \
     static const pyz3_plugin pyz3_plugin_descriptor_ = {                                    \
-        PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), PYZ3_COUNTOF(FUNCTIONS),       \
+        PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), (NFUNCTIONS),                  \
         (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param),                 \
         (uint32_t)(PYZ3_PLUGIN_FLAGS),                                                      \
-        NULL, 0, (uint32_t)sizeof(pyz3_class_def), NULL, 0, (uint32_t)sizeof(pyz3_constant_def), \
-        NULL, 0, (uint32_t)sizeof(pyz3_exception_def) };                                   \
+        (CLASSES), (NCLASSES), (uint32_t)sizeof(pyz3_class_def), NULL, 0,                   \
+        (uint32_t)sizeof(pyz3_constant_def), NULL, 0, (uint32_t)sizeof(pyz3_exception_def) }; \
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void);                   \
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void) {                  \
         return &pyz3_plugin_descriptor_;                                                    \
@@ -1269,7 +1413,8 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
                              NCONSTANTS, EXCEPTIONS, NEXCEPTIONS)                                \
     static const pyz3_plugin pyz3_plugin_descriptor_ = {                                    \
         PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), (NFUNCTIONS),                  \
-        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param), 0,              \
+        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param),                 \
+        (uint32_t)(PYZ3_PLUGIN_FLAGS),                                                      \
         (CLASSES), (NCLASSES), (uint32_t)sizeof(pyz3_class_def),                            \
         (CONSTANTS), (NCONSTANTS), (uint32_t)sizeof(pyz3_constant_def),                     \
         (EXCEPTIONS), (NEXCEPTIONS), (uint32_t)sizeof(pyz3_exception_def) };                \
@@ -1283,5 +1428,69 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 #define PYZ3_PLUGIN_EX(NAME, DOC, FUNCTIONS, CONSTANTS, EXCEPTIONS)                         \
     PYZ3_PLUGIN_SECTIONS(NAME, DOC, FUNCTIONS, PYZ3_COUNTOF(FUNCTIONS), NULL, 0, CONSTANTS,  \
                          PYZ3_COUNTOF(CONSTANTS), EXCEPTIONS, PYZ3_COUNTOF(EXCEPTIONS))
+
+/* ---- Classes (ABI 1.1; docs/classes.md) ------------------------------------------------------
+ *
+ *   typedef struct { int64_t value; } Counter;
+ *   static PYZ3_FN(counter_init) { PYZ3_SELF(Counter)->value = args[1].i64; return PYZ3_OK; }
+ *   static PYZ3_FN(counter_inc) {
+ *       Counter *self = PYZ3_SELF(Counter);
+ *       result->i64 = self->value += args[1].i64;
+ *       return PYZ3_OK;
+ *   }
+ *   static const pyz3_param init_params[] = {PYZ3_PARAM_DEFAULT("start", PYZ3_T_I64, "0")};
+ *   static const pyz3_function_def counter_ctor = PYZ3_CONSTRUCTOR(counter_init, init_params);
+ *   static const pyz3_param inc_params[] = {PYZ3_PARAM_DEFAULT("by", PYZ3_T_I64, "1")};
+ *   static const pyz3_function_def counter_methods[] = {
+ *       PYZ3_FUNCTION("inc", counter_inc, inc_params, PYZ3_T_I64, "Add `by`; the new value."),
+ *   };
+ *   static const pyz3_class_def classes[] = {
+ *       PYZ3_CLASS("Counter", "A counter.", Counter, &counter_ctor, NULL, counter_methods, NULL, 0),
+ *   };
+ *
+ * A method, the constructor and property accessors are typed functions whose `args[0].inst` is
+ * the instance's state; declared parameters follow in args[1], args[2], ... */
+
+/* The state of the instance a method, constructor or accessor was called on. */
+#define PYZ3_SELF(TYPE) ((TYPE *)args[0].inst)
+/* Declares a destructor: `static PYZ3_DEINIT(name) { ... }`; `state` is the instance's state. */
+#define PYZ3_DEINIT(NAME) void NAME(void *state)
+/* A parameter taking an instance of the plugin's class number CLASS (its index in the classes
+ * array; subclass instances are accepted). */
+#define PYZ3_PARAM_INSTANCE(NAME, CLASS) { (NAME), NULL, PYZ3_T_INSTANCE, 0, 0, 0, 0, 0, (CLASS) }
+/* The result facts of a function returning a new instance of class number CLASS. */
+#define PYZ3_INSTANCE_RESULT(CLASS) 0, 0, 0, 0, (CLASS), 0, NULL
+/* A typed function whose result is a new instance of class number CLASS: pyz3 makes the
+ * instance before the call; the function fills the zeroed state in `result->inst`. */
+#define PYZ3_FUNCTION_INSTANCE(NAME, FN, PARAMS, CLASS, DOC)                                \
+    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_INSTANCE, 0, 0, \
+      PYZ3_INSTANCE_RESULT(CLASS) }
+/* A constructor (`__init__`) with the parameters of static array PARAMS. */
+#define PYZ3_CONSTRUCTOR(FN, PARAMS)                                                        \
+    PYZ3_FUNCTION("__init__", FN, PARAMS, PYZ3_T_VOID, NULL)
+/* A constructor without parameters. */
+#define PYZ3_CONSTRUCTOR_NOARGS(FN) PYZ3_FUNCTION_NOARGS("__init__", FN, PYZ3_T_VOID, NULL)
+/* A static method (no instance; args are its parameters). */
+#define PYZ3_STATIC_METHOD(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, DOC)                     \
+    PYZ3_FUNCTION_EX(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, 0, PYZ3_FN_STATIC, NULL, DOC)
+/* A class method (`call->self_` is the class it was called on). */
+#define PYZ3_CLASS_METHOD(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, DOC)                      \
+    PYZ3_FUNCTION_EX(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, 0, PYZ3_FN_CLASS, NULL, DOC)
+/* A property with a getter and a setter (SET may be NULL: read-only). */
+#define PYZ3_PROPERTY(NAME, GET, SET, TYPE, DOC) { (NAME), (DOC), (GET), (SET), NULL, (TYPE), 0, 0, 0 }
+/* A class: STATE_TYPE is the C type of the native state; CTOR a pointer to the constructor's
+ * pyz3_function_def (or NULL), DEINIT the destructor (or NULL), METHODS a static array of
+ * pyz3_function_def, PROPERTIES an array of NPROPERTIES pyz3_property_def (or NULL, 0). */
+#define PYZ3_CLASS(NAME, DOC, STATE_TYPE, CTOR, DEINIT, METHODS, PROPERTIES, NPROPERTIES)  \
+    PYZ3_CLASS_EX(NAME, DOC, STATE_TYPE, 0, NULL, 0, CTOR, DEINIT, METHODS,               \
+                  PYZ3_COUNTOF(METHODS), PROPERTIES, NPROPERTIES, NULL, NULL)
+/* A class with every field: FLAGS (PYZ3_CLASS_*), OBJECT_FIELDS (a static array of NFIELDS
+ * uint32_t offsets of `PyObject *` fields in STATE_TYPE, or NULL), and the pickling hooks
+ * EXPORT and IMPORT (pointers to pyz3_function_def, or NULL). */
+#define PYZ3_CLASS_EX(NAME, DOC, STATE_TYPE, FLAGS, OBJECT_FIELDS, NFIELDS, CTOR, DEINIT,    \
+                      METHODS, NMETHODS, PROPERTIES, NPROPERTIES, EXPORT, IMPORT)           \
+    { (NAME), (DOC), (uint32_t)sizeof(STATE_TYPE), (uint32_t)PYZ3_ALIGNOF(STATE_TYPE), (FLAGS),  \
+      (NFIELDS), (OBJECT_FIELDS), (CTOR), (DEINIT), (METHODS), (NMETHODS), (NPROPERTIES),   \
+      (PROPERTIES), (uint32_t)sizeof(pyz3_property_def), 0, (EXPORT), (IMPORT) }
 
 #endif /* PYZ3_H_MACROS */

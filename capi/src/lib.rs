@@ -17,6 +17,7 @@ pub mod access;
 pub mod alloc;
 pub mod array;
 pub mod callback;
+pub mod class;
 pub mod containers;
 pub mod convert;
 pub mod error;

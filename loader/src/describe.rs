@@ -9,11 +9,12 @@ use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::types::{DefaultRule, Needs, Repr, TypeCode, TypeFacts, TYPES};
 
+use crate::plugin::classes::{ClassSpec, PropertySpec};
 use crate::plugin::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
 
 /// An annotation template of the registry with its `{elem}` and `{items}` filled in: a
 /// parameter's element takes its parameter annotation, a result's its result annotation.
-pub fn annotation(
+pub fn fill_annotation(
     template: &str,
     elem: Option<TypeCode>,
     items: &[TypeCode],
@@ -59,7 +60,12 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
         let functions = spec
             .functions
             .iter()
-            .map(|f| describe_function(f))
+            .map(|f| describe_function(f, spec))
+            .collect::<PyResult<Vec<_>>>()?;
+        let classes = spec
+            .classes
+            .iter()
+            .map(|c| describe_class(c, spec))
             .collect::<PyResult<Vec<_>>>()?;
         Owned::dict(vec![
             (c"path", Owned::str(&spec.path.display().to_string())?),
@@ -92,6 +98,7 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
                         .collect::<PyResult<Vec<_>>>()?,
                 )?,
             ),
+            (c"classes", Owned::list(classes)?),
         ])
     }
 }
@@ -127,13 +134,114 @@ unsafe fn describe_exception(e: &ExceptionSpec) -> PyResult<Owned> {
     }
 }
 
-unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
+/// The Python annotation of a value of type `ty`: the class's name for an instance, else the
+/// registry's annotation with the element type or the items filled in.
+fn annotation(
+    spec: &PluginSpec,
+    ty: TypeCode,
+    class_index: u16,
+    elem: Option<TypeCode>,
+    items: &[TypeCode],
+    result: bool,
+) -> String {
+    if ty == TypeCode::Instance {
+        if let Some(c) = spec.classes.get(usize::from(class_index)) {
+            return c.name.clone();
+        }
+    }
+    let info = ty.info();
+    let template = if result {
+        info.result_annotation
+    } else {
+        info.param_annotation
+    };
+    fill_annotation(template, elem, items, result)
+}
+
+/// The class a value of type `ty` belongs to (`None` unless it is an instance).
+unsafe fn class_name(spec: &PluginSpec, ty: TypeCode, class_index: u16) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        match spec.classes.get(usize::from(class_index)) {
+            Some(c) if ty == TypeCode::Instance => Owned::str(&c.name),
+            _ => Ok(Owned::none()),
+        }
+    }
+}
+
+unsafe fn describe_class(c: &ClassSpec, spec: &PluginSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let methods = c
+            .methods
+            .iter()
+            .map(|m| describe_method(m, spec))
+            .collect::<PyResult<Vec<_>>>()?;
+        let properties = c
+            .properties
+            .iter()
+            .map(|p| describe_property(p, spec))
+            .collect::<PyResult<Vec<_>>>()?;
+        let init = match &c.init {
+            Some(f) => describe_function(f, spec)?,
+            None => Owned::none(),
+        };
+        Owned::dict(vec![
+            (c"name", Owned::str(&c.name)?),
+            (c"doc", Owned::str_or_none(c.doc.as_deref())?),
+            (c"final", Owned::bool(c.flags & PYZ3_CLASS_FINAL != 0)),
+            (c"weakref", Owned::bool(c.flags & PYZ3_CLASS_WEAKREF != 0)),
+            (c"picklable", Owned::bool(c.pickling.is_some())),
+            (c"state_size", Owned::int(c.state_size as i64)?),
+            (c"object_fields", Owned::int(c.object_fields.len() as i64)?),
+            (c"init", init),
+            (c"methods", Owned::list(methods)?),
+            (c"properties", Owned::list(properties)?),
+        ])
+    }
+}
+
+unsafe fn describe_method(m: &FunctionSpec, spec: &PluginSpec) -> PyResult<Owned> {
+    let kind = if m.flags & PYZ3_FN_STATIC != 0 {
+        "static"
+    } else if m.flags & PYZ3_FN_CLASS != 0 {
+        "class"
+    } else {
+        "instance"
+    };
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let d = describe_function(m, spec)?;
+        d.set_item_str(c"kind", &Owned::str(kind)?)?;
+        Ok(d)
+    }
+}
+
+unsafe fn describe_property(p: &PropertySpec, spec: &PluginSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        Owned::dict(vec![
+            (c"name", Owned::str(&p.name)?),
+            (c"doc", Owned::str_or_none(p.doc.as_deref())?),
+            (c"type", Owned::str(p.ty.name())?),
+            (
+                c"annotation",
+                Owned::str(&annotation(spec, p.ty, p.class_index, None, &[], true))?,
+            ),
+            (c"class", class_name(spec, p.ty, p.class_index)?),
+            (c"readonly", Owned::bool(p.set.is_none())),
+            (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
+        ])
+    }
+}
+
+unsafe fn describe_function(f: &FunctionSpec, spec: &PluginSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
         let params = f
             .params
             .iter()
-            .map(|p| describe_param(p))
+            .map(|p| describe_param(p, spec))
             .collect::<PyResult<Vec<_>>>()?;
         let ret = f.return_type.info();
         let numpy =
@@ -142,7 +250,9 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
             "numpy.ndarray".to_owned()
         } else {
             annotation(
-                ret.result_annotation,
+                spec,
+                f.return_type,
+                f.ret_class_index,
                 elem_of(&f.ret_facts),
                 &f.ret_items,
                 true,
@@ -161,6 +271,10 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
                 ))?,
             ),
             (c"return_annotation", Owned::str(&ret_annotation)?),
+            (
+                c"return_class",
+                class_name(spec, f.return_type, f.ret_class_index)?,
+            ),
             (c"return_elem", elem_name(&f.ret_facts)?),
             (c"return_ndim", Owned::int(f.ret_facts.ndim.into())?),
             (c"return_numpy", Owned::bool(numpy)),
@@ -182,10 +296,10 @@ unsafe fn describe_function(f: &FunctionSpec) -> PyResult<Owned> {
     }
 }
 
-unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
+unsafe fn describe_param(p: &ParamSpec, spec: &PluginSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
-        let ann = annotation(p.ty.info().param_annotation, elem_of(&p.facts), &[], false);
+        let ann = annotation(spec, p.ty, p.class_index, elem_of(&p.facts), &[], false);
         Owned::dict(vec![
             (c"name", Owned::str(&p.name)?),
             (c"type", Owned::str(p.ty.name())?),
@@ -194,6 +308,7 @@ unsafe fn describe_param(p: &ParamSpec) -> PyResult<Owned> {
                 Owned::str(&type_display(p.ty, elem_of(&p.facts), &[]))?,
             ),
             (c"annotation", Owned::str(&ann)?),
+            (c"class", class_name(spec, p.ty, p.class_index)?),
             (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
             (
                 c"keyword_only",

@@ -1,8 +1,8 @@
 //! loader/src/lib.rs: pyz3-loader — turns plugin libraries into Python modules.
 //!
 //! [`plugin`] opens a library, checks the handshake and validates the descriptor into owned
-//! data; [`function`] builds one builtin per function and holds the call trampolines; [`module`]
-//! is the `pyz3._pyz3` extension module and builds plugin modules; [`describe`] turns a validated
+//! data; [`function`] builds one builtin per function and holds the call trampolines; [`class`]
+//! builds the plugin's classes as types on the same trampolines; [`module`] is the `pyz3._pyz3` extension module and builds plugin modules; [`describe`] turns a validated
 //! descriptor and the type registry into Python data for the CLI and stubs. The crate is linked
 //! into libpyz3 (the `capi` crate), which exports `PyInit__pyz3`, so loader, runtime and plugins
 //! share one copy of the runtime.
@@ -10,6 +10,7 @@
 use pyo3_ffi as ffi;
 use pyz3_core::owned::Raised;
 
+pub mod class;
 pub mod describe;
 pub mod function;
 pub mod iterator;

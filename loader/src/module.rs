@@ -19,7 +19,7 @@ use pyz3_core::panic::guard;
 use pyz3_core::{convert, error, gil, opts, pool};
 
 use crate::plugin::{self, LoadError, PluginSpec};
-use crate::{describe, function, iterator, sections, BuildError};
+use crate::{class, describe, function, iterator, sections, BuildError};
 
 static LOAD_ERROR_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
 
@@ -144,8 +144,13 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
             Owned::int(spec.abi.1.into())?,
         ])?;
         m.set_attr(c"__pyz3_abi__", &abi)?;
-        let mut all = Vec::with_capacity(spec.functions.len());
-        let mut publish = |name: &str, obj: &Owned| -> Result<(), BuildError> {
+        let mut all = Vec::with_capacity(
+            spec.exceptions.len()
+                + spec.classes.len()
+                + spec.functions.len()
+                + spec.constants.len(),
+        );
+        let publish = |all: &mut Vec<Owned>, name: &str, obj: &Owned| -> Result<(), BuildError> {
             let key = CString::new(name).map_err(|e| BuildError::Plugin(e.to_string()))?;
             m.set_attr(&key, obj)?;
             all.push(Owned::str(name)?);
@@ -155,7 +160,7 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
         let mut exceptions = Vec::with_capacity(spec.exceptions.len());
         for e in &spec.exceptions {
             let cls = sections::exception_class(spec, module_name, e)?;
-            publish(&e.name, &cls)?;
+            publish(&mut all, &e.name, &cls)?;
             exceptions.push(cls);
         }
         // Counted atomically: on free-threaded CPython the module's function objects (each
@@ -169,12 +174,16 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
             name: module_name.to_owned(),
             exceptions,
         });
+        let classes = class::build_classes(spec, module_name, &m, &state)?;
+        for c in &spec.classes {
+            all.push(Owned::str(&c.name)?);
+        }
         for f in &spec.functions {
-            let obj = function::make_function(spec, module_name, f, &state)?;
-            publish(&f.name, &obj)?;
+            let obj = function::make_function(spec, module_name, &state, f, &classes)?;
+            publish(&mut all, &f.name, &obj)?;
         }
         for c in &spec.constants {
-            publish(&c.name, &sections::constant_value(c)?)?;
+            publish(&mut all, &c.name, &sections::constant_value(c)?)?;
         }
         m.set_attr(c"__all__", &Owned::list(all)?)?;
         Ok(m)
@@ -273,6 +282,25 @@ unsafe extern "C" fn py_exception_kinds(
     // SAFETY: GIL held (called by CPython).
     guard(ptr::null_mut(), || unsafe {
         into_raw(describe::exception_kinds())
+    })
+}
+
+/// `_pyz3.import_instance(cls, state)`: what unpickling an instance calls (pyz3/__init__.py).
+unsafe extern "C" fn py_import_instance(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: GIL held (called by CPython); `args` holds `nargs` objects.
+    guard(ptr::null_mut(), || unsafe {
+        if nargs != 2 {
+            error::raise_str(
+                ffi::PyExc_TypeError,
+                "import_instance() takes a class and a state",
+            );
+            return ptr::null_mut();
+        }
+        into_raw(class::import_instance(*args, *args.add(1)))
     })
 }
 
@@ -375,7 +403,7 @@ const fn method(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 10] = [
+static mut METHODS: [ffi::PyMethodDef; 11] = [
     method(
         c"load",
         ffi::PyMethodDefPointer { PyCFunctionFast: py_load },
@@ -399,6 +427,12 @@ static mut METHODS: [ffi::PyMethodDef; 10] = [
         ffi::PyMethodDefPointer { PyCFunction: py_exception_kinds },
         ffi::METH_NOARGS,
         c"exception_kinds()\n--\n\n(kind, macro, class name, snake name) per PYZ3_EXC_* kind.",
+    ),
+    method(
+        c"import_instance",
+        ffi::PyMethodDefPointer { PyCFunctionFast: py_import_instance },
+        ffi::METH_FASTCALL,
+        c"import_instance(cls, state)\n--\n\nAn instance of a pyz3 class (or subclass) made by its import_state hook.",
     ),
     method(
         c"optimizations",

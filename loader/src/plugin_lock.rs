@@ -104,6 +104,54 @@ pub unsafe fn with<R>(f: &Function, body: impl FnOnce() -> R) -> R {
     body()
 }
 
+/// [`with`] for a call with a receiver (a method, constructor, property accessor or special
+/// method of a class, `this` its receiver). In a plugin declared free-threaded, which has no
+/// lock, a call on an instance runs in a critical section on that instance, as CPython's own
+/// `list` and `dict` methods do: two threads never run calls on one instance at once, calls on
+/// different instances run in parallel (docs/free-threading.md, "Class instance state"). Under
+/// a GIL it is `body()`.
+///
+/// # Safety
+/// As for [`with`]; `this` is the live receiver.
+#[inline(always)]
+pub unsafe fn with_receiver<R>(
+    f: &Function,
+    this: *mut pyo3_ffi::PyObject,
+    body: impl FnOnce() -> R,
+) -> R {
+    #[cfg(Py_GIL_DISABLED)]
+    if f.plugin_lock.is_none() && f.state_slot {
+        // SAFETY: forwarded.
+        return unsafe { instance_section(this, body) };
+    }
+    #[cfg(not(Py_GIL_DISABLED))]
+    let _ = this;
+    // SAFETY: forwarded.
+    unsafe { with(f, body) }
+}
+
+/// Runs `body` in a critical section on `obj` (free-threaded builds only).
+///
+/// # Safety
+/// The thread state is attached; `obj` is live.
+#[cfg(Py_GIL_DISABLED)]
+unsafe fn instance_section<R>(obj: *mut pyo3_ffi::PyObject, body: impl FnOnce() -> R) -> R {
+    use pyo3_ffi as ffi;
+    /// Ends the section on every path out, a panic in `body` included.
+    struct End(*mut ffi::PyCriticalSection);
+    impl Drop for End {
+        fn drop(&mut self) {
+            // SAFETY: the section began below, on this thread, and has not moved.
+            unsafe { ffi::PyCriticalSection_End(self.0) }
+        }
+    }
+    let mut section = core::mem::MaybeUninit::<ffi::PyCriticalSection>::uninit();
+    // SAFETY: per the contract; `section` stays at this address until `End` drops.
+    unsafe { ffi::PyCriticalSection_Begin(section.as_mut_ptr(), obj) };
+    let _end = End(section.as_mut_ptr());
+    body()
+}
+
 /// Runs `body` — opening and validating a plugin library — as under a GIL: one thread at a time
 /// on free-threaded builds, so a library's entry point still runs once however many threads
 /// load it at the same moment (the validation cache, `plugin/cache.rs`, is only consulted and

@@ -19,7 +19,9 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use pyz3_core::abi::*;
-use pyz3_core::types::{Needs, TypeCode, PYZ3_T_ARRAY, PYZ3_T_BUFFER, PYZ3_T_COUNT};
+use pyz3_core::types::{
+    Needs, TypeCode, PYZ3_T_ARRAY, PYZ3_T_BUFFER, PYZ3_T_COUNT, PYZ3_T_INSTANCE,
+};
 use pyz3_loader::plugin::code::CodeRanges;
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
@@ -565,8 +567,9 @@ struct Expected {
 
 fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<ExpectedParam> {
     let name = identifier(&p.name)?;
-    // A code the registry declares as a parameter type.
-    if !TypeCode::from_u8(p.ty).is_some_and(|t| t.info().param) {
+    // A code the registry declares as a parameter type. An instance names a class by index,
+    // and the model's plugins declare none.
+    if !TypeCode::from_u8(p.ty).is_some_and(|t| t.info().param) || p.ty == PYZ3_T_INSTANCE {
         return None;
     }
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
@@ -608,11 +611,13 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
 fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     let name = identifier(&f.name)?;
     let doc = optional_text(&f.doc, MAX_DOC)?;
-    // The generated result facts (ret_elem, ...) are zero: no valid array result.
+    // The generated result facts (ret_elem, ...) are zero: no valid array result, and no
+    // instance result (the model's plugins declare no class).
     if f.typed == f.raw
         // Compound results need facts (ret_elem, ret_items, ret_ndim) the model does not
         // generate.
         || f.ret == PYZ3_T_ARRAY
+        || f.ret == PYZ3_T_INSTANCE
         || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result && t.info().needs == Needs::None)
         || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
     {

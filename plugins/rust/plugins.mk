@@ -1,6 +1,6 @@
 # plugins/rust/plugins.mk: the sample Rust plugins (cdylib crates using sdk/rust, pyz3-plugin).
 # They link build/lib/libpyz3.so, so they build after the runtime.
-RUST_PLUGINS := hello_rs arrays_rs containers_rs
+RUST_PLUGINS := hello_rs arrays_rs classes_rs containers_rs
 RUST_PLUGIN_LIBS := $(foreach p,$(RUST_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 EXTRA_PLUGIN_LIBS += $(RUST_PLUGIN_LIBS)
 

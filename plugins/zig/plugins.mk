@@ -13,7 +13,7 @@ ZIG_STAMP := $(VENV)/py$(MAIN_PY)/.stamp
 ZIG_OPT ?= ReleaseFast
 ZIG_HEADER := $(BUILD)/zig/pyz3_h.zig
 ZIG_CACHE := --cache-dir $(BUILD)/zig/cache
-ZIG_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench containers
+ZIG_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench classes containers
 ZIG_PLUGIN_LIBS := $(foreach p,$(ZIG_PLUGINS),$(BUILD)/plugins/lib$(p)_zig.so)
 
 # $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT[,OPT[,FLAGS]]): a plugin shared library from one Zig

@@ -1,7 +1,8 @@
 //! sdk/zig/pyz3.zig: the Zig SDK for pyz3 plugins. Every `pub fn` of a struct becomes a Python
-//! function; the plugin descriptor and one C-ABI trampoline per function are generated at compile
-//! time on top of pyz3.h, so a Zig plugin, like a C one, references no `Py*` symbol and loads
-//! under every supported CPython.
+//! function, and every `pub const X = struct { ... }` with a `pub fn init` a Python class (its
+//! methods, `get_`/`set_` properties and `deinit`; docs/zig.md, "Classes"); the plugin descriptor
+//! and one C-ABI trampoline per function are generated at compile time on top of pyz3.h, so a Zig
+//! plugin, like a C one, references no `Py*` symbol and loads under every supported CPython.
 //!
 //!     const std = @import("std");
 //!     const pyz3 = @import("pyz3");
@@ -25,6 +26,42 @@ pub const Object = *c.PyObject;
 /// Python `bytes`. As a parameter `data` is borrowed for the call; as a result it is copied.
 /// (A plain `[]const u8` is a Python `str`.)
 pub const Bytes = struct { data: []const u8 };
+
+/// A `PyObject *` field of a class's state that pyz3 owns (docs/classes.md, "Python objects in
+/// native state"): the garbage collector visits it, so cycles through instances are collected,
+/// and pyz3 releases it when the instance goes (after `deinit`). Store with `set`, which keeps a
+/// reference and releases the old one; after the collector broke a cycle the field is empty.
+pub const ObjectField = extern struct {
+    ptr: ?*c.PyObject = null,
+
+    /// A field holding a new reference to `obj`.
+    pub fn init(obj: ?Object) ObjectField {
+        c.pyz3_incref(obj);
+        return .{ .ptr = obj };
+    }
+
+    /// The object, borrowed; null when the field is empty.
+    pub fn get(self: ObjectField) ?Object {
+        return self.ptr;
+    }
+
+    /// A new reference to the object, or to `None` when the field is empty (a result).
+    pub fn newRef(self: ObjectField) Object {
+        if (self.ptr) |o| {
+            c.pyz3_incref(o);
+            return o;
+        }
+        return c.pyz3_none().?;
+    }
+
+    /// Stores `obj` (keeping a new reference) and releases what the field held.
+    pub fn set(self: *ObjectField, obj: ?Object) void {
+        c.pyz3_incref(obj);
+        const old = self.ptr;
+        self.ptr = obj;
+        c.pyz3_decref(old);
+    }
+};
 
 /// The parameter of a raw function, `pub fn f(args: pyz3.RawArgs) !pyz3.Object`: the Python
 /// arguments themselves (borrowed, one per name in `Meta.params`, defaults filled in), converted
@@ -528,7 +565,13 @@ fn Plugin(comptime Module: type, comptime options: Options) type {
         const names = functionNames(Module);
         const functions: [names.len]c.pyz3_function_def = blk: {
             var defs: [names.len]c.pyz3_function_def = undefined;
-            for (names, 0..) |name, i| defs[i] = functionDef(Module, name, options);
+            for (names, 0..) |name, i| defs[i] = functionDef(Module, Module, name, options, .function);
+            break :blk defs;
+        };
+        const class_types = classTypes(Module);
+        const classes: [class_types.len]c.pyz3_class_def = blk: {
+            var defs: [class_types.len]c.pyz3_class_def = undefined;
+            for (class_types, 0..) |C, i| defs[i] = classDef(Module, C, options);
             break :blk defs;
         };
         const descriptor: c.pyz3_plugin = .{
@@ -546,8 +589,8 @@ fn Plugin(comptime Module: type, comptime options: Options) type {
             .function_size = @sizeOf(c.pyz3_function_def),
             .param_size = @sizeOf(c.pyz3_param),
             .flags = if (options.free_threaded) c.PYZ3_PLUGIN_FREE_THREADED else 0,
-            .classes = null,
-            .class_count = 0,
+            .classes = if (class_types.len == 0) null else &classes,
+            .class_count = class_types.len,
             .class_size = @sizeOf(c.pyz3_class_def),
             .constants = if (constants.len == 0) null else &constants,
             .constant_count = constants.len,
@@ -631,6 +674,8 @@ const Shape = struct {
     ndim: u8 = 0,
     /// The item types of a tuple result (`ret_items`).
     items: []const u8 = &.{},
+    /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
+    class_index: u16 = 0,
 };
 
 /// Whether `T` is one of the SDK's compound types (`List`, `Dict`): its kind, or null.
@@ -717,21 +762,34 @@ fn isText(comptime T: type, comptime is_result: bool) bool {
     return T == []u8 or T == [:0]const u8 or T == [:0]u8;
 }
 
-fn paramShape(comptime T: type, comptime where: []const u8) Shape {
+fn paramShape(comptime Module: type, comptime T: type, comptime where: []const u8) Shape {
     const optional = @typeInfo(T) == .optional;
     const V = if (optional) @typeInfo(T).optional.child else T;
-    if (compoundShape(V, where, false)) |s| {
-        var shape = s;
-        shape.optional = optional;
-        return shape;
+    if (classIndexOf(Module, V, false) == null) {
+        if (compoundShape(V, where, false)) |s| {
+            var shape = s;
+            shape.optional = optional;
+            return shape;
+        }
     }
-    var shape: Shape = .{ .code = valueCode(V, where, false), .optional = optional };
+    var shape: Shape = .{
+        .code = shapeCode(Module, V, where, false),
+        .optional = optional,
+        .class_index = classIndexOf(Module, V, false) orelse 0,
+    };
     if (bufferParam(V)) |b| {
         shape.elem = b.elem;
         shape.type_flags = bufferFlags(b.options);
         shape.ndim = b.options.ndim;
     }
     return shape;
+}
+
+/// The type code of a value type: `PYZ3_T_INSTANCE` for a class of the plugin (a pointer to one
+/// as a parameter, the class itself as a result), else the registry's.
+fn shapeCode(comptime Module: type, comptime T: type, comptime where: []const u8, comptime is_result: bool) u8 {
+    if (classIndexOf(Module, T, is_result) != null) return c.PYZ3_T_INSTANCE;
+    return valueCode(T, where, is_result);
 }
 
 /// The payload type of a result (error union stripped).
@@ -742,17 +800,23 @@ fn Payload(comptime R: type) type {
     };
 }
 
-fn resultShape(comptime R: type, comptime where: []const u8) Shape {
+fn resultShape(comptime Module: type, comptime R: type, comptime where: []const u8) Shape {
     const P = Payload(R);
     if (P == void) return .{ .code = c.PYZ3_T_VOID, .optional = false };
     const optional = @typeInfo(P) == .optional;
     const V = if (optional) @typeInfo(P).optional.child else P;
-    if (compoundShape(V, where, true)) |s| {
-        var shape = s;
-        shape.optional = optional;
-        return shape;
+    if (classIndexOf(Module, V, true) == null) {
+        if (compoundShape(V, where, true)) |s| {
+            var shape = s;
+            shape.optional = optional;
+            return shape;
+        }
     }
-    var shape: Shape = .{ .code = valueCode(V, where, true), .optional = optional };
+    var shape: Shape = .{
+        .code = shapeCode(Module, V, where, true),
+        .optional = optional,
+        .class_index = classIndexOf(Module, V, true) orelse 0,
+    };
     if (arrayResult(V)) |a| {
         shape.elem = a.elem;
         shape.ndim = a.ndim;
@@ -858,30 +922,52 @@ fn decimal(comptime n: usize) []const u8 {
     return std.fmt.comptimePrint("{d}", .{n});
 }
 
-/// The Zig function behind one Python function, as the generator sees it.
-fn Signature(comptime Module: type, comptime fn_name: []const u8) type {
+/// What a Zig function is to Python: a module function, or a function of a class (Role).
+const Role = enum {
+    /// A module function.
+    function,
+    /// An instance method: its first parameter is `*C` or `*const C`.
+    method,
+    /// A static method: a function of the class without an instance.
+    static,
+    /// `init` or `__setstate__`: returns the state (`C` or `!C`), which fills the instance's.
+    ctor,
+    /// `get_<name>`: a property's getter (only the instance).
+    getter,
+    /// `set_<name>`: a property's setter (the instance and the value).
+    setter,
+};
+
+/// The Zig function behind one Python function, as the generator sees it. `Owner` is the
+/// module, or the class the function is declared in.
+fn Signature(comptime Owner: type, comptime fn_name: []const u8, comptime role: Role) type {
     return struct {
-        const func = @field(Module, fn_name);
+        const func = @field(Owner, fn_name);
         const F = @TypeOf(func);
         const info = @typeInfo(F).@"fn";
-        const where = "fn " ++ fn_name;
+        const where = (if (role == .function) "fn " else "fn " ++ @typeName(Owner) ++ ".") ++ fn_name;
         const R = info.return_type orelse @compileError("pyz3: " ++ where ++ " has a generic return type");
-        /// Leading parameters that are not Python ones: a `std.mem.Allocator` (a per-call arena)
-        /// and a `Call`, in either order.
+        /// The instance, for methods and accessors.
+        const self_params = switch (role) {
+            .method, .getter, .setter => 1,
+            else => 0,
+        };
+        /// Leading parameters after the instance that are not Python ones: a
+        /// `std.mem.Allocator` (a per-call arena) and a `Call`, in either order.
         const first = leading: {
-            var k: usize = 0;
-            while (k < info.param_types.len and k < 2 and (info.param_types[k] == std.mem.Allocator or info.param_types[k] == Call)) k += 1;
+            var k: usize = self_params;
+            while (k < info.param_types.len and k < self_params + 2 and (info.param_types[k] == std.mem.Allocator or info.param_types[k] == Call)) k += 1;
             break :leading k;
         };
-        const arena_at: ?usize = for (0..first) |k| {
+        const arena_at: ?usize = for (self_params..first) |k| {
             if (info.param_types[k] == std.mem.Allocator) break k;
         } else null;
-        const call_at: ?usize = for (0..first) |k| {
+        const call_at: ?usize = for (self_params..first) |k| {
             if (info.param_types[k] == Call) break k;
         } else null;
         const has_arena = arena_at != null;
         /// `fn (pyz3.RawArgs) Object` (or an error union of it) uses the raw convention.
-        const raw = info.param_types.len == 1 and info.param_types[0] == RawArgs;
+        const raw = role == .function and info.param_types.len == 1 and info.param_types[0] == RawArgs;
         const count = info.param_types.len - first;
         /// Some parameter's conversion needs memory for the call (items of str or bytes).
         const needs_memory = blk: {
@@ -890,11 +976,24 @@ fn Signature(comptime Module: type, comptime fn_name: []const u8) type {
             }
             break :blk false;
         };
+        /// The Python parameters start at `args[arg_offset]`: a class's functions other than
+        /// static methods receive the instance's state in `args[0]`.
+        const arg_offset = if (role == .function or role == .static) 0 else 1;
 
         comptime {
             if (info.is_generic) @compileError("pyz3: " ++ where ++ " is generic (comptime or anytype parameters); make it non-pub or give it concrete types");
             if (info.attrs.varargs) @compileError("pyz3: " ++ where ++ " is variadic");
             if (count > c.PYZ3_MAX_PARAMS) @compileError("pyz3: " ++ where ++ " has more than 64 parameters");
+            if (self_params == 1) {
+                if (info.param_types.len == 0 or !isSelf(Owner, info.param_types[0].?))
+                    @compileError("pyz3: " ++ where ++ " must take the instance first (*" ++ @typeName(Owner) ++ " or *const " ++ @typeName(Owner) ++ ")");
+            }
+            if (role == .ctor and Payload(R) != Owner)
+                @compileError("pyz3: " ++ where ++ " must return " ++ @typeName(Owner) ++ " (or an error union of it), not " ++ @typeName(R));
+            if (role == .getter and count != 0)
+                @compileError("pyz3: " ++ where ++ " (a getter) takes only the instance");
+            if (role == .setter and (count != 1 or Payload(R) != void))
+                @compileError("pyz3: " ++ where ++ " (a setter) takes the instance and the value, and returns void (or !void)");
         }
 
         fn paramType(comptime i: usize) type {
@@ -903,42 +1002,55 @@ fn Signature(comptime Module: type, comptime fn_name: []const u8) type {
     };
 }
 
-fn functionDef(comptime Module: type, comptime fn_name: []const u8, comptime options: Options) c.pyz3_function_def {
+/// Is `T` the instance parameter of a function of class `Owner` (`*Owner` or `*const Owner`)?
+fn isSelf(comptime Owner: type, comptime T: type) bool {
+    return switch (@typeInfo(T)) {
+        .pointer => |p| p.size == .one and p.child == Owner,
+        else => false,
+    };
+}
+
+fn functionDef(comptime Module: type, comptime Owner: type, comptime fn_name: []const u8, comptime options: Options, comptime role: Role) c.pyz3_function_def {
     comptime {
-        const S = Signature(Module, fn_name);
-        const meta = metaOf(Module, fn_name);
+        const S = Signature(Owner, fn_name, role);
+        const meta = metaOf(Owner, fn_name);
         const spec: ParamList = if (meta.params) |p| parseParams(p, S.where) else .{ .params = &.{}, .positional_only = false };
-        if (S.raw) return rawFunctionDef(Module, fn_name, meta, spec, options);
+        if (S.raw) return rawFunctionDef(Owner, fn_name, meta, spec, options);
         if (meta.params != null and spec.params.len != S.count)
             @compileError("pyz3: " ++ S.where ++ " has " ++ decimal(S.count) ++ " Python parameters but " ++
                 fn_name ++ meta_suffix ++ ".params names " ++ decimal(spec.params.len));
 
         var params: [S.count]c.pyz3_param = undefined;
         for (0..S.count) |i| {
-            const p: ParamSpec = if (meta.params != null) spec.params[i] else .{ .name = zstr("arg" ++ decimal(i)) };
+            const p: ParamSpec = if (meta.params != null) spec.params[i] else .{ .name = zstr(if (role == .setter) "value" else "arg" ++ decimal(i)) };
             const label = if (meta.params != null) "'" ++ p.name ++ "'" else decimal(i);
-            const shape = paramShape(S.paramType(i), "parameter " ++ label ++ " of " ++ S.where);
+            const shape = paramShape(Module, S.paramType(i), "parameter " ++ label ++ " of " ++ S.where);
             params[i] = paramDef(p, shape);
         }
         const final_params = params;
-        const result = resultShape(S.R, "the result of " ++ S.where);
+        const result = if (role == .ctor or role == .setter) Shape{ .code = c.PYZ3_T_VOID, .optional = false } else resultShape(Module, S.R, "the result of " ++ S.where);
+        const name = switch (role) {
+            .ctor => zstr(fn_name),
+            else => pythonName(meta, fn_name, S.where),
+        };
         return .{
-            .name = pythonName(meta, fn_name, S.where).ptr,
+            .name = name.ptr,
             .doc = if (meta.doc) |d| d.ptr else null,
             .params = if (S.count == 0) null else &final_params,
-            .@"fn" = &Trampoline(Module, fn_name, meta, options).call,
+            .@"fn" = &Trampoline(Module, Owner, fn_name, meta, options, role).call,
             .raw = null,
             .user_data = null,
             .param_count = S.count,
             .return_type = result.code,
             .return_flags = if (result.optional) c.PYZ3_RETURN_OPTIONAL else 0,
             .flags = (if (meta.release_gil) c.PYZ3_FN_RELEASE_GIL else 0) |
-                (if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0),
+                (if (spec.positional_only) c.PYZ3_FN_POSITIONAL_ONLY else 0) |
+                (if (role == .static) c.PYZ3_FN_STATIC else 0),
             .ret_elem = result.elem,
             .ret_type_flags = result.type_flags,
             .ret_ndim = result.ndim,
             .ret_reserved = 0,
-            .ret_class_index = 0,
+            .ret_class_index = result.class_index,
             .ret_item_count = result.items.len,
             .ret_items = if (result.items.len == 0) null else result.items.ptr,
         };
@@ -964,13 +1076,13 @@ fn paramDef(comptime p: ParamSpec, comptime shape: Shape) c.pyz3_param {
         .type_flags = shape.type_flags,
         .ndim = shape.ndim,
         .reserved = 0,
-        .class_index = 0,
+        .class_index = shape.class_index,
     };
 }
 
 fn rawFunctionDef(comptime Module: type, comptime fn_name: []const u8, comptime meta: Meta, comptime spec: ParamList, comptime options: Options) c.pyz3_function_def {
     comptime {
-        const S = Signature(Module, fn_name);
+        const S = Signature(Module, fn_name, .function);
         if (meta.params == null)
             @compileError("pyz3: raw " ++ S.where ++ " needs `pub const " ++ fn_name ++ meta_suffix ++ ": pyz3.Meta = .{ .params = \"...\" }` to declare its parameters");
         if (meta.release_gil)
@@ -1004,11 +1116,12 @@ fn rawFunctionDef(comptime Module: type, comptime fn_name: []const u8, comptime 
 
 // ---- the generated C-ABI entry point of one function ------------------------------------------------
 
-fn Trampoline(comptime Module: type, comptime fn_name: []const u8, comptime meta: Meta, comptime options: Options) type {
-    const S = Signature(Module, fn_name);
+fn Trampoline(comptime Module: type, comptime Owner: type, comptime fn_name: []const u8, comptime meta: Meta, comptime options: Options, comptime role: Role) type {
+    const S = Signature(Owner, fn_name, role);
     return struct {
         fn call(args: [*c]const c.pyz3_value, result: [*c]c.pyz3_value, call_info: [*c]const c.pyz3_call) callconv(.c) i32 {
             var zargs: std.meta.ArgsTuple(S.F) = undefined;
+            if (S.self_params == 1) zargs[0] = @ptrCast(@alignCast(args[0].inst.?));
             if (S.call_at) |k| zargs[k] = .{ .info = call_info };
             if (S.has_arena or S.needs_memory) {
                 var arena: std.heap.ArenaAllocator = .init(allocator);
@@ -1016,37 +1129,43 @@ fn Trampoline(comptime Module: type, comptime fn_name: []const u8, comptime meta
                 const a = arena.allocator();
                 if (S.arena_at) |k| zargs[k] = a;
                 inline for (0..S.count) |i| {
-                    zargs[S.first + i] = readArg(S.paramType(i), args[i], call_info, i, a) catch
+                    zargs[S.first + i] = readArg(Module, S.paramType(i), args[S.arg_offset + i], call_info, i, a) catch
                         return c.pyz3_raise(c.PYZ3_EXC_MEMORY_ERROR, "out of memory converting an argument");
                 }
                 // The result is converted (copied) before the arena goes.
-                return finish(@call(.auto, S.func, zargs), result, call_info);
+                return finish(@call(.auto, S.func, zargs), args, result, call_info);
             }
             inline for (0..S.count) |i| {
-                zargs[S.first + i] = readArg(S.paramType(i), args[i], call_info, i, undefined) catch unreachable;
+                zargs[S.first + i] = readArg(Module, S.paramType(i), args[S.arg_offset + i], call_info, i, undefined) catch unreachable;
             }
-            return finish(@call(.auto, S.func, zargs), result, call_info);
+            return finish(@call(.auto, S.func, zargs), args, result, call_info);
         }
 
-        inline fn finish(ret: S.R, result: [*c]c.pyz3_value, call_info: [*c]const c.pyz3_call) i32 {
+        inline fn finish(ret: S.R, args: [*c]const c.pyz3_value, result: [*c]c.pyz3_value, call_info: [*c]const c.pyz3_call) i32 {
             _ = call_info;
             const payload = switch (@typeInfo(S.R)) {
                 .error_union => ret catch |err| return raiseError(options.errors, err),
                 else => ret,
             };
             const P = @TypeOf(payload);
+            if (role == .ctor) {
+                // The instance's zeroed state, now made.
+                const state: *Owner = @ptrCast(@alignCast(args[0].inst.?));
+                state.* = payload;
+                return c.PYZ3_OK;
+            }
             if (P == void) return c.PYZ3_OK;
             if (@typeInfo(P) == .optional) {
                 const value = payload orelse return c.PYZ3_RETURN_NONE;
-                return writeAny(@TypeOf(value), value, result, meta.release_gil);
+                return writeAny(Module, @TypeOf(value), value, result, meta.release_gil);
             }
-            return writeAny(P, payload, result, meta.release_gil);
+            return writeAny(Module, P, payload, result, meta.release_gil);
         }
     };
 }
 
 fn RawTrampoline(comptime Module: type, comptime fn_name: []const u8, comptime options: Options) type {
-    const S = Signature(Module, fn_name);
+    const S = Signature(Module, fn_name, .function);
     return struct {
         fn call(args: [*c]const ?*c.PyObject, nargs: usize, _: [*c]const c.pyz3_call) callconv(.c) ?*c.PyObject {
             // The loader passes one non-NULL object per declared parameter.
@@ -1075,10 +1194,14 @@ fn convertNeedsMemory(comptime T: type) bool {
     return U.Item == []const u8 or U.Item == Bytes;
 }
 
-inline fn readArg(comptime T: type, args_i: c.pyz3_value, call_info: [*c]const c.pyz3_call, comptime i: usize, a: std.mem.Allocator) !T {
+inline fn readArg(comptime Module: type, comptime T: type, args_i: c.pyz3_value, call_info: [*c]const c.pyz3_call, comptime i: usize, a: std.mem.Allocator) !T {
     if (@typeInfo(T) == .optional) {
         if (call_info.*.none_mask & (@as(u64, 1) << i) != 0) return null;
-        return try readArg(@typeInfo(T).optional.child, args_i, call_info, i, a);
+        return try readArg(Module, @typeInfo(T).optional.child, args_i, call_info, i, a);
+    }
+    if (comptime classIndexOf(Module, T, false) != null) {
+        // An instance of one of the plugin's classes (or of a subclass): its state.
+        return @ptrCast(@alignCast(args_i.inst.?));
     }
     if (T == Callable) return .{ .obj = args_i.obj.? };
     if (comptime compoundKind(T)) |kind| {
@@ -1134,10 +1257,14 @@ fn readItems(comptime T: type, items: c.pyz3_items, n: usize, a: std.mem.Allocat
     return p[0..n];
 }
 
+/// The `Module` of values that are never instances (items of lists, dicts, tuples, iterators).
+const NoClasses = struct {};
+
 /// Writes a result of any supported type: a scalar (`writeResult`), a `List`, `Dict`, tuple or
 /// iterator. Compound results that make objects take a GIL scope in a release_gil function.
-inline fn writeAny(comptime T: type, value: T, result: [*c]c.pyz3_value, comptime release_gil: bool) i32 {
-    if (comptime compoundShape(T, "a result", true)) |shape| {
+inline fn writeAny(comptime Module: type, comptime T: type, value: T, result: [*c]c.pyz3_value, comptime release_gil: bool) i32 {
+    if (comptime classIndexOf(Module, T, true) == null and compoundShape(T, "a result", true) != null) {
+        const shape = comptime compoundShape(T, "a result", true).?;
         const gil = if (release_gil) c.pyz3_gil_acquire();
         defer if (release_gil) c.pyz3_gil_release(gil);
         switch (shape.code) {
@@ -1160,21 +1287,21 @@ inline fn writeAny(comptime T: type, value: T, result: [*c]c.pyz3_value, comptim
             c.PYZ3_T_TUPLE => {
                 var status: i32 = c.PYZ3_OK;
                 inline for (@typeInfo(T).@"struct".field_types, 0..) |F, i| {
-                    if (writeResult(F, value[i], result + i, false) != c.PYZ3_OK) status = c.PYZ3_ERROR;
+                    if (writeResult(NoClasses, F, value[i], result + i, false) != c.PYZ3_OK) status = c.PYZ3_ERROR;
                 }
                 return status;
             },
             else => return Iteration(T).make(value, result),
         }
     }
-    return writeResult(T, value, result, release_gil);
+    return writeResult(Module, T, value, result, release_gil);
 }
 
 /// Stores `item` as item `i` of a list or dict result's items; false when making an object
 /// failed (an exception is set).
 fn storeItem(comptime T: type, item: T, items: c.pyz3_items, i: usize) bool {
     var v: c.pyz3_value = std.mem.zeroes(c.pyz3_value);
-    if (writeResult(T, item, &v, false) != c.PYZ3_OK) return false;
+    if (writeResult(NoClasses, T, item, &v, false) != c.PYZ3_OK) return false;
     const info = comptime typeInfo(T, "an item", true);
     if (info.result_needs_gil) {
         items.obj[i] = v.obj;
@@ -1207,7 +1334,7 @@ fn Iteration(comptime S: type) type {
                 else => s.next() catch |err| return raiseError(&.{}, err),
             };
             const v = got orelse return c.PYZ3_ITER_END;
-            return writeResult(T, v, item, false);
+            return writeResult(NoClasses, T, v, item, false);
         }
 
         fn drop(state: ?*anyopaque) callconv(.c) void {
@@ -1217,7 +1344,13 @@ fn Iteration(comptime S: type) type {
     };
 }
 
-inline fn writeResult(comptime T: type, value: T, result: [*c]c.pyz3_value, comptime release_gil: bool) i32 {
+inline fn writeResult(comptime Module: type, comptime T: type, value: T, result: [*c]c.pyz3_value, comptime release_gil: bool) i32 {
+    if (comptime classIndexOf(Module, T, true) != null) {
+        // A new instance: pyz3 made it before the call; its zeroed state takes the value.
+        const state: *T = @ptrCast(@alignCast(result.*.inst.?));
+        state.* = value;
+        return c.PYZ3_OK;
+    }
     const info = comptime typeInfo(T, "a result", true);
     if (!info.result_needs_gil) {
         @field(result.*, info.result_member) = switch (info.kind) {
@@ -1242,6 +1375,181 @@ inline fn writeResult(comptime T: type, value: T, result: [*c]c.pyz3_value, comp
     else
         c.pyz3_from_str(value.ptr, value.len);
     return if (result.*.obj == null) c.PYZ3_ERROR else c.PYZ3_OK;
+}
+
+// ---- classes ----------------------------------------------------------------------------------------
+
+/// The classes of `Module`, in declaration order: its `pub const X = struct { ... }` with a
+/// `pub fn init` (the constructor) or a `pub const __class__ = true` (a class without one,
+/// whose instances functions make).
+fn classTypes(comptime Module: type) []const type {
+    comptime {
+        var out: []const type = &.{};
+        for (@typeInfo(Module).@"struct".decl_names) |decl| {
+            if (@TypeOf(@field(Module, decl)) != type) continue;
+            const T = @field(Module, decl);
+            if (@typeInfo(T) != .@"struct") continue;
+            if (@hasDecl(T, "init") or @hasDecl(T, "__class__")) out = out ++ .{T};
+        }
+        return out;
+    }
+}
+
+/// The index of class `T` among `Module`'s classes: `T` itself as a result, a pointer to it as a
+/// parameter; null for other types.
+fn classIndexOf(comptime Module: type, comptime T: type, comptime is_result: bool) ?u16 {
+    comptime {
+        const C = if (is_result) T else switch (@typeInfo(T)) {
+            .pointer => |p| if (p.size == .one) p.child else return null,
+            else => return null,
+        };
+        for (classTypes(Module), 0..) |K, i| {
+            if (K == C) return i;
+        }
+        return null;
+    }
+}
+
+/// Names of a class's functions with special roles.
+const getter_prefix = "get_";
+const setter_prefix = "set_";
+
+/// What a `pub fn` of class `C` is.
+fn memberRole(comptime C: type, comptime decl: []const u8) ?Role {
+    comptime {
+        if (std.mem.eql(u8, decl, "init") or std.mem.eql(u8, decl, "__setstate__")) return .ctor;
+        if (std.mem.eql(u8, decl, "deinit")) return null;
+        const params = @typeInfo(@TypeOf(@field(C, decl))).@"fn".param_types;
+        const has_self = params.len > 0 and isSelf(C, params[0].?);
+        if (has_self and std.mem.startsWith(u8, decl, getter_prefix)) return .getter;
+        if (has_self and std.mem.startsWith(u8, decl, setter_prefix)) return .setter;
+        return if (has_self) .method else .static;
+    }
+}
+
+/// The `pub fn`s of class `C` that are Python methods (instance or static), in order.
+fn methodNames(comptime C: type) []const []const u8 {
+    comptime {
+        var out: []const []const u8 = &.{};
+        for (@typeInfo(C).@"struct".decl_names) |decl| {
+            if (@typeInfo(@TypeOf(@field(C, decl))) != .@"fn") continue;
+            if (std.mem.eql(u8, decl, "__getstate__")) continue;
+            const role = memberRole(C, decl) orelse continue;
+            if (role == .method or role == .static) out = out ++ .{decl};
+        }
+        return out;
+    }
+}
+
+/// The properties of class `C`: the names after `get_` of its getters, in order.
+fn propertyNames(comptime C: type) []const []const u8 {
+    comptime {
+        var out: []const []const u8 = &.{};
+        for (@typeInfo(C).@"struct".decl_names) |decl| {
+            if (@typeInfo(@TypeOf(@field(C, decl))) != .@"fn") continue;
+            const role = memberRole(C, decl) orelse continue;
+            if (role == .getter) out = out ++ .{decl[getter_prefix.len..]};
+            if (role == .setter and !@hasDecl(C, getter_prefix ++ decl[setter_prefix.len..]))
+                @compileError("pyz3: " ++ @typeName(C) ++ "." ++ decl ++ " sets a property without a getter (get_" ++ decl[setter_prefix.len..] ++ ")");
+        }
+        return out;
+    }
+}
+
+fn classFlag(comptime C: type, comptime name: []const u8) bool {
+    return @hasDecl(C, name) and @field(C, name);
+}
+
+fn classDef(comptime Module: type, comptime C: type, comptime options: Options) c.pyz3_class_def {
+    comptime {
+        const where = "class " ++ @typeName(C);
+        const method_names = methodNames(C);
+        var methods: [method_names.len]c.pyz3_function_def = undefined;
+        for (method_names, 0..) |name, i| methods[i] = functionDef(Module, C, name, options, memberRole(C, name).?);
+        const final_methods = methods;
+
+        const prop_names = propertyNames(C);
+        var props: [prop_names.len]c.pyz3_property_def = undefined;
+        for (prop_names, 0..) |name, i| {
+            const get = getter_prefix ++ name;
+            const set = setter_prefix ++ name;
+            const shape = resultShape(Module, Signature(C, get, .getter).R, "the result of " ++ where ++ "." ++ get);
+            if (!isIdentifier(name)) @compileError("pyz3: " ++ where ++ "." ++ get ++ ": '" ++ name ++ "' cannot name a property");
+            const meta = metaOf(C, get);
+            props[i] = .{
+                .name = zstr(name).ptr,
+                .doc = if (meta.doc) |d| d.ptr else null,
+                .get = &Trampoline(Module, C, get, meta, options, .getter).call,
+                .set = if (@hasDecl(C, set)) &Trampoline(Module, C, set, metaOf(C, set), options, .setter).call else null,
+                .user_data = null,
+                .type = shape.code,
+                .flags = if (shape.optional) c.PYZ3_PARAM_OPTIONAL else 0,
+                .class_index = shape.class_index,
+                .reserved = 0,
+            };
+        }
+        const final_props = props;
+
+        var fields: []const u32 = &.{};
+        const struct_info = @typeInfo(C).@"struct";
+        for (struct_info.field_names, struct_info.field_types) |name, T| {
+            if (T == ObjectField) fields = fields ++ .{@as(u32, @offsetOf(C, name))};
+        }
+        const final_fields = fields[0..fields.len].*;
+
+        if (@alignOf(C) > c.PYZ3_MAX_STATE_ALIGN)
+            @compileError("pyz3: " ++ where ++ " needs alignment " ++ decimal(@alignOf(C)) ++ "; at most 16 fits in a Python object (keep over-aligned data in a separate allocation)");
+        if (@hasDecl(C, "__getstate__") != @hasDecl(C, "__setstate__"))
+            @compileError("pyz3: " ++ where ++ ": __getstate__ and __setstate__ come together (pickling needs both)");
+        return .{
+            .name = classPythonName(C).ptr,
+            .doc = if (@hasDecl(C, "__doc__")) zstr(C.__doc__).ptr else null,
+            .state_size = @sizeOf(C),
+            .state_align = @alignOf(C),
+            .flags = (if (classFlag(C, "__final__")) c.PYZ3_CLASS_FINAL else 0) |
+                (if (classFlag(C, "__weakref__")) c.PYZ3_CLASS_WEAKREF else 0),
+            .object_field_count = final_fields.len,
+            .object_fields = if (final_fields.len == 0) null else &final_fields,
+            .init = if (@hasDecl(C, "init")) &MemberDef(Module, C, "init", options, .ctor).def else null,
+            .deinit = if (@hasDecl(C, "deinit")) &Deinit(C).call else null,
+            .methods = if (method_names.len == 0) null else &final_methods,
+            .method_count = method_names.len,
+            .property_count = prop_names.len,
+            .properties = if (prop_names.len == 0) null else &final_props,
+            .property_size = @sizeOf(c.pyz3_property_def),
+            .reserved = 0,
+            .export_state = if (@hasDecl(C, "__getstate__")) &MemberDef(Module, C, "__getstate__", options, .method).def else null,
+            .import_state = if (@hasDecl(C, "__setstate__")) &MemberDef(Module, C, "__setstate__", options, .ctor).def else null,
+        };
+    }
+}
+
+/// A class's Python name: the last part of the Zig type's name (`plugin.Counter` is `Counter`).
+fn classPythonName(comptime C: type) [:0]const u8 {
+    comptime {
+        const full = @typeName(C);
+        const name = if (std.mem.lastIndexOfScalar(u8, full, '.')) |i| full[i + 1 ..] else full;
+        if (!isIdentifier(name)) @compileError("pyz3: class " ++ full ++ ": '" ++ name ++ "' cannot name a Python class");
+        return zstr(name);
+    }
+}
+
+/// One function definition of a class with a static address (the constructor, the pickling
+/// hooks: pyz3_class_def points to them).
+fn MemberDef(comptime Module: type, comptime C: type, comptime name: []const u8, comptime options: Options, comptime role: Role) type {
+    return struct {
+        const def = functionDef(Module, C, name, options, role);
+    };
+}
+
+/// The destructor: the class's `deinit(self: *C) void`, called once for every made state.
+fn Deinit(comptime C: type) type {
+    return struct {
+        fn call(state: ?*anyopaque) callconv(.c) void {
+            const self: *C = @ptrCast(@alignCast(state.?));
+            self.deinit();
+        }
+    };
 }
 
 /// Raises the Python exception for a Zig error returned by a plugin function.

@@ -18,6 +18,27 @@ static const pyz3_function_def functions[] = {
     PYZ3_FUNCTION("greet", greet, greet_params, PYZ3_T_STR, "Greet."),
 };
 
-PYZ3_PLUGIN("header_cxx17", "Compiles as C++17.", functions)
+struct Thing {
+    int64_t n;
+};
+
+static PYZ3_FN(thing_init) {
+    PYZ3_SELF(Thing)->n = args[1].i64;
+    return PYZ3_OK;
+}
+static PYZ3_DEINIT(thing_deinit) { (void)state; }
+
+static const pyz3_param thing_params[] = {PYZ3_PARAM("n", PYZ3_T_I64)};
+static const pyz3_param other_params[] = {PYZ3_PARAM_INSTANCE("other", 0)};
+static const pyz3_function_def thing_ctor = PYZ3_CONSTRUCTOR(thing_init, thing_params);
+static const pyz3_function_def thing_methods[] = {
+    PYZ3_FUNCTION("same", thing_init, other_params, PYZ3_T_VOID, nullptr),
+};
+static const pyz3_class_def classes[] = {
+    PYZ3_CLASS("Thing", "A thing.", Thing, &thing_ctor, thing_deinit, thing_methods, nullptr, 0),
+};
+
+PYZ3_PLUGIN_WITH_CLASSES("header_cxx17", "Compiles as C++17.", functions, PYZ3_COUNTOF(functions),
+                         classes, PYZ3_COUNTOF(classes))
 
 static_assert(sizeof(pyz3_value) == 2 * sizeof(void *), "value layout");

@@ -37,6 +37,14 @@ int main(void) {
     SHOW("sizeof(pyz3_constant_def)", sizeof(pyz3_constant_def));
     SHOW("offsetof(pyz3_constant_def, type)", offsetof(pyz3_constant_def, type));
     SHOW("sizeof(pyz3_exception_def)", sizeof(pyz3_exception_def));
+    SHOW("sizeof(pyz3_class_def)", sizeof(pyz3_class_def));
+    SHOW("offsetof(pyz3_class_def, state_size)", offsetof(pyz3_class_def, state_size));
+    SHOW("offsetof(pyz3_class_def, init)", offsetof(pyz3_class_def, init));
+    SHOW("offsetof(pyz3_class_def, method_count)", offsetof(pyz3_class_def, method_count));
+    SHOW("offsetof(pyz3_class_def, export_state)", offsetof(pyz3_class_def, export_state));
+    SHOW("sizeof(pyz3_property_def)", sizeof(pyz3_property_def));
+    SHOW("offsetof(pyz3_property_def, type)", offsetof(pyz3_property_def, type));
+    SHOW("offsetof(pyz3_property_def, class_index)", offsetof(pyz3_property_def, class_index));
     SHOW("sizeof(pyz3_buffer)", sizeof(pyz3_buffer));
     SHOW("offsetof(pyz3_buffer, itemsize)", offsetof(pyz3_buffer, itemsize));
     SHOW("offsetof(pyz3_buffer, ndim)", offsetof(pyz3_buffer, ndim));

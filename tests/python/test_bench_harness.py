@@ -58,6 +58,10 @@ def test_one_record_per_case_and_binding(smoke_results: dict) -> None:
             if r["binding"] == "pyz3":
                 assert harness.numpy is None and "numpy" in r["reason"], r
             continue
+        if r["status"] == "skipped" and r["case"].startswith("cls_") and r["binding"] == "varargs":
+            # The METH_VARARGS variant has functions only; the floor has the class types.
+            assert "class" in r["reason"], r
+            continue
         assert r["status"] == "ok", r
         assert r["ns_min"] > 0 and r["ns_median"] >= r["ns_min"]
         if floor_ok[r["case"]]:

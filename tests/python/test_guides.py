@@ -1,6 +1,6 @@
 """tests/python/test_guides.py: the examples of the guides (docs/memory.md, errors.md,
-threads.md, types.md) and the Zig and Rust tabs of docs/quickstart.md build, load and behave as
-the text says."""
+threads.md, types.md, the class in rust.md) and the C, Zig and Rust tabs of docs/quickstart.md
+and docs/classes.md build, load and behave as the text says."""
 
 from __future__ import annotations
 
@@ -182,3 +182,83 @@ def test_quickstart_rust_tab(tmp_path):
     (crate / "build.rs").write_text(_block("quickstart.md", "rust", "`myplugin/build.rs`"))
     _run_sh(_block("quickstart.md", "sh", "## 3. Build it", "<!-- tab: Rust -->"), root)
     _check_quickstart_plugin(pyz3.load(root / "libmyplugin.so"), checks_overflow=True)
+
+
+def _check_tally(m) -> None:
+    # docs/classes.md, "A first class", for the class written in any of the three languages.
+    assert m.__doc__ == "A class example."
+    t = m.Tally()
+    assert (t.add(), t.add(5), t.total, repr(t)) == (1, 6, 6, "Tally(6)")
+    assert m.Tally(start=3).total == 3
+    assert m.Tally.__doc__.splitlines()[-1] == "A running total."
+    assert str(inspect.signature(m.Tally)) == "(start=0)"
+    assert str(inspect.signature(m.Tally.add)) == "(self, /, n=1)"
+    with pytest.raises(AttributeError, match="'total'"):
+        t.total = 0
+    with pytest.raises(TypeError, match=r"^Tally\(\) argument 'start' must be int, not str$"):
+        m.Tally("x")
+    with pytest.raises(OverflowError, match="Tally.add: overflow"):
+        m.Tally(2**63 - 1).add()
+
+
+def test_classes_c_tab(tmp_path):
+    root = _repo_like(tmp_path)
+    (root / "tally.c").write_text(_block("classes.md", "c", "`tally.c`:"))
+    _run_sh(_block("classes.md", "sh", "Build it as in the", "<!-- tab: C -->"), root)
+    _check_tally(pyz3.load(root / "libtally.so"))
+
+
+def test_classes_zig_tab(tmp_path):
+    root = _repo_like(tmp_path)
+    (root / "tally.zig").write_text(_block("classes.md", "zig", "`tally.zig`:"))
+    _run_sh(_block("classes.md", "sh", "Build it as in the", "<!-- tab: Zig -->"), root)
+    _check_tally(pyz3.load(root / "libtally.so"))
+
+
+def test_classes_rust_tab(tmp_path):
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    root = _repo_like(tmp_path)
+    crate = root / "tally"
+    (crate / "src").mkdir(parents=True)
+    (crate / "src" / "lib.rs").write_text(_block("classes.md", "rust", "`tally/src/lib.rs`:"))
+    # The quick start's Cargo.toml and build.rs, with the crate renamed (as the guide says).
+    toml = _block("quickstart.md", "toml", "`myplugin/Cargo.toml`")
+    (crate / "Cargo.toml").write_text(toml.replace('"myplugin"', '"tally"'))
+    (crate / "build.rs").write_text(_block("quickstart.md", "rust", "`myplugin/build.rs`"))
+    _run_sh(_block("classes.md", "sh", "Build it as in the", "<!-- tab: Rust -->"), root)
+    _check_tally(pyz3.load(root / "libtally.so"))
+
+
+def test_classes_cycle_example(tmp_path, monkeypatch):
+    # docs/classes.md, "Python references in native state", run where build/plugins is the
+    # build's (the block's path is relative to the repository's root).
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "plugins").symlink_to(BUILD / "plugins")
+    monkeypatch.chdir(tmp_path)
+    before = pyz3.load(BUILD / "plugins" / "libclasses.so").live_count()
+    namespace: dict = {}
+    exec(_block("classes.md", "python", "## Python references in native state"), namespace)
+    m = namespace["m"]
+    assert "n" not in namespace and m.live_count() == before
+
+
+def test_rust_guide_class(tmp_path):
+    # docs/rust.md, "Classes": the example builds and behaves as its docs say.
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    root = _repo_like(tmp_path)
+    crate = root / "counter_rs"
+    (crate / "src").mkdir(parents=True)
+    (crate / "src" / "lib.rs").write_text(_block("rust.md", "rust", "## Classes"))
+    toml = _block("quickstart.md", "toml", "`myplugin/Cargo.toml`")
+    (crate / "Cargo.toml").write_text(toml.replace('"myplugin"', '"counter_rs"'))
+    (crate / "build.rs").write_text(_block("quickstart.md", "rust", "`myplugin/build.rs`"))
+    _run_sh('(cd counter_rs && PYZ3_LIB_DIR="$PWD/../build/lib" cargo build --release --quiet)', root)
+    m = pyz3.load(crate / "target" / "release" / "libcounter_rs.so")
+    c = m.Counter(5)
+    assert (c.inc(), c.inc(by=3), c.value) == (6, 9, 9)
+    c.value = 1
+    assert c.value == 1 and m.Counter.inc.__doc__ == "Add `by`; the new value."
+    with pytest.raises(OverflowError, match="inc"):
+        m.Counter(2**63 - 1).inc()

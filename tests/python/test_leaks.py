@@ -1,8 +1,10 @@
 """tests/python/test_leaks.py: every sample function, called many times, leaks nothing.
 
-For each function of the C sample plugins (hello, arrays, gil_bench, fastpath_bench, pool_bench,
-containers, and the containers plugin's Zig and Rust twins; their constants and exception class
-too) a workload of one or more calls (success and error paths) runs ``PYZ3_LEAK_CALLS`` times after a
+For each function and class of the C sample plugins (hello, arrays, gil_bench, fastpath_bench,
+pool_bench, classes: constructions, method calls, properties, instances as arguments and
+results, pickling, cycles through native state; containers, and the containers plugin's Zig and
+Rust twins: their constants and exception class too) a
+workload of one or more calls (success and error paths) runs ``PYZ3_LEAK_CALLS`` times after a
 warm-up of a tenth of that. Across the run:
 
 * the reference counts of the arguments (buffer arguments included: a view holds one while it
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import array
 import contextlib
+import gc
 import os
+import pickle
 import sys
 
 import pytest
@@ -222,7 +226,56 @@ def _containers(m):
     }
 
 
+def _classes(m):
+    counter, stats = m.Counter(5), m.RollingStats(4)
+    for x in (1.0, 2.0, 3.0):
+        stats.push(x)
+
+    def properties():
+        counter.value = BIG
+        counter.value = counter.value - 1
+        return counter.value
+
+    def stats_work():
+        s = m.RollingStats(3)
+        s.push(2.5)
+        s.push(BIG)
+        return len(s), s.count, s.mean, s.variance
+
+    def node_cycle():
+        n = m.Node(OBJ)
+        n.value = n  # collected by the garbage collector's automatic passes
+
+    def node_replace():
+        n = m.Node(TEXT)
+        n.value = DATA
+        return n.value
+
+    def pickled():
+        return pickle.loads(pickle.dumps(counter)).value
+
+    return {
+        "Counter": [
+            lambda: m.Counter(),
+            lambda: m.Counter(start=BIG),
+            _raises(TypeError, m.Counter, TEXT),
+            lambda: counter.inc(),
+            lambda: counter.inc(by=2),
+            _raises(TypeError, counter.inc, TEXT),
+            properties,
+            lambda: repr(counter),
+            lambda: counter.reset(),
+            pickled,
+        ],
+        "RollingStats": [stats_work, _raises(ValueError, m.RollingStats, 0), lambda: stats.mean],
+        "Node": [node_cycle, node_replace],
+        "merge": [lambda: m.merge(stats, stats), _raises(TypeError, m.merge, stats, OBJ)],
+        "live_count": [lambda: m.live_count()],
+    }
+
+
 WORKLOADS = {
+    "classes": _classes,
     "hello": _hello,
     "arrays": _arrays,
     "gil_bench": _gil_bench,
@@ -235,10 +288,11 @@ WORKLOADS = {
 
 
 class _AnyModule:
-    """Stands in for a plugin module when only the workloads' names are needed."""
+    """Stands in for a plugin module (and what its functions and classes return) when only the
+    workloads' names are needed."""
 
     def __getattr__(self, name):
-        return lambda *args, **kwargs: None
+        return lambda *args, **kwargs: _AnyModule()
 
 
 def _load(name):
@@ -285,10 +339,14 @@ def test_no_leak_over_many_calls(case):
     watched += [r for r in results if r is not None]
 
     _run(calls, max(CALLS // 10, 100))
+    # Steady states: garbage cycles (the workloads' own, and earlier tests' that a workload's
+    # allocations would make the collector free meanwhile) are collected at both ends.
+    gc.collect()
     counts = [sys.getrefcount(o) for o in watched]
     blocks = sys.getallocatedblocks()
     rss = _rss()
     _run(calls, CALLS)
+    gc.collect()
     rss_growth = _rss() - rss
     block_growth = sys.getallocatedblocks() - blocks
 

@@ -51,6 +51,14 @@ pub fn main() void {
     show("sizeof(pyz3_constant_def)", @sizeOf(h.pyz3_constant_def));
     show("offsetof(pyz3_constant_def, type)", @offsetOf(h.pyz3_constant_def, "type"));
     show("sizeof(pyz3_exception_def)", @sizeOf(h.pyz3_exception_def));
+    show("sizeof(pyz3_class_def)", @sizeOf(h.pyz3_class_def));
+    show("offsetof(pyz3_class_def, state_size)", @offsetOf(h.pyz3_class_def, "state_size"));
+    show("offsetof(pyz3_class_def, init)", @offsetOf(h.pyz3_class_def, "init"));
+    show("offsetof(pyz3_class_def, method_count)", @offsetOf(h.pyz3_class_def, "method_count"));
+    show("offsetof(pyz3_class_def, export_state)", @offsetOf(h.pyz3_class_def, "export_state"));
+    show("sizeof(pyz3_property_def)", @sizeOf(h.pyz3_property_def));
+    show("offsetof(pyz3_property_def, type)", @offsetOf(h.pyz3_property_def, "type"));
+    show("offsetof(pyz3_property_def, class_index)", @offsetOf(h.pyz3_property_def, "class_index"));
     show("sizeof(pyz3_buffer)", @sizeOf(h.pyz3_buffer));
     show("offsetof(pyz3_buffer, itemsize)", @offsetOf(h.pyz3_buffer, "itemsize"));
     show("offsetof(pyz3_buffer, ndim)", @offsetOf(h.pyz3_buffer, "ndim"));

@@ -53,6 +53,30 @@ pub const PYZ3_RETURN_OPTIONAL: u8 = 1;
 pub const PYZ3_FN_RELEASE_GIL: u16 = 1;
 /// `pyz3_function_def.flags`: all parameters are positional-only (`/` in the signature).
 pub const PYZ3_FN_POSITIONAL_ONLY: u16 = 2;
+/// `pyz3_function_def.flags`, methods of a class only (ABI 1.1): a static method. It receives
+/// no instance: its arguments are its declared parameters, as for a module function.
+pub const PYZ3_FN_STATIC: u16 = 4;
+/// `pyz3_function_def.flags`, methods of a class only (ABI 1.1): a class method. It receives no
+/// instance; `call->self_` is the class it was called on (a subclass when called through one).
+pub const PYZ3_FN_CLASS: u16 = 8;
+
+/// `pyz3_class_def.flags` (ABI 1.1): Python code cannot subclass the class.
+pub const PYZ3_CLASS_FINAL: u32 = 1;
+/// `pyz3_class_def.flags` (ABI 1.1): instances support weak references (`weakref.ref(obj)`).
+pub const PYZ3_CLASS_WEAKREF: u32 = 2;
+
+/// Upper bound on `pyz3_class_def.method_count` (ABI 1.1).
+pub const PYZ3_MAX_METHODS: u32 = 256;
+/// Upper bound on `pyz3_class_def.property_count` (ABI 1.1).
+pub const PYZ3_MAX_PROPERTIES: u32 = 256;
+/// Upper bound on `pyz3_class_def.object_field_count` (ABI 1.1).
+pub const PYZ3_MAX_OBJECT_FIELDS: u32 = 256;
+/// Upper bound on `pyz3_class_def.state_size`, in bytes (ABI 1.1): larger state belongs in a
+/// separate allocation the state points to.
+pub const PYZ3_MAX_STATE_SIZE: u32 = 1 << 20;
+/// Upper bound on `pyz3_class_def.state_align` (ABI 1.1): what CPython's object allocator
+/// guarantees.
+pub const PYZ3_MAX_STATE_ALIGN: u32 = 16;
 
 /// `pyz3_plugin.flags` (ABI 1.1): the plugin is safe to run without the GIL — its functions may
 /// run on several threads at once under a free-threaded CPython (3.14t and later). Without it,
@@ -183,7 +207,9 @@ pub union pyz3_value {
     pub seq: *const pyz3_seq,
     /// `PYZ3_T_DICT` arguments (ABI 1.1): converted entries the trampoline owns for the call.
     pub dict: *const pyz3_dict,
-    /// `PYZ3_T_INSTANCE` arguments (ABI 1.1): the instance's native state, borrowed for the call.
+    /// `PYZ3_T_INSTANCE` arguments and results, and a method's `args[0]` (ABI 1.1): an instance's
+    /// native state. Arguments borrow it for the call; a result is the state of a new instance
+    /// pyz3 made before the call, which the function fills.
     pub inst: *mut c_void,
     /// `PYZ3_T_LIST` and `PYZ3_T_DICT` results (ABI 1.1): set by the loader before the call;
     /// fill the result through `pyz3_result_list` / `pyz3_result_dict`, never directly.
@@ -353,7 +379,9 @@ pub struct pyz3_call {
     /// plugin's own exceptions and classes). The runtime always passes the whole struct; a plugin
     /// built for 1.0 never reads past `user_data`.
     pub module: *mut pyz3_module,
-    /// ABI 1.1: for a method, the object it was called on (borrowed); NULL for functions.
+    /// ABI 1.1: for a method, the object it was called on (borrowed; its native state is also in
+    /// `args[0].inst`); for a constructor, the instance being made; for a class method, the
+    /// class; NULL for functions and static methods.
     pub self_: *mut PyObject,
 }
 
@@ -515,7 +543,18 @@ pub struct pyz3_plugin {
     pub exception_size: u32,
 }
 
-/// A class of a plugin (ABI 1.1). The classes work defines the rest of its fields.
+/// The destructor of a class's native state (`pyz3_class_def.deinit`).
+pub type pyz3_deinit_fn = Option<unsafe extern "C" fn(state: *mut c_void)>;
+
+/// A class of a plugin (ABI 1.1): a Python type whose instances carry `state_size` bytes of
+/// native state inline in the Python object (docs/classes.md).
+///
+/// Every function of a class is a `pyz3_function_def`, read with the stride
+/// `pyz3_plugin.function_size`, called through the same trampolines as module functions. An
+/// instance method, the constructor, the property accessors and the pickling hooks receive the
+/// instance's state in `args[0].inst` and their declared parameters in `args[1]`, `args[2]`, ...;
+/// bit `i` of `call->none_mask` is declared parameter `i`; `call->self_` is the instance.
+/// cbindgen:field-names=[name, doc, state_size, state_align, flags, object_field_count, object_fields, init, deinit, methods, method_count, property_count, properties, property_size, reserved, export_state, import_state]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct pyz3_class_def {
@@ -523,6 +562,79 @@ pub struct pyz3_class_def {
     pub name: *const c_char,
     /// Doc string (NUL-terminated UTF-8) or NULL.
     pub doc: *const c_char,
+    /// Size of the native state in bytes (at most `PYZ3_MAX_STATE_SIZE`; may be 0). A new
+    /// instance's state is zeroed.
+    pub state_size: u32,
+    /// Alignment of the state: a power of two up to `PYZ3_MAX_STATE_ALIGN`, or 0 for 16.
+    pub state_align: u32,
+    /// `PYZ3_CLASS_*` bits.
+    pub flags: u32,
+    /// Number of entries in `object_fields`.
+    pub object_field_count: u32,
+    /// Byte offsets into the state of `PyObject *` fields (NULL or a strong reference). pyz3
+    /// owns what they hold: the garbage collector visits them (cycles through instances are
+    /// collected) and clears them to break a cycle, and pyz3 releases them after `deinit`. Code
+    /// that stores into one releases the reference it replaces (`pyz3_decref`). NULL when the
+    /// count is 0.
+    pub object_fields: *const u32,
+    /// The constructor, `__init__`: a typed function returning `PYZ3_T_VOID` that fills the
+    /// zeroed state in `args[0].inst` from its declared parameters. A constructor that fails
+    /// releases what it acquired (the destructor does not run for it). NULL: Python code cannot
+    /// create instances (functions can, with `PYZ3_T_INSTANCE` results).
+    pub init: *const pyz3_function_def,
+    /// The destructor, or NULL: called with the GIL held, exactly once for every instance whose
+    /// state was made (by `init`, by a function with a `PYZ3_T_INSTANCE` result, or by
+    /// `import_state`), when the instance is freed.
+    pub deinit: pyz3_deinit_fn,
+    /// `method_count` methods (stride `pyz3_plugin.function_size`): instance methods, static
+    /// methods (`PYZ3_FN_STATIC`) and class methods (`PYZ3_FN_CLASS`); special methods by their
+    /// names (`__repr__`, `__len__`, ...; docs/classes.md lists them and their signatures).
+    pub methods: *const pyz3_function_def,
+    /// Number of methods (at most `PYZ3_MAX_METHODS`).
+    pub method_count: u32,
+    /// Number of properties (at most `PYZ3_MAX_PROPERTIES`).
+    pub property_count: u32,
+    /// `property_count` properties, laid out with stride `property_size`.
+    pub properties: *const pyz3_property_def,
+    /// `sizeof(pyz3_property_def)` as the plugin saw it.
+    pub property_size: u32,
+    /// Must be zero.
+    pub reserved: u32,
+    /// Pickling (with `import_state`), or NULL: a typed function without declared parameters
+    /// that returns the state as a picklable value of its declared result type. Instances then
+    /// pickle by reference to the plugin's path, like functions.
+    pub export_state: *const pyz3_function_def,
+    /// Unpickling: a typed function returning `PYZ3_T_VOID` with one declared parameter, of the
+    /// type `export_state` returns, that fills the zeroed state from it (like `init`).
+    pub import_state: *const pyz3_function_def,
+}
+
+/// A property of a class (ABI 1.1): `obj.name` calls `get`, `obj.name = v` calls `set`.
+/// cbindgen:field-names=[name, doc, get, set, user_data, type, flags, class_index, reserved]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pyz3_property_def {
+    /// Python name: a NUL-terminated identifier, unique in the class.
+    pub name: *const c_char,
+    /// Doc string (NUL-terminated UTF-8) or NULL.
+    pub doc: *const c_char,
+    /// The getter: `args[0].inst` is the state; writes the value to `*result` like a function
+    /// with result type `type`.
+    pub get: pyz3_fn,
+    /// The setter, or NULL for a read-only property (assigning raises `AttributeError`):
+    /// `args[0].inst` is the state, `args[1]` the new value converted to `type`.
+    pub set: pyz3_fn,
+    /// Passed back in `pyz3_call.user_data`.
+    pub user_data: *mut c_void,
+    /// The value's `PYZ3_T_*` code.
+    pub type_: u8,
+    /// `PYZ3_PARAM_OPTIONAL`: the value may be `None` (the setter sees bit 0 of
+    /// `call->none_mask`; the getter may return `PYZ3_RETURN_NONE`).
+    pub flags: u8,
+    /// `PYZ3_T_INSTANCE`: the class, as an index into `pyz3_plugin.classes`; 0 otherwise.
+    pub class_index: u16,
+    /// Must be zero.
+    pub reserved: u32,
 }
 
 /// A module constant of a plugin (ABI 1.1): a module attribute with a value that never changes.
@@ -619,6 +731,14 @@ const _: () = assert!(size_of::<pyz3_out>() == 3 * W);
 const _: () = assert!(size_of::<pyz3_constant_def>() == 3 * W + 8);
 const _: () = assert!(offset_of!(pyz3_constant_def, type_) == 3 * W);
 const _: () = assert!(size_of::<pyz3_exception_def>() == 2 * W + 8);
+const _: () = assert!(size_of::<pyz3_class_def>() == 9 * W + 32);
+const _: () = assert!(offset_of!(pyz3_class_def, state_size) == 2 * W);
+const _: () = assert!(offset_of!(pyz3_class_def, init) == 3 * W + 16);
+const _: () = assert!(offset_of!(pyz3_class_def, method_count) == 6 * W + 16);
+const _: () = assert!(offset_of!(pyz3_class_def, export_state) == 7 * W + 32);
+const _: () = assert!(size_of::<pyz3_property_def>() == 5 * W + 8);
+const _: () = assert!(offset_of!(pyz3_property_def, type_) == 5 * W);
+const _: () = assert!(offset_of!(pyz3_property_def, class_index) == 5 * W + 2);
 const _: () = assert!(size_of::<pyz3_buffer>() == 6 * W + 8);
 const _: () = assert!(offset_of!(pyz3_buffer, itemsize) == 4 * W);
 const _: () = assert!(offset_of!(pyz3_buffer, ndim) == 6 * W);
@@ -632,7 +752,7 @@ pub const PYZ3_PLUGIN_SIZE_1_0: usize = 16 + 3 * W + 16;
 pub const PYZ3_FUNCTION_SIZE_1_0: usize = 6 * W + 8;
 
 /// Layout facts exported for the cross-language layout test.
-pub const LAYOUT: [(&str, usize); 32] = [
+pub const LAYOUT: [(&str, usize); 40] = [
     ("sizeof(pyz3_str)", size_of::<pyz3_str>()),
     ("sizeof(pyz3_value)", size_of::<pyz3_value>()),
     ("sizeof(pyz3_call)", size_of::<pyz3_call>()),
@@ -703,6 +823,32 @@ pub const LAYOUT: [(&str, usize); 32] = [
     (
         "sizeof(pyz3_exception_def)",
         size_of::<pyz3_exception_def>(),
+    ),
+    ("sizeof(pyz3_class_def)", size_of::<pyz3_class_def>()),
+    (
+        "offsetof(pyz3_class_def, state_size)",
+        offset_of!(pyz3_class_def, state_size),
+    ),
+    (
+        "offsetof(pyz3_class_def, init)",
+        offset_of!(pyz3_class_def, init),
+    ),
+    (
+        "offsetof(pyz3_class_def, method_count)",
+        offset_of!(pyz3_class_def, method_count),
+    ),
+    (
+        "offsetof(pyz3_class_def, export_state)",
+        offset_of!(pyz3_class_def, export_state),
+    ),
+    ("sizeof(pyz3_property_def)", size_of::<pyz3_property_def>()),
+    (
+        "offsetof(pyz3_property_def, type)",
+        offset_of!(pyz3_property_def, type_),
+    ),
+    (
+        "offsetof(pyz3_property_def, class_index)",
+        offset_of!(pyz3_property_def, class_index),
     ),
     ("sizeof(pyz3_buffer)", size_of::<pyz3_buffer>()),
     (

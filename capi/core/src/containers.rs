@@ -121,7 +121,8 @@ unsafe fn convert_item(
             | TypeCode::List
             | TypeCode::Tuple
             | TypeCode::Callable
-            | TypeCode::Iterator => return Err(ConvError::WrongType),
+            | TypeCode::Iterator
+            | TypeCode::Instance => return Err(ConvError::WrongType),
         }
     }
     Ok(())

@@ -805,6 +805,9 @@ pub unsafe fn to_value_into(
             TypeCode::Buffer | TypeCode::Sequence | TypeCode::Dict => {
                 return Err(ConvError::WrongType)
             }
+            // Needs the parameter's class, which this table does not know: the loader's
+            // trampolines convert instance arguments themselves (loader/src/class).
+            TypeCode::Instance => return Err(ConvError::WrongType),
         }
     }
     Ok(())
@@ -851,7 +854,10 @@ pub unsafe fn to_arg_into(
             | TypeCode::List
             | TypeCode::Tuple
             | TypeCode::Callable
-            | TypeCode::Iterator => to_value_into(ty, op, out, fast),
+            | TypeCode::Iterator
+            // Needs the parameter's class: `to_value_into` refuses it, and the loader's
+            // trampolines convert instance arguments themselves (loader/src/class).
+            | TypeCode::Instance => to_value_into(ty, op, out, fast),
         }
     }
 }
@@ -908,6 +914,15 @@ pub unsafe fn from_value_with(ty: TypeCode, v: &pyz3_value, pooled: bool) -> *mu
                 error::raise_str(
                     ffi::PyExc_SystemError,
                     &format!("a {} result cannot be made from one value", ty.name()),
+                );
+                ptr::null_mut()
+            }
+            // The loader makes an instance result before the call (loader/src/class); a state
+            // pointer alone cannot become an object.
+            TypeCode::Instance => {
+                error::raise_str(
+                    ffi::PyExc_SystemError,
+                    "an instance result is made by the loader, not converted from a value",
                 );
                 ptr::null_mut()
             }

@@ -37,6 +37,9 @@ pub enum Repr {
     Buffer,
     /// A new array the plugin fills in: a new reference in `pyz3_value.obj` (`pyz3_array_new`).
     Array,
+    /// An instance of one of the plugin's classes (which one: `class_index`), as a pointer to
+    /// its native state.
+    Instance,
     /// A sequence argument: a `pyz3_seq` view of converted items (ABI 1.1).
     Sequence,
     /// A `dict[str, T]`: a `pyz3_dict` view as an argument, built from a `pyz3_out` as a result.
@@ -65,6 +68,7 @@ impl Repr {
             Repr::Object => ("object", 0, false),
             Repr::Buffer => ("buffer", 0, false),
             Repr::Array => ("array", 0, false),
+            Repr::Instance => ("instance", 0, false),
             Repr::Sequence => ("sequence", 0, false),
             Repr::Dict => ("dict", 0, false),
             Repr::List => ("list", 0, false),
@@ -96,7 +100,7 @@ pub enum DefaultRule {
     Bytes,
     /// Any literal, including `None`.
     Any,
-    /// Only `None`, for an optional parameter (a per-call view has no literal).
+    /// Only `None`, for an optional parameter (a per-call view or an instance has no literal).
     NoneOnly,
 }
 
@@ -351,6 +355,19 @@ type_registry! {
         borrowed_arg: false, result_needs_gil: true, arg_view: false,
         default: DefaultRule::None,
     }
+    /// An instance of a class of the plugin: `pyz3_param.class_index` and
+    /// `pyz3_function_def.ret_class_index` name the class. Arguments arrive as the instance's
+    /// native state in `pyz3_value.inst`, borrowed for the call (instances of Python subclasses
+    /// are accepted). For a result, pyz3 makes a new instance before the call and passes its
+    /// zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
+    Instance = 17, PYZ3_T_INSTANCE {
+        name: "instance", c_type: "void *", arg_member: "inst", result_member: "inst",
+        param_annotation: "object", result_annotation: "object",
+        expected: "an instance of its class",
+        repr: Repr::Instance, param: true, result: true,
+        borrowed_arg: true, result_needs_gil: false, arg_view: false,
+        default: DefaultRule::NoneOnly,
+    }
     /// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
     /// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
     /// view the loader owns for the call.
@@ -581,6 +598,11 @@ mod tests {
                 Repr::Sequence => "seq",
                 Repr::Dict => "dict",
                 Repr::Array | Repr::List | Repr::Tuple | Repr::Iterator => "",
+                Repr::Instance => {
+                    assert_eq!(t.arg_member, "inst", "{}", t.name);
+                    assert_eq!(t.result_member, "inst", "{}", t.name);
+                    continue;
+                }
             };
             assert_eq!(t.arg_member, expected_arg, "{}", t.name);
             assert_eq!(t.param, !t.arg_member.is_empty(), "{}", t.name);

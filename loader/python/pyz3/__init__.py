@@ -239,9 +239,16 @@ def _plugin_module(path: str, module_name: str, what: str) -> ModuleType:
 
 
 def _function_owner(path: str, module_name: str, func_name: str) -> object:
-    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``."""
+    """Unpickling helper: the ``__self__`` of ``func_name`` in the plugin at ``path``.
+
+    Functions pickle by reference: (plugin path, module name, function name); a static or class
+    method's name is ``Class.name``. See :func:`_plugin_module` for how the module is found.
+    """
     module = _plugin_module(path, module_name, f"{module_name}.{func_name}")
-    owner = getattr(getattr(module, func_name, None), "__self__", None)
+    found: object = module
+    for part in func_name.split("."):
+        found = getattr(found, part, None)
+    owner = getattr(found, "__self__", None)
     if f"{type(owner).__module__}.{type(owner).__name__}" != "pyz3.PluginFunction":
         raise PluginLoadError(
             f"cannot unpickle {module_name}.{func_name}: {module.__name__} has no pyz3 function "
@@ -274,6 +281,27 @@ def _reduce_plugin_exception(self: BaseException) -> tuple:
         return BaseException.__reduce__(self)
     path, module_name = origin
     return (_plugin_exception, (path, module_name, cls.__name__, self.args), self.__dict__ or None)
+
+
+def _class_instance(path: str, module_name: str, class_name: str, state: object) -> object:
+    """Unpickling helper: an instance of class ``class_name`` of the plugin at ``path``, made by
+    the class's ``import_state`` hook from ``state`` (instances pickle by reference, like
+    functions; see :func:`_plugin_module`)."""
+    module = _plugin_module(path, module_name, f"{module_name}.{class_name}")
+    cls = getattr(module, class_name, None)
+    if not isinstance(cls, type):
+        raise PluginLoadError(
+            f"cannot unpickle {module_name}.{class_name}: {module.__name__} has no class {class_name!r}",
+            path=path,
+        )
+    return _pyz3.import_instance(cls, state)
+
+
+def _subclass_instance(cls: type, state: object) -> object:
+    """Unpickling helper: an instance of ``cls``, a Python subclass of a pyz3 class (pickled by
+    reference to itself), whose native state ``import_state`` makes from ``state``; pickle then
+    restores its ``__dict__``."""
+    return _pyz3.import_instance(cls, state)
 
 
 def optimizations() -> dict[str, bool]:

@@ -78,18 +78,35 @@ class Plugin:
     def exceptions(self) -> list[dict[str, Any]]:
         return self.desc.get("exceptions", [])
 
-    def signature(self, func: dict[str, Any], qualify=lambda name: name, *, stub: bool = False) -> str:
+    @property
+    def classes(self) -> list[dict[str, Any]]:
+        return self.desc.get("classes", [])
+
+    def signature(
+        self,
+        func: dict[str, Any],
+        qualify=lambda name: name,
+        *,
+        stub: bool = False,
+        target: object = None,
+        drop: int = 0,
+        receiver: str | None = None,
+        returns: str | None = None,
+    ) -> str:
         """``(a: int, b: int = 2, *, c: str | None = None) -> int`` for one function.
 
-        Kinds and defaults come from ``inspect.signature`` of the loaded function, so the text
-        says exactly what calls accept; annotations come from the declared types. ``qualify``
-        maps a type name to how it must be spelled (a stub whose functions shadow builtins);
-        ``stub`` writes a default that has no literal (``inf``) as ``...``.
+        Kinds and defaults come from ``inspect.signature`` of the loaded function (or of
+        ``target``: a class, a method), so the text says exactly what calls accept; annotations
+        come from the declared types. ``qualify`` maps a type name to how it must be spelled (a
+        stub whose names shadow builtins); ``stub`` writes a default that has no literal
+        (``inf``) as ``...``. For methods, ``drop`` leading parameters of the inspected
+        signature are the receiver, written as ``receiver``; ``returns`` replaces the result's
+        annotation.
         """
         params = {p["name"]: p for p in func["params"]}
-        sig = inspect.signature(getattr(self.module, func["name"]))
-        parts: list[str] = []
-        values = list(sig.parameters.values())
+        sig = inspect.signature(getattr(self.module, func["name"]) if target is None else target)
+        parts: list[str] = [] if receiver is None else [receiver]
+        values = list(sig.parameters.values())[drop:]
         for i, p in enumerate(values):
             if p.kind is inspect.Parameter.KEYWORD_ONLY and (i == 0 or values[i - 1].kind is not p.kind):
                 parts.append("*")
@@ -101,7 +118,8 @@ class Plugin:
                 i + 1 == len(values) or values[i + 1].kind is not p.kind
             ):
                 parts.append("/")
-        return f"({', '.join(parts)}) -> {return_annotation(func, qualify)}"
+        ret = return_annotation(func, qualify) if returns is None else returns
+        return f"({', '.join(parts)}) -> {ret}"
 
 
 def _qualified(annotation: str, qualify) -> str:
@@ -129,8 +147,8 @@ def return_annotation(func: dict[str, Any], qualify=lambda name: name) -> str:
 
 
 # Names annotations use that are not builtins, and where a stub imports them from.
-IMPORTED_NAMES = {"Any": "typing", "Callable": "collections.abc", "Iterator": "collections.abc",
-                  "Sequence": "collections.abc"}  # fmt: skip
+IMPORTED_NAMES = {"Any": "typing", "final": "typing", "Callable": "collections.abc",
+                  "Iterator": "collections.abc", "Sequence": "collections.abc"}  # fmt: skip
 
 
 def annotation_names() -> set[str]:
@@ -150,6 +168,43 @@ def default_literal(value: object) -> str:
     except (ValueError, SyntaxError):
         return "..."
     return text
+
+
+def declared_signature(
+    func: dict[str, Any],
+    qualify=lambda name: name,
+    *,
+    receiver: str | None = None,
+    returns: str | None = None,
+) -> str:
+    """The signature as the descriptor declares it, for functions that have no inspectable text
+    signature of their own: the special methods CPython calls through type slots."""
+    parts: list[str] = [] if receiver is None else [receiver]
+    for i, p in enumerate(func["params"]):
+        if p["keyword_only"] and (i == 0 or not func["params"][i - 1]["keyword_only"]):
+            parts.append("*")
+        text = f"{p['name']}: {param_annotation(p, qualify)}"
+        if p["default"] is not None:
+            text += f" = {p['default']}"
+        parts.append(text)
+    if func["positional_only"] and func["params"]:
+        parts.append("/")
+    ret = return_annotation(func, qualify) if returns is None else returns
+    return f"({', '.join(parts)}) -> {ret}"
+
+
+# Special methods CPython calls through a type slot (their attribute is a slot wrapper with a
+# generic signature); `__enter__` and `__exit__` are ordinary methods.
+SLOT_SPECIALS = ("__repr__", "__str__", "__len__", "__bool__", "__hash__", "__eq__", "__iter__", "__next__",
+                 "__getitem__", "__contains__", "__call__")  # fmt: skip
+
+
+def property_annotation(prop: dict[str, Any], qualify=lambda name: name) -> str:
+    """The annotation of a property's value."""
+    ann = qualify(prop["annotation"])
+    if ann == qualify("object") or ann == qualify("Any"):
+        return qualify("Any")
+    return ann + " | None" if prop["optional"] else ann
 
 
 def flags_note(func: dict[str, Any]) -> str:
@@ -208,6 +263,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print("threads   not declared free-threaded: without a GIL, pyz3 runs its calls one at a time")
     if plugin.doc:
         print(f"doc       {plugin.doc}")
+    if plugin.classes:
+        print(f"classes   {len(plugin.classes)}")
+        for cls in plugin.classes:
+            for line in class_lines(plugin, cls):
+                print(f"  {line}")
     print(f"functions {len(plugin.functions)}")
     for func in plugin.functions:
         print(f"  {func['name']}{plugin.signature(func)}{flags_note(func)}")
@@ -225,16 +285,56 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def class_lines(plugin: Plugin, cls: dict[str, Any]) -> list[str]:
+    """What ``inspect`` prints for a class: its constructor, methods and properties."""
+    obj = getattr(plugin.module, cls["name"])
+    notes = [
+        n
+        for n, on in (("final", cls["final"]), ("weakref", cls["weakref"]), ("picklable", cls["picklable"]))
+        if on
+    ]
+    head = (
+        plugin.signature(cls["init"], target=obj).rsplit(" -> ", 1)[0] if cls["init"] else "(no constructor)"
+    )
+    lines = [f"{cls['name']}{head}" + (f"  [{', '.join(notes)}]" if notes else "")]
+    for m in cls["methods"]:
+        kind = {"static": "static ", "class": "class "}.get(m["kind"], "")
+        if m["name"] in SLOT_SPECIALS:
+            sig = declared_signature(m)
+        else:
+            target, drop = _method_target(obj, m)
+            sig = plugin.signature(m, target=target, drop=drop)
+        lines.append(f"    {kind}{m['name']}{sig}{flags_note(m)}")
+    for prop in cls["properties"]:
+        access = "read-only" if prop["readonly"] else "read/write"
+        lines.append(f"    .{prop['name']}: {property_annotation(prop)}  [{access}]")
+    return lines
+
+
+def _method_target(cls_obj: type, method: dict[str, Any]) -> tuple[object, int]:
+    """What to inspect for a method, and how many leading parameters are its receiver: an
+    instance method's descriptor shows ``self``; static and class methods are looked up on the
+    class (a class method comes bound)."""
+    if method["kind"] == "instance":
+        return cls_obj.__dict__[method["name"]], 1
+    return getattr(cls_obj, method["name"]), 0
+
+
 # ---- stubs --------------------------------------------------------------------------------------------
 
 
 def stub_text(plugin: Plugin) -> str:
     """The .pyi text for the plugin's module."""
-    names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.constants}
-    names |= {e["name"] for e in plugin.exceptions}
-    shadowed = names & ({*annotation_names(), "Any", "tuple", "int", *IMPORTED_NAMES} - {"Buffer"})
-    annotations = {return_annotation(f) for f in plugin.functions}
-    annotations |= {p["annotation"] for f in plugin.functions for p in f["params"]}
+    names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.classes}
+    names |= {c["name"] for c in plugin.constants} | {e["name"] for e in plugin.exceptions}
+    for cls in plugin.classes:
+        names |= {m["name"] for m in cls["methods"]} | {p["name"] for p in cls["properties"]}
+    shadowed = names & ({*annotation_names(), "tuple", "int", "object", *IMPORTED_NAMES} - {"Buffer"})
+    callables = list(plugin.functions)
+    for cls in plugin.classes:
+        callables += [m for m in (cls["init"], *cls["methods"]) if m is not None]
+    annotations = {return_annotation(f) for f in callables}
+    annotations |= {p["annotation"] for f in callables for p in f["params"]}
     # Buffers: collections.abc.Buffer (3.12+), or its typing_extensions backport, which type
     # checkers know without it being installed (a stub is never executed).
     buffer_name = "_Buffer" if "Buffer" in names else "Buffer"
@@ -257,8 +357,27 @@ def stub_text(plugin: Plugin) -> str:
     if plugin.doc:
         lines.append(f'"""{_docstring(plugin.doc)}"""')
     lines.append("")
-    text = " ".join([sig for _, sig in signatures] + [ann for _, ann in constants] + bases)
-    used = {n for n in IMPORTED_NAMES if re.search(rf"\b{n}\b", text)}
+    body: list[str] = []
+    for const, ann in constants:
+        body.append(f"{const['name']}: {ann}")
+        if const["doc"]:
+            body.append(f'"""{_docstring(const["doc"])}"""')
+    for exc, base in zip(plugin.exceptions, bases, strict=True):
+        body += ["", f"class {exc['name']}({base}):"]
+        body.append(f'    """{_docstring(exc["doc"])}"""' if exc["doc"] else "    ...")
+    for cls in plugin.classes:
+        body += ["", *class_stub(plugin, cls, qualify)]
+    for func, sig in signatures:
+        body += ["", f"def {func['name']}{sig}:"]
+        if func["doc"]:
+            body.append(f'    """{_docstring(func["doc"])}"""')
+        else:
+            body.append("    ...")
+    # The imported names the stub's code uses (docstrings do not count); `final` only decorates.
+    code = "\n".join(line for line in body if not line.lstrip().startswith('"""'))
+    used = {n for n in IMPORTED_NAMES if n != "final" and re.search(rf"\b{n}\b", code)}
+    if any(cls["final"] for cls in plugin.classes):
+        used.add("final")
     if shadowed:
         lines += ["import builtins as _builtins"]
         lines += sorted(
@@ -290,20 +409,61 @@ def stub_text(plugin: Plugin) -> str:
         lines += [f"import numpy{'' if numpy_name == 'numpy' else ' as _numpy'}", ""]
     lines.append(f"__all__ = {[n for n in _all_names(plugin)]!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
-    for const, ann in constants:
-        lines.append(f"{const['name']}: {ann}")
-        if const["doc"]:
-            lines.append(f'"""{_docstring(const["doc"])}"""')
-    for exc, base in zip(plugin.exceptions, bases, strict=True):
-        lines += ["", f"class {exc['name']}({base}):"]
-        lines.append(f'    """{_docstring(exc["doc"])}"""' if exc["doc"] else "    ...")
-    for func, sig in signatures:
-        lines += ["", f"def {func['name']}{sig}:"]
-        if func["doc"]:
-            lines.append(f'    """{_docstring(func["doc"])}"""')
+    return "\n".join(lines + body) + "\n"
+
+
+def _stub_doc(doc: str | None, indent: str) -> list[str]:
+    return [f'{indent}"""{_docstring(doc)}"""'] if doc else [f"{indent}..."]
+
+
+# Special methods whose stub signature is Python's, not the declared one: `__eq__` takes any
+# object (a wrong type compares unequal), `__next__` returns the item (None ends the iteration).
+def _special_returns(method: dict[str, Any], qualify) -> str | None:
+    if method["name"] == "__next__":
+        ann = "Any" if method["raw"] else method["return_annotation"]
+        return qualify("Any") if ann in ("Any", "object") else qualify(ann)
+    return None
+
+
+def class_stub(plugin: Plugin, cls: dict[str, Any], qualify) -> list[str]:
+    """The stub of one class: constructor, methods, properties."""
+    obj = getattr(plugin.module, cls["name"])
+    out = [f"@{qualify('final')}"] if cls["final"] else []
+    out.append(f"class {cls['name']}:")
+    if cls["doc"]:
+        out.append(f'    """{_docstring(cls["doc"])}"""')
+    members: list[str] = []
+    if cls["init"] is not None:
+        sig = plugin.signature(cls["init"], qualify, stub=True, target=obj, receiver="self", returns="None")
+        members += [f"    def __init__{sig}: ..."]
+    for m in cls["methods"]:
+        target, drop = _method_target(obj, m)
+        if m["name"] == "__eq__":
+            members += [f"    def __eq__(self, other: {qualify('object')}) -> {qualify('bool')}: ..."]
+            continue
+        receiver = {"instance": "self", "class": "cls", "static": None}[m["kind"]]
+        if m["name"] in SLOT_SPECIALS:
+            sig = declared_signature(m, qualify, receiver=receiver, returns=_special_returns(m, qualify))
         else:
-            lines.append("    ...")
-    return "\n".join(lines) + "\n"
+            sig = plugin.signature(
+                m, qualify, stub=True, target=target, drop=drop, receiver=receiver,
+                returns=_special_returns(m, qualify),
+            )  # fmt: skip
+        decorator = {"static": ["    @staticmethod"], "class": ["    @classmethod"]}.get(m["kind"], [])
+        members += [*decorator, f"    def {m['name']}{sig}:", *_stub_doc(m["doc"], "        ")]
+    for prop in cls["properties"]:
+        ann = property_annotation(prop, qualify)
+        members += [
+            "    @property",
+            f"    def {prop['name']}(self) -> {ann}:",
+            *_stub_doc(prop["doc"], "        "),
+        ]
+        if not prop["readonly"]:
+            members += [
+                f"    @{prop['name']}.setter",
+                f"    def {prop['name']}(self, value: {ann}) -> None: ...",
+            ]
+    return out + (members or ["    ..."])
 
 
 def _all_names(plugin: Plugin) -> list[str]:

@@ -16,21 +16,26 @@ use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::types::{DefaultRule, TypeCode, TypeFacts, TYPES};
 use pyz3_core::{error, tls};
 
-use super::call::pick_trampoline;
-use super::{DefaultValue, Function};
+use super::call::{pick_ctor_vectorcall, pick_method_entry, pick_trampoline, NO_METHOD_ENTRY};
+use super::{DefaultValue, Function, Receiver, Role};
+use crate::class::ClassData;
 use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
 use crate::BuildError;
 
 impl Function {
-    /// Builds the function for `spec`, published in module `module_name`.
+    /// Builds the function for `spec`, published in module `module_name`; `classes` are the
+    /// plugin's classes (for instance parameters and results), `role` says what it is, `module`
+    /// what `pyz3_call.module` points to.
     ///
     /// # Safety
     /// GIL held.
-    pub(super) unsafe fn new(
+    pub(crate) unsafe fn new(
         plugin: &PluginSpec,
         module_name: &str,
-        spec: &FunctionSpec,
         module: &Arc<ModuleState>,
+        spec: &FunctionSpec,
+        classes: &[&'static ClassData],
+        role: Role,
     ) -> Result<Function, BuildError> {
         let n = spec.params.len();
         let mut types = [TYPES[0].code; PYZ3_MAX_PARAMS as usize];
@@ -55,12 +60,37 @@ impl Function {
             .take_while(|p| p.flags & PYZ3_PARAM_KEYWORD_ONLY == 0)
             .count();
         let positional_only = spec.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
+        let (receiver, owner, display, setter, ctor) = match role {
+            Role::Function => (None, None, format!("{}()", spec.name), false, false),
+            Role::Member {
+                class,
+                receiver,
+                display,
+                ctor,
+                setter,
+            } => (
+                Some(receiver),
+                Some(class),
+                display.to_owned(),
+                setter,
+                ctor,
+            ),
+        };
+        // What `__text_signature__` puts before the parameters: inspect drops a `$` parameter
+        // of a bound builtin; a class method's builtin is bound once more, to the class.
+        let head = match receiver {
+            None | Some(Receiver::Nothing) => "$module",
+            Some(Receiver::Class) => "$module, cls",
+            Some(Receiver::Instance) => "$self",
+        };
         // Raw functions receive the objects themselves: nothing to convert, no views.
         let nviews = if spec.fn_.is_some() {
             spec.params.iter().filter(|p| p.ty.info().arg_view).count()
         } else {
             0
         };
+        // The direct path fills trailing parameters from their defaults; it cannot pass a
+        // keyword-only parameter that has none.
         let min_direct_nargs = if spec.params[npositional..]
             .iter()
             .all(|p| p.default.is_some())
@@ -73,12 +103,44 @@ impl Function {
             usize::MAX
         };
         // SAFETY: GIL held; the defaults' objects are live.
-        let doc_text = unsafe { text_signature(spec, &defaults, npositional)? };
+        let text_params = unsafe { text_signature(spec, &defaults, npositional, "")? };
+        let doc_text = signature_doc(spec, head, &text_params);
+        let class_of = |index: u16| classes.get(usize::from(index)).copied();
+        let arg_classes: Box<[Option<&'static ClassData>]> =
+            if spec.params.iter().any(|p| p.ty == TypeCode::Instance) {
+                spec.params
+                    .iter()
+                    .map(|p| {
+                        (p.ty == TypeCode::Instance)
+                            .then(|| class_of(p.class_index))
+                            .flatten()
+                    })
+                    .collect()
+            } else {
+                Box::default()
+            };
+        if arg_classes
+            .iter()
+            .zip(&spec.params)
+            .any(|(c, p)| p.ty == TypeCode::Instance && c.is_none())
+            || (spec.return_type == TypeCode::Instance && class_of(spec.ret_class_index).is_none())
+        {
+            return Err(plugin_error(format!(
+                "function '{}': names a class the plugin does not declare",
+                spec.name
+            )));
+        }
         let c_name = CString::new(spec.name.clone()).map_err(|e| plugin_error(e.to_string()))?;
         let c_doc =
             CString::new(doc_text.replace('\0', "\\0")).map_err(|e| plugin_error(e.to_string()))?;
 
+        let default_none_mask = defaults
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.is_none)
+            .fold(0, |m, (i, _)| m | (1u64 << i));
         let mut f = Function {
+            defaults: defaults.into_boxed_slice(),
             method_def: ffi::PyMethodDef::zeroed(),
             nparams: n,
             npositional,
@@ -113,19 +175,41 @@ impl Function {
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
             names: names.into_boxed_slice(),
-            defaults: defaults.into_boxed_slice(),
-            display: format!("{}()", spec.name),
+            display,
             _c_name: CString::default(),
             _c_doc: CString::default(),
             plugin_path: plugin.path.display().to_string(),
             module_name: module_name.to_owned(),
             name: spec.name.clone(),
+            qualname: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
             _module: Arc::clone(module),
+            default_none_mask,
+            state_slot: receiver == Some(Receiver::Instance),
+            state_offset: owner.map_or(0, |c| c.state_offset),
+            arg_classes,
+            ret_class: (spec.return_type == TypeCode::Instance)
+                .then(|| class_of(spec.ret_class_index))
+                .flatten(),
+            owner,
+            setter,
+            method_entry: NO_METHOD_ENTRY,
+            ctor_vectorcall: None,
+            ends_iteration: false,
+            text_params,
             #[cfg(Py_GIL_DISABLED)]
             plugin_lock: plugin.lock,
         };
-        let entry = pick_trampoline(&f);
+        if receiver.is_some() {
+            f.method_entry = pick_method_entry(&f, ctor);
+        }
+        if ctor {
+            f.ctor_vectorcall = Some(pick_ctor_vectorcall(&f));
+        }
+        let entry = match receiver {
+            Some(Receiver::Class) => super::class_method_entry(),
+            _ => pick_trampoline(&f),
+        };
         let (ml_meth, ml_flags) = if f.nparams == 0 || f.positional_only {
             // Nothing can be passed by keyword: plain METH_FASTCALL, which CPython 3.12 calls
             // faster; a keyword gets CPython's own "takes no keyword arguments".
@@ -159,21 +243,25 @@ fn plugin_error(reason: String) -> BuildError {
     BuildError::Plugin(reason)
 }
 
-/// `name($module, a, b=1, *, c=None, /)` and the doc string: what `__text_signature__` parses.
+/// The parameter list of a text signature: `a, b=1, *, c=None` (and a final `/`), after `head`
+/// (`$module`, `$self`, or nothing).
 unsafe fn text_signature(
     spec: &FunctionSpec,
     defaults: &[DefaultValue],
     npositional: usize,
+    head: &str,
 ) -> Result<String, BuildError> {
     let n = spec.params.len();
     let positional_only = spec.flags & PYZ3_FN_POSITIONAL_ONLY != 0;
-    let mut text = format!("{}($module", spec.name);
+    let mut parts: Vec<String> = Vec::with_capacity(n + 3);
+    if !head.is_empty() {
+        parts.push(head.to_owned());
+    }
     for (i, (p, d)) in spec.params.iter().zip(defaults).enumerate() {
         if i == npositional && npositional < n {
-            text.push_str(", *");
+            parts.push("*".to_owned());
         }
-        text.push_str(", ");
-        text.push_str(&p.name);
+        let mut part = p.name.clone();
         if let Some(obj) = &d.obj {
             // SAFETY: GIL held by the caller; `obj` is live.
             let lit = unsafe { signature_literal(obj.as_ptr()) }.map_err(|e| {
@@ -182,18 +270,25 @@ unsafe fn text_signature(
                     spec.name, p.name
                 ))
             })?;
-            text.push('=');
-            text.push_str(&lit);
+            part.push('=');
+            part.push_str(&lit);
         }
+        parts.push(part);
         if positional_only && i + 1 == n {
-            text.push_str(", /");
+            parts.push("/".to_owned());
         }
     }
-    text.push_str(")\n--\n\n");
+    Ok(parts.join(", "))
+}
+
+/// `name($module, a, b=1)` and the doc string: what `__text_signature__` parses.
+fn signature_doc(spec: &FunctionSpec, head: &str, params: &str) -> String {
+    let sep = if params.is_empty() { "" } else { ", " };
+    let mut text = format!("{}({head}{sep}{params})\n--\n\n", spec.name);
     if let Some(d) = &spec.doc {
         text.push_str(d);
     }
-    Ok(text)
+    text
 }
 
 /// An interned `str` for `s`. Keyword names in calls are usually interned too (they are code

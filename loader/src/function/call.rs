@@ -8,6 +8,13 @@
 //! defaults, reordering, errors in the call's shape — goes to [`super::slow`]. Every entry point
 //! runs inside the runtime's panic boundary.
 //!
+//! The bodies are generic over `M` (the call has a receiver: a method, a constructor, a property
+//! accessor; loader/src/class) and `R` (the result type when known at compile time, [`ANY_RET`]
+//! when read from the function, [`CTOR_RET`] for a constructor). A module function is the
+//! `M = false` instance, which compiles to exactly the code it had before classes existed; a
+//! method gets the same body with its state in `args[0].inst` and the instance in
+//! `call->self_` ([`MethodEntry`]).
+//!
 //! Functions with per-call view parameters (buffers, sequences, dicts; the registry's
 //! `arg_view`) take `VIEWS` and [`convert_and_invoke_views`]: the one place that owns a call's
 //! views. It creates a [`CallViews`] before the first conversion and drops it after the result
@@ -20,12 +27,13 @@ use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::panic::guard;
-use pyz3_core::types::{Repr, TypeCode, PYZ3_T_VOID};
+use pyz3_core::types::{Repr, TypeCode, PYZ3_T_INSTANCE, PYZ3_T_VOID};
 use pyz3_core::views::{CallViews, ViewStack};
 use pyz3_core::{array, error, gil, opts, tls};
 
 use super::slow::call_slow;
 use super::{function_of, special, special_views, Function};
+use crate::class;
 use crate::plugin_lock;
 
 pub(super) const MAXP: usize = PYZ3_MAX_PARAMS as usize;
@@ -49,6 +57,27 @@ pub(super) fn pick_trampoline(f: &Function) -> Entry {
     special::lookup(f.nparams, &f.types[..f.nparams], f.ret_type).unwrap_or(PLAIN)
 }
 
+/// The [`MethodEntry`] of a function of a class: the same choice as [`pick_trampoline`], with
+/// the receiver, and [`CTOR_RET`] for a constructor.
+pub(super) fn pick_method_entry(f: &Function, ctor: bool) -> MethodEntry {
+    if f.raw.is_some() {
+        return RAW_METHOD;
+    }
+    if f.nviews != 0 {
+        return if ctor { VIEWS_CTOR } else { VIEWS_METHOD };
+    }
+    let general = f.optional_mask != 0 || f.release_gil || f.direct_nargs != f.nparams;
+    match (general, ctor) {
+        (true, true) => GENERAL_CTOR,
+        (true, false) => GENERAL_METHOD,
+        (false, true) => {
+            special::lookup_ctor(f.nparams, &f.types[..f.nparams]).unwrap_or(PLAIN_CTOR)
+        }
+        (false, false) => special::lookup_method(f.nparams, &f.types[..f.nparams], f.ret_type)
+            .unwrap_or(PLAIN_METHOD),
+    }
+}
+
 /// One trampoline body in both calling conventions: `METH_FASTCALL | METH_KEYWORDS` for
 /// functions that take keywords, and plain `METH_FASTCALL` for functions that cannot (no
 /// parameters, or `PYZ3_FN_POSITIONAL_ONLY`), which CPython 3.12 calls about 3 ns faster.
@@ -57,6 +86,20 @@ pub(super) struct Entry {
     pub(super) kw: ffi::PyCFunctionFastWithKeywords,
     pub(super) fast: ffi::PyCFunctionFast,
 }
+
+/// How a function of a class is called once its receiver is known: `(function, receiver, args,
+/// nargs, kwnames)` with `args` holding the Python arguments after the receiver (CPython's
+/// vectorcall layout); returns a new reference or NULL with an exception set. The receiver is
+/// the instance (methods, constructors, accessors; its state goes to `args[0].inst`) or the
+/// class (class methods); it is borrowed. Runs inside the panic boundary, and is `extern "C"`
+/// (it never unwinds), so a method trampoline's call to it is a tail call.
+pub(crate) type MethodEntry = unsafe extern "C" fn(
+    *const Function,
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
 
 /// Wraps a body `unsafe fn(slf, args, nargs, kwnames) -> *mut PyObject` as an [`Entry`], each
 /// convention inside the panic boundary.
@@ -83,20 +126,146 @@ macro_rules! entry {
                 $body(slf, args as *const _, nargs, ptr::null_mut())
             })
         }
-        Entry { kw, fast }
+        $crate::function::call::Entry { kw, fast }
     }};
 }
 pub(super) use entry;
 
-static PLAIN: Entry = entry!(plain_body);
-static GENERAL: Entry = entry!(direct_body::<false>);
-static RAW: Entry = entry!(direct_body::<true>);
-static VIEWS: Entry = entry!(views_body);
+/// Wraps a body `unsafe fn(f, this, args, nargs, kwnames) -> *mut PyObject` as a
+/// [`MethodEntry`] inside the panic boundary.
+macro_rules! method_entry {
+    ($body:path) => {{
+        unsafe extern "C" fn m(
+            f: *const Function,
+            this: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kwnames: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            // SAFETY: the MethodEntry contract: a live function, CPython's vectorcall layout
+            // after the receiver.
+            guard(ptr::null_mut(), || unsafe {
+                $body(&*f, this, args, nargs, kwnames)
+            })
+        }
+        m as MethodEntry
+    }};
+}
+pub(super) use method_entry;
+
+/// Defines `$name`, an [`Entry`] body for a module function: its owner is `slf`, there is no
+/// receiver; `$body::<...>` is the generic body.
+macro_rules! function_body {
+    ($name:ident = $($body:tt)*) => {
+        #[inline(always)]
+        unsafe fn $name(
+            slf: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kwnames: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            // SAFETY: `slf` is a PluginFunction (the builtin's __self__); forwarded contract.
+            unsafe { $($body)*(function_of(slf), ptr::null_mut(), args, nargs, kwnames) }
+        }
+    };
+}
+
+function_body!(plain_fn = plain_body::<false, ANY_RET>);
+function_body!(general_fn = direct_body::<false, false, ANY_RET>);
+function_body!(raw_fn = direct_body::<true, false, ANY_RET>);
+
+static PLAIN: Entry = entry!(plain_fn);
+static GENERAL: Entry = entry!(general_fn);
+static RAW: Entry = entry!(raw_fn);
+function_body!(views_fn = views_body::<false, ANY_RET>);
+static VIEWS: Entry = entry!(views_fn);
+
+const PLAIN_METHOD: MethodEntry = method_entry!(plain_body::<true, ANY_RET>);
+const GENERAL_METHOD: MethodEntry = method_entry!(direct_body::<false, true, ANY_RET>);
+const RAW_METHOD: MethodEntry = method_entry!(direct_body::<true, true, ANY_RET>);
+const PLAIN_CTOR: MethodEntry = method_entry!(plain_body::<true, CTOR_RET>);
+const GENERAL_CTOR: MethodEntry = method_entry!(direct_body::<false, true, CTOR_RET>);
+const VIEWS_METHOD: MethodEntry = method_entry!(views_body::<true, ANY_RET>);
+const VIEWS_CTOR: MethodEntry = method_entry!(views_body::<true, CTOR_RET>);
+
+/// `Class(...)` for a constructor without a specialised shape (see `special::ctor_vectorcall`).
+unsafe extern "C" fn ctor_vectorcall_general(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython's vectorcall contract; `callable` is a class with a constructor.
+    guard(ptr::null_mut(), || unsafe {
+        let Some((f, obj)) = class::alloc_for_constructor(callable) else {
+            return ptr::null_mut();
+        };
+        let r = (f.method_entry)(f, obj, args, ffi::PyVectorcall_NARGS(nargsf), kwnames);
+        ffi::Py_DECREF(obj);
+        r
+    })
+}
+
+/// The `tp_vectorcall` of a class with constructor `f`: the constructor's shape, specialised
+/// when it is a common one.
+pub(super) fn pick_ctor_vectorcall(f: &Function) -> ffi::vectorcallfunc {
+    let general = f.raw.is_some()
+        || f.nviews != 0
+        || f.optional_mask != 0
+        || f.release_gil
+        || f.direct_nargs != f.nparams;
+    if !general {
+        if let Some(v) = special::lookup_ctor_vectorcall(f.nparams, &f.types[..f.nparams]) {
+            return v;
+        }
+    }
+    ctor_vectorcall_general
+}
+
+/// The entry of a module function, which never takes a receiver (a placeholder for
+/// [`Function::method_entry`]).
+pub(super) const NO_METHOD_ENTRY: MethodEntry = GENERAL_METHOD;
+
+/// Calls a function of a class with a receiver: what the class's slots and accessors use.
+///
+/// # Safety
+/// GIL held; `this` a live receiver of the kind the function expects (an instance of its class
+/// for instance methods); `args` holds `nargs` valid objects.
+#[inline(always)]
+pub(crate) unsafe fn call_with_receiver(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe { (f.method_entry)(f, this, args, nargs as ffi::Py_ssize_t, ptr::null_mut()) }
+}
+
+/// Writes the receiver's state into `vals[0]` for functions that take it; returns how many
+/// leading slots it used (0 or 1).
+#[inline(always)]
+unsafe fn receiver_slots<const M: bool>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    vals: &mut [core::mem::MaybeUninit<pyz3_value>],
+) -> usize {
+    if M && f.state_slot {
+        // SAFETY: `this` is an instance of the function's class, whose state lies at
+        // `state_offset` (loader/src/class/instance.rs).
+        let state = unsafe { this.cast::<u8>().add(f.state_offset) };
+        vals[0].write(pyz3_value { inst: state.cast() });
+        1
+    } else {
+        0
+    }
+}
 
 /// Typed functions without optional parameters that keep the GIL: the common, hot case.
 #[inline(always)]
-unsafe fn plain_body(
-    slf: *mut ffi::PyObject,
+pub(super) unsafe fn plain_body<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
@@ -104,8 +273,7 @@ unsafe fn plain_body(
     // SAFETY: CPython's vectorcall contract: `args` holds `nargsf` positional values followed by
     // one value per keyword name.
     unsafe {
-        let f = function_of(slf);
-        let mut gathered = [ptr::null_mut(); MAXP];
+        let mut gathered = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
         let Some(objs) = arguments_in_order(
             f,
             args,
@@ -113,97 +281,179 @@ unsafe fn plain_body(
             kwnames,
             &mut gathered[..f.nparams],
         ) else {
-            return call_slow(f, args, nargsf as usize, kwnames);
+            return defaults_or_slow::<M, R>(f, this, args, nargsf as usize, kwnames);
         };
         let fast = opts::fast_paths();
-        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
-        if let Err(raised) = convert_args(f, objs, &mut vals[..f.nparams], |i| f.types[i], fast) {
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let off = receiver_slots::<M>(f, this, &mut vals);
+        if let Err(raised) = convert_args(
+            f,
+            objs,
+            &mut vals[off..off + f.nparams],
+            |i| f.types[i],
+            fast,
+        ) {
             return raised;
         }
-        invoke::<false>(f, vals.as_ptr().cast(), 0)
+        invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), 0)
     }
 }
 
-/// Raw functions (`RAW`), and typed functions with optional or keyword-only parameters or
-/// `PYZ3_FN_RELEASE_GIL`: a direct call when every argument came by position, else `call_slow`.
+/// A call that does not pass every parameter: the leading parameters by position and the rest
+/// from their defaults (`c.inc()` for `inc(by=1)`) converts directly; anything else goes to
+/// `call_slow`.
 #[inline(always)]
-unsafe fn direct_body<const RAW: bool>(
-    slf: *mut ffi::PyObject,
+pub(super) unsafe fn defaults_or_slow<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython's vectorcall contract.
+    unsafe {
+        if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
+            return convert_prefix::<M, R>(f, this, args, nargs);
+        }
+        call_slow::<M, R>(f, this, args, nargs, kwnames)
+    }
+}
+
+/// Converts the `nargs` leading arguments and fills the rest from the defaults (there are
+/// defaults for all of them: `nargs >= f.min_direct_nargs`), then calls.
+unsafe fn convert_prefix<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+) -> *mut ffi::PyObject {
+    // SAFETY: `args` holds `nargs <= f.nparams` valid objects; every later parameter has a
+    // default.
+    unsafe {
+        let fast = opts::fast_paths();
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let off = receiver_slots::<M>(f, this, &mut vals);
+        let vals_tail = vals.as_mut_ptr().add(off);
+        // The defaults that are None, for the parameters the call leaves out.
+        let mut none_mask = if nargs >= 64 {
+            0
+        } else {
+            f.default_none_mask & (u64::MAX << nargs)
+        };
+        for j in 0..nargs {
+            let o = *args.add(j);
+            let slot = vals_tail.add(j);
+            if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
+                none_mask |= 1 << j;
+                (*slot).write(pyz3_value::ZERO);
+                continue;
+            }
+            if let Err(e) = convert_arg(f, j, f.types[j], o, (*slot).as_mut_ptr(), fast) {
+                return arg_error(f, j, o, e);
+            }
+        }
+        for j in nargs..f.nparams {
+            (*vals_tail.add(j)).write(f.defaults.get_unchecked(j).value);
+        }
+        if f.release_gil {
+            invoke_ret::<true, R, M>(f, this, vals.as_ptr().cast(), none_mask)
+        } else {
+            invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), none_mask)
+        }
+    }
+}
+
+/// Raw functions (`RAW`), and typed functions with optional or keyword-only parameters, defaults
+/// or `PYZ3_FN_RELEASE_GIL`: a direct call when the arguments came by position (the rest from
+/// defaults), else `call_slow`.
+#[inline(always)]
+pub(super) unsafe fn direct_body<const RAW: bool, const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: as in `plain_body`.
     unsafe {
-        let f = function_of(slf);
-        if !kwnames.is_null() || nargsf as usize != f.direct_nargs {
-            return call_slow(f, args, nargsf as usize, kwnames);
-        }
+        let nargs = nargsf as usize;
         if RAW {
-            call_raw(f, args)
-        } else {
-            convert_and_invoke(f, core::slice::from_raw_parts(args, f.nparams))
+            if !kwnames.is_null() || nargs != f.direct_nargs {
+                return call_slow::<M, R>(f, this, args, nargs, kwnames);
+            }
+            return call_raw::<M>(f, this, args);
         }
+        if !kwnames.is_null() || nargs < f.min_direct_nargs || nargs > f.npositional {
+            return call_slow::<M, R>(f, this, args, nargs, kwnames);
+        }
+        convert_prefix::<M, R>(f, this, args, nargs)
     }
 }
 
 /// Typed functions with per-call view parameters: every parameter passed, or positional
 /// arguments with the rest from defaults, go straight to [`convert_and_invoke_views`].
 #[inline(always)]
-unsafe fn views_body(
-    slf: *mut ffi::PyObject,
+unsafe fn views_body<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: as in `plain_body`.
     unsafe {
-        let f = function_of(slf);
         let nargs = nargsf as usize;
         if kwnames.is_null() && nargs == f.nparams {
-            return convert_and_invoke_views(f, core::slice::from_raw_parts(args, nargs));
+            return convert_and_invoke_views::<M, R>(
+                f,
+                this,
+                core::slice::from_raw_parts(args, nargs),
+            );
         }
-        views_gather(f, args, nargs, kwnames)
+        views_gather::<M, R>(f, this, args, nargs, kwnames)
     }
 }
 
 /// [`views_body`] for calls with keywords or defaults.
 #[inline(never)]
-pub(super) unsafe fn views_gather(
+pub(super) unsafe fn views_gather<const M: bool, const R: u8>(
     f: &Function,
+    this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: as in `plain_body`.
     unsafe {
-        // Only the function's own slots are initialised (as in `call_slow`).
-        let mut storage = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
-        for s in &mut storage[..f.nparams] {
-            s.write(ptr::null_mut());
-        }
-        let slots = core::slice::from_raw_parts_mut(
-            storage.as_mut_ptr().cast::<*mut ffi::PyObject>(),
-            f.nparams,
-        );
-        if let Some(objs) = arguments_in_order(f, args, nargs, kwnames, slots) {
-            return convert_and_invoke_views(f, core::slice::from_raw_parts(objs, f.nparams));
+        let mut gathered = [core::mem::MaybeUninit::<*mut ffi::PyObject>::uninit(); MAXP];
+        if let Some(objs) = arguments_in_order(f, args, nargs, kwnames, &mut gathered[..f.nparams])
+        {
+            return convert_and_invoke_views::<M, R>(
+                f,
+                this,
+                core::slice::from_raw_parts(objs, f.nparams),
+            );
         }
         if kwnames.is_null() && nargs >= f.min_direct_nargs && nargs <= f.npositional {
-            // Trailing defaults: NULL slots take them.
-            slots[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
-            return convert_and_invoke_views(f, slots);
+            // Trailing defaults: the parameters past the arguments take them.
+            return convert_and_invoke_views::<M, R>(
+                f,
+                this,
+                core::slice::from_raw_parts(args, nargs),
+            );
         }
-        call_slow(f, args, nargs, kwnames)
+        call_slow::<M, R>(f, this, args, nargs, kwnames)
     }
 }
 
-/// Converts `slots` (NULL = use the default) of a function with per-call view parameters, and
-/// calls it. The call's views live in `views` on this frame, from the first conversion until
-/// after the result object exists (also across a GIL-released call); dropping it releases every
-/// view that was converted, whichever way this function returns.
-pub(super) unsafe fn convert_and_invoke_views(
+/// Converts `slots` (NULL, or past the end of `slots`: use the default) of a function with
+/// per-call view parameters, and calls it. The call's views live in `views` on this frame, from
+/// the first conversion until after the result object exists (also across a GIL-released
+/// call); dropping it releases every view that was converted, whichever way this function
+/// returns.
+pub(super) unsafe fn convert_and_invoke_views<const M: bool, const R: u8>(
     f: &Function,
+    this: *mut ffi::PyObject,
     slots: &[*mut ffi::PyObject],
 ) -> *mut ffi::PyObject {
     // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller for the call.
@@ -211,12 +461,15 @@ pub(super) unsafe fn convert_and_invoke_views(
         let fast = opts::fast_paths();
         let mut stack = ViewStack::new();
         let mut views = CallViews::new(&mut stack, f.nviews);
-        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let off = receiver_slots::<M>(f, this, &mut vals);
         let mut none_mask = 0u64;
-        for (j, &o) in slots.iter().enumerate() {
+        for j in 0..f.nparams {
+            let o = slots.get(j).copied().unwrap_or(ptr::null_mut());
+            let slot = &mut vals[off + j];
             if o.is_null() {
                 let d = &f.defaults[j];
-                vals[j].write(d.value);
+                slot.write(d.value);
                 if d.is_none {
                     none_mask |= 1 << j;
                 }
@@ -224,44 +477,53 @@ pub(super) unsafe fn convert_and_invoke_views(
             }
             if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
                 none_mask |= 1 << j;
-                vals[j].write(pyz3_value::ZERO);
+                slot.write(pyz3_value::ZERO);
                 continue;
             }
             let (ty, facts) = (f.types[j], &f.facts[j]);
-            if let Err(e) =
-                convert::to_arg_into(ty, facts, o, vals[j].as_mut_ptr(), &mut views, fast)
+            if ty == TypeCode::Instance {
+                if let Err(e) = convert_arg(f, j, ty, o, slot.as_mut_ptr(), fast) {
+                    return arg_error(f, j, o, e);
+                }
+            } else if let Err(e) =
+                convert::to_arg_into(ty, facts, o, slot.as_mut_ptr(), &mut views, fast)
             {
                 return arg_error(f, j, o, e);
             }
         }
         let result = if f.release_gil {
-            invoke::<true>(f, vals.as_ptr().cast(), none_mask)
+            invoke_ret::<true, R, M>(f, this, vals.as_ptr().cast(), none_mask)
         } else {
-            invoke::<false>(f, vals.as_ptr().cast(), none_mask)
+            invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), none_mask)
         };
         drop(views);
         result
     }
 }
 
-/// Converts `slots` (NULL = use the default) and calls a typed function.
-pub(super) unsafe fn convert_and_invoke(
+/// Converts `slots` (NULL, or past the end of `slots`: use the default) and calls a typed
+/// function.
+pub(super) unsafe fn convert_and_invoke<const M: bool, const R: u8>(
     f: &Function,
+    this: *mut ffi::PyObject,
     slots: &[*mut ffi::PyObject],
 ) -> *mut ffi::PyObject {
     if f.nviews != 0 {
         // SAFETY: forwarded.
-        return unsafe { convert_and_invoke_views(f, slots) };
+        return unsafe { convert_and_invoke_views::<M, R>(f, this, slots) };
     }
     // SAFETY: GIL held; non-NULL slots are valid objects kept alive by the caller.
     unsafe {
         let fast = opts::fast_paths();
-        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP];
+        let mut vals = [core::mem::MaybeUninit::<pyz3_value>::uninit(); MAXP + 1];
+        let off = receiver_slots::<M>(f, this, &mut vals);
         let mut none_mask = 0u64;
-        for (j, &o) in slots.iter().enumerate() {
+        for j in 0..f.nparams {
+            let o = slots.get(j).copied().unwrap_or(ptr::null_mut());
+            let slot = &mut vals[off + j];
             if o.is_null() {
                 let d = &f.defaults[j];
-                vals[j].write(d.value);
+                slot.write(d.value);
                 if d.is_none {
                     none_mask |= 1 << j;
                 }
@@ -269,30 +531,19 @@ pub(super) unsafe fn convert_and_invoke(
             }
             if f.optional_mask & (1 << j) != 0 && o == ffi::Py_None() {
                 none_mask |= 1 << j;
-                vals[j].write(pyz3_value::ZERO);
+                slot.write(pyz3_value::ZERO);
                 continue;
             }
-            if let Err(e) = convert::to_value_into(f.types[j], o, vals[j].as_mut_ptr(), fast) {
+            if let Err(e) = convert_arg(f, j, f.types[j], o, slot.as_mut_ptr(), fast) {
                 return arg_error(f, j, o, e);
             }
         }
         if f.release_gil {
-            invoke::<true>(f, vals.as_ptr().cast(), none_mask)
+            invoke_ret::<true, R, M>(f, this, vals.as_ptr().cast(), none_mask)
         } else {
-            invoke::<false>(f, vals.as_ptr().cast(), none_mask)
+            invoke_ret::<false, R, M>(f, this, vals.as_ptr().cast(), none_mask)
         }
     }
-}
-
-/// Calls a typed function with converted arguments and turns its result into an object.
-#[inline(always)]
-unsafe fn invoke<const RELEASE_GIL: bool>(
-    f: &Function,
-    vals: *const pyz3_value,
-    none_mask: u64,
-) -> *mut ffi::PyObject {
-    // SAFETY: forwarded.
-    unsafe { invoke_ret::<RELEASE_GIL, ANY_RET>(f, vals, none_mask) }
 }
 
 /// The type of a code known at compile time (the special trampolines' `R`).
@@ -305,28 +556,37 @@ pub(super) const fn code(c: u8) -> TypeCode {
 }
 
 /// `R` for "the return type is read from the function at run time".
-pub(super) const ANY_RET: u8 = u8::MAX;
+pub(crate) const ANY_RET: u8 = u8::MAX;
+/// `R` for a constructor: the result is the receiver, now made.
+pub(crate) const CTOR_RET: u8 = u8::MAX - 1;
+/// `R` for a property setter: success is the receiver as a non-NULL marker (not a reference).
+pub(crate) const SET_RET: u8 = u8::MAX - 2;
 
-/// [`invoke`] for a return type known at compile time (`R`), or read at run time (`ANY_RET`).
+/// Calls a typed function with converted arguments and turns its result into an object: the
+/// return type is known at compile time (`R`), read at run time (`ANY_RET`), or the receiver
+/// (`CTOR_RET`); `M`: `this` is the receiver (`call->self_`).
 #[inline(always)]
-pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
+pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: bool>(
     f: &Function,
+    this: *mut ffi::PyObject,
     vals: *const pyz3_value,
     none_mask: u64,
 ) -> *mut ffi::PyObject {
-    // SAFETY: `vals` holds one initialised value per parameter; `fn_` is set for typed functions.
+    // SAFETY: `vals` holds one initialised value per parameter (after the receiver's state);
+    // `fn_` is set for typed functions.
     unsafe {
         if R == ANY_RET && f.ret_compound {
-            return super::compound::invoke::<RELEASE_GIL>(f, vals, none_mask);
+            return super::compound::invoke::<RELEASE_GIL, M>(f, this, vals, none_mask);
         }
-        let with_nones = pyz3_call {
+        let per_call = pyz3_call {
             none_mask,
+            self_: if M { this } else { f.call0.self_ },
             ..f.call0
         };
-        let call: *const pyz3_call = if none_mask == 0 {
+        let call: *const pyz3_call = if !M && none_mask == 0 {
             &f.call0
         } else {
-            &with_nones
+            &per_call
         };
         // A void result is never read: no need to zero it (two instructions on `noop`). Every
         // other result is zeroed, so a plugin that forgets to write it gives NULL or 0.
@@ -335,10 +595,23 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         if !void {
             ret.write(pyz3_value::ZERO);
         }
+        // An instance result is made before the call; the function fills its state.
+        let instance_result =
+            R == PYZ3_T_INSTANCE || (R == ANY_RET && f.ret_type == TypeCode::Instance);
+        let made = if instance_result {
+            match class::new_result_instance(f.ret_class) {
+                Some((obj, state)) => {
+                    (*ret.as_mut_ptr()).inst = state;
+                    obj
+                }
+                None => return ptr::null_mut(),
+            }
+        } else {
+            ptr::null_mut()
+        };
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
-        // Inside the plugin's lock on free-threaded builds; a released GIL releases it too.
-        let status = plugin_lock::with(f, || {
+        let run = || {
             if RELEASE_GIL {
                 let region = gil::release_begin();
                 let s = fn_(vals, ret.as_mut_ptr(), call);
@@ -347,8 +620,18 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
             } else {
                 fn_(vals, ret.as_mut_ptr(), call)
             }
-        });
+        };
+        // Inside the plugin's lock on free-threaded builds (or, in a plugin declared
+        // free-threaded, a critical section on the instance); a released GIL releases it too.
+        let status = if M {
+            plugin_lock::with_receiver(f, this, run)
+        } else {
+            plugin_lock::with(f, run)
+        };
         gil::leave_call();
+        if instance_result {
+            return class::finish_result_instance(f, made, status);
+        }
         let ret: &pyz3_value = if void {
             &pyz3_value::ZERO
         } else {
@@ -357,6 +640,12 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         // "PYZ3_OK and no exception noted" as one OR and one branch (PYZ3_OK is 0).
         const _: () = assert!(PYZ3_OK == 0);
         if (status as u32 | tls::error_hint()) == 0 {
+            if R == CTOR_RET {
+                return class::finish_constructor(f, this);
+            }
+            if R == SET_RET {
+                return this;
+            }
             let ty = if R == ANY_RET {
                 f.ret_type
             } else {
@@ -366,7 +655,16 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8>(
         }
         // finish_unusual asks CPython itself; the hint is spent either way.
         tls::clear_error_hint();
-        finish_unusual(f, status, ret)
+        let r = finish_unusual(f, status, ret);
+        if (R == CTOR_RET || R == SET_RET) && !r.is_null() {
+            // A void function's PYZ3_RETURN_NONE is success too.
+            ffi::Py_DECREF(r);
+            if R == SET_RET {
+                return this;
+            }
+            return class::finish_constructor(f, this);
+        }
+        r
     }
 }
 
@@ -399,12 +697,14 @@ unsafe fn result_of_type(f: &Function, ty: TypeCode, ret: &pyz3_value) -> *mut f
             | TypeCode::F32
             | TypeCode::Bool => convert::from_value_with(ty, ret, opts::pool()),
             // Lists, dicts and tuples take `compound::invoke` (`ret_compound`); sequences and
-            // callables are not result types. `from_value_with` reports the impossible.
+            // callables are not result types; an instance is made before the call and finished
+            // by `class::finish_result_instance`. `from_value_with` reports the impossible.
             TypeCode::List
             | TypeCode::Dict
             | TypeCode::Tuple
             | TypeCode::Sequence
-            | TypeCode::Callable => convert::from_value_with(ty, ret, false),
+            | TypeCode::Callable
+            | TypeCode::Instance => convert::from_value_with(ty, ret, false),
         }
     }
 }
@@ -486,7 +786,7 @@ unsafe fn checked_array_result(f: &Function, obj: *mut ffi::PyObject) -> *mut ff
 
 /// Everything but a clean success: errors, `None` results, bad statuses.
 #[cold]
-pub(super) unsafe fn finish_unusual(
+pub(crate) unsafe fn finish_unusual(
     f: &Function,
     status: i32,
     ret: &pyz3_value,
@@ -518,6 +818,7 @@ pub(super) unsafe fn finish_unusual(
                 ));
                 ptr::null_mut()
             }
+            PYZ3_RETURN_NONE if f.ends_iteration => ptr::null_mut(),
             PYZ3_RETURN_NONE if f.ret_optional || f.ret_type == TypeCode::Void => convert::none(),
             PYZ3_RETURN_NONE => {
                 error::raise_str(
@@ -556,7 +857,7 @@ pub(super) unsafe fn finish_unusual(
 }
 
 #[cold]
-pub(super) unsafe fn arg_error(
+pub(crate) unsafe fn arg_error(
     f: &Function,
     i: usize,
     o: *mut ffi::PyObject,
@@ -564,18 +865,41 @@ pub(super) unsafe fn arg_error(
 ) -> *mut ffi::PyObject {
     // SAFETY: GIL held.
     unsafe {
-        let what = format!("{} argument '{}'", f.display, f.param_names[i]);
-        convert::raise_arg_error(e, f.types[i], &f.facts[i], o, &what);
+        let what = if f.setter {
+            f.display.clone()
+        } else {
+            format!("{} argument '{}'", f.display, f.param_names[i])
+        };
+        if f.types[i] == TypeCode::Instance && e == ConvError::WrongType {
+            let class = f.arg_classes.get(i).copied().flatten();
+            class::raise_wrong_instance(class, o, &what);
+        } else {
+            convert::raise_arg_error(e, f.types[i], &f.facts[i], o, &what);
+        }
     }
     ptr::null_mut()
 }
 
-pub(super) unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub(super) unsafe fn call_raw<const M: bool>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: GIL held; `args` holds `f.nparams` borrowed objects.
     unsafe {
         let raw = f.raw.unwrap_unchecked();
+        let per_call = pyz3_call {
+            self_: this,
+            ..f.call0
+        };
+        let call: *const pyz3_call = if M { &per_call } else { &f.call0 };
         gil::enter_call();
-        let r = plugin_lock::with(f, || raw(args, f.nparams, &f.call0));
+        let run = || raw(args, f.nparams, call);
+        let r = if M {
+            plugin_lock::with_receiver(f, this, run)
+        } else {
+            plugin_lock::with(f, run)
+        };
         gil::leave_call();
         let hint = tls::take_error_hint();
         if !r.is_null() {
@@ -601,21 +925,41 @@ pub(super) unsafe fn call_raw(f: &Function, args: *const *mut ffi::PyObject) -> 
 
 /// The arguments of a call that passes every parameter, in declaration order: `args` itself when
 /// all came by position, else `gathered` filled by [`gather_complete`]; `None` sends the call to
-/// the slow path. `gathered.len()` is the function's parameter count.
+/// the slow path. `gathered.len()` is the function's parameter count; it is read only after
+/// [`gather_complete`] wrote every entry (so it need not be zeroed: 64 pointers cost a memset).
 #[inline(always)]
 pub(super) unsafe fn arguments_in_order(
     f: &Function,
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
-    gathered: &mut [*mut ffi::PyObject],
+    gathered: &mut [core::mem::MaybeUninit<*mut ffi::PyObject>],
 ) -> Option<*const *mut ffi::PyObject> {
     if kwnames.is_null() && nargs == gathered.len() {
         return Some(args);
     }
     // SAFETY: forwarded (CPython's vectorcall contract).
     (!gathered.is_empty() && unsafe { gather_complete(f, args, nargs, kwnames, gathered) })
-        .then_some(gathered.as_ptr())
+        .then_some(gathered.as_ptr().cast())
+}
+
+/// Converts one argument to parameter `i`'s type `ty` (instances need the parameter's class).
+#[inline(always)]
+pub(crate) unsafe fn convert_arg(
+    f: &Function,
+    i: usize,
+    ty: TypeCode,
+    o: *mut ffi::PyObject,
+    out: *mut pyz3_value,
+    fast: bool,
+) -> Result<(), ConvError> {
+    // SAFETY: forwarded; `arg_classes[i]` is set for every instance parameter.
+    unsafe {
+        if ty == TypeCode::Instance {
+            return class::instance_arg(f.arg_classes[i], o, out);
+        }
+        convert::to_value_into(ty, o, out, fast)
+    }
 }
 
 /// Converts `vals.len()` arguments from `objs`, parameter `i` to type code `ty(i)`. On a
@@ -632,7 +976,7 @@ pub(super) unsafe fn convert_args(
         // SAFETY: `objs` holds one valid object per parameter; `slot` is writable.
         unsafe {
             let o = *objs.add(i);
-            if let Err(e) = convert::to_value_into(ty(i), o, slot.as_mut_ptr(), fast) {
+            if let Err(e) = convert_arg(f, i, ty(i), o, slot.as_mut_ptr(), fast) {
                 return Err(arg_error(f, i, o, e));
             }
         }
@@ -651,7 +995,7 @@ unsafe fn gather_complete(
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
-    out: &mut [*mut ffi::PyObject],
+    out: &mut [core::mem::MaybeUninit<*mut ffi::PyObject>],
 ) -> bool {
     // SAFETY: CPython's vectorcall contract, as in `call_slow`.
     unsafe {
@@ -662,7 +1006,9 @@ unsafe fn gather_complete(
         if nargs + nkw != out.len() {
             return false;
         }
-        out[..nargs].copy_from_slice(core::slice::from_raw_parts(args, nargs));
+        for (i, slot) in out[..nargs].iter_mut().enumerate() {
+            slot.write(*args.add(i));
+        }
         let names = &f.names[nargs..out.len()];
         let mut seen = 0u64;
         for k in 0..nkw {
@@ -681,7 +1027,7 @@ unsafe fn gather_complete(
                 return false;
             }
             seen |= 1 << p;
-            out[nargs + p] = *args.add(nargs + k);
+            out[nargs + p].write(*args.add(nargs + k));
         }
         // `nkw` distinct positions among `nkw`: every slot is filled.
         true

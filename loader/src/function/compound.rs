@@ -17,20 +17,24 @@ use pyz3_core::{convert, error, gil, opts, tls};
 
 use super::call::finish_unusual;
 use super::Function;
-use crate::iterator;
+use crate::{iterator, plugin_lock};
 
-/// Calls `f` and builds its list, dict or tuple result.
+/// Calls `f` and builds its list, dict or tuple result; `M`: `this` is the receiver
+/// (`call->self_`), as in `call::invoke_ret`.
 #[inline(always)]
-pub(super) unsafe fn invoke<const RELEASE_GIL: bool>(
+pub(super) unsafe fn invoke<const RELEASE_GIL: bool, const M: bool>(
     f: &Function,
+    this: *mut ffi::PyObject,
     vals: *const pyz3_value,
     none_mask: u64,
 ) -> *mut ffi::PyObject {
     // SAFETY: as in `call::invoke_ret`; `ret_compound` says the result is a list, dict or tuple.
     unsafe {
         match f.ret_type {
-            TypeCode::Tuple => tuple_result::<RELEASE_GIL>(f, vals, none_mask),
-            TypeCode::List | TypeCode::Dict => out_result::<RELEASE_GIL>(f, vals, none_mask),
+            TypeCode::Tuple => tuple_result::<RELEASE_GIL, M>(f, this, vals, none_mask),
+            TypeCode::List | TypeCode::Dict => {
+                out_result::<RELEASE_GIL, M>(f, this, vals, none_mask)
+            }
             _ => convert::from_value(f.ret_type, &pyz3_value::ZERO),
         }
     }
@@ -38,8 +42,9 @@ pub(super) unsafe fn invoke<const RELEASE_GIL: bool>(
 
 /// A list or dict result, built by an `OutBuilder` the plugin fills through `result->out`.
 #[inline(never)]
-unsafe fn out_result<const RELEASE_GIL: bool>(
+unsafe fn out_result<const RELEASE_GIL: bool, const M: bool>(
     f: &Function,
+    this: *mut ffi::PyObject,
     vals: *const pyz3_value,
     none_mask: u64,
 ) -> *mut ffi::PyObject {
@@ -53,7 +58,7 @@ unsafe fn out_result<const RELEASE_GIL: bool>(
         let mut builder = OutBuilder::new(kind, f.ret_facts.elem);
         let mut ret = pyz3_value::ZERO;
         ret.out = &mut builder.out;
-        let status = call::<RELEASE_GIL>(f, vals, &mut ret, none_mask);
+        let status = call::<RELEASE_GIL, M>(f, this, vals, &mut ret, none_mask);
         if succeeded(status) {
             return builder.finish(&f.display);
         }
@@ -64,8 +69,9 @@ unsafe fn out_result<const RELEASE_GIL: bool>(
 
 /// A tuple result: one zeroed `pyz3_value` per item, `result` pointing at the first.
 #[inline(never)]
-unsafe fn tuple_result<const RELEASE_GIL: bool>(
+unsafe fn tuple_result<const RELEASE_GIL: bool, const M: bool>(
     f: &Function,
+    this: *mut ffi::PyObject,
     vals: *const pyz3_value,
     none_mask: u64,
 ) -> *mut ffi::PyObject {
@@ -77,7 +83,7 @@ unsafe fn tuple_result<const RELEASE_GIL: bool>(
             s.write(pyz3_value::ZERO);
         }
         let slots = core::slice::from_raw_parts_mut(slots.as_mut_ptr().cast(), n);
-        let status = call::<RELEASE_GIL>(f, vals, slots.as_mut_ptr(), none_mask);
+        let status = call::<RELEASE_GIL, M>(f, this, vals, slots.as_mut_ptr(), none_mask);
         if succeeded(status) {
             return make_tuple(f, slots);
         }
@@ -93,44 +99,44 @@ unsafe fn succeeded(status: i32) -> bool {
     status == PYZ3_OK && !(tls::take_error_hint() && unsafe { error::occurred() })
 }
 
+/// Runs the plugin function, inside the plugin's lock (or the receiver's critical section) on
+/// free-threaded builds, as `call::invoke_ret` does.
 #[inline(always)]
-unsafe fn call<const RELEASE_GIL: bool>(
+unsafe fn call<const RELEASE_GIL: bool, const M: bool>(
     f: &Function,
+    this: *mut ffi::PyObject,
     vals: *const pyz3_value,
     result: *mut pyz3_value,
     none_mask: u64,
 ) -> i32 {
     // SAFETY: forwarded from `invoke`.
     unsafe {
-        if none_mask == 0 {
-            return call_with::<RELEASE_GIL>(f, vals, result, &f.call0);
-        }
-        let with_nones = pyz3_call {
+        let per_call = pyz3_call {
             none_mask,
+            self_: if M { this } else { f.call0.self_ },
             ..f.call0
         };
-        call_with::<RELEASE_GIL>(f, vals, result, &with_nones)
-    }
-}
-
-#[inline(always)]
-unsafe fn call_with<const RELEASE_GIL: bool>(
-    f: &Function,
-    vals: *const pyz3_value,
-    result: *mut pyz3_value,
-    call: *const pyz3_call,
-) -> i32 {
-    // SAFETY: forwarded from `invoke`.
-    unsafe {
+        let call: *const pyz3_call = if !M && none_mask == 0 {
+            &f.call0
+        } else {
+            &per_call
+        };
         let fn_ = f.fn_.unwrap_unchecked();
         gil::enter_call();
-        let status = if RELEASE_GIL {
-            let region = gil::release_begin();
-            let s = fn_(vals, result, call);
-            gil::release_end(region);
-            s
+        let run = || {
+            if RELEASE_GIL {
+                let region = gil::release_begin();
+                let s = fn_(vals, result, call);
+                gil::release_end(region);
+                s
+            } else {
+                fn_(vals, result, call)
+            }
+        };
+        let status = if M {
+            plugin_lock::with_receiver(f, this, run)
         } else {
-            fn_(vals, result, call)
+            plugin_lock::with(f, run)
         };
         gil::leave_call();
         status

@@ -11,6 +11,10 @@
 //! * [`special`] — trampolines monomorphised per (arity, parameter type, return type);
 //! * [`special_views`] — the same for the common shapes of functions with buffer parameters;
 //! * [`slow`] — keyword calls that need defaults or reordering, and call-shape errors.
+//!
+//! The functions of a class (methods, constructor, property accessors, pickling hooks) are
+//! [`Function`]s too, built with a [`Role`] and called through the same bodies with a receiver
+//! (loader/src/class); docs/design.md, "Methods use the function trampolines".
 
 use core::ffi::c_void;
 use core::ptr;
@@ -25,6 +29,7 @@ use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
 use pyz3_core::types::{TypeCode, TypeFacts};
 
+use crate::class::ClassData;
 use crate::plugin::{FunctionSpec, PluginSpec};
 use crate::BuildError;
 
@@ -36,6 +41,40 @@ mod special;
 mod special_views;
 
 pub(crate) use build::plugin_fault_or_raised;
+
+pub(crate) use call::{call_with_receiver, convert_arg, MethodEntry};
+pub(crate) use special::{getter_for, setter_for};
+
+/// What a [`Function`] is: a module function, or a function of a class and what it receives.
+#[derive(Clone, Copy)]
+pub(crate) enum Role<'a> {
+    /// A module function (`pyz3.PluginFunction` owns it).
+    Function,
+    /// A function of class `class`, shown as `display` in messages (`Counter.inc()`).
+    Member {
+        /// The class it belongs to.
+        class: &'static ClassData,
+        /// What it receives.
+        receiver: Receiver,
+        /// How messages name it.
+        display: &'a str,
+        /// The constructor: its result is the receiver, now made.
+        ctor: bool,
+        /// A property setter: conversion errors say "Counter.value must be ...".
+        setter: bool,
+    },
+}
+
+/// What a function of a class receives besides its declared parameters.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Receiver {
+    /// Nothing (static methods).
+    Nothing,
+    /// The class it was called on, in `call->self_` (class methods).
+    Class,
+    /// The instance: its state in `args[0].inst`, the object in `call->self_`.
+    Instance,
+}
 
 /// A parameter's default, converted once at load time.
 struct DefaultValue {
@@ -108,14 +147,109 @@ pub struct Function {
     pub module_name: String,
     /// The function's Python name.
     pub name: String,
+    /// The name it is found by from its module: `name`, or `Class.name` for a static or class
+    /// method (pickling, repr).
+    pub qualname: String,
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
     /// What `pyz3_call.module` points to; shared by the module's functions.
     _module: Arc<ModuleState>,
+    /// Bit `i` set when parameter `i`'s default is `None` (an optional parameter).
+    default_none_mask: u64,
+    /// `args[0].inst` is the receiver's state (instance methods, constructors, accessors).
+    pub(crate) state_slot: bool,
+    /// Offset of the state in an instance, for `state_slot` functions.
+    pub(crate) state_offset: usize,
+    /// The class of each `PYZ3_T_INSTANCE` parameter (empty when there is none).
+    arg_classes: Box<[Option<&'static ClassData>]>,
+    /// The class of a `PYZ3_T_INSTANCE` result.
+    ret_class: Option<&'static ClassData>,
+    /// The class a member function belongs to (`None` for module functions).
+    pub(crate) owner: Option<&'static ClassData>,
+    /// A property setter (see [`Role::Member`]).
+    setter: bool,
+    /// How a class calls this function (a receiver in hand; see loader/src/class).
+    pub(crate) method_entry: MethodEntry,
+    /// For a constructor: the class's `tp_vectorcall` (allocate, then this function).
+    pub(crate) ctor_vectorcall: Option<ffi::vectorcallfunc>,
+    /// `__next__`: `PYZ3_RETURN_NONE` ends the iteration (NULL without an exception).
+    ends_iteration: bool,
+    /// The parameter list of the text signature, without the receiver (`start=0`).
+    text_params: String,
     /// The plugin's lock on free-threaded builds, when the plugin is not declared free-threaded
     /// ([`crate::plugin_lock`]).
     #[cfg(Py_GIL_DISABLED)]
     pub(crate) plugin_lock: Option<&'static crate::plugin_lock::PluginLock>,
+}
+
+impl Function {
+    /// A `PyMethodDef` for this function with another `ml_meth` (methods of a class): the
+    /// name, the text signature and doc, and the calling convention of the function's own.
+    pub(crate) fn method_def_with(
+        &self,
+        kw: ffi::PyCFunctionFastWithKeywords,
+        fast: ffi::PyCFunctionFast,
+    ) -> ffi::PyMethodDef {
+        let ml_meth = if self.method_def.ml_flags & ffi::METH_KEYWORDS != 0 {
+            ffi::PyMethodDefPointer {
+                PyCFunctionFastWithKeywords: kw,
+            }
+        } else {
+            ffi::PyMethodDefPointer {
+                PyCFunctionFast: fast,
+            }
+        };
+        ffi::PyMethodDef {
+            ml_meth,
+            ..self.method_def
+        }
+    }
+
+    /// The default of parameter `i` as the value a typed function receives.
+    ///
+    /// # Safety
+    /// `i < nparams` (every parameter has an entry, a default or not).
+    #[inline(always)]
+    pub(crate) unsafe fn default_value(&self, i: usize) -> pyz3_value {
+        // SAFETY: per the contract.
+        unsafe { self.defaults.get_unchecked(i).value }
+    }
+
+    /// The declared type of parameter `i`.
+    pub(crate) fn param_type(&self, i: usize) -> TypeCode {
+        self.types[i]
+    }
+
+    /// The class of an instance result (NULL when the result is not an instance).
+    pub(crate) fn ret_class_ptr(&self) -> *const ClassData {
+        self.ret_class
+            .map_or(ptr::null(), |c| c as *const ClassData)
+    }
+
+    /// The class a member function belongs to (NULL for module functions).
+    pub(crate) fn owner_ptr(&self) -> *const ClassData {
+        self.owner.map_or(ptr::null(), |c| c as *const ClassData)
+    }
+
+    /// Makes `PYZ3_RETURN_NONE` end an iteration (`__next__`).
+    pub(crate) fn set_ends_iteration(&mut self) {
+        self.ends_iteration = true;
+    }
+
+    /// `name(params)` without the receiver: a constructor's signature under its class's name.
+    pub(crate) fn signature_for(&self, name: &str) -> String {
+        format!("{name}({})", self.text_params)
+    }
+}
+
+/// What the call path reports for a status other than a clean success (the function's result,
+/// if any, was already released).
+///
+/// # Safety
+/// GIL held.
+pub(crate) unsafe fn finish_unusual_status(f: &Function, status: i32) -> *mut ffi::PyObject {
+    // SAFETY: forwarded; a zero value owns nothing.
+    unsafe { call::finish_unusual(f, status, &pyz3_value::ZERO) }
 }
 
 // The holder object: PyObject header followed by the owned Function.
@@ -162,7 +296,7 @@ unsafe extern "C" fn function_object_repr(slf: *mut ffi::PyObject) -> *mut ffi::
         let f = function_of(slf);
         let s = format!(
             "<pyz3 plugin function {}.{} from '{}'>",
-            f.module_name, f.name, f.plugin_path
+            f.module_name, f.qualname, f.plugin_path
         );
         Owned::str(&s).map_or(ptr::null_mut(), Owned::into_raw)
     })
@@ -188,7 +322,7 @@ unsafe fn reduce(f: &Function) -> PyResult<Owned> {
         let args = Owned::tuple(vec![
             Owned::str(&f.plugin_path)?,
             Owned::str(&f.module_name)?,
-            Owned::str(&f.name)?,
+            Owned::str(&f.qualname)?,
         ])?;
         Owned::tuple(vec![owner, args])
     }
@@ -291,24 +425,55 @@ unsafe fn new_builtin(owner: *mut ffi::PyObject, f: &Function) -> PyResult<Owned
     }
 }
 
-/// Builds the Python function object for `spec`.
+/// Builds the Python function object for `spec`; `classes` are the plugin's classes, `module`
+/// what `pyz3_call.module` points to.
 ///
 /// # Safety
 /// GIL held.
 pub unsafe fn make_function(
     plugin: &PluginSpec,
     module_name: &str,
-    spec: &FunctionSpec,
     module: &Arc<ModuleState>,
+    spec: &FunctionSpec,
+    classes: &[&'static ClassData],
 ) -> Result<Owned, BuildError> {
+    // SAFETY: GIL held.
+    let func =
+        unsafe { Function::new(plugin, module_name, module, spec, classes, Role::Function)? };
+    // SAFETY: GIL held.
+    unsafe { own_function(func) }
+}
+
+/// A builtin owned by a `pyz3.PluginFunction`, for a static or class method of a class: the
+/// same object a module function is (so the same trampolines and speed), found from the module
+/// as `Class.name`.
+///
+/// # Safety
+/// GIL held; `role` is a member role.
+pub(crate) unsafe fn make_member_builtin(
+    plugin: &PluginSpec,
+    module_name: &str,
+    module: &Arc<ModuleState>,
+    spec: &FunctionSpec,
+    classes: &[&'static ClassData],
+    role: Role,
+    qualname: String,
+) -> Result<Owned, BuildError> {
+    // SAFETY: GIL held.
+    let mut func = unsafe { Function::new(plugin, module_name, module, spec, classes, role)? };
+    func.qualname = qualname;
+    // SAFETY: GIL held.
+    unsafe { own_function(func) }
+}
+
+unsafe fn own_function(func: Function) -> Result<Owned, BuildError> {
     let tp = FUNCTION_TYPE.load(Ordering::Acquire);
     if tp.is_null() {
         return Err(BuildError::Plugin(
             "pyz3 runtime is not initialised".to_owned(),
         ));
     }
-    // SAFETY: GIL held.
-    let func = Box::new(unsafe { Function::new(plugin, module_name, spec, module)? });
+    let func = Box::new(func);
     // SAFETY: GIL held; `tp` is our heap type whose basicsize fits a FunctionObject. On failure
     // `func` drops here, releasing its references.
     unsafe {
@@ -317,4 +482,30 @@ pub unsafe fn make_function(
         (*fo).func = Box::into_raw(func);
         Ok(new_builtin(obj.as_ptr(), &*(*fo).func)?)
     }
+}
+
+/// A class method's builtin, bound by `classmethod` to the class it is called on: CPython passes
+/// that class first; the function receives it in `call->self_`.
+fn class_method_entry() -> call::Entry {
+    unsafe fn body(
+        slf: *mut ffi::PyObject,
+        args: *const *mut ffi::PyObject,
+        nargs: ffi::Py_ssize_t,
+        kwnames: *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject {
+        // SAFETY: `slf` is the method's PluginFunction; CPython's vectorcall layout, with the
+        // class first when called through `classmethod`.
+        unsafe {
+            let f = function_of(slf);
+            if nargs < 1 {
+                pyz3_core::error::raise_str(
+                    ffi::PyExc_TypeError,
+                    &format!("{} must be called on its class", f.display),
+                );
+                return ptr::null_mut();
+            }
+            (f.method_entry)(f, *args, args.add(1), nargs - 1, kwnames)
+        }
+    }
+    call::entry!(body)
 }

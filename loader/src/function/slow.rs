@@ -9,14 +9,37 @@ use core::ptr;
 use pyo3_ffi as ffi;
 use pyz3_core::{convert, error, opts};
 
-use super::call::{call_raw, convert_and_invoke, MAXP};
+use super::call::{call_raw, convert_and_invoke, ANY_RET, CTOR_RET, MAXP};
 use super::Function;
 
-/// Keyword calls, defaults and call-shape errors (inside the trampoline's panic boundary).
+/// [`call_slow`] from a trampoline with result `R`: a result type known at compile time is read
+/// from the function here (the same type), so the slow path exists once per kind of result, not
+/// once per type.
+#[inline(always)]
+pub(super) unsafe fn call_slow_from<const M: bool, const R: u8>(
+    f: &Function,
+    this: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded.
+    unsafe {
+        if R == CTOR_RET {
+            call_slow::<M, CTOR_RET>(f, this, args, nargs, kwnames)
+        } else {
+            call_slow::<M, ANY_RET>(f, this, args, nargs, kwnames)
+        }
+    }
+}
+
+/// Keyword calls, defaults and call-shape errors (inside the trampoline's panic boundary). `M`,
+/// `R` and `this` are the trampoline's (call.rs).
 #[cold]
 #[inline(never)]
-pub(super) unsafe fn call_slow(
+pub(super) unsafe fn call_slow<const M: bool, const R: u8>(
     f: &Function,
+    this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
@@ -89,9 +112,9 @@ pub(super) unsafe fn call_slow(
                     *slot = d.obj_ptr();
                 }
             }
-            return call_raw(f, slots.as_ptr());
+            return call_raw::<M>(f, this, slots.as_ptr());
         }
-        convert_and_invoke(f, &slots[..f.nparams])
+        convert_and_invoke::<M, R>(f, this, &slots[..f.nparams])
     }
 }
 

@@ -21,7 +21,7 @@ use pyz3_core::panic::guard;
 use pyz3_core::types::*;
 use pyz3_core::views::{CallViews, ViewStack};
 
-use super::call::{arg_error, code, entry, invoke_ret, views_gather, Entry};
+use super::call::{arg_error, code, entry, invoke_ret, views_gather, Entry, ANY_RET};
 use super::{function_of, Function};
 
 /// The parameter types a second parameter may have (the first is always a buffer).
@@ -51,7 +51,7 @@ unsafe fn views_fixed_body<const N: usize, const P0: u8, const P1: u8, const R: 
         let f = function_of(slf);
         let nargs = nargsf as usize;
         if !kwnames.is_null() || nargs > N || nargs < f.min_direct_nargs {
-            return views_gather(f, args, nargs, kwnames);
+            return views_gather::<false, ANY_RET>(f, ptr::null_mut(), args, nargs, kwnames);
         }
         let fast = opts::fast_paths();
         let mut stack = ViewStack::new();
@@ -92,7 +92,8 @@ unsafe fn views_fixed_body<const N: usize, const P0: u8, const P1: u8, const R: 
                 return raised;
             }
         }
-        let result = invoke_ret::<false, R>(f, vals.as_ptr().cast(), none_mask);
+        let result =
+            invoke_ret::<false, R, false>(f, ptr::null_mut(), vals.as_ptr().cast(), none_mask);
         drop(views);
         result
     }

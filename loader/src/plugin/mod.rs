@@ -1,4 +1,4 @@
-//! loader/src/plugin.rs: opening a plugin library, the version handshake, and descriptor checks.
+//! loader/src/plugin/mod.rs: opening a plugin library, the version handshake, and descriptor checks.
 //!
 //! Order of events for `open`:
 //! 1. resolve the path to an absolute, existing regular file (a bare name without a '/' is
@@ -11,8 +11,9 @@
 //! 5. read and validate the rest into an owned [`PluginSpec`].
 //!
 //! The pieces live beside this file: [`elf`] (step 1's pre-check), [`validate`] (steps 4 and 5),
-//! and [`safemem`], through which every read of plugin memory goes: it copies with
-//! `process_vm_readv` on our own process, so a wild pointer yields an error, not a crash.
+//! [`classes`] (step 5 for the classes section), and [`safemem`], through which every read of
+//! plugin memory goes: it copies with `process_vm_readv` on our own process, so a wild pointer
+//! yields an error, not a crash.
 
 use core::ffi::c_void;
 use std::ffi::CString;
@@ -23,6 +24,7 @@ use pyz3_core::abi::*;
 use pyz3_core::types::{TypeCode, TypeFacts};
 
 mod cache;
+pub mod classes;
 pub mod code;
 pub mod elf;
 pub mod safemem;
@@ -64,6 +66,8 @@ pub struct ParamSpec {
     pub facts: TypeFacts,
     /// The default as the Python literal the plugin gave, if any.
     pub default: Option<String>,
+    /// `PYZ3_T_INSTANCE`: the class, an index into [`PluginSpec::classes`]; 0 otherwise.
+    pub class_index: u16,
 }
 
 /// A function, validated and copied out of the plugin's descriptor.
@@ -92,6 +96,8 @@ pub struct FunctionSpec {
     pub raw: pyz3_raw_fn,
     /// Opaque pointer handed back in `pyz3_call.user_data`.
     pub user_data: usize,
+    /// `PYZ3_T_INSTANCE` results: the class, an index into [`PluginSpec::classes`].
+    pub ret_class_index: u16,
 }
 
 /// A plugin, validated.
@@ -113,6 +119,8 @@ pub struct PluginSpec {
     pub lock: Option<&'static crate::plugin_lock::PluginLock>,
     /// Functions in declaration order.
     pub functions: Vec<FunctionSpec>,
+    /// Classes in declaration order (ABI 1.1).
+    pub classes: Vec<classes::ClassSpec>,
     /// Module constants (ABI 1.1), in declaration order.
     pub constants: Vec<ConstantSpec>,
     /// Exception classes (ABI 1.1), in declaration order (the index plugins raise them by).

@@ -12,6 +12,7 @@ use pyz3_core::exceptions::ExcKind;
 use pyz3_core::types::{Needs, TypeCode, TypeFacts};
 use pyz3_core::{array, buffer, names};
 
+use super::classes::{read_classes, ClassSpec};
 use super::code::CodeRanges;
 use super::safemem::SafeMem;
 use super::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
@@ -53,11 +54,12 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
     names::check("module name", &name)?;
     let doc =
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
-    let functions = read_functions(&mem, &plugin, code)?;
-    check_sections(&plugin)?;
+    let strides = Strides::of(&plugin);
+    let functions = read_functions(&mem, &plugin, &strides, code)?;
+    let classes = read_classes(&mem, &plugin, &strides, code)?;
     let constants = read_constants(&mem, &plugin)?;
     let exceptions = read_exceptions(&mem, &plugin)?;
-    check_unique_names(&functions, &constants, &exceptions)?;
+    check_unique_names(&functions, &classes, &constants, &exceptions)?;
     Ok(PluginSpec {
         path: path.to_path_buf(),
         name,
@@ -67,6 +69,7 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
         #[cfg(Py_GIL_DISABLED)]
         lock: None,
         functions,
+        classes,
         constants,
         exceptions,
     })
@@ -115,20 +118,6 @@ pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
             "descriptor header field 'reserved' must be 0, got {:#x}",
             h.reserved
         ));
-    }
-    Ok(())
-}
-
-/// The ABI 1.1 sections (classes, constants, exceptions). A descriptor whose `struct_size`
-/// ends before them (ABI 1.0) reads them as empty.
-fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
-    let sections = [("classes", plugin.class_count)];
-    for (what, count) in sections {
-        if count != 0 {
-            return Err(format!(
-                "the descriptor declares {count} {what}, which this runtime does not serve yet"
-            ));
-        }
     }
     Ok(())
 }
@@ -243,9 +232,10 @@ fn read_exceptions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<ExceptionS
     Ok(out)
 }
 
-/// Functions, constants and exception classes share the module's namespace.
+/// Functions, classes, constants and exception classes share the module's namespace.
 fn check_unique_names(
     functions: &[FunctionSpec],
+    classes: &[ClassSpec],
     constants: &[ConstantSpec],
     exceptions: &[ExceptionSpec],
 ) -> Result<(), String> {
@@ -253,6 +243,7 @@ fn check_unique_names(
     let all = functions
         .iter()
         .map(|f| ("function", f.name.as_str()))
+        .chain(classes.iter().map(|c| ("class", c.name.as_str())))
         .chain(constants.iter().map(|c| ("constant", c.name.as_str())))
         .chain(exceptions.iter().map(|e| ("exception", e.name.as_str())));
     for (kind, name) in all {
@@ -262,21 +253,50 @@ fn check_unique_names(
             ));
         }
         if let Some(first) = seen.insert(name, kind) {
-            return Err(format!("{kind} '{name}' has the name of a {first}"));
+            return Err(format!(
+                "{kind} '{name}' has the name of a {first} of the plugin"
+            ));
         }
     }
     Ok(())
 }
 
-/// The strides of the function and parameter arrays, as the plugin declared them.
-struct Strides {
-    function: usize,
-    param: usize,
+/// The strides of the function and parameter arrays, as the plugin declared them, and the
+/// number of classes a `class_index` may name.
+pub(super) struct Strides {
+    pub(super) function: usize,
+    pub(super) param: usize,
+    pub(super) class_count: u32,
+}
+
+impl Strides {
+    fn of(plugin: &pyz3_plugin) -> Strides {
+        Strides {
+            function: plugin.function_size as usize,
+            param: plugin.param_size as usize,
+            class_count: plugin.class_count,
+        }
+    }
+
+    /// Refuses a `function_size` that cannot hold a function definition.
+    pub(super) fn check_function_size(&self) -> Result<(), String> {
+        let min_fsize = core::mem::offset_of!(pyz3_function_def, flags) + 2;
+        if self.function < min_fsize || self.function > 4096 {
+            return Err(format!(
+                "function_size is {}; expected sizeof(pyz3_function_def) = {} (rebuild the plugin \
+                 with a matching pyz3.h)",
+                self.function,
+                core::mem::size_of::<pyz3_function_def>()
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn read_functions(
     mem: &SafeMem,
     plugin: &pyz3_plugin,
+    strides: &Strides,
     code: &CodeRanges,
 ) -> Result<Vec<FunctionSpec>, String> {
     let count = plugin.function_count;
@@ -285,26 +305,24 @@ fn read_functions(
             "function_count is {count}, more than the limit of {PYZ3_MAX_FUNCTIONS}"
         ));
     }
-    let strides = Strides {
-        function: plugin.function_size as usize,
-        param: plugin.param_size as usize,
-    };
-    let min_fsize = core::mem::offset_of!(pyz3_function_def, flags) + 2;
-    if count > 0 && (strides.function < min_fsize || strides.function > 4096) {
-        return Err(format!(
-            "function_size is {}; expected sizeof(pyz3_function_def) = {} (rebuild the plugin \
-             with a matching pyz3.h)",
-            strides.function,
-            core::mem::size_of::<pyz3_function_def>()
-        ));
+    if count > 0 {
+        strides.check_function_size()?;
     }
     if count > 0 && plugin.functions.is_null() {
         return Err(format!("function_count is {count} but functions is NULL"));
     }
     let mut functions: Vec<FunctionSpec> = Vec::with_capacity(count as usize);
     for i in 0..count as usize {
-        let addr = plugin.functions as usize + i * strides.function;
-        let f = read_function(mem, addr, i, &strides, code)?;
+        let f = read_function(
+            mem,
+            plugin.functions as usize + i * strides.function,
+            &format!("function #{i}"),
+            "function",
+            strides,
+            0,
+            code,
+            false,
+        )?;
         if functions.iter().any(|g| g.name == f.name) {
             return Err(format!("duplicate function name '{}'", f.name));
         }
@@ -313,22 +331,37 @@ fn read_functions(
     Ok(functions)
 }
 
-/// Reads and checks function `#i` at `addr`.
-fn read_function(
+/// Reads and checks the function definition at `addr`: `label` names it before its name is
+/// known ("function #3"), `noun` after ("function 'add'"); `extra_flags` are the `PYZ3_FN_*`
+/// bits allowed beyond the module functions' (methods: static, class); `member`: a function of
+/// a class, whose name may be a dunder (special methods).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site per kind of function"
+)]
+pub(super) fn read_function(
     mem: &SafeMem,
     addr: usize,
-    i: usize,
+    label: &str,
+    noun: &str,
     strides: &Strides,
+    extra_flags: u16,
     code: &CodeRanges,
+    member: bool,
 ) -> Result<FunctionSpec, String> {
     let def: pyz3_function_def = mem
         .read_struct(addr, strides.function)
-        .map_err(|e| format!("function #{i}: cannot read its definition: {e}"))?;
+        .map_err(|e| format!("{label}: cannot read its definition: {e}"))?;
     let fname = mem
         .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
-        .map_err(|e| format!("function #{i}: name: {e}"))?;
-    names::check_attribute(&format!("function #{i} name"), &fname)?;
-    let ctx = format!("function '{fname}'");
+        .map_err(|e| format!("{label}: name: {e}"))?;
+    // A class's special methods have dunder names; a module attribute may not.
+    if member {
+        names::check(&format!("{label} name"), &fname)?;
+    } else {
+        names::check_attribute(&format!("{label} name"), &fname)?;
+    }
+    let ctx = format!("{noun} '{fname}'");
     let fdoc = read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
     match (def.fn_.is_some(), def.raw.is_some()) {
         (false, false) => return Err(format!("{ctx}: both 'fn' and 'raw' are NULL")),
@@ -366,14 +399,15 @@ fn read_function(
             ))
         }
     };
-    let (ret_facts, ret_items) = check_result_facts(mem, &def, return_type, &ctx)?;
+    let (ret_facts, ret_items) =
+        check_result_facts(mem, &def, return_type, strides.class_count, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
             def.return_flags
         ));
     }
-    let known = PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY;
+    let known = PYZ3_FN_RELEASE_GIL | PYZ3_FN_POSITIONAL_ONLY | extra_flags;
     if def.flags & !known != 0 {
         return Err(format!(
             "{ctx}: unknown flags bits {:#x}",
@@ -431,11 +465,12 @@ fn read_function(
         fn_: def.fn_,
         raw: def.raw,
         user_data: def.user_data as usize,
+        ret_class_index: def.ret_class_index,
     })
 }
 
 /// Reads and checks parameter `#j` of the function `ctx` at `addr`, on its own.
-fn read_param(
+pub(super) fn read_param(
     mem: &SafeMem,
     addr: usize,
     j: usize,
@@ -464,7 +499,7 @@ fn read_param(
     if p.flags & !(PYZ3_PARAM_OPTIONAL | PYZ3_PARAM_KEYWORD_ONLY) != 0 {
         return Err(format!("{pctx}: unknown flags bits {:#x}", p.flags));
     }
-    let facts = check_param_facts(&p, ty, &pctx)?;
+    let facts = check_param_facts(&p, ty, strides.class_count, &pctx)?;
     let default = if p.default_value.is_null() {
         None
     } else {
@@ -479,6 +514,7 @@ fn read_param(
         flags: p.flags,
         facts,
         default,
+        class_index: p.class_index,
     })
 }
 
@@ -486,13 +522,28 @@ fn read_param(
 /// `class_index`; `reserved`). A 1.0 plugin has zeros there. Each is 0 unless the parameter's
 /// type uses it, so a later minor can give a zero field a meaning without misreading old plugins.
 /// A type that uses some checks them with its own rule and leaves the rest to be zero.
-fn check_param_facts(p: &pyz3_param, ty: TypeCode, pctx: &str) -> Result<TypeFacts, String> {
+fn check_param_facts(
+    p: &pyz3_param,
+    ty: TypeCode,
+    class_count: u32,
+    pctx: &str,
+) -> Result<TypeFacts, String> {
     let (facts, used): (TypeFacts, &[&str]) = match ty {
         TypeCode::Buffer => (
             buffer::check_param_facts(p.elem, p.type_flags, p.ndim)
                 .map_err(|e| format!("{pctx}: {e}"))?,
             &["elem", "type_flags", "ndim"],
         ),
+        TypeCode::Instance => {
+            check_class_index(ty, p.class_index, class_count, "class_index", pctx)?;
+            (
+                TypeFacts {
+                    class_index: p.class_index,
+                    ..TypeFacts::NONE
+                },
+                &["class_index"],
+            )
+        }
         // Sequences and dicts: a scalar element type, by the registry's `needs`.
         _ if ty.info().needs == Needs::Elem => (
             TypeFacts {
@@ -560,6 +611,27 @@ fn element_type(
     Ok(elem)
 }
 
+/// For a `PYZ3_T_INSTANCE` value: is `index` a class of the plugin? Returns whether the type
+/// uses the class index (its other facts must then still be 0).
+pub(super) fn check_class_index(
+    ty: TypeCode,
+    index: u16,
+    class_count: u32,
+    field: &str,
+    ctx: &str,
+) -> Result<bool, String> {
+    if ty != TypeCode::Instance {
+        return Ok(false);
+    }
+    if u32::from(index) >= class_count {
+        return Err(format!(
+            "{ctx}: {field} is {index}, but the plugin declares {class_count} class{}",
+            if class_count == 1 { "" } else { "es" }
+        ));
+    }
+    Ok(true)
+}
+
 /// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
 /// Returns the facts (`elem`: the element type of array, list, dict and iterator results) and
 /// the item types of a tuple result.
@@ -567,6 +639,7 @@ fn check_result_facts(
     mem: &SafeMem,
     def: &pyz3_function_def,
     ty: TypeCode,
+    class_count: u32,
     ctx: &str,
 ) -> Result<(TypeFacts, Vec<TypeCode>), String> {
     let needs = ty.info().needs;
@@ -576,6 +649,16 @@ fn check_result_facts(
                 .map_err(|e| format!("{ctx}: {e}"))?,
             &["ret_elem", "ret_type_flags", "ret_ndim"],
         ),
+        TypeCode::Instance => {
+            check_class_index(ty, def.ret_class_index, class_count, "ret_class_index", ctx)?;
+            (
+                TypeFacts {
+                    class_index: def.ret_class_index,
+                    ..TypeFacts::NONE
+                },
+                &["ret_class_index"],
+            )
+        }
         // Lists, dicts and iterators: a scalar element type, by the registry's `needs`.
         _ if needs == Needs::Elem => (
             TypeFacts {
@@ -674,7 +757,7 @@ fn check_param_order(
     Ok(())
 }
 
-fn read_optional_doc(mem: &SafeMem, addr: usize) -> Result<Option<String>, String> {
+pub(super) fn read_optional_doc(mem: &SafeMem, addr: usize) -> Result<Option<String>, String> {
     if addr == 0 {
         return Ok(None);
     }

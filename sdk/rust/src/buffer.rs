@@ -51,14 +51,20 @@ macro_rules! contiguous_slice {
             const ELEM: u8 = <$t as Element>::CODE;
             const TYPE_FLAGS: u8 = PYZ3_BUF_CONTIGUOUS;
             const NDIM: u8 = 1;
-            unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
+            unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, PyErr> {
+        Ok({
                 // SAFETY: the loader checked element type, contiguity and alignment; the data
                 // pointer is never NULL.
                 unsafe {
                     let b = buffer(v);
                     core::slice::from_raw_parts(b.data as *const $t, b.len)
                 }
-            }
+            })
+    }
         }
     )*};
 }
@@ -72,12 +78,18 @@ unsafe impl<'a, T: Element> FromArg<'a> for &'a mut [T] {
     const ELEM: u8 = T::CODE;
     const TYPE_FLAGS: u8 = PYZ3_BUF_CONTIGUOUS | PYZ3_BUF_WRITABLE;
     const NDIM: u8 = 1;
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
-        // SAFETY: as above, and the object is writable.
-        unsafe {
-            let b = buffer(v);
-            core::slice::from_raw_parts_mut(b.data as *mut T, b.len)
-        }
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, PyErr> {
+        Ok({
+            // SAFETY: as above, and the object is writable.
+            unsafe {
+                let b = buffer(v);
+                core::slice::from_raw_parts_mut(b.data as *mut T, b.len)
+            }
+        })
     }
 }
 
@@ -97,12 +109,18 @@ impl core::ops::Deref for ByteView<'_> {
 unsafe impl<'a> FromArg<'a> for ByteView<'a> {
     const TYPE: u8 = PYZ3_T_BUFFER;
     const ELEM: u8 = PYZ3_T_BYTES;
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
-        // SAFETY: per the trait contract.
-        unsafe {
-            let b = buffer(v);
-            ByteView(core::slice::from_raw_parts(b.data as *const u8, b.len))
-        }
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, PyErr> {
+        Ok({
+            // SAFETY: per the trait contract.
+            unsafe {
+                let b = buffer(v);
+                ByteView(core::slice::from_raw_parts(b.data as *const u8, b.len))
+            }
+        })
     }
 }
 
@@ -239,17 +257,23 @@ unsafe impl<'a, T: Element, const N: usize> FromArg<'a> for View<'a, T, N> {
         assert!(N > 0 && N <= 64, "a pyz3 View has 1 to 64 dimensions");
         N as u8
     };
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
-        // SAFETY: per the trait contract.
-        let b = unsafe { buffer(v) };
-        let (shape, strides) = dims::<N>(b);
-        View {
-            data: b.data as *const u8,
-            shape,
-            strides,
-            contiguous: b.contiguous,
-            _borrow: PhantomData,
-        }
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, PyErr> {
+        Ok({
+            // SAFETY: per the trait contract.
+            let b = unsafe { buffer(v) };
+            let (shape, strides) = dims::<N>(b);
+            View {
+                data: b.data as *const u8,
+                shape,
+                strides,
+                contiguous: b.contiguous,
+                _borrow: PhantomData,
+            }
+        })
     }
 }
 
@@ -262,17 +286,23 @@ unsafe impl<'a, T: Element, const N: usize> FromArg<'a> for ViewMut<'a, T, N> {
         assert!(N > 0 && N <= 64, "a pyz3 ViewMut has 1 to 64 dimensions");
         N as u8
     };
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
-        // SAFETY: per the trait contract.
-        let b = unsafe { buffer(v) };
-        let (shape, strides) = dims::<N>(b);
-        ViewMut {
-            data: b.data as *mut u8,
-            shape,
-            strides,
-            contiguous: b.contiguous,
-            _borrow: PhantomData,
-        }
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, PyErr> {
+        Ok({
+            // SAFETY: per the trait contract.
+            let b = unsafe { buffer(v) };
+            let (shape, strides) = dims::<N>(b);
+            ViewMut {
+                data: b.data as *mut u8,
+                shape,
+                strides,
+                contiguous: b.contiguous,
+                _borrow: PhantomData,
+            }
+        })
     }
 }
 

@@ -173,12 +173,16 @@ seq_slice!(i8 => i8, i16 => i16, i32 => i32, i64 => i64, u8 => u8, u16 => u16, u
 unsafe impl<'a, T: ArgItem<'a>> crate::FromArg<'a> for Seq<'a, T> {
     const TYPE: u8 = PYZ3_T_SEQUENCE;
     const ELEM: u8 = T::TYPE;
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
-        Seq {
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, crate::PyErr> {
+        Ok(Seq {
             // SAFETY: the loader passes a valid view for a sequence parameter.
             view: unsafe { &*v.seq },
             _items: PhantomData,
-        }
+        })
     }
 }
 
@@ -196,11 +200,14 @@ impl<'a> VecItem<'a> for &'a [u8] {}
 unsafe impl<'a, T: VecItem<'a>> crate::FromArg<'a> for Vec<T> {
     const TYPE: u8 = PYZ3_T_SEQUENCE;
     const ELEM: u8 = T::TYPE;
-    unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        none: bool,
+        guards: &mut crate::rt::Guards,
+    ) -> Result<Self, crate::PyErr> {
         // SAFETY: forwarded.
-        unsafe { <Seq<'a, T> as crate::FromArg>::from_value(v, none) }
-            .iter()
-            .collect()
+        let seq = unsafe { <Seq<'a, T> as crate::FromArg>::from_value(v, none, guards) }?;
+        Ok(seq.iter().collect())
     }
 }
 
@@ -245,12 +252,16 @@ impl<'a, T: ArgItem<'a>> Dict<'a, T> {
 unsafe impl<'a, T: ArgItem<'a>> crate::FromArg<'a> for Dict<'a, T> {
     const TYPE: u8 = PYZ3_T_DICT;
     const ELEM: u8 = T::TYPE;
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
-        Dict {
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, crate::PyErr> {
+        Ok(Dict {
             // SAFETY: the loader passes a valid view for a dict parameter.
             view: unsafe { &*v.dict },
             _values: PhantomData,
-        }
+        })
     }
 }
 
@@ -258,12 +269,14 @@ unsafe impl<'a, T: ArgItem<'a>> crate::FromArg<'a> for Dict<'a, T> {
 unsafe impl<'a, T: ArgItem<'a>> crate::FromArg<'a> for HashMap<String, T> {
     const TYPE: u8 = PYZ3_T_DICT;
     const ELEM: u8 = T::TYPE;
-    unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        none: bool,
+        guards: &mut crate::rt::Guards,
+    ) -> Result<Self, crate::PyErr> {
         // SAFETY: forwarded.
-        unsafe { <Dict<'a, T> as crate::FromArg>::from_value(v, none) }
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect()
+        let dict = unsafe { <Dict<'a, T> as crate::FromArg>::from_value(v, none, guards) }?;
+        Ok(dict.iter().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 }
 
@@ -561,9 +574,13 @@ pub struct Callable(pub *mut PyObject);
 // SAFETY: reads `obj`, a callable the loader checked.
 unsafe impl crate::FromArg<'_> for Callable {
     const TYPE: u8 = PYZ3_T_CALLABLE;
-    unsafe fn from_value(v: &pyz3_value, _none: bool) -> Self {
+    unsafe fn from_value(
+        v: &pyz3_value,
+        _none: bool,
+        _: &mut crate::rt::Guards,
+    ) -> Result<Self, crate::PyErr> {
         // SAFETY: per the trait contract.
-        Callable(unsafe { v.obj })
+        Ok(Callable(unsafe { v.obj }))
     }
 }
 
@@ -801,6 +818,8 @@ pub struct ResultFacts {
     pub items: &'static [u8],
     /// `PYZ3_RETURN_OPTIONAL`.
     pub optional: bool,
+    /// `ret_class_index` (instances).
+    pub class_index: u16,
     /// Making the result needs the GIL.
     pub needs_gil: bool,
 }
@@ -820,17 +839,24 @@ pub trait ViaIntoResult {
 
 impl<R: crate::IntoResult> ViaIntoResult for &Probe<R> {
     fn facts(&self) -> ResultFacts {
-        ResultFacts {
-            ty: R::TYPE,
-            elem: R::RET_ELEM,
-            type_flags: R::RET_TYPE_FLAGS,
-            ndim: R::RET_NDIM,
-            items: R::ITEMS,
-            optional: R::OPTIONAL,
-            needs_gil: TYPES
-                .iter()
-                .any(|t| t.code == R::TYPE && t.result_needs_gil),
-        }
+        result_facts::<R>()
+    }
+}
+
+/// The facts of result type `R` (functions of classes, whose results are never iterators).
+#[doc(hidden)]
+pub fn result_facts<R: crate::IntoResult>() -> ResultFacts {
+    ResultFacts {
+        ty: R::TYPE,
+        elem: R::RET_ELEM,
+        type_flags: R::RET_TYPE_FLAGS,
+        ndim: R::RET_NDIM,
+        items: R::ITEMS,
+        optional: R::OPTIONAL,
+        class_index: R::CLASS_INDEX,
+        needs_gil: TYPES
+            .iter()
+            .any(|t| t.code == R::TYPE && t.result_needs_gil),
     }
 }
 
@@ -852,6 +878,7 @@ where
             ndim: 0,
             items: &[],
             optional: false,
+            class_index: 0,
             needs_gil: true,
         }
     }

@@ -25,8 +25,14 @@
 //! `Vec<T>`, [`Seq`], `HashMap<String, T>`, [`Dict`] and [`Callable`] arguments; `Vec<T>`,
 //! `HashMap<String, T>`, tuples and `impl Iterator<Item = T>` results. A panic becomes
 //! `RuntimeError`, never an abort.
+//!
+//! A `struct` and its `impl` inside the macro are a class (docs/rust.md, "Classes"): `new` is the
+//! constructor, `&self`/`&mut self` functions are methods, `#[getter]`/`#[setter(name)]` make
+//! properties, `Drop` is the destructor; `&Class` parameters and `Class` results pass instances.
 
-use core::ffi::c_char;
+use core::cell::UnsafeCell;
+use core::ffi::{c_char, c_void};
+use core::sync::atomic::{AtomicIsize, Ordering};
 use std::ffi::CString;
 
 pub mod abi;
@@ -155,6 +161,55 @@ pub struct Object(pub *mut PyObject);
 #[derive(Debug)]
 pub struct NewObject(pub *mut PyObject);
 
+/// A Python object held in a class's state (docs/classes.md, "Python objects in native state"):
+/// pyz3 owns the reference, the garbage collector visits it (cycles through instances are
+/// collected), and pyz3 releases it after the destructor (`Drop` does not: this type has no
+/// drop glue). After the collector broke a cycle the field is empty.
+#[repr(transparent)]
+#[derive(Debug)]
+pub struct ObjectField(*mut PyObject);
+
+impl ObjectField {
+    /// A field holding a new reference to `obj`.
+    pub fn new(obj: Object) -> ObjectField {
+        // SAFETY: `obj` is a live object (a borrowed argument); the GIL is held in calls.
+        unsafe { sys::pyz3_incref(obj.0) };
+        ObjectField(obj.0)
+    }
+
+    /// An empty field.
+    pub const fn empty() -> ObjectField {
+        ObjectField(core::ptr::null_mut())
+    }
+
+    /// The object, borrowed; `None` when the field is empty.
+    pub fn get(&self) -> Option<Object> {
+        (!self.0.is_null()).then_some(Object(self.0))
+    }
+
+    /// A new reference to the object, or to `None` when the field is empty (a result).
+    pub fn new_ref(&self) -> NewObject {
+        // SAFETY: the field holds a live reference or NULL; the GIL is held in calls.
+        unsafe {
+            if self.0.is_null() {
+                return NewObject(sys::pyz3_none());
+            }
+            sys::pyz3_incref(self.0);
+        }
+        NewObject(self.0)
+    }
+
+    /// Stores `obj` (keeping a new reference) and releases what the field held.
+    pub fn set(&mut self, obj: Object) {
+        // SAFETY: as in `new`; the old value is a reference this field owned.
+        unsafe {
+            sys::pyz3_incref(obj.0);
+            let old = core::mem::replace(&mut self.0, obj.0);
+            sys::pyz3_decref(old);
+        }
+    }
+}
+
 /// A Rust type a Python argument converts to.
 ///
 /// # Safety
@@ -170,11 +225,19 @@ pub unsafe trait FromArg<'a>: Sized {
     const TYPE_FLAGS: u8 = 0;
     /// Buffers: the dimensions (`pyz3_param.ndim`, 0 = any).
     const NDIM: u8 = 0;
-    /// Reads the converted value (`none` is the parameter's bit in `none_mask`).
+    /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
+    const CLASS_INDEX: u16 = 0;
+    /// Reads the converted value (`none` is the parameter's bit in `none_mask`). An instance
+    /// argument is borrowed (shared) until `guards` drops at the end of the call, so a method of
+    /// it that takes `&mut self` cannot run meanwhile; it fails when such a method is running.
     ///
     /// # Safety
     /// `v` holds the member `TYPE` names, valid for `'a`.
-    unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self;
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        none: bool,
+        guards: &mut rt::Guards,
+    ) -> Result<Self, PyErr>;
 }
 
 macro_rules! scalar_arg {
@@ -182,9 +245,9 @@ macro_rules! scalar_arg {
         // SAFETY: reads the member the type code names.
         unsafe impl FromArg<'_> for $t {
             const TYPE: u8 = $code;
-            unsafe fn from_value(v: &pyz3_value, _none: bool) -> Self {
+            unsafe fn from_value(v: &pyz3_value, _none: bool, _: &mut rt::Guards) -> Result<Self, PyErr> {
                 // SAFETY: per the trait contract.
-                unsafe { v.$field }
+                Ok(unsafe { v.$field })
             }
         }
     )*};
@@ -199,14 +262,21 @@ scalar_arg! {
 // SAFETY: reads `str`, which the loader fills with valid UTF-8 borrowed for the call.
 unsafe impl<'a> FromArg<'a> for &'a str {
     const TYPE: u8 = PYZ3_T_STR;
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut rt::Guards,
+    ) -> Result<Self, PyErr> {
         // SAFETY: Python's UTF-8 encoding of a str is valid UTF-8; the buffer lives for the call.
         unsafe {
             let s = v.str;
             if s.len == 0 {
-                return "";
+                return Ok("");
             }
-            core::str::from_utf8_unchecked(core::slice::from_raw_parts(s.ptr.cast(), s.len))
+            Ok(core::str::from_utf8_unchecked(core::slice::from_raw_parts(
+                s.ptr.cast(),
+                s.len,
+            )))
         }
     }
 }
@@ -214,14 +284,18 @@ unsafe impl<'a> FromArg<'a> for &'a str {
 // SAFETY: reads `bytes`, borrowed for the call.
 unsafe impl<'a> FromArg<'a> for &'a [u8] {
     const TYPE: u8 = PYZ3_T_BYTES;
-    unsafe fn from_value(v: &'a pyz3_value, _none: bool) -> Self {
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        _none: bool,
+        _: &mut rt::Guards,
+    ) -> Result<Self, PyErr> {
         // SAFETY: the buffer lives for the call.
         unsafe {
             let s = v.bytes;
             if s.len == 0 {
-                return &[];
+                return Ok(&[]);
             }
-            core::slice::from_raw_parts(s.ptr.cast(), s.len)
+            Ok(core::slice::from_raw_parts(s.ptr.cast(), s.len))
         }
     }
 }
@@ -229,9 +303,9 @@ unsafe impl<'a> FromArg<'a> for &'a [u8] {
 // SAFETY: reads `obj`.
 unsafe impl FromArg<'_> for Object {
     const TYPE: u8 = PYZ3_T_OBJECT;
-    unsafe fn from_value(v: &pyz3_value, _none: bool) -> Self {
+    unsafe fn from_value(v: &pyz3_value, _none: bool, _: &mut rt::Guards) -> Result<Self, PyErr> {
         // SAFETY: per the trait contract.
-        Object(unsafe { v.obj })
+        Ok(Object(unsafe { v.obj }))
     }
 }
 
@@ -242,9 +316,17 @@ unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
     const ELEM: u8 = T::ELEM;
     const TYPE_FLAGS: u8 = T::TYPE_FLAGS;
     const NDIM: u8 = T::NDIM;
-    unsafe fn from_value(v: &'a pyz3_value, none: bool) -> Self {
+    const CLASS_INDEX: u16 = T::CLASS_INDEX;
+    unsafe fn from_value(
+        v: &'a pyz3_value,
+        none: bool,
+        guards: &mut rt::Guards,
+    ) -> Result<Self, PyErr> {
+        if none {
+            return Ok(None);
+        }
         // SAFETY: per the trait contract.
-        (!none).then(|| unsafe { T::from_value(v, false) })
+        unsafe { T::from_value(v, false, guards) }.map(Some)
     }
 }
 
@@ -258,6 +340,8 @@ pub trait IntoResult {
     const ITEMS: &'static [u8] = &[];
     /// Whether the result may be `None` (`PYZ3_RETURN_OPTIONAL`).
     const OPTIONAL: bool = false;
+    /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
+    const CLASS_INDEX: u16 = 0;
     /// Compound results: the element type (`pyz3_function_def.ret_elem`): an array's, a list's,
     /// a dict's values'.
     const RET_ELEM: u8 = 0;
@@ -353,6 +437,7 @@ impl<T: IntoResult> IntoResult for Option<T> {
     const TYPE: u8 = T::TYPE;
     const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = true;
+    const CLASS_INDEX: u16 = T::CLASS_INDEX;
     const RET_ELEM: u8 = T::RET_ELEM;
     const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
     const RET_NDIM: u8 = T::RET_NDIM;
@@ -369,6 +454,7 @@ impl<T: IntoResult> IntoResult for Result<T, PyErr> {
     const TYPE: u8 = T::TYPE;
     const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = T::OPTIONAL;
+    const CLASS_INDEX: u16 = T::CLASS_INDEX;
     const RET_ELEM: u8 = T::RET_ELEM;
     const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
     const RET_NDIM: u8 = T::RET_NDIM;
@@ -699,6 +785,7 @@ pub mod rt {
         pub facts: (u8, u8, u8),
         pub optional: bool,
         pub default: Option<String>,
+        pub class_index: u16,
     }
 
     /// One function as the macro sees it.
@@ -708,6 +795,8 @@ pub mod rt {
         pub params: Vec<ParamInfo>,
         pub ret: compound::ResultFacts,
         pub release_gil: bool,
+        /// A static method of a class.
+        pub static_: bool,
         pub fn_: pyz3_fn,
     }
 
@@ -726,10 +815,438 @@ pub mod rt {
         pub base: i32,
     }
 
+    /// One property as the macro sees it.
+    pub struct PropertyInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub get: pyz3_fn,
+        pub set: pyz3_fn,
+        pub ty: u8,
+        pub optional: bool,
+        pub class_index: u16,
+    }
+
+    /// One class as the macro sees it.
+    pub struct ClassInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub size: usize,
+        pub align: usize,
+        pub flags: u32,
+        pub object_fields: Vec<u32>,
+        pub init: Option<FunctionInfo>,
+        pub deinit: pyz3_deinit_fn,
+        pub methods: Vec<FunctionInfo>,
+        pub properties: Vec<PropertyInfo>,
+        pub export_state: Option<FunctionInfo>,
+        pub import_state: Option<FunctionInfo>,
+    }
+
+    impl ClassInfo {
+        /// A class whose state is a [`Slot<T>`], destroyed by `T`'s `Drop`.
+        pub fn new<T>(name: &'static str, doc: String) -> ClassInfo {
+            unsafe extern "C" fn drop_state<T>(state: *mut c_void) {
+                // SAFETY: pyz3 calls the destructor once, for a state that holds a made `T`.
+                unsafe { core::ptr::drop_in_place((*state.cast::<Slot<T>>()).value.get()) }
+            }
+            ClassInfo {
+                name,
+                doc,
+                size: core::mem::size_of::<Slot<T>>(),
+                align: core::mem::align_of::<Slot<T>>(),
+                flags: 0,
+                object_fields: Vec::new(),
+                init: None,
+                deinit: core::mem::needs_drop::<T>().then_some(drop_state::<T> as _),
+                methods: Vec::new(),
+                properties: Vec::new(),
+                export_state: None,
+                import_state: None,
+            }
+        }
+
+        /// Declares field `offset` (within `T`) an object field when its type is
+        /// [`ObjectField`](crate::ObjectField).
+        pub fn field<T, F: 'static>(&mut self, offset: usize) {
+            if core::any::TypeId::of::<F>() == core::any::TypeId::of::<crate::ObjectField>() {
+                self.object_fields
+                    .push((core::mem::offset_of!(Slot<T>, value) + offset) as u32);
+            }
+        }
+
+        /// A class constant of the `impl`: `FINAL` (no Python subclasses) and `WEAKREF` (weak
+        /// references) set class flags; others are plain constants.
+        pub fn flag(&mut self, name: &str, on: bool) {
+            let bit = match name {
+                "FINAL" => PYZ3_CLASS_FINAL,
+                "WEAKREF" => PYZ3_CLASS_WEAKREF,
+                _ => return,
+            };
+            if on {
+                self.flags |= bit;
+            }
+        }
+    }
+
+    /// A class of the plugin, implemented by `plugin!` for each `struct` with an `impl`.
+    pub trait PyClass: Sized {
+        /// The class's index among the plugin's classes.
+        const INDEX: u16;
+        /// The class's description.
+        fn info() -> ClassInfo;
+    }
+
+    /// The index of `name` in `names` (the plugin's classes in declaration order).
+    pub const fn class_index(names: &[&str], name: &str) -> u16 {
+        let mut i = 0;
+        while i < names.len() {
+            if same_bytes(names[i].as_bytes(), name.as_bytes()) {
+                return i as u16;
+            }
+            i += 1;
+        }
+        panic!("pyz3: not a class of this plugin")
+    }
+
+    const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// An instance's state: a borrow flag and the value (`#[repr(C)]`, so pyz3 knows where the
+    /// value is). The flag makes re-entrant calls sound: a method taking `&mut self` refuses to
+    /// run while another call holds the instance, instead of aliasing it. It is atomic because a
+    /// `#[release_gil]` method (or any method on free-threaded CPython, in a plugin declared
+    /// free-threaded) takes it without the GIL.
+    #[repr(C)]
+    pub struct Slot<T> {
+        /// 0: free; n > 0: n shared borrows; -1: borrowed mutably.
+        borrow: AtomicIsize,
+        value: UnsafeCell<T>,
+    }
+
+    impl<T> Slot<T> {
+        /// The slot at an instance's state pointer (`args[0].inst`, `result->inst`).
+        ///
+        /// # Safety
+        /// `state` is the state of an instance of the class whose state is `Slot<T>`.
+        pub unsafe fn at<'a>(state: *mut c_void) -> &'a Slot<T> {
+            // SAFETY: per the contract.
+            unsafe { &*state.cast::<Slot<T>>() }
+        }
+
+        /// Makes the state: writes `value` into a zeroed, not yet made state.
+        ///
+        /// # Safety
+        /// As for [`Slot::at`]; the state holds no value yet.
+        pub unsafe fn make(state: *mut c_void, value: T) {
+            let slot = Slot {
+                borrow: AtomicIsize::new(0),
+                value: UnsafeCell::new(value),
+            };
+            // SAFETY: per the contract (pyz3 aligned the state for `Slot<T>`).
+            unsafe { core::ptr::write(state.cast::<Slot<T>>(), slot) }
+        }
+
+        /// A shared borrow for the duration of a `&self` call.
+        pub fn shared(&self, class: &str) -> Result<Shared<'_, T>, PyErr> {
+            self.share(class)?;
+            Ok(Shared(self))
+        }
+
+        /// Counts one more shared borrow, unless the value is borrowed mutably.
+        #[inline]
+        fn share(&self, class: &str) -> Result<(), PyErr> {
+            let mut b = self.borrow.load(Ordering::Relaxed);
+            loop {
+                if b < 0 {
+                    return Err(already_borrowed(class));
+                }
+                match self.borrow.compare_exchange_weak(
+                    b,
+                    b + 1,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Ok(()),
+                    Err(now) => b = now,
+                }
+            }
+        }
+
+        /// An exclusive borrow for the duration of a `&mut self` call.
+        pub fn exclusive(&self, class: &str) -> Result<Exclusive<'_, T>, PyErr> {
+            if self
+                .borrow
+                .compare_exchange(0, -1, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                return Err(already_borrowed(class));
+            }
+            Ok(Exclusive(self))
+        }
+
+        /// A shared borrow held by `guards` until the call ends (instance arguments).
+        pub fn shared_until<'a>(
+            &'a self,
+            class: &str,
+            guards: &mut Guards,
+        ) -> Result<&'a T, PyErr> {
+            self.share(class)?;
+            guards.hold(&self.borrow);
+            // SAFETY: the flag says no `&mut` exists, and none can until `guards` drops.
+            Ok(unsafe { &*self.value.get() })
+        }
+    }
+
+    #[cold]
+    fn already_borrowed(class: &str) -> PyErr {
+        PyErr::runtime_error(format!(
+            "{class} is in use by a call that changes it (a re-entrant call, or a call on another \
+             thread that released the GIL); it cannot be used until that call returns"
+        ))
+    }
+
+    /// A shared borrow of an instance's value, released when dropped.
+    pub struct Shared<'a, T>(&'a Slot<T>);
+
+    impl<T> core::ops::Deref for Shared<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: the flag counts this borrow; no `&mut` exists meanwhile.
+            unsafe { &*self.0.value.get() }
+        }
+    }
+
+    impl<T> Drop for Shared<'_, T> {
+        fn drop(&mut self) {
+            self.0.borrow.fetch_sub(1, Ordering::Release);
+        }
+    }
+
+    /// An exclusive borrow of an instance's value, released when dropped.
+    pub struct Exclusive<'a, T>(&'a Slot<T>);
+
+    impl<T> core::ops::Deref for Exclusive<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: this is the only borrow (the flag is -1).
+            unsafe { &*self.0.value.get() }
+        }
+    }
+
+    impl<T> core::ops::DerefMut for Exclusive<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            // SAFETY: this is the only borrow (the flag is -1).
+            unsafe { &mut *self.0.value.get() }
+        }
+    }
+
+    impl<T> Drop for Exclusive<'_, T> {
+        fn drop(&mut self) {
+            self.0.borrow.store(0, Ordering::Release);
+        }
+    }
+
+    /// The shared borrows of a call's instance arguments, released when the call ends.
+    pub struct Guards {
+        held: [*const AtomicIsize; PYZ3_MAX_PARAMS as usize],
+        count: usize,
+    }
+
+    impl Guards {
+        /// No borrows yet.
+        pub fn new() -> Guards {
+            Guards {
+                held: [core::ptr::null(); PYZ3_MAX_PARAMS as usize],
+                count: 0,
+            }
+        }
+
+        fn hold(&mut self, flag: &AtomicIsize) {
+            self.held[self.count] = flag;
+            self.count += 1;
+        }
+    }
+
+    impl Default for Guards {
+        fn default() -> Guards {
+            Guards::new()
+        }
+    }
+
+    impl Drop for Guards {
+        fn drop(&mut self) {
+            for &flag in &self.held[..self.count] {
+                // SAFETY: each flag belongs to an argument the caller keeps alive for the call.
+                unsafe { (*flag).fetch_sub(1, Ordering::Release) };
+            }
+        }
+    }
+
+    /// What a constructor returns: the value, or a `PyErr` (`Self` or `Result<Self, PyErr>`).
+    pub trait IntoInit<T> {
+        /// The value or the error.
+        fn into_init(self) -> Result<T, PyErr>;
+    }
+
+    impl<T> IntoInit<T> for T {
+        fn into_init(self) -> Result<T, PyErr> {
+            Ok(self)
+        }
+    }
+
+    impl<T> IntoInit<T> for Result<T, PyErr> {
+        fn into_init(self) -> Result<T, PyErr> {
+            self
+        }
+    }
+
+    /// Makes an instance's state from a constructor's return (`new`, `__setstate__`).
+    ///
+    /// # Safety
+    /// `state` is the zeroed state of an instance of the class whose state is `Slot<T>`.
+    pub unsafe fn construct<T>(state: *mut c_void, made: impl IntoInit<T>) -> i32 {
+        match made.into_init() {
+            // SAFETY: forwarded.
+            Ok(value) => unsafe {
+                Slot::make(state, value);
+                PYZ3_OK
+            },
+            Err(e) => e.raise(),
+        }
+    }
+
     fn leak_cstr(s: &str) -> *const c_char {
         CString::new(s.replace('\0', "\\0"))
             .unwrap_or_default()
             .into_raw()
+    }
+
+    fn leak_doc(doc: &str) -> *const c_char {
+        if doc.is_empty() {
+            core::ptr::null()
+        } else {
+            leak_cstr(doc)
+        }
+    }
+
+    fn leak_slice<T>(items: Vec<T>) -> *const T {
+        if items.is_empty() {
+            core::ptr::null()
+        } else {
+            Box::leak(items.into_boxed_slice()).as_ptr()
+        }
+    }
+
+    fn function_def(f: FunctionInfo) -> pyz3_function_def {
+        let params: Vec<pyz3_param> = f
+            .params
+            .iter()
+            .map(|p| pyz3_param {
+                name: leak_cstr(p.name),
+                default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
+                type_: p.ty,
+                flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
+                elem: p.facts.0,
+                type_flags: p.facts.1,
+                ndim: p.facts.2,
+                reserved: 0,
+                class_index: p.class_index,
+            })
+            .collect();
+        let count = params.len() as u32;
+        let params = Box::leak(params.into_boxed_slice());
+        pyz3_function_def {
+            name: leak_cstr(f.name),
+            doc: if f.doc.is_empty() {
+                core::ptr::null()
+            } else {
+                leak_cstr(&f.doc)
+            },
+            params: if count == 0 {
+                core::ptr::null()
+            } else {
+                params.as_ptr()
+            },
+            fn_: f.fn_,
+            raw: None,
+            user_data: core::ptr::null_mut(),
+            param_count: count,
+            return_type: f.ret.ty,
+            return_flags: if f.ret.optional {
+                PYZ3_RETURN_OPTIONAL
+            } else {
+                0
+            },
+            flags: (if f.release_gil {
+                PYZ3_FN_RELEASE_GIL
+            } else {
+                0
+            }) | (if f.static_ { PYZ3_FN_STATIC } else { 0 }),
+            ret_elem: f.ret.elem,
+            ret_type_flags: f.ret.type_flags,
+            ret_ndim: f.ret.ndim,
+            ret_reserved: 0,
+            ret_class_index: f.ret.class_index,
+            ret_item_count: f.ret.items.len() as u16,
+            ret_items: if f.ret.items.is_empty() {
+                core::ptr::null()
+            } else {
+                f.ret.items.as_ptr()
+            },
+        }
+    }
+
+    fn leak_function(f: Option<FunctionInfo>) -> *const pyz3_function_def {
+        f.map_or(core::ptr::null(), |f| Box::leak(Box::new(function_def(f))))
+    }
+
+    fn class_def(c: ClassInfo) -> pyz3_class_def {
+        let properties: Vec<pyz3_property_def> = c
+            .properties
+            .into_iter()
+            .map(|p| pyz3_property_def {
+                name: leak_cstr(p.name),
+                doc: leak_doc(&p.doc),
+                get: p.get,
+                set: p.set,
+                user_data: core::ptr::null_mut(),
+                type_: p.ty,
+                flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
+                class_index: p.class_index,
+                reserved: 0,
+            })
+            .collect();
+        let methods: Vec<pyz3_function_def> = c.methods.into_iter().map(function_def).collect();
+        pyz3_class_def {
+            name: leak_cstr(c.name),
+            doc: leak_doc(&c.doc),
+            state_size: c.size as u32,
+            state_align: c.align as u32,
+            flags: c.flags,
+            object_field_count: c.object_fields.len() as u32,
+            object_fields: leak_slice(c.object_fields),
+            init: leak_function(c.init),
+            deinit: c.deinit,
+            method_count: methods.len() as u32,
+            methods: leak_slice(methods),
+            property_count: properties.len() as u32,
+            properties: leak_slice(properties),
+            property_size: core::mem::size_of::<pyz3_property_def>() as u32,
+            reserved: 0,
+            export_state: leak_function(c.export_state),
+            import_state: leak_function(c.import_state),
+        }
     }
 
     /// Builds the descriptor once (the strings and arrays live for the process, as the ABI asks).
@@ -739,6 +1256,7 @@ pub mod rt {
         doc: &str,
         flags: u32,
         functions: Vec<FunctionInfo>,
+        classes: Vec<ClassInfo>,
         constants: Vec<ConstantInfo>,
         exceptions: Vec<ExceptionInfo>,
     ) -> *const pyz3_plugin {
@@ -749,67 +1267,7 @@ pub mod rt {
                 leak_cstr(d)
             }
         };
-        let defs: Vec<pyz3_function_def> = functions
-            .into_iter()
-            .map(|f| {
-                let params: Vec<pyz3_param> = f
-                    .params
-                    .iter()
-                    .map(|p| pyz3_param {
-                        name: leak_cstr(p.name),
-                        default_value: p.default.as_deref().map_or(core::ptr::null(), leak_cstr),
-                        type_: p.ty,
-                        flags: if p.optional { PYZ3_PARAM_OPTIONAL } else { 0 },
-                        elem: p.facts.0,
-                        type_flags: p.facts.1,
-                        ndim: p.facts.2,
-                        reserved: 0,
-                        class_index: 0,
-                    })
-                    .collect();
-                let count = params.len() as u32;
-                let params = Box::leak(params.into_boxed_slice());
-                pyz3_function_def {
-                    name: leak_cstr(f.name),
-                    doc: if f.doc.is_empty() {
-                        core::ptr::null()
-                    } else {
-                        leak_cstr(&f.doc)
-                    },
-                    params: if count == 0 {
-                        core::ptr::null()
-                    } else {
-                        params.as_ptr()
-                    },
-                    fn_: f.fn_,
-                    raw: None,
-                    user_data: core::ptr::null_mut(),
-                    param_count: count,
-                    return_type: f.ret.ty,
-                    return_flags: if f.ret.optional {
-                        PYZ3_RETURN_OPTIONAL
-                    } else {
-                        0
-                    },
-                    flags: if f.release_gil {
-                        PYZ3_FN_RELEASE_GIL
-                    } else {
-                        0
-                    },
-                    ret_elem: f.ret.elem,
-                    ret_type_flags: f.ret.type_flags,
-                    ret_ndim: f.ret.ndim,
-                    ret_reserved: 0,
-                    ret_class_index: 0,
-                    ret_item_count: f.ret.items.len() as u16,
-                    ret_items: if f.ret.items.is_empty() {
-                        core::ptr::null()
-                    } else {
-                        f.ret.items.as_ptr()
-                    },
-                }
-            })
-            .collect();
+        let defs: Vec<pyz3_function_def> = functions.into_iter().map(function_def).collect();
         let constant_defs: Vec<pyz3_constant_def> = constants
             .iter()
             .map(|c| pyz3_constant_def {
@@ -834,6 +1292,8 @@ pub mod rt {
         let exception_defs = Box::leak(exception_defs.into_boxed_slice());
         let count = defs.len() as u32;
         let defs = Box::leak(defs.into_boxed_slice());
+        let class_count = classes.len() as u32;
+        let classes: Vec<pyz3_class_def> = classes.into_iter().map(class_def).collect();
         Box::leak(Box::new(pyz3_plugin {
             header: pyz3_plugin_header {
                 magic: PYZ3_ABI_MAGIC,
@@ -853,8 +1313,8 @@ pub mod rt {
             function_size: core::mem::size_of::<pyz3_function_def>() as u32,
             param_size: core::mem::size_of::<pyz3_param>() as u32,
             flags,
-            classes: core::ptr::null(),
-            class_count: 0,
+            classes: leak_slice(classes),
+            class_count,
             class_size: core::mem::size_of::<pyz3_class_def>() as u32,
             constants: constant_defs.as_ptr(),
             constant_count: nconstants,
@@ -892,10 +1352,15 @@ pub mod rt {
     }
 }
 
-/// Declares a plugin: its name, doc, optional free-threading flag, module constants and exception classes, and
-/// functions — ordinary Rust `fn` items whose `///` docs become Python doc strings, with optional
+/// Declares a plugin: its name, doc, classes, module constants, exception classes and functions —
+/// ordinary Rust `fn` items whose `///` docs become Python doc strings, with optional
 /// `= default` values after a parameter's type, and `#[release_gil]` before `fn` to run without
-/// the GIL. Exports `pyz3_plugin_entry`. Use once per cdylib crate.
+/// the GIL. `free_threaded = true;` after the doc declares the plugin safe to run without the GIL
+/// on free-threaded CPython (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry`. Use once
+/// per cdylib crate.
+///
+/// Classes, functions and the `constants { ... }` and `exceptions { ... }` sections come in any
+/// order: a class is a `struct` followed by its `impl` (docs/rust.md, "Classes").
 ///
 /// ```ignore
 /// pyz3_plugin::plugin! {
@@ -918,48 +1383,152 @@ pub mod rt {
 ///
 /// Each constant is also a Rust `const` of its type, each exception class a
 /// [`Exception`] constant whose `err(message)` makes the `PyErr` that raises it.
-///
-/// `free_threaded = true;` after the doc declares the plugin safe to run without the GIL on
-/// free-threaded CPython (`PYZ3_PLUGIN_FREE_THREADED`).
 #[macro_export]
 macro_rules! plugin {
     (
         name = $modname:literal;
         doc = $moddoc:literal;
-        $(free_threaded = $free_threaded:literal;)?
-        $(constants {
-            $( $(#[doc = $cdoc:literal])* $cname:ident : $cty:ty = $cval:expr ; )*
-        })?
-        $(exceptions {
-            $( $(#[doc = $edoc:literal])* $ename:ident : $ebase:ident ; )*
-        })?
-        $(
+        free_threaded = $free_threaded:literal;
+        $($items:tt)*
+    ) => {
+        $crate::__pyz3_items! {
+            @name $modname @doc $moddoc @ft [$free_threaded] @consts [] @excs []
+            @classes [] @fns [] $($items)*
+        }
+    };
+    (name = $modname:literal; doc = $moddoc:literal; $($items:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $modname @doc $moddoc @ft [] @consts [] @excs [] @classes [] @fns [] $($items)*
+        }
+    };
+}
+
+/// Sorts a plugin's items (classes, functions, constants and exceptions sections, in any order)
+/// for `plugin!`, one at a time.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_items {
+    // The module constants.
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts [$($k:tt)*] @excs $e:tt
+        @classes $c:tt @fns $f:tt
+        constants { $($kbody:tt)* } $($rest:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $n @doc $d @ft $ft @consts [$($k)* $($kbody)*] @excs $e
+            @classes $c @fns $f
+            $($rest)*
+        }
+    };
+    // The exception classes.
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts $k:tt @excs [$($e:tt)*]
+        @classes $c:tt @fns $f:tt
+        exceptions { $($ebody:tt)* } $($rest:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $n @doc $d @ft $ft @consts $k @excs [$($e)* $($ebody)*]
+            @classes $c @fns $f
+            $($rest)*
+        }
+    };
+    // A class: a struct and its impl.
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts $k:tt @excs $e:tt
+        @classes [$($c:tt)*] @fns [$($f:tt)*]
+        $(#[$($cattr:tt)*])* $cvis:vis struct $cname:ident { $($fields:tt)* }
+        impl $cname2:ident { $($cbody:tt)* } $($rest:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $n @doc $d @ft $ft @consts $k @excs $e
+            @classes [$($c)* { $(#[$($cattr)*])* $cvis struct $cname { $($fields)* } impl $cname2 { $($cbody)* } }]
+            @fns [$($f)*]
+            $($rest)*
+        }
+    };
+    // A function.
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts $k:tt @excs $e:tt
+        @classes [$($c:tt)*] @fns [$($f:tt)*]
+        $(#[$($attr:tt)*])* fn $name:ident ( $($params:tt)* ) $(-> $r:ty)? $body:block $($rest:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $n @doc $d @ft $ft @consts $k @excs $e
+            @classes [$($c)*]
+            @fns [$($f)* { $(#[$($attr)*])* fn $name ( $($params)* ) $(-> $r)? $body }]
+            $($rest)*
+        }
+    };
+    // Everything sorted: the plugin.
+    (
+        @name $modname:literal @doc $moddoc:literal @ft [$($free_threaded:literal)?]
+        @consts [$( $(#[doc = $kdoc:literal])* $kname:ident : $kty:ty = $kval:expr ; )*]
+        @excs [$( $(#[doc = $edoc:literal])* $ename:ident : $ebase:ident ; )*]
+        @classes [$({
+            $(#[$($cattr:tt)*])*
+            $cvis:vis struct $cname:ident {
+                $( $(#[$fattr:meta])* $fvis:vis $fname:ident : $fty:ty ),* $(,)?
+            }
+            impl $cname2:ident { $($cbody:tt)* }
+        })*]
+        @fns [$({
             $(#[$($attr:tt)*])*
             fn $name:ident ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) $(-> $r:ty)? $body:block
-        )*
+        })*]
     ) => {
-        $($(
-            #[allow(dead_code, reason = "a constant the plugin's Rust code may not use")]
-            const $cname: $cty = $cval;
-            const _: () = assert!(
-                $crate::rt::is_python_name(stringify!($cname)),
-                concat!("pyz3: `", stringify!($cname), "` cannot name a Python constant"),
-            );
-        )*)?
         $(
-            #[allow(non_camel_case_types, dead_code, reason = "one variant per exception class, named as in Python")]
-            #[repr(u32)]
-            enum __Pyz3Exceptions { $($ename),* }
-            $(
-                #[allow(non_upper_case_globals, dead_code, reason = "named as the Python class")]
-                const $ename: $crate::Exception = $crate::Exception(__Pyz3Exceptions::$ename as u32);
-                const _: () = assert!(
-                    $crate::rt::exception_kind(stringify!($ebase)) >= 0,
-                    concat!("pyz3: `", stringify!($ebase), "` is not a built-in exception class \
-                        pyz3 can derive from (ValueError, KeyError, RuntimeError, ...)"),
-                );
-            )*
-        )?
+            #[allow(dead_code, reason = "a constant the plugin's Rust code may not use")]
+            const $kname: $kty = $kval;
+            const _: () = assert!(
+                $crate::rt::is_python_name(stringify!($kname)),
+                concat!("pyz3: `", stringify!($kname), "` cannot name a Python constant"),
+            );
+        )*
+        $crate::__pyz3_exceptions!($($ename : $ebase),*);
+
+        // The plugin's classes in declaration order: what `class_index` numbers.
+        const __PYZ3_CLASSES: &[&str] = &[$(stringify!($cname)),*];
+
+        $(
+            $(#[$($cattr)*])*
+            $cvis struct $cname {
+                $( $(#[$fattr])* $fvis $fname : $fty ),*
+            }
+
+            // `impl X` must be the impl of the struct before it.
+            const _: fn($cname) -> $cname2 = |x| x;
+
+            // SAFETY: an instance argument's state is a `Slot<$cname>` (rt::ClassInfo::new).
+            unsafe impl<'a> $crate::FromArg<'a> for &'a $cname {
+                const TYPE: u8 = $crate::registry::PYZ3_T_INSTANCE;
+                const CLASS_INDEX: u16 = $crate::rt::class_index(__PYZ3_CLASSES, stringify!($cname));
+                unsafe fn from_value(
+                    v: &'a $crate::abi::pyz3_value,
+                    _none: bool,
+                    guards: &mut $crate::rt::Guards,
+                ) -> Result<Self, $crate::PyErr> {
+                    // SAFETY: the loader checked the argument is an instance of this class.
+                    unsafe { $crate::rt::Slot::<$cname>::at(v.inst) }
+                        .shared_until(stringify!($cname), guards)
+                }
+            }
+
+            impl $crate::IntoResult for $cname {
+                const TYPE: u8 = $crate::registry::PYZ3_T_INSTANCE;
+                const CLASS_INDEX: u16 = $crate::rt::class_index(__PYZ3_CLASSES, stringify!($cname));
+                unsafe fn write(
+                    self,
+                    out: *mut $crate::abi::pyz3_value,
+                    _call: *const $crate::abi::pyz3_call,
+                ) -> i32 {
+                    // SAFETY: `out.inst` is the zeroed state of a new instance of this class.
+                    unsafe { $crate::rt::Slot::make((*out).inst, self) };
+                    $crate::abi::PYZ3_OK
+                }
+            }
+
+            $crate::__pyz3_class! {
+                @class $cname
+                @doc [$([$($cattr)*])*]
+                @fields [$($fname : $fty),*]
+                @impl []
+                @info []
+                $($cbody)*
+            }
+        )*
+
         $(
             #[allow(clippy::unnecessary_wraps, reason = "the body is the plugin author's")]
             fn $name( $( $p : $t ),* ) $(-> $r)? $body
@@ -970,20 +1539,7 @@ macro_rules! plugin {
                 concat!("pyz3: `", stringify!($name), "` cannot name a Python function: it must \
                     be an ASCII identifier that is not a Python keyword"),
             );
-            $(
-                const _: () = assert!(
-                    $crate::rt::is_python_name(stringify!($p)),
-                    concat!("pyz3: `", stringify!($p), "` cannot name a Python parameter: it must \
-                        be an ASCII identifier that is not a Python keyword"),
-                );
-                $(
-                    const _: () = assert!(
-                        $crate::rt::DefaultCheck::<$t>::valid($default),
-                        concat!("pyz3: the default of `", stringify!($p), "` is NaN, which no \
-                            signature can show: choose another default or make it Option<f64> = None"),
-                    );
-                )?
-            )*
+            $crate::__pyz3_check_params!($( $p : $t $(= $default)? ),*);
         )*
 
         mod __pyz3_wrappers {
@@ -999,19 +1555,13 @@ macro_rules! plugin {
                 ) -> i32 {
                     $crate::rt::guard(stringify!($name), || {
                         #[allow(unused_variables, unused_mut, reason = "functions without parameters")]
-                        let mut index = 0usize;
+                        let mut guards = $crate::rt::Guards::new();
                         // SAFETY: the loader passes one converted value per declared parameter,
                         // of the declared type, valid for the call; `result` and `call` are the
                         // loader's.
                         #[allow(unused_unsafe, reason = "functions without parameters")]
                         unsafe {
-                            $(
-                                let $p = <$t as $crate::FromArg>::from_value(
-                                    &*args.add(index),
-                                    (*call).none_mask & (1u64 << index) != 0,
-                                );
-                                index += 1;
-                            )*
+                            $crate::__pyz3_args!(args, call, guards, 0usize; $($p : $t),*);
                             let value = $crate::compound::Returned(core::cell::Cell::new(Some(
                                 super::$name($($p),*),
                             )));
@@ -1048,19 +1598,7 @@ macro_rules! plugin {
                             $crate::rt::FunctionInfo {
                                 name: stringify!($name),
                                 doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
-                                params: vec![$(
-                                    $crate::rt::ParamInfo {
-                                        name: stringify!($p),
-                                        ty: <$t as $crate::FromArg>::TYPE,
-                                        facts: (
-                                            <$t as $crate::FromArg>::ELEM,
-                                            <$t as $crate::FromArg>::TYPE_FLAGS,
-                                            <$t as $crate::FromArg>::NDIM,
-                                        ),
-                                        optional: <$t as $crate::FromArg>::OPTIONAL,
-                                        default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
-                                    }
-                                ),*],
+                                params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
                                 // The result type, found from a call that is never made.
                                 #[allow(unreachable_code, reason = "a type probe, never called")]
                                 ret: (&&$crate::compound::probe(|| {
@@ -1068,28 +1606,382 @@ macro_rules! plugin {
                                 }))
                                 .facts(),
                                 release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+                                static_: false,
                                 fn_: Some(__pyz3_wrappers::$name),
                             }
                         ),*],
-                        vec![$($(
+                        vec![$(<$cname as $crate::rt::PyClass>::info()),*],
+                        vec![$(
                             $crate::rt::ConstantInfo {
-                                name: stringify!($cname),
-                                doc: $crate::rt::doc(&[$(Some($cdoc)),*]),
-                                ty: <$cty as $crate::ConstantType>::TYPE,
-                                literal: $crate::PyLiteral::py_literal(&$cname),
+                                name: stringify!($kname),
+                                doc: $crate::rt::doc(&[$(Some($kdoc)),*]),
+                                ty: <$kty as $crate::ConstantType>::TYPE,
+                                literal: $crate::PyLiteral::py_literal(&$kname),
                             }
-                        ),*)?],
-                        vec![$($(
+                        ),*],
+                        vec![$(
                             $crate::rt::ExceptionInfo {
                                 name: stringify!($ename),
                                 doc: $crate::rt::doc(&[$(Some($edoc)),*]),
                                 base: $crate::rt::exception_kind(stringify!($ebase)),
                             }
-                        ),*)?],
+                        ),*],
                     ))
                 })
                 .0
         }
+    };
+}
+
+/// The exception classes of `plugin!`: one [`Exception`] constant each, numbered in order.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_exceptions {
+    () => {};
+    ($($ename:ident : $ebase:ident),+) => {
+        #[allow(non_camel_case_types, dead_code, reason = "one variant per exception class, named as in Python")]
+        #[repr(u32)]
+        enum __Pyz3Exceptions { $($ename),+ }
+        $(
+            #[allow(non_upper_case_globals, dead_code, reason = "named as the Python class")]
+            const $ename: $crate::Exception = $crate::Exception(__Pyz3Exceptions::$ename as u32);
+            const _: () = assert!(
+                $crate::rt::exception_kind(stringify!($ebase)) >= 0,
+                concat!("pyz3: `", stringify!($ebase), "` is not a built-in exception class \
+                    pyz3 can derive from (ValueError, KeyError, RuntimeError, ...)"),
+            );
+        )+
+    };
+}
+
+/// Checks parameter names and defaults at compile time.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_check_params {
+    ($( $p:ident : $t:ty $(= $default:expr)? ),*) => {
+        $(
+            const _: () = assert!(
+                $crate::rt::is_python_name(stringify!($p)),
+                concat!("pyz3: `", stringify!($p), "` cannot name a Python parameter: it must \
+                    be an ASCII identifier that is not a Python keyword"),
+            );
+            $(
+                const _: () = assert!(
+                    $crate::rt::DefaultCheck::<$t>::valid($default),
+                    concat!("pyz3: the default of `", stringify!($p), "` is NaN, which no \
+                        signature can show: choose another default or make it Option<f64> = None"),
+                );
+            )?
+        )*
+    };
+}
+
+/// `let p = <T as FromArg>::from_value(&args[i], none_mask bit, guards)?` for each parameter,
+/// starting at argument `$first` (1 after a receiver's state).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_args {
+    ($args:ident, $call:ident, $guards:ident, $first:expr; $($p:ident : $t:ty),*) => {
+        #[allow(unused_variables, unused_mut, reason = "functions without parameters")]
+        let mut index = 0usize;
+        $(
+            let $p = match <$t as $crate::FromArg>::from_value(
+                &*$args.add($first + index),
+                (*$call).none_mask & (1u64 << index) != 0,
+                &mut $guards,
+            ) {
+                Ok(v) => v,
+                Err(e) => return e.raise(),
+            };
+            index += 1;
+        )*
+    };
+}
+
+/// The `ParamInfo`s of a parameter list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __param_infos {
+    ($( $p:ident : $t:ty $(= $default:expr)? ),*) => {
+        vec![$(
+            $crate::rt::ParamInfo {
+                name: stringify!($p),
+                ty: <$t as $crate::FromArg>::TYPE,
+                optional: <$t as $crate::FromArg>::OPTIONAL,
+                default: None $(.or(Some($crate::PyLiteral::py_literal(&{ let d: $t = $default; d }))))?,
+                class_index: <$t as $crate::FromArg>::CLASS_INDEX,
+                facts: (
+                    <$t as $crate::FromArg>::ELEM,
+                    <$t as $crate::FromArg>::TYPE_FLAGS,
+                    <$t as $crate::FromArg>::NDIM,
+                ),
+            }
+        ),*]
+    };
+}
+
+/// A function of a class as a `FunctionInfo` whose wrapper receives the instance's state in
+/// `args[0]` and borrows it as `$borrow` (`shared`, `exclusive`) for the call.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_method_info {
+    (
+        $c:ident, $borrow:ident, [$($mutability:tt)*], $static_:expr,
+        [$([$($attr:tt)*])*], $name:ident, [$( $p:ident : $t:ty $(= $default:expr)? ),*], [$($r:ty)?]
+    ) => {{
+        unsafe extern "C" fn wrapper(
+            args: *const $crate::abi::pyz3_value,
+            result: *mut $crate::abi::pyz3_value,
+            call: *const $crate::abi::pyz3_call,
+        ) -> i32 {
+            $crate::rt::guard(concat!(stringify!($c), ".", stringify!($name)), || {
+                #[allow(unused_variables, unused_mut, reason = "methods without parameters")]
+                let mut guards = $crate::rt::Guards::new();
+                // SAFETY: `args[0].inst` is the state of an instance of the class; one converted
+                // value per declared parameter follows.
+                #[allow(unused_unsafe, reason = "methods without parameters")]
+                unsafe {
+                    let slot = $crate::rt::Slot::<$c>::at((*args).inst);
+                    let mut this = match slot.$borrow(stringify!($c)) {
+                        Ok(b) => b,
+                        Err(e) => return e.raise(),
+                    };
+                    $crate::__pyz3_args!(args, call, guards, 1usize; $($p : $t),*);
+                    let value = <$c>::$name(&$($mutability)* *this, $($p),*);
+                    drop(guards);
+                    drop(this);
+                    let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
+                    $crate::rt::write_result(value, result, call, released)
+                }
+            })
+        }
+        $crate::rt::FunctionInfo {
+            name: stringify!($name),
+            doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
+            params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
+            ret: $crate::__ret_facts!($($r)?),
+            release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+            static_: $static_,
+            fn_: Some(wrapper),
+        }
+    }};
+}
+
+/// A constructor (`new`, `__setstate__`) as a `FunctionInfo`: its wrapper fills the state in
+/// `args[0]` with what the function returns (`Self` or `Result<Self, PyErr>`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_ctor_info {
+    ($c:ident, [$([$($attr:tt)*])*], $name:ident, [$( $p:ident : $t:ty $(= $default:expr)? ),*]) => {{
+        unsafe extern "C" fn wrapper(
+            args: *const $crate::abi::pyz3_value,
+            _result: *mut $crate::abi::pyz3_value,
+            call: *const $crate::abi::pyz3_call,
+        ) -> i32 {
+            $crate::rt::guard(concat!(stringify!($c), ".", stringify!($name)), || {
+                #[allow(unused_variables, unused_mut, reason = "constructors without parameters")]
+                let mut guards = $crate::rt::Guards::new();
+                // SAFETY: `args[0].inst` is the zeroed state of a new instance of the class.
+                #[allow(unused_unsafe, reason = "constructors without parameters")]
+                unsafe {
+                    $crate::__pyz3_args!(args, call, guards, 1usize; $($p : $t),*);
+                    let made = <$c>::$name($($p),*);
+                    drop(guards);
+                    $crate::rt::construct::<$c>((*args).inst, made)
+                }
+            })
+        }
+        $crate::rt::FunctionInfo {
+            name: stringify!($name),
+            doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
+            params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
+            ret: $crate::__ret_facts!(),
+            release_gil: false,
+            static_: false,
+            fn_: Some(wrapper),
+        }
+    }};
+}
+
+/// The items of a class's `impl`, one at a time: each is re-emitted into the `impl` (defaults
+/// stripped) and described in `info` (its wrapper and facts); the last rule emits both.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_class {
+    // Done.
+    (@class $c:ident @doc [$([$($cattr:tt)*])*] @fields [$($fname:ident : $fty:ty),*] @impl [$($impl:tt)*] @info [$($info:tt)*]) => {
+        impl $c { $($impl)* }
+
+        impl $crate::rt::PyClass for $c {
+            const INDEX: u16 = $crate::rt::class_index(__PYZ3_CLASSES, stringify!($c));
+            fn info() -> $crate::rt::ClassInfo {
+                let mut ci = $crate::rt::ClassInfo::new::<$c>(
+                    stringify!($c),
+                    $crate::rt::doc(&[$($crate::__doc_line!($($cattr)*)),*]),
+                );
+                $( ci.field::<$c, $fty>(core::mem::offset_of!($c, $fname)); )*
+                $( $info(&mut ci); )*
+                ci
+            }
+        }
+    };
+    // `const FINAL: bool = true;` and `const WEAKREF: bool = true;` set class flags.
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        const $k:ident : $kt:ty = $kv:expr; $($rest:tt)*) => {
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* const $k: $kt = $kv;]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.flag(stringify!($k), <$c>::$k))]
+            $($rest)*
+        }
+    };
+    // A getter: `#[getter] fn name(&self) -> T`.
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[doc = $d:literal])* #[getter] fn $name:ident (& $s:ident $(,)?) -> $r:ty $body:block $($rest:tt)*) => {
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[doc = $d])* fn $name(&$s) -> $r $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| {
+                let f = $crate::__pyz3_method_info!($c, shared, [], false, [$([doc = $d])*], $name, [], [$r]);
+                ci.properties.push($crate::rt::PropertyInfo {
+                    name: stringify!($name),
+                    doc: f.doc,
+                    get: f.fn_,
+                    set: None,
+                    ty: f.ret.ty,
+                    optional: f.ret.optional,
+                    class_index: f.ret.class_index,
+                });
+            })]
+            $($rest)*
+        }
+    };
+    // A setter: `#[setter(name)] fn set_name(&mut self, value: T)`.
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[doc = $d:literal])* #[setter($prop:ident)] fn $name:ident (&mut $s:ident, $v:ident : $t:ty $(,)?) $(-> $r:ty)? $body:block $($rest:tt)*) => {
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[doc = $d])* fn $name(&mut $s, $v: $t) $(-> $r)? $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| {
+                let f = $crate::__pyz3_method_info!($c, exclusive, [mut], false, [], $name, [$v : $t], [$($r)?]);
+                match ci.properties.iter_mut().find(|p| p.name == stringify!($prop)) {
+                    Some(p) => p.set = f.fn_,
+                    None => panic!(concat!("pyz3: setter of `", stringify!($prop), "` before its #[getter]")),
+                }
+            })]
+            $($rest)*
+        }
+    };
+    // The constructor: `fn new(...) -> Self` (or `Result<Self, PyErr>`).
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[$($attr:tt)*])* fn new ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) -> $r:ty $body:block $($rest:tt)*) => {
+        $crate::__pyz3_check_params!($( $p : $t $(= $default)? ),*);
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[$($attr)*])* fn new($( $p : $t ),*) -> $r $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.init = Some($crate::__pyz3_ctor_info!($c, [$([$($attr)*])*], new, [$( $p : $t $(= $default)? ),*])))]
+            $($rest)*
+        }
+    };
+    // Pickling: `fn __getstate__(&self) -> T` and `fn __setstate__(state: T) -> Self`.
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[$($attr:tt)*])* fn __getstate__ (& $s:ident $(,)?) -> $r:ty $body:block $($rest:tt)*) => {
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[$($attr)*])* fn __getstate__(&$s) -> $r $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.export_state = Some($crate::__pyz3_method_info!($c, shared, [], false, [$([$($attr)*])*], __getstate__, [], [$r])))]
+            $($rest)*
+        }
+    };
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[$($attr:tt)*])* fn __setstate__ ( $p:ident : $t:ty $(,)? ) -> $r:ty $body:block $($rest:tt)*) => {
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[$($attr)*])* fn __setstate__($p: $t) -> $r $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.import_state = Some($crate::__pyz3_ctor_info!($c, [$([$($attr)*])*], __setstate__, [$p : $t])))]
+            $($rest)*
+        }
+    };
+    // A method taking `&mut self`.
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[$($attr:tt)*])* fn $name:ident (&mut $s:ident $(, $p:ident : $t:ty $(= $default:expr)?)* $(,)?) $(-> $r:ty)? $body:block $($rest:tt)*) => {
+        $crate::__pyz3_check_params!($( $p : $t $(= $default)? ),*);
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[$($attr)*])* fn $name(&mut $s $(, $p: $t)*) $(-> $r)? $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.methods.push($crate::__pyz3_method_info!($c, exclusive, [mut], false, [$([$($attr)*])*], $name, [$( $p : $t $(= $default)? ),*], [$($r)?])))]
+            $($rest)*
+        }
+    };
+    // A method taking `&self`.
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[$($attr:tt)*])* fn $name:ident (& $s:ident $(, $p:ident : $t:ty $(= $default:expr)?)* $(,)?) $(-> $r:ty)? $body:block $($rest:tt)*) => {
+        $crate::__pyz3_check_params!($( $p : $t $(= $default)? ),*);
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[$($attr)*])* fn $name(&$s $(, $p: $t)*) $(-> $r)? $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.methods.push($crate::__pyz3_method_info!($c, shared, [], false, [$([$($attr)*])*], $name, [$( $p : $t $(= $default)? ),*], [$($r)?])))]
+            $($rest)*
+        }
+    };
+    // A static method (no receiver).
+    (@class $c:ident @doc $doc:tt @fields $fields:tt @impl [$($impl:tt)*] @info [$($info:tt)*]
+        $(#[$($attr:tt)*])* fn $name:ident ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) $(-> $r:ty)? $body:block $($rest:tt)*) => {
+        $crate::__pyz3_check_params!($( $p : $t $(= $default)? ),*);
+        $crate::__pyz3_class! {
+            @class $c @doc $doc @fields $fields
+            @impl [$($impl)* $(#[$($attr)*])* fn $name($( $p : $t ),*) $(-> $r)? $body]
+            @info [$($info)* (|ci: &mut $crate::rt::ClassInfo| ci.methods.push($crate::__pyz3_static_info!($c, [$([$($attr)*])*], $name, [$( $p : $t $(= $default)? ),*], [$($r)?])))]
+            $($rest)*
+        }
+    };
+}
+
+/// A static method as a `FunctionInfo` (its arguments start at `args[0]`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_static_info {
+    ($c:ident, [$([$($attr:tt)*])*], $name:ident, [$( $p:ident : $t:ty $(= $default:expr)? ),*], [$($r:ty)?]) => {{
+        unsafe extern "C" fn wrapper(
+            args: *const $crate::abi::pyz3_value,
+            result: *mut $crate::abi::pyz3_value,
+            call: *const $crate::abi::pyz3_call,
+        ) -> i32 {
+            $crate::rt::guard(concat!(stringify!($c), ".", stringify!($name)), || {
+                #[allow(unused_variables, unused_mut, reason = "methods without parameters")]
+                let mut guards = $crate::rt::Guards::new();
+                // SAFETY: one converted value per declared parameter.
+                #[allow(unused_unsafe, reason = "methods without parameters")]
+                unsafe {
+                    $crate::__pyz3_args!(args, call, guards, 0usize; $($p : $t),*);
+                    let value = <$c>::$name($($p),*);
+                    drop(guards);
+                    let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
+                    $crate::rt::write_result(value, result, call, released)
+                }
+            })
+        }
+        $crate::rt::FunctionInfo {
+            name: stringify!($name),
+            doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
+            params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
+            ret: $crate::__ret_facts!($($r)?),
+            release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+            static_: true,
+            fn_: Some(wrapper),
+        }
+    }};
+}
+
+/// The result facts of a declared result type (none: `()`), for functions of classes.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ret_facts {
+    () => {
+        $crate::compound::result_facts::<()>()
+    };
+    ($r:ty) => {
+        $crate::compound::result_facts::<$r>()
     };
 }
 
@@ -1143,6 +2035,8 @@ mod tests {
             <Dict<&str> as FromArg>::TYPE,
             <Callable as FromArg>::TYPE,
             <ByteView as FromArg>::TYPE,
+            // `&Class`: generated per class by `plugin!` (plugins/rust/classes_rs uses it).
+            PYZ3_T_INSTANCE,
         ];
         let results = [
             <() as IntoResult>::TYPE,
@@ -1169,6 +2063,8 @@ mod tests {
                 (&&compound::probe(|| 0..3i64)).facts().ty
             },
             <Array<f64, 1> as IntoResult>::TYPE,
+            // A class value: generated per class by `plugin!`.
+            PYZ3_T_INSTANCE,
         ];
         for t in TYPES {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);

@@ -46,6 +46,12 @@ pub const PYZ3_T_BUFFER: u8 = 15;
 /// `pyz3_function_def.ret_elem` is the element type, `ret_ndim` the dimensions,
 /// `ret_type_flags` the `PYZ3_ARRAY_*` bits.
 pub const PYZ3_T_ARRAY: u8 = 16;
+/// An instance of a class of the plugin: `pyz3_param.class_index` and
+/// `pyz3_function_def.ret_class_index` name the class. Arguments arrive as the instance's
+/// native state in `pyz3_value.inst`, borrowed for the call (instances of Python subclasses
+/// are accepted). For a result, pyz3 makes a new instance before the call and passes its
+/// zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
+pub const PYZ3_T_INSTANCE: u8 = 17;
 /// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
 /// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
 /// view the loader owns for the call.
@@ -253,6 +259,14 @@ pub const TYPES: &[TypeEntry] = &[
         param: false,
         result: true,
         result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_INSTANCE,
+        name: "instance",
+        param: true,
+        result: true,
+        result_needs_gil: false,
         int: None,
     },
     TypeEntry {

@@ -146,6 +146,12 @@ extern "C" {
         kwnames: *const *const c_char,
         nkw: usize,
     ) -> *mut PyObject;
+    /// The native state of `obj`, an instance of a class of any pyz3 plugin (or of a Python
+    /// subclass of one), valid while `obj` is alive. Returns NULL with `TypeError` when `obj` is not
+    /// such an instance, or `RuntimeError` when its state was never made (its `__init__` was not
+    /// called). Requires the GIL. Code that knows the class should rather check
+    /// `PyObject_TypeCheck`-like facts through a typed `PYZ3_T_INSTANCE` parameter.
+    pub fn pyz3_instance_state(obj: *mut PyObject) -> *mut c_void;
     /// Finds `key` (`len` bytes of UTF-8, need not be NUL-terminated) among the keys of dict
     /// argument `dict`: `PYZ3_OK` with its position in `*index` (for `dict->keys` and
     /// `dict->values`), or `PYZ3_NOT_FOUND`. Keys compare by their bytes, as equal `str` keys do.
