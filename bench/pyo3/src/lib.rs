@@ -9,8 +9,8 @@
 use pyo3::prelude::*;
 
 mod buffers;
-mod containers;
 mod classes;
+mod containers;
 mod scalar;
 
 /// bench/common/bench_common.h, translated by build.rs.
