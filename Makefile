@@ -35,7 +35,7 @@ PLUGIN_LDFLAGS := -shared -pthread -L$(BUILD)/lib -lpyz3 -Wl,--no-undefined -Wl,
 PY_SOURCES := $(wildcard loader/python/pyz3/*.py)
 RUST_SOURCES := $(shell find capi loader sdk/rust/abi -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock
 
-C_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench classes
+C_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench classes containers
 C_PLUGIN_LIBS := $(foreach p,$(C_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 
 # Build fragments (plugins/zig/plugins.mk, bench/bench.mk, ...) add to these:

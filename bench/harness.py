@@ -71,6 +71,8 @@ class Case:
     # Calls per loop iteration: enough to make the loop's own cost negligible for short calls.
     unroll: int = 10
     what: str = ""
+    # The call returns an iterator: each call is `list(f(...))`.
+    consume: bool = False
     setup: str = ""
     stmt: str = ""
     check: str = ""
@@ -83,11 +85,24 @@ class Case:
     def call(self) -> str:
         if self.stmt:
             return self.stmt
-        parts = [_short_repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
-        return f"{self.func}({', '.join(parts)})"
+
+        def show(a: object) -> str:
+            return a.__name__ if callable(a) else _short_repr(a)
+
+        parts = [show(a) for a in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs.items()]
+        text = f"{self.func}({', '.join(parts)})"
+        return f"list({text})" if self.consume else text
 
 
 BIG_A, BIG_B = 2**41 + 1, 2**42 + 3
+WORDS = "the cat and the hat"
+
+
+def inc(x):
+    """The callback of the `callback` case: a plain Python function."""
+    return x + 1
+
+
 CASES: tuple[Case, ...] = (
     Case("noop", "noop", what="no arguments, returns None"),
     Case("add", "add", (20, 22), expect=42, what="int64 + int64, small values (result cached by CPython)"),
@@ -115,6 +130,36 @@ CASES: tuple[Case, ...] = (
         expect=sum(range(1000)),
         unroll=1,
         what="native loop: 1000 x (int64 -> int -> int64) through the binding's conversions",
+    ),
+    Case("list_sum10", "sum_list", (list(range(10)),), expect=45, what="sum of a list of 10 ints"),
+    Case(
+        "tuple_ret",
+        "minmax",
+        ([1.5, -2.0, 3.25],),
+        expect=(-2.0, 3.25),
+        what="(min, max) of 3 floats: a 2-tuple",
+    ),
+    Case(
+        "callback",
+        "apply",
+        (inc, [1]),
+        expect=[2],
+        what="[f(x) for x in [1]], f a Python function, from native code",
+    ),
+    Case(
+        "iter10",
+        "count_up",
+        (10,),
+        expect=list(range(10)),
+        consume=True,
+        what="a native iterator of 10 ints, drained",
+    ),
+    Case(
+        "dict_ret",
+        "word_counts",
+        (WORDS,),
+        expect={"the": 2, "cat": 1, "and": 1, "hat": 1},
+        what="word counts of a 5-word text: a dict[str, int]",
     ),
     # Classes (docs/classes.md): the binding's Counter, RollingStats and merge.
     Case(
@@ -196,7 +241,7 @@ CASE_NAMES = tuple(c.name for c in CASES)
 
 # Which cases exercise which optimisation (`opt` mode, and the report's on/off paragraphs).
 OPT_CASES: dict[str, tuple[str, ...]] = {
-    "gil_cache": ("alloc10", "thread_alloc_scoped", "noop"),
+    "gil_cache": ("alloc10", "thread_alloc_scoped", "noop", "callback"),
     "fast_paths": (
         "add",
         "add_big",
@@ -206,8 +251,10 @@ OPT_CASES: dict[str, tuple[str, ...]] = {
         "roundtrip1000",
         "buf_sum_numpy8",
         "buf_bytearray_crc",
+        "list_sum10",
+        "tuple_ret",
     ),
-    "pool": ("noop", "add", "kwargs", "roundtrip1000"),
+    "pool": ("noop", "add", "kwargs", "roundtrip1000", "iter10", "dict_ret"),
 }
 
 
@@ -233,6 +280,10 @@ def make_timer(fn: Callable, case: Case, unroll: int, empty: bool = False) -> ti
         setup.append(f"k{i} = _k{i}")
         parts.append(f"{k}=k{i}")
     call = f"f({', '.join(parts)})"
+    if case.consume:
+        names["_list"] = list
+        setup.append("list_ = _list")
+        call = f"list_({call})"
     body = "pass" if empty else "\n".join([call] * unroll)
     return timeit.Timer(body, "; ".join(setup), globals=names)
 
@@ -269,6 +320,8 @@ def check(binding: peers.Binding, case: Case) -> str:
             got = eval(case.check, scope)
         else:
             got = binding.functions[case.func](*case.args, **case.kwargs)
+            if case.consume:
+                got = list(got)
     except Exception as exc:
         return f"raised {type(exc).__name__}: {exc}"
     finally:

@@ -29,7 +29,14 @@ from types import ModuleType
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 COMMON = [
     BENCH_DIR / "common" / n
-    for n in ("bench_common.h", "cpython_work.h", "cxx_work.hpp", "rolling.h", "classes.hpp")
+    for n in (
+        "bench_common.h",
+        "cpython_work.h",
+        "cxx_work.hpp",
+        "containers_work.h",
+        "rolling.h",
+        "classes.hpp",
+    )
 ]
 # The entry of Binding.functions holding the class benchmarks' module (Counter, RollingStats,
 # merge).
@@ -50,9 +57,15 @@ FUNCTIONS = (
     "crc32",
     "linspace",
     "linspace_np",
+    "sum_list",
+    "minmax",
+    "apply",
+    "count_up",
+    "word_counts",
 )
 # Functions a binding may lack (a peer with no natural way to express them), and why by default.
 BUFFER_FUNCTIONS = ("sum_f64", "crc32", "linspace", "linspace_np")
+CONTAINER_FUNCTIONS = ("sum_list", "minmax", "apply", "count_up", "word_counts")
 OPTIMIZATIONS = ("gil_cache", "fast_paths", "pool")
 # Every compiled peer gets -O2 (the floor's level); pthread for the native-thread cases.
 C_FLAGS = ("-std=c11", "-O2", "-fPIC", "-shared", "-pthread")
@@ -143,6 +156,9 @@ def _load_extension(name: str, path: pathlib.Path) -> ModuleType:
         spec.loader.exec_module(module)
     except ImportError as exc:
         raise Unavailable(f"import failed: {exc}") from exc
+    # Registered like an imported module: a module nothing references is collected, and with it
+    # the types it defined (nanobind's count_up then cannot return its iterator class).
+    sys.modules[name] = module
     return module
 
 
@@ -230,6 +246,11 @@ def floor(ctx: Context) -> Binding:
 def varargs(ctx: Context) -> Binding:
     module = _c_extension(ctx, "varargs", BENCH_DIR / "varargs" / "varargs.c")
     binding = Binding("varargs", "handwritten C, METH_VARARGS + PyArg_ParseTuple(AndKeywords), -O2")
+    binding.missing.update(
+        dict.fromkeys(
+            CONTAINER_FUNCTIONS, "the METH_VARARGS peer shows the argument-parsing cost of scalar cases"
+        )
+    )
     binding.missing[CLASSES] = (
         "the METH_VARARGS variant covers functions only (the floor has the class types)"
     )
@@ -245,6 +266,12 @@ STR_NOTE = "Python wrapper encodes the str (and decodes the result): char* takes
 KW_NOTE = "Python wrapper: foreign functions take no keyword arguments"
 
 
+NO_CONTAINERS = (
+    "a plain C library sees no Python lists, dicts, callables or iterators: "
+    "the Python wrapper would do the work"
+)
+
+
 def _plain_missing() -> dict[str, str]:
     missing = dict.fromkeys(("alloc10", "thread_alloc_scoped", "thread_alloc_unscoped"), NO_PYTHON_ALLOCATOR)
     missing["roundtrip1000"] = NO_CONVERSION_API
@@ -252,6 +279,7 @@ def _plain_missing() -> dict[str, str]:
     missing.update(
         dict.fromkeys(BUFFER_FUNCTIONS, "not written for the plain C library (pointers, not buffers)")
     )
+    missing.update(dict.fromkeys(CONTAINER_FUNCTIONS, NO_CONTAINERS))
     return missing
 
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/bench_common.h"
+#include "common/containers_work.h"
 #include "pyz3.h"
 
 static PYZ3_FN(noop) { return PYZ3_OK; }
@@ -135,6 +136,88 @@ static PYZ3_FN(linspace) {
     return PYZ3_OK;
 }
 
+/* ---- containers ---------------------------------------------------------------------------- */
+
+static PYZ3_FN(sum_list) {
+    const pyz3_seq *xs = args[0].seq;
+    int64_t sum = 0;
+    for (size_t i = 0; i < xs->len; i++) {
+        if (__builtin_add_overflow(sum, xs->items.i64[i], &sum))
+            return pyz3_raise(PYZ3_EXC_OVERFLOW_ERROR, "sum does not fit in int64");
+    }
+    result->i64 = sum;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(minmax) {
+    const pyz3_seq *xs = args[0].seq;
+    if (xs->len == 0)
+        return pyz3_raise(PYZ3_EXC_VALUE_ERROR, "minmax: empty sequence");
+    double lo = xs->items.f64[0], hi = lo;
+    for (size_t i = 1; i < xs->len; i++) {
+        double x = xs->items.f64[i];
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+    }
+    result[0].f64 = lo;
+    result[1].f64 = hi;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(apply) {
+    const pyz3_seq *xs = args[1].seq;
+    pyz3_out *out = pyz3_result_list(result, xs->len);
+    if (out == NULL) return PYZ3_ERROR;
+    static const uint8_t types[] = {PYZ3_T_I64};
+    for (size_t i = 0; i < xs->len; i++) {
+        pyz3_value arg, ret;
+        arg.i64 = xs->items.i64[i];
+        if (pyz3_call_typed(args[0].obj, types, &arg, 1, PYZ3_T_I64, &ret) != PYZ3_OK) return PYZ3_ERROR;
+        out->items.i64[i] = ret.i64;
+    }
+    return PYZ3_OK;
+}
+
+typedef struct {
+    int64_t next, stop;
+} count_state;
+
+static int32_t count_next(void *state, pyz3_value *item) {
+    count_state *s = (count_state *)state;
+    if (s->next >= s->stop) return PYZ3_ITER_END;
+    item->i64 = s->next++;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(count_up) {
+    count_state *s;
+    result->obj = pyz3_iterator_new(PYZ3_T_I64, sizeof *s, count_next, NULL, (void **)&s);
+    if (result->obj == NULL) return PYZ3_ERROR;
+    s->next = 0;
+    s->stop = args[0].i64;
+    return PYZ3_OK;
+}
+
+static PYZ3_FN(word_counts) {
+    bench_word words[BENCH_MAX_DISTINCT];
+    int n = bench_count_words(args[0].str.ptr, args[0].str.len, words);
+    if (n < 0) return pyz3_raise(PYZ3_EXC_VALUE_ERROR, "too many distinct words");
+    pyz3_out *out = pyz3_result_dict(result, (size_t)n);
+    if (out == NULL) return PYZ3_ERROR;
+    for (int i = 0; i < n; i++) {
+        if ((out->keys[i] = pyz3_from_str(words[i].ptr, words[i].len)) == NULL) return PYZ3_ERROR;
+        out->items.i64[i] = words[i].count;
+    }
+    return PYZ3_OK;
+}
+
+static const pyz3_param p_seq_i64[] = {PYZ3_PARAM_SEQ("xs", PYZ3_T_I64)};
+static const pyz3_param p_seq_f64[] = {PYZ3_PARAM_SEQ("xs", PYZ3_T_F64)};
+static const pyz3_param p_apply[] = {PYZ3_PARAM("f", PYZ3_T_CALLABLE), PYZ3_PARAM_SEQ("xs", PYZ3_T_I64)};
+static const pyz3_param p_n[] = {PYZ3_PARAM("n", PYZ3_T_I64)};
+static const pyz3_param p_text[] = {PYZ3_PARAM("text", PYZ3_T_STR)};
+static const uint8_t minmax_items[] = {PYZ3_T_F64, PYZ3_T_F64};
+
 static const pyz3_param p_i64x2[] = {PYZ3_PARAM("a", PYZ3_T_I64), PYZ3_PARAM("b", PYZ3_T_I64)};
 static const pyz3_param p_f64x2[] = {PYZ3_PARAM("a", PYZ3_T_F64), PYZ3_PARAM("b", PYZ3_T_F64)};
 static const pyz3_param p_str[] = {PYZ3_PARAM("s", PYZ3_T_STR)};
@@ -182,6 +265,16 @@ static const pyz3_function_def functions[] = {
     PYZ3_FUNCTION_FACTS("linspace_np", linspace, p_linspace, 3, PYZ3_T_ARRAY, 0, PYZ3_FN_POSITIONAL_ONLY,
                         NULL, "n values from start to stop, a new numpy.ndarray.",
                         PYZ3_ARRAY_FACTS(PYZ3_T_F64, 1, PYZ3_ARRAY_NUMPY)),
+    /* Containers, positional-only like the floor's. */
+    PYZ3_FUNCTION_EX("sum_list", sum_list, p_seq_i64, 1, PYZ3_T_I64, 0, PYZ3_FN_POSITIONAL_ONLY, NULL, "sum(xs)."),
+    PYZ3_FUNCTION_FACTS("minmax", minmax, p_seq_f64, 1, PYZ3_T_TUPLE, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                       "(min(xs), max(xs)).", PYZ3_RESULT_ITEMS(minmax_items)),
+    PYZ3_FUNCTION_FACTS("apply", apply, p_apply, 2, PYZ3_T_LIST, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                       "[f(x) for x in xs].", PYZ3_RESULT_ELEM(PYZ3_T_I64)),
+    PYZ3_FUNCTION_FACTS("count_up", count_up, p_n, 1, PYZ3_T_ITERATOR, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                       "iter(range(n)).", PYZ3_RESULT_ELEM(PYZ3_T_I64)),
+    PYZ3_FUNCTION_FACTS("word_counts", word_counts, p_text, 1, PYZ3_T_DICT, 0, PYZ3_FN_POSITIONAL_ONLY, NULL,
+                       "dict(Counter(text.split())).", PYZ3_RESULT_ELEM(PYZ3_T_I64)),
 };
 
 PYZ3_PLUGIN("pyz3_bench", "The benchmark functions (docs/performance.md), mirroring bench/floor.", functions)

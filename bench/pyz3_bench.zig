@@ -112,3 +112,73 @@ pub fn roundtrip1000() !i64 {
     }
     return acc;
 }
+
+// ---- containers ---------------------------------------------------------------------------------
+
+pub fn sum_list(xs: pyz3.List(i64)) !i64 {
+    var sum: i64 = 0;
+    for (xs.items) |x| {
+        sum, const overflow = @addWithOverflow(sum, x);
+        if (overflow != 0) return pyz3.raise(.overflow_error, "sum does not fit in int64");
+    }
+    return sum;
+}
+pub const sum_list__meta: pyz3.Meta = .{ .params = "xs, /" };
+
+pub fn minmax(xs: pyz3.List(f64)) !struct { f64, f64 } {
+    if (xs.items.len == 0) return pyz3.raise(.value_error, "minmax: empty sequence");
+    var lo = xs.items[0];
+    var hi = lo;
+    for (xs.items[1..]) |x| {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+    }
+    return .{ lo, hi };
+}
+pub const minmax__meta: pyz3.Meta = .{ .params = "xs, /" };
+
+pub fn apply(arena: std.mem.Allocator, f: pyz3.Callable, xs: pyz3.List(i64)) !pyz3.List(i64) {
+    const out = try arena.alloc(i64, xs.items.len);
+    for (xs.items, out) |x, *y| y.* = try f.call(i64, .{x});
+    return .{ .items = out };
+}
+pub const apply__meta: pyz3.Meta = .{ .params = "f, xs, /" };
+
+const CountUp = struct {
+    next_value: i64,
+    stop: i64,
+
+    pub fn next(self: *CountUp) ?i64 {
+        if (self.next_value >= self.stop) return null;
+        defer self.next_value += 1;
+        return self.next_value;
+    }
+};
+
+pub fn count_up(n: i64) CountUp {
+    return .{ .next_value = 0, .stop = n };
+}
+pub const count_up__meta: pyz3.Meta = .{ .params = "n, /" };
+
+const max_distinct = 64;
+
+pub fn word_counts(arena: std.mem.Allocator, text: []const u8) !pyz3.Dict(i64) {
+    var keys: [max_distinct][]const u8 = undefined;
+    var counts: [max_distinct]i64 = undefined;
+    var n: usize = 0;
+    var words = std.mem.tokenizeAny(u8, text, " \t\n\r\x0b\x0c");
+    outer: while (words.next()) |w| {
+        for (keys[0..n], 0..) |k, i| {
+            if (std.mem.eql(u8, k, w)) {
+                counts[i] += 1;
+                continue :outer;
+            }
+        }
+        if (n == max_distinct) return pyz3.raise(.value_error, "too many distinct words");
+        keys[n] = w;
+        counts[n] = 1;
+        n += 1;
+    }
+    return .{ .keys = try arena.dupe([]const u8, keys[0..n]), .values = try arena.dupe(i64, counts[0..n]) };
+}
+pub const word_counts__meta: pyz3.Meta = .{ .params = "text, /" };

@@ -85,8 +85,34 @@ typedef struct _object PyObject;
 // zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
 #define PYZ3_T_INSTANCE 17
 
+// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
+// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
+// view the loader owns for the call.
+#define PYZ3_T_SEQUENCE 18
+
+// A `dict` with `str` keys whose values convert to `elem` (ABI 1.1). Arguments arrive in
+// `pyz3_value.dict`, a view the loader owns for the call; results are filled through
+// `pyz3_result_dict` (`ret_elem` names the values' type).
+#define PYZ3_T_DICT 19
+
+// A `list` result (ABI 1.1), filled through `pyz3_result_list`; `ret_elem` names the
+// items' type.
+#define PYZ3_T_LIST 20
+
+// A `tuple` result (ABI 1.1): `result` points to `ret_item_count` values, item `i` of type
+// `ret_items[i]`, each written as a result of that type.
+#define PYZ3_T_TUPLE 21
+
+// A callable argument (ABI 1.1), borrowed in `pyz3_value.obj`; call it with
+// `pyz3_call_typed` (typed values) or `pyz3_call_kw` (objects).
+#define PYZ3_T_CALLABLE 22
+
+// An iterator result (ABI 1.1), made by `pyz3_iterator_new` in `pyz3_value.obj`; its
+// `next` yields items of type `ret_elem`.
+#define PYZ3_T_ITERATOR 23
+
 // One past the last valid type code.
-#define PYZ3_T_COUNT 18
+#define PYZ3_T_COUNT 24
 
 /* ---- Exception kinds for `pyz3_raise` ------------------------------------------------
  * From capi/core/src/exceptions.rs. */
@@ -254,6 +280,52 @@ typedef struct _object PyObject;
 // Function status: success, the result is `None` (only with `PYZ3_RETURN_OPTIONAL`).
 #define PYZ3_RETURN_NONE 1
 
+// Status of an iterator's `next` (and of `pyz3_next`, `pyz3_dict_next`): no more items.
+// Not an error: no exception is set.
+#define PYZ3_ITER_END 2
+
+// Status of `pyz3_dict_find` and `pyz3_dict_get_item`: the key is not there. Not an error.
+#define PYZ3_NOT_FOUND 3
+
+// `pyz3_isinstance`: `None`.
+#define PYZ3_PY_NONE 0
+
+// `pyz3_isinstance`: `bool`.
+#define PYZ3_PY_BOOL 1
+
+// `pyz3_isinstance`: `int` (and `bool`).
+#define PYZ3_PY_INT 2
+
+// `pyz3_isinstance`: `float`.
+#define PYZ3_PY_FLOAT 3
+
+// `pyz3_isinstance`: `str`.
+#define PYZ3_PY_STR 4
+
+// `pyz3_isinstance`: `bytes`.
+#define PYZ3_PY_BYTES 5
+
+// `pyz3_isinstance`: `bytearray`.
+#define PYZ3_PY_BYTEARRAY 6
+
+// `pyz3_isinstance`: `list`.
+#define PYZ3_PY_LIST 7
+
+// `pyz3_isinstance`: `tuple`.
+#define PYZ3_PY_TUPLE 8
+
+// `pyz3_isinstance`: `dict`.
+#define PYZ3_PY_DICT 9
+
+// `pyz3_isinstance`: `set`.
+#define PYZ3_PY_SET 10
+
+// `pyz3_isinstance`: `frozenset`.
+#define PYZ3_PY_FROZENSET 11
+
+// `pyz3_isinstance`: `callable(obj)`.
+#define PYZ3_PY_CALLABLE 12
+
 // Optimisation bits for `pyz3_optimizations` / `pyz3_set_optimizations`.
 #define PYZ3_OPT_GIL_CACHE 1
 
@@ -266,15 +338,9 @@ typedef struct _object PyObject;
 // All optimisations.
 #define PYZ3_OPT_ALL 7
 
-// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
-typedef struct pyz3_dict pyz3_dict;
-
 // The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
 // the functions that need the module (its exceptions, its classes).
 typedef struct pyz3_module pyz3_module;
-
-// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
-typedef struct pyz3_seq pyz3_seq;
 
 // A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1): a view of the caller's object that the
 // trampoline holds for the call (also across `PYZ3_FN_RELEASE_GIL`) and releases afterwards.
@@ -316,61 +382,87 @@ typedef struct pyz3_str {
     size_t len;
 } pyz3_str;
 
-// A GIL scope returned by `pyz3_gil_acquire`; pass it back to `pyz3_gil_release` unchanged.
-typedef struct pyz3_gil {
-    // Internal: how the scope was entered.
-    int32_t state;
-} pyz3_gil;
+// The items of a sequence or dict argument, or of a list or dict result (ABI 1.1): a pointer to
+// `len` C values of the element type, read through the member the element's type names — for
+// arguments its `pyz3_value` argument member (`i64`, `f64`, `b`, `str`, `bytes`, `obj`), for
+// results its result member (`str`, `bytes` and `object` items are `obj`: new references).
+typedef union pyz3_items {
+    // Items of `PYZ3_T_I8`.
+    int8_t *i8;
+    // Items of `PYZ3_T_I16`.
+    int16_t *i16;
+    // Items of `PYZ3_T_I32`.
+    int32_t *i32;
+    // Items of `PYZ3_T_I64`.
+    int64_t *i64;
+    // Items of `PYZ3_T_U8`.
+    uint8_t *u8;
+    // Items of `PYZ3_T_U16`.
+    uint16_t *u16;
+    // Items of `PYZ3_T_U32`.
+    uint32_t *u32;
+    // Items of `PYZ3_T_U64`.
+    uint64_t *u64;
+    // Items of `PYZ3_T_F32`.
+    float *f32;
+    // Items of `PYZ3_T_F64`.
+    double *f64;
+    // Items of `PYZ3_T_BOOL`.
+    bool *b;
+    // Argument items of `PYZ3_T_STR`: UTF-8, borrowed for the call.
+    struct pyz3_str *str;
+    // Argument items of `PYZ3_T_BYTES`: borrowed for the call.
+    struct pyz3_str *bytes;
+    // Argument items of `PYZ3_T_OBJECT` (borrowed for the call), and result items of
+    // `PYZ3_T_STR`, `PYZ3_T_BYTES` and `PYZ3_T_OBJECT` (new references).
+    PyObject **obj;
+    // The items as untyped memory.
+    void *ptr;
+} pyz3_items;
 
-// A GIL-released region returned by `pyz3_nogil_begin`; pass it to `pyz3_nogil_end` unchanged.
-typedef struct pyz3_nogil {
-    // Internal: the saved thread state (NULL when nothing was released).
-    void *tstate;
-    // Internal: the saved scope depth.
-    uint32_t depth;
-    // Must be zero.
-    uint32_t reserved;
-} pyz3_nogil;
+// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1): the items of a `list`, `tuple` or other
+// sequence, converted to the parameter's element type (`pyz3_param.elem`). The loader owns it
+// and everything it points to for the call: do not modify the items, and do not keep pointers
+// past the call.
+typedef struct pyz3_seq {
+    // Number of items.
+    size_t len;
+    // `len` items of the element type (the argument member of that type: `i64`, `str`, ...).
+    union pyz3_items items;
+    // The sequence object (borrowed for the call).
+    PyObject *obj;
+} pyz3_seq;
 
-// The fixed start of every plugin descriptor, checked before anything else is read.
-typedef struct pyz3_plugin_header {
-    // `PYZ3_ABI_MAGIC`.
-    uint32_t magic;
-    // `PYZ3_ABI_MAJOR` the plugin was built with.
-    uint16_t abi_major;
-    // `PYZ3_ABI_MINOR` the plugin was built with.
-    uint16_t abi_minor;
-    // `sizeof(pyz3_plugin)` as the plugin saw it.
-    uint32_t struct_size;
-    // Must be zero.
-    uint32_t reserved;
-} pyz3_plugin_header;
+// A dict argument (`PYZ3_T_DICT`, ABI 1.1): the entries of a `dict[str, T]`, keys as UTF-8 and
+// values converted to the parameter's element type (`pyz3_param.elem`), in the dict's order.
+// The loader owns it and everything it points to for the call; look keys up with
+// `pyz3_dict_find`.
+typedef struct pyz3_dict {
+    // Number of entries.
+    size_t len;
+    // `len` keys (UTF-8, borrowed for the call).
+    const struct pyz3_str *keys;
+    // `len` values of the element type, in the order of `keys`.
+    union pyz3_items values;
+    // The dict object (borrowed for the call).
+    PyObject *obj;
+} pyz3_dict;
 
-// One declared parameter. The six bytes after `flags` were reserved (zero) in ABI 1.0; ABI 1.1
-// gives them to compound types, so a 1.0 plugin's parameters read as plain scalars.
-typedef struct pyz3_param {
-    // Parameter name: a NUL-terminated Python identifier. Retained by the loader (static data).
-    const char *name;
-    // NULL, or the default value as a Python literal (`"1"`, `"0.5"`, `"'text'"`, `"True"`,
-    // `"None"`), NUL-terminated. A parameter with a default is optional at the call site.
-    const char *default_value;
-    // One of the `PYZ3_T_*` codes (not `PYZ3_T_VOID`).
-    uint8_t type;
-    // `PYZ3_PARAM_*` bits.
-    uint8_t flags;
-    // ABI 1.1: the element type of a compound type (a buffer's items, a sequence's items, a
-    // dict's values), a `PYZ3_T_*` code; 0 for other types.
-    uint8_t elem;
-    // ABI 1.1: bits specific to the type (buffers: `PYZ3_BUF_*`); 0 for other types.
-    uint8_t type_flags;
-    // ABI 1.1: buffers: the number of dimensions required (0 = any); 0 for other types.
-    uint8_t ndim;
-    // Must be zero.
-    uint8_t reserved;
-    // ABI 1.1: `PYZ3_T_INSTANCE`: the class, as an index into `pyz3_plugin.classes`; 0 for
-    // other types.
-    uint16_t class_index;
-} pyz3_param;
+// A list or dict result being built (ABI 1.1): `pyz3_result_list` / `pyz3_result_dict` return
+// it with room for `len` items, which the function then writes. The loader owns the memory and
+// turns it into the result after the function returns (and releases the references it holds on
+// every path).
+typedef struct pyz3_out {
+    // Number of items (entries).
+    size_t len;
+    // `len` items of the element type (`pyz3_function_def.ret_elem`), each written as a result
+    // of that type would be: `i64`, `f64`, `b`, ...; `str`, `bytes` and `object` items are new
+    // references in `obj`. Zeroed when made.
+    union pyz3_items items;
+    // Dict results: `len` keys, each a `str` (new reference, e.g. from `pyz3_from_str`); NULL
+    // for lists. Zeroed when made.
+    PyObject **keys;
+} pyz3_out;
 
 // One argument or result value. Which member is valid is given by the declared type.
 typedef union pyz3_value {
@@ -412,7 +504,77 @@ typedef union pyz3_value {
     // native state. Arguments borrow it for the call; a result is the state of a new instance
     // pyz3 made before the call, which the function fills.
     void *inst;
+    // `PYZ3_T_LIST` and `PYZ3_T_DICT` results (ABI 1.1): set by the loader before the call;
+    // fill the result through `pyz3_result_list` / `pyz3_result_dict`, never directly.
+    struct pyz3_out *out;
 } pyz3_value;
+
+// A GIL scope returned by `pyz3_gil_acquire`; pass it back to `pyz3_gil_release` unchanged.
+typedef struct pyz3_gil {
+    // Internal: how the scope was entered.
+    int32_t state;
+} pyz3_gil;
+
+// A GIL-released region returned by `pyz3_nogil_begin`; pass it to `pyz3_nogil_end` unchanged.
+typedef struct pyz3_nogil {
+    // Internal: the saved thread state (NULL when nothing was released).
+    void *tstate;
+    // Internal: the saved scope depth.
+    uint32_t depth;
+    // Must be zero.
+    uint32_t reserved;
+} pyz3_nogil;
+
+// An iterator's `next` (ABI 1.1), called by the loader with the GIL held: write the next item
+// into `*item` as a result of the element type is written and return `PYZ3_OK`; return
+// `PYZ3_ITER_END` when there are no more items (no exception), or `PYZ3_ERROR` after
+// `pyz3_raise`. `state` is the memory `pyz3_iterator_new` gave.
+typedef int32_t (*pyz3_iter_next_fn)(void *state, union pyz3_value *item);
+
+// Releases what an iterator's state holds (ABI 1.1), called once with the GIL held when the
+// iterator object goes away; NULL when there is nothing to release. Must not free `state`
+// itself (it lives inside the iterator object).
+typedef void (*pyz3_iter_drop_fn)(void *state);
+
+// The fixed start of every plugin descriptor, checked before anything else is read.
+typedef struct pyz3_plugin_header {
+    // `PYZ3_ABI_MAGIC`.
+    uint32_t magic;
+    // `PYZ3_ABI_MAJOR` the plugin was built with.
+    uint16_t abi_major;
+    // `PYZ3_ABI_MINOR` the plugin was built with.
+    uint16_t abi_minor;
+    // `sizeof(pyz3_plugin)` as the plugin saw it.
+    uint32_t struct_size;
+    // Must be zero.
+    uint32_t reserved;
+} pyz3_plugin_header;
+
+// One declared parameter. The six bytes after `flags` were reserved (zero) in ABI 1.0; ABI 1.1
+// gives them to compound types, so a 1.0 plugin's parameters read as plain scalars.
+typedef struct pyz3_param {
+    // Parameter name: a NUL-terminated Python identifier. Retained by the loader (static data).
+    const char *name;
+    // NULL, or the default value as a Python literal (`"1"`, `"0.5"`, `"'text'"`, `"True"`,
+    // `"None"`), NUL-terminated. A parameter with a default is optional at the call site.
+    const char *default_value;
+    // One of the `PYZ3_T_*` codes (not `PYZ3_T_VOID`).
+    uint8_t type;
+    // `PYZ3_PARAM_*` bits.
+    uint8_t flags;
+    // ABI 1.1: the element type of a compound type (a buffer's items, a sequence's items, a
+    // dict's values), a `PYZ3_T_*` code; 0 for other types.
+    uint8_t elem;
+    // ABI 1.1: bits specific to the type (buffers: `PYZ3_BUF_*`); 0 for other types.
+    uint8_t type_flags;
+    // ABI 1.1: buffers: the number of dimensions required (0 = any); 0 for other types.
+    uint8_t ndim;
+    // Must be zero.
+    uint8_t reserved;
+    // ABI 1.1: `PYZ3_T_INSTANCE`: the class, as an index into `pyz3_plugin.classes`; 0 for
+    // other types.
+    uint16_t class_index;
+} pyz3_param;
 
 // Per-call information the loader passes to every plugin function.
 typedef struct pyz3_call {
@@ -573,20 +735,35 @@ typedef struct pyz3_class_def {
     const struct pyz3_function_def *import_state;
 } pyz3_class_def;
 
-// A module constant of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+// A module constant of a plugin (ABI 1.1): a module attribute with a value that never changes.
 typedef struct pyz3_constant_def {
     // Python name: a NUL-terminated identifier, unique among the plugin's names.
     const char *name;
-    // Doc string (NUL-terminated UTF-8) or NULL.
+    // Doc string (NUL-terminated UTF-8) or NULL. Shown in stubs; Python has no place for the
+    // doc of a plain attribute.
     const char *doc;
+    // The value as a Python literal (NUL-terminated): `"1024"`, `"0.5"`, `"'1.2'"`, `"b'x'"`,
+    // `"True"`, `"None"`; evaluated with `ast.literal_eval` at load time and checked against
+    // `type`.
+    const char *value;
+    // `PYZ3_T_*` code of the value: an integer, float, bool, str or bytes type;
+    // `PYZ3_T_VOID` for `None`; `PYZ3_T_OBJECT` for any literal (a tuple, ...).
+    uint8_t type;
+    // Must be zero.
+    uint8_t reserved[7];
 } pyz3_constant_def;
 
-// An exception class of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+// An exception class of a plugin (ABI 1.1): a subclass of a built-in exception, published as
+// a module attribute and raised with `pyz3_raise_exception(call->module, index, message)`.
 typedef struct pyz3_exception_def {
     // Python name: a NUL-terminated identifier, unique among the plugin's names.
     const char *name;
     // Doc string (NUL-terminated UTF-8) or NULL.
     const char *doc;
+    // The base class, a `PYZ3_EXC_*` kind (`PYZ3_EXC_VALUE_ERROR`: a `ValueError` subclass).
+    int32_t base;
+    // Must be zero.
+    uint32_t reserved;
 } pyz3_exception_def;
 
 // The plugin descriptor, returned by the plugin's exported `pyz3_plugin_entry` function.
@@ -641,6 +818,53 @@ typedef const struct pyz3_plugin *(*pyz3_entry_fn)(void);
 extern "C" {
 #endif // __cplusplus
 
+// `len(obj)`, or -1 with an exception set (`TypeError` when `obj` has no length).
+ptrdiff_t pyz3_len(PyObject *obj);
+
+// `obj[key]`: a new reference, or NULL with the exception raised (`KeyError`, `IndexError`,
+// `TypeError`, ...). `key` is borrowed.
+PyObject *pyz3_getitem(PyObject *obj, PyObject *key);
+
+// `obj[index]` for a sequence (a negative index counts from the end): a new reference, or
+// NULL with `IndexError`, `TypeError`, ...
+PyObject *pyz3_getitem_index(PyObject *obj, ptrdiff_t index);
+
+// `obj[key] = value`. `key` is borrowed, `value` stolen. `PYZ3_OK` or `PYZ3_ERROR`.
+int32_t pyz3_setitem(PyObject *obj, PyObject *key, PyObject *value);
+
+// `iter(obj)`: a new reference to an iterator, or NULL with `TypeError` when `obj` is not
+// iterable. Step through it with `pyz3_next`.
+PyObject *pyz3_get_iter(PyObject *obj);
+
+// The next item of iterator `iter` into `*item` (a new reference): `PYZ3_OK`; `PYZ3_ITER_END`
+// when it is exhausted (no exception set, `*item` NULL); `PYZ3_ERROR` with the exception the
+// iterator raised.
+int32_t pyz3_next(PyObject *iter, PyObject **item);
+
+// `dict[key]` for a `dict` (or subclass; its `__getitem__` is not called) with a `str` key
+// given as NUL-terminated UTF-8: `PYZ3_OK` with `*value` a new reference; `PYZ3_NOT_FOUND`
+// when the key is missing (no exception, `*value` NULL); `PYZ3_ERROR` with `TypeError` when
+// `dict` is not a dict, or the exception a key's `__eq__` raised.
+int32_t pyz3_dict_get_item(PyObject *dict, const char *key, PyObject **value);
+
+// Steps through the entries of a `dict`: start with `*pos = 0`; each call stores the next key
+// and value (new references, either pointer may be NULL to skip it) and returns `PYZ3_OK`, or
+// returns `PYZ3_ITER_END` after the last entry. The dict must not change size meanwhile.
+// `PYZ3_ERROR` with `TypeError` when `dict` is not a dict.
+int32_t pyz3_dict_next(PyObject *dict, size_t *pos, PyObject **key, PyObject **value);
+
+// `getattr(obj, name)` with `name` NUL-terminated UTF-8: a new reference, or NULL with
+// `AttributeError` (or what the attribute's getter raised).
+PyObject *pyz3_getattr(PyObject *obj, const char *name);
+
+// `setattr(obj, name, value)`; `value` is stolen. `PYZ3_OK` or `PYZ3_ERROR`.
+int32_t pyz3_setattr(PyObject *obj, const char *name, PyObject *value);
+
+// `isinstance(obj, T)` for a built-in `T` named by a `PYZ3_PY_*` constant (subclasses count,
+// so `True` is an int; `PYZ3_PY_CALLABLE` is `callable(obj)`): 1 or 0, or -1 with
+// `SystemError` for an unknown constant.
+int32_t pyz3_isinstance(PyObject *obj, uint32_t builtin);
+
 // Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
 // 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
 // memory, when `align` is invalid, or when Python is not running — including once the
@@ -680,12 +904,62 @@ void pyz3_free(void *ptr, size_t align);
 // the GIL briefly, like `pyz3_alloc`.
 struct pyz3_buffer *pyz3_array_new(uint8_t elem, size_t ndim, const size_t *shape, PyObject **out);
 
+// Calls `callable` with `nargs` typed arguments and converts its result.
+//
+// `arg_types[i]` is the `PYZ3_T_*` code of `args[i]`, given as a plugin receives an argument of
+// that type (`i64`, `f64`, `b`, ...; `str`/`bytes` as UTF-8 in `str`/`bytes`, copied into new
+// objects; `obj` borrowed). `result_type` is the code the result converts to, with the rules
+// of an argument conversion (`TypeError`/`OverflowError` naming the callable when it does not
+// fit); numbers and bools arrive in their member of `*result`, a `str`, `bytes` or `object`
+// result as a new reference in `result->obj` (the caller releases it), and `PYZ3_T_VOID`
+// ignores the result. `result` may be NULL to ignore it.
+//
+// Returns `PYZ3_OK`, or `PYZ3_ERROR` with the exception set — the callable's own exception,
+// unchanged, when it raised: return `PYZ3_ERROR` from the plugin function to pass it to the
+// caller. Callable from any thread: it takes the GIL when the thread does not hold it. On a
+// thread Python never saw, hold a `pyz3_gil_acquire` scope around the call to look at an
+// exception (without one, the thread's state and its exception go when the call ends), and
+// keep `callable` alive with your own reference.
+int32_t pyz3_call_typed(PyObject *callable,
+                        const uint8_t *arg_types,
+                        const union pyz3_value *args,
+                        size_t nargs,
+                        uint8_t result_type,
+                        union pyz3_value *result);
+
+// Calls `callable` with `nargs` positional arguments followed by `nkw` keyword arguments:
+// `args` holds `nargs + nkw` borrowed objects, `kwnames` the `nkw` keyword names
+// (NUL-terminated UTF-8; may be NULL when `nkw` is 0). Returns a new reference, or NULL with
+// the exception the call raised. Requires the GIL.
+PyObject *pyz3_call_kw(PyObject *callable,
+                       PyObject *const *args,
+                       size_t nargs,
+                       const char *const *kwnames,
+                       size_t nkw);
+
+// Calls method `name` (NUL-terminated UTF-8) of `obj`: `obj.name(*args, **kwargs)` with the
+// arguments laid out as for `pyz3_call_kw`. Returns a new reference, or NULL with the
+// exception raised (`AttributeError` when there is no such method). Requires the GIL.
+PyObject *pyz3_call_method(PyObject *obj,
+                           const char *name,
+                           PyObject *const *args,
+                           size_t nargs,
+                           const char *const *kwnames,
+                           size_t nkw);
+
 // The native state of `obj`, an instance of a class of any pyz3 plugin (or of a Python
 // subclass of one), valid while `obj` is alive. Returns NULL with `TypeError` when `obj` is not
 // such an instance, or `RuntimeError` when its state was never made (its `__init__` was not
 // called). Requires the GIL. Code that knows the class should rather check
 // `PyObject_TypeCheck`-like facts through a typed `PYZ3_T_INSTANCE` parameter.
 void *pyz3_instance_state(PyObject *obj);
+
+// Finds `key` (`len` bytes of UTF-8, need not be NUL-terminated) among the keys of dict
+// argument `dict`: `PYZ3_OK` with its position in `*index` (for `dict->keys` and
+// `dict->values`), or `PYZ3_NOT_FOUND`. Keys compare by their bytes, as equal `str` keys do.
+// Needs no GIL (the view is the loader's, for the call). `PYZ3_NOT_FOUND` for a NULL `dict`
+// or `key` (with `len` > 0).
+int32_t pyz3_dict_find(const struct pyz3_dict *dict, const char *key, size_t len, size_t *index);
 
 // Converts an `int` (or `__index__` object) to `int8_t`.
 int32_t pyz3_to_i8(PyObject *obj, int8_t *out);
@@ -773,6 +1047,19 @@ bool pyz3_error_occurred(void);
 // Clears the current Python exception, if any. Requires the GIL.
 void pyz3_error_clear(void);
 
+// Raises the plugin's own exception class `index` (its position in `pyz3_plugin.exceptions`)
+// with a NUL-terminated UTF-8 `message` (copied; NULL gives an empty message), and returns
+// `PYZ3_ERROR`. `module` is the `call->module` the function received. An index out of range
+// raises `SystemError` instead. Callable from any thread, like `pyz3_raise`.
+int32_t pyz3_raise_exception(const struct pyz3_module *module, uint32_t index, const char *message);
+
+// As `pyz3_raise_exception`, with a message of `len` bytes that need not be NUL-terminated
+// (invalid UTF-8 is replaced with U+FFFD).
+int32_t pyz3_raise_exception_len(const struct pyz3_module *module,
+                                 uint32_t index,
+                                 const char *message,
+                                 size_t len);
+
 // Takes the GIL for a scope and returns its token. Nestable: if this thread already holds the
 // GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
 // cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
@@ -858,6 +1145,43 @@ PyObject *pyz3_empty_tuple(void);
 // calls with the same text return the same object. NULL `name` raises `SystemError`.
 PyObject *pyz3_intern(const char *name);
 
+// Makes room for `len` items of a `PYZ3_T_LIST` result and returns them (`out->items`, of the
+// function's `ret_elem` type, zeroed). Pass the function's `result` argument unchanged. Write
+// each item as a result of the element type is written: `out->items.i64[i] = v`;
+// `out->items.obj[i] = pyz3_from_str(...)` for `str`, `bytes` and `object` items (new
+// references the list takes over). Calling it again changes the length and keeps the first
+// items (dropping the references of items beyond a shorter length), so a function can reserve
+// an upper bound and shrink. Not calling it gives an empty list.
+//
+// Returns NULL with `MemoryError` when memory runs out, or `SystemError` when `result` is not
+// a list result. The memory belongs to the loader: valid until the function returns, freed
+// (and its references dropped) whether the function succeeds or fails. Works without the GIL
+// (in a `PYZ3_FN_RELEASE_GIL` function), though making object items needs it.
+struct pyz3_out *pyz3_result_list(union pyz3_value *result, size_t len);
+
+// As `pyz3_result_list`, for a `PYZ3_T_DICT` result: room for `len` entries, keys in
+// `out->keys` (each a `str`, new reference: `out->keys[i] = pyz3_from_str(...)`) and values
+// in `out->items` (of `ret_elem`). A key that appears twice keeps its last value.
+struct pyz3_out *pyz3_result_dict(union pyz3_value *result, size_t len);
+
+// Makes a native iterator (a `pyz3.Iterator`, new reference) whose items come from `next`,
+// each of type `elem` (a `PYZ3_T_*` code: an integer, float, bool, str, bytes or object type,
+// the function's `ret_elem` for a `PYZ3_T_ITERATOR` result). `state_size` bytes of zeroed
+// state live inside the object (aligned to 16); their address goes to `*state` (if `state` is
+// not NULL) for the function to fill, and is passed to every `next` call and to `drop` (may be
+// NULL) when the iterator goes away.
+//
+// `next` runs with the GIL held, one call at a time per iterator; after it returns
+// `PYZ3_ITER_END` the iterator is exhausted and `next` is not called again. The state is not
+// visited by the garbage collector: references it holds must not form cycles through the
+// iterator. Returns NULL with an exception set (`SystemError` for a bad `elem` or a NULL
+// `next`, `MemoryError`). Requires the GIL.
+PyObject *pyz3_iterator_new(uint8_t elem,
+                            size_t state_size,
+                            pyz3_iter_next_fn next,
+                            pyz3_iter_drop_fn drop,
+                            void **state);
+
 // The ABI version this runtime serves, as `(PYZ3_ABI_MAJOR << 16) | PYZ3_ABI_MINOR`.
 //
 // Any thread, no GIL needed.
@@ -926,6 +1250,12 @@ PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, classes) == 16 + 3 * sizeof(void *) + 1
 PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, constants) == 16 + 4 * sizeof(void *) + 24, "pyz3_plugin layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_plugin, exceptions) == 16 + 5 * sizeof(void *) + 32, "pyz3_plugin layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_plugin) == 16 + 6 * sizeof(void *) + 40, "pyz3_plugin layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_seq) == 3 * sizeof(void *), "pyz3_seq layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_dict) == 4 * sizeof(void *), "pyz3_dict layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_out) == 3 * sizeof(void *), "pyz3_out layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_constant_def) == 3 * sizeof(void *) + 8, "pyz3_constant_def layout");
+PYZ3_STATIC_ASSERT(offsetof(pyz3_constant_def, type) == 3 * sizeof(void *), "pyz3_constant_def layout");
+PYZ3_STATIC_ASSERT(sizeof(pyz3_exception_def) == 2 * sizeof(void *) + 8, "pyz3_exception_def layout");
 PYZ3_STATIC_ASSERT(sizeof(pyz3_class_def) == 9 * sizeof(void *) + 32, "pyz3_class_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_class_def, state_size) == 2 * sizeof(void *), "pyz3_class_def layout");
 PYZ3_STATIC_ASSERT(offsetof(pyz3_class_def, init) == 3 * sizeof(void *) + 16, "pyz3_class_def layout");
@@ -971,6 +1301,12 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 #define PYZ3_PARAM_DEFAULT(NAME, TYPE, LITERAL) { (NAME), (LITERAL), (TYPE), 0, 0, 0, 0, 0, 0 }
 /* A parameter with PYZ3_PARAM_* flags and an optional default literal (or NULL). */
 #define PYZ3_PARAM_EX(NAME, TYPE, FLAGS, LITERAL) { (NAME), (LITERAL), (TYPE), (FLAGS), 0, 0, 0, 0, 0 }
+/* A sequence parameter (ABI 1.1): `args[i].seq->items.<elem member>[0 .. len)`. */
+#define PYZ3_PARAM_SEQ(NAME, ELEM) { (NAME), NULL, PYZ3_T_SEQUENCE, 0, (ELEM), 0, 0, 0, 0 }
+/* A dict[str, ELEM] parameter (ABI 1.1): `args[i].dict->keys`, `->values`; `pyz3_dict_find`. */
+#define PYZ3_PARAM_DICT(NAME, ELEM) { (NAME), NULL, PYZ3_T_DICT, 0, (ELEM), 0, 0, 0, 0 }
+/* A compound parameter (sequence, dict) with PYZ3_PARAM_* flags and a default (NULL or "None"). */
+#define PYZ3_PARAM_ELEM_EX(NAME, TYPE, ELEM, FLAGS, LITERAL) { (NAME), (LITERAL), (TYPE), (FLAGS), (ELEM), 0, 0, 0, 0 }
 
 /* A buffer parameter (PYZ3_T_BUFFER): elements of type ELEM (an integer, float or bool PYZ3_T_*
  * code, or PYZ3_T_BYTES for any C-contiguous bytes-like object seen as bytes), PYZ3_BUF_* FLAGS,
@@ -991,6 +1327,10 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 
 /* The ABI 1.1 result facts of a function whose result is not a compound type. */
 #define PYZ3_NO_RESULT_FACTS 0, 0, 0, 0, 0, 0, NULL
+/* The result facts of a list, dict or iterator result of ELEM items (ABI 1.1). */
+#define PYZ3_RESULT_ELEM(ELEM) (ELEM), 0, 0, 0, 0, 0, NULL
+/* The result facts of a tuple result: ITEMS is a static array of PYZ3_T_* codes, one per item. */
+#define PYZ3_RESULT_ITEMS(ITEMS) 0, 0, 0, 0, 0, (uint16_t)(sizeof(ITEMS) / sizeof((ITEMS)[0])), (ITEMS)
 /* A typed function with the parameters of static array PARAMS. */
 #define PYZ3_FUNCTION(NAME, FN, PARAMS, RETURN_TYPE, DOC)                                   \
     { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), (RETURN_TYPE), 0, 0, \
@@ -1008,12 +1348,34 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
 /* A typed function returning a new array of ELEM elements and NDIM dimensions, which it makes
  * with `pyz3_array_new(ELEM, NDIM, shape, &result->obj)` and fills in. */
 #define PYZ3_FUNCTION_ARRAY(NAME, FN, PARAMS, ELEM, NDIM, DOC)                              { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_ARRAY, 0, 0,  PYZ3_ARRAY_FACTS(ELEM, NDIM, 0) }
-/* PYZ3_FUNCTION_EX with the result facts spelled out too: RESULT_FACTS is PYZ3_NO_RESULT_FACTS
- * or PYZ3_ARRAY_FACTS(...). */
+/* PYZ3_FUNCTION_EX with the result facts spelled out too: RESULT_FACTS is PYZ3_NO_RESULT_FACTS,
+ * PYZ3_ARRAY_FACTS(...), PYZ3_RESULT_ELEM(ELEM) or PYZ3_RESULT_ITEMS(ITEMS). */
 #define PYZ3_FUNCTION_FACTS(NAME, FN, PARAMS, NPARAMS, RETURN_TYPE, RETURN_FLAGS, FLAGS, USER_DATA, DOC, RESULT_FACTS) { (NAME), (DOC), (PARAMS), (FN), NULL, (USER_DATA), (NPARAMS), (RETURN_TYPE), (RETURN_FLAGS), (FLAGS), RESULT_FACTS }
+/* A typed function returning list[ELEM] (ABI 1.1): fill it through pyz3_result_list(result, n). */
+#define PYZ3_FUNCTION_LIST(NAME, FN, PARAMS, ELEM, DOC)                                     \
+    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_LIST, 0, 0,  \
+      PYZ3_RESULT_ELEM(ELEM) }
+/* A typed function returning dict[str, ELEM] (ABI 1.1): fill it through pyz3_result_dict. */
+#define PYZ3_FUNCTION_DICT(NAME, FN, PARAMS, ELEM, DOC)                                     \
+    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_DICT, 0, 0,  \
+      PYZ3_RESULT_ELEM(ELEM) }
+/* A typed function returning an iterator of ELEM (ABI 1.1): result->obj = pyz3_iterator_new(...). */
+#define PYZ3_FUNCTION_ITER(NAME, FN, PARAMS, ELEM, DOC)                                     \
+    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_ITERATOR, 0, 0, \
+      PYZ3_RESULT_ELEM(ELEM) }
+/* A typed function returning a tuple (ABI 1.1), item i of type ITEMS[i] written to result[i]. */
+#define PYZ3_FUNCTION_TUPLE(NAME, FN, PARAMS, ITEMS, DOC)                                   \
+    { (NAME), (DOC), (PARAMS), (FN), NULL, NULL, PYZ3_COUNTOF(PARAMS), PYZ3_T_TUPLE, 0, 0, \
+      PYZ3_RESULT_ITEMS(ITEMS) }
 /* A raw function: receives the Python arguments (PARAMS still declares names and defaults). */
 #define PYZ3_RAW_FUNCTION(NAME, RAWFN, PARAMS, NPARAMS, DOC)                               \
     { (NAME), (DOC), (PARAMS), NULL, (RAWFN), NULL, (NPARAMS), PYZ3_T_OBJECT, 0, 0, PYZ3_NO_RESULT_FACTS }
+
+/* A module constant (ABI 1.1): TYPE a PYZ3_T_* code, LITERAL its value as a Python literal. */
+#define PYZ3_CONSTANT(NAME, TYPE, LITERAL, DOC) { (NAME), (DOC), (LITERAL), (TYPE), {0, 0, 0, 0, 0, 0, 0} }
+/* An exception class (ABI 1.1) deriving from the PYZ3_EXC_* kind BASE; raise it by its index in
+ * the plugin's exception array with pyz3_raise_exception(call->module, index, message). */
+#define PYZ3_EXCEPTION(NAME, BASE, DOC) { (NAME), (DOC), (BASE), 0 }
 
 /* The descriptor header for this header's ABI version. */
 #define PYZ3_PLUGIN_HEADER_INIT                                                             \
@@ -1044,6 +1406,28 @@ PYZ3_STATIC_ASSERT(sizeof(pyz3_nogil) == sizeof(void *) + 8, "pyz3_nogil layout"
     PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void) {                  \
         return &pyz3_plugin_descriptor_;                                                    \
     }
+
+/* PYZ3_PLUGIN with every section (ABI 1.1): arrays and their counts (a NULL array with count 0
+ * for an empty section). */
+#define PYZ3_PLUGIN_SECTIONS(NAME, DOC, FUNCTIONS, NFUNCTIONS, CLASSES, NCLASSES, CONSTANTS,    \
+                             NCONSTANTS, EXCEPTIONS, NEXCEPTIONS)                                \
+    static const pyz3_plugin pyz3_plugin_descriptor_ = {                                    \
+        PYZ3_PLUGIN_HEADER_INIT, (NAME), (DOC), (FUNCTIONS), (NFUNCTIONS),                  \
+        (uint32_t)sizeof(pyz3_function_def), (uint32_t)sizeof(pyz3_param),                 \
+        (uint32_t)(PYZ3_PLUGIN_FLAGS),                                                      \
+        (CLASSES), (NCLASSES), (uint32_t)sizeof(pyz3_class_def),                            \
+        (CONSTANTS), (NCONSTANTS), (uint32_t)sizeof(pyz3_constant_def),                     \
+        (EXCEPTIONS), (NEXCEPTIONS), (uint32_t)sizeof(pyz3_exception_def) };                \
+    PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void);                   \
+    PYZ3_EXTERN_C PYZ3_EXPORT const pyz3_plugin *pyz3_plugin_entry(void) {                  \
+        return &pyz3_plugin_descriptor_;                                                    \
+    }
+
+/* PYZ3_PLUGIN with module constants and exception classes (ABI 1.1): static arrays of
+ * pyz3_constant_def and pyz3_exception_def. */
+#define PYZ3_PLUGIN_EX(NAME, DOC, FUNCTIONS, CONSTANTS, EXCEPTIONS)                         \
+    PYZ3_PLUGIN_SECTIONS(NAME, DOC, FUNCTIONS, PYZ3_COUNTOF(FUNCTIONS), NULL, 0, CONSTANTS,  \
+                         PYZ3_COUNTOF(CONSTANTS), EXCEPTIONS, PYZ3_COUNTOF(EXCEPTIONS))
 
 /* ---- Classes (ABI 1.1; docs/classes.md) ------------------------------------------------------
  *

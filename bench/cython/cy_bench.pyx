@@ -3,7 +3,7 @@
 # cython: language_level=3
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport int64_t, uint32_t
+from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint32_t
 from libc.string cimport memcpy
 
 
@@ -24,6 +24,15 @@ cdef extern from "../common/bench_common.h":
     void bench_crc32_init()
     uint32_t bench_crc32(const void *data, size_t n, uint32_t value) nogil
     void bench_linspace(double *d, size_t n, double start, double stop) nogil
+
+cdef extern from "../common/containers_work.h":
+    enum:
+        BENCH_MAX_DISTINCT
+    ctypedef struct bench_word:
+        const char *ptr
+        size_t len
+        int64_t count
+    int bench_count_words(const char *text, size_t len, bench_word *out)
 
 cdef extern from "<pthread.h>" nogil:
     ctypedef unsigned long pthread_t
@@ -132,6 +141,77 @@ def roundtrip1000():
         o = i
         acc += <int64_t>o
     return acc
+
+
+# ---- containers -----------------------------------------------------------------------------------
+
+
+def sum_list(xs):
+    cdef int64_t total = 0
+    cdef int64_t x
+    for item in xs:
+        x = item
+        if (x > 0 and total > INT64_MAX - x) or (x < 0 and total < INT64_MIN - x):
+            raise OverflowError("sum does not fit in int64")
+        total += x
+    return total
+
+
+def minmax(xs):
+    cdef double lo = 0, hi = 0, x
+    cdef bint first = True
+    for item in xs:
+        x = item
+        if first or x < lo:
+            lo = x
+        if first or x > hi:
+            hi = x
+        first = False
+    if first:
+        raise ValueError("minmax: empty sequence")
+    return (lo, hi)
+
+
+def apply(f, xs):
+    cdef int64_t x
+    out = []
+    for item in xs:
+        x = item
+        out.append(<int64_t>f(x))
+    return out
+
+
+cdef class CountUp:
+    cdef int64_t next_, stop
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.next_ >= self.stop:
+            raise StopIteration
+        self.next_ += 1
+        return self.next_ - 1
+
+
+def count_up(int64_t n):
+    cdef CountUp c = CountUp.__new__(CountUp)
+    c.next_ = 0
+    c.stop = n
+    return c
+
+
+def word_counts(str text):
+    cdef Py_ssize_t length
+    cdef const char *p = PyUnicode_AsUTF8AndSize(text, &length)
+    cdef bench_word words[BENCH_MAX_DISTINCT]
+    cdef int n = bench_count_words(p, length, words)
+    if n < 0:
+        raise ValueError("too many distinct words")
+    out = {}
+    for i in range(n):
+        out[PyUnicode_FromStringAndSize(words[i].ptr, words[i].len)] = words[i].count
+    return out
 
 
 # ---- buffers: typed memoryviews (a const one accepts read-only buffers) ---------------------------

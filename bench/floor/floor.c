@@ -7,6 +7,7 @@
 #include <Python.h>
 #include <string.h>
 
+#include "../common/containers_work.h"
 #include "../common/cpython_work.h"
 #ifdef BENCH_NUMPY
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -186,6 +187,143 @@ static PyObject *linspace(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return r;
 }
 #endif
+/* ---- containers: what a careful FASTCALL extension writes for each (docs/containers.md) ---- */
+
+/* sum_list(xs): a list, tuple or other sequence of int64, summed with overflow checks. */
+static PyObject *sum_list(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 1) { PyErr_SetString(PyExc_TypeError, "sum_list() takes 1 argument"); return NULL; }
+    PyObject *seq = PySequence_Fast(args[0], "sum_list() argument must be a sequence");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    long long sum = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long v = PyLong_AsLongLong(items[i]);
+        if ((v == -1 && PyErr_Occurred()) || __builtin_add_overflow(sum, v, &sum)) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_OverflowError, "sum does not fit in int64");
+            Py_DECREF(seq);
+            return NULL;
+        }
+    }
+    Py_DECREF(seq);
+    return PyLong_FromLongLong(sum);
+}
+
+/* minmax(xs): (min, max) of a non-empty sequence of floats, as a new 2-tuple. */
+static PyObject *minmax(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 1) { PyErr_SetString(PyExc_TypeError, "minmax() takes 1 argument"); return NULL; }
+    PyObject *seq = PySequence_Fast(args[0], "minmax() argument must be a sequence");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    if (n == 0) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_ValueError, "minmax: empty sequence");
+        return NULL;
+    }
+    double lo = 0, hi = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double x = PyFloat_AsDouble(items[i]);
+        if (x == -1.0 && PyErr_Occurred()) { Py_DECREF(seq); return NULL; }
+        if (i == 0 || x < lo) lo = x;
+        if (i == 0 || x > hi) hi = x;
+    }
+    Py_DECREF(seq);
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL) return NULL;
+    PyObject *a = PyFloat_FromDouble(lo), *b = PyFloat_FromDouble(hi);
+    if (a == NULL || b == NULL) { Py_XDECREF(a); Py_XDECREF(b); Py_DECREF(t); return NULL; }
+    PyTuple_SET_ITEM(t, 0, a);
+    PyTuple_SET_ITEM(t, 1, b);
+    return t;
+}
+
+/* apply(f, xs): [f(x) for x in xs], each x and result checked to be an int64. */
+static PyObject *apply(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 2) { PyErr_SetString(PyExc_TypeError, "apply() takes 2 arguments"); return NULL; }
+    if (!PyCallable_Check(args[0])) { PyErr_SetString(PyExc_TypeError, "apply() argument 'f' must be callable"); return NULL; }
+    PyObject *seq = PySequence_Fast(args[1], "apply() argument 'xs' must be a sequence");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) { Py_DECREF(seq); return NULL; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *r = NULL;
+        long long v = PyLong_AsLongLong(items[i]);
+        if (!(v == -1 && PyErr_Occurred())) r = PyObject_CallOneArg(args[0], items[i]);
+        if (r != NULL) {
+            long long w = PyLong_AsLongLong(r);
+            if (w == -1 && PyErr_Occurred()) Py_CLEAR(r);
+        }
+        if (r == NULL) { Py_DECREF(out); Py_DECREF(seq); return NULL; }
+        PyList_SET_ITEM(out, i, r);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+/* count_up(n): a native iterator over 0..n-1 (a small type with tp_iternext). */
+typedef struct {
+    PyObject_HEAD
+    long long next, stop;
+} CountUp;
+
+static PyObject *count_up_next(PyObject *self) {
+    CountUp *c = (CountUp *)self;
+    if (c->next >= c->stop) return NULL;
+    return PyLong_FromLongLong(c->next++);
+}
+
+static void count_up_dealloc(PyObject *self) { PyObject_Free(self); }
+
+static PyTypeObject CountUpType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "floor.CountUp",
+    .tp_basicsize = sizeof(CountUp),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = count_up_next,
+    .tp_dealloc = count_up_dealloc,
+};
+
+static PyObject *count_up(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 1) { PyErr_SetString(PyExc_TypeError, "count_up() takes 1 argument"); return NULL; }
+    long long n = PyLong_AsLongLong(args[0]);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    CountUp *c = PyObject_New(CountUp, &CountUpType);
+    if (c == NULL) return NULL;
+    c->next = 0;
+    c->stop = n;
+    return (PyObject *)c;
+}
+
+/* word_counts(text): {word: count} built with PyDict_SetItem from bench_count_words. */
+static PyObject *word_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 1) { PyErr_SetString(PyExc_TypeError, "word_counts() takes 1 argument"); return NULL; }
+    Py_ssize_t len;
+    const char *text = PyUnicode_AsUTF8AndSize(args[0], &len);
+    if (text == NULL) return NULL;
+    bench_word words[BENCH_MAX_DISTINCT];
+    int n = bench_count_words(text, (size_t)len, words);
+    if (n < 0) { PyErr_SetString(PyExc_ValueError, "too many distinct words"); return NULL; }
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (int i = 0; i < n; i++) {
+        PyObject *k = PyUnicode_FromStringAndSize(words[i].ptr, (Py_ssize_t)words[i].len);
+        PyObject *v = k == NULL ? NULL : PyLong_FromLongLong(words[i].count);
+        int rc = v == NULL ? -1 : PyDict_SetItem(d, k, v);
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+        if (rc < 0) { Py_DECREF(d); return NULL; }
+    }
+    return d;
+}
 
 #define FASTCALL(fn) (PyCFunction)(void (*)(void))(fn)
 
@@ -205,6 +343,11 @@ static PyMethodDef methods[] = {
 #ifdef BENCH_NUMPY
     {"linspace", FASTCALL(linspace), METH_FASTCALL, NULL},
 #endif
+    {"sum_list", FASTCALL(sum_list), METH_FASTCALL, NULL},
+    {"minmax", FASTCALL(minmax), METH_FASTCALL, NULL},
+    {"apply", FASTCALL(apply), METH_FASTCALL, NULL},
+    {"count_up", FASTCALL(count_up), METH_FASTCALL, NULL},
+    {"word_counts", FASTCALL(word_counts), METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -216,6 +359,7 @@ PyMODINIT_FUNC PyInit_floor(void) {
     import_array();
 #endif
     static const char *const names[3] = {"a", "b", "c"};
+    if (PyType_Ready(&CountUpType) < 0) return NULL;
     for (int j = 0; j < 3; j++) {
         if (kw_names[j] == NULL && (kw_names[j] = PyUnicode_InternFromString(names[j])) == NULL) return NULL;
     }

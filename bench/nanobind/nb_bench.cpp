@@ -2,16 +2,27 @@
 // way nanobind users write them; the work per case is bench/common's.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
 #include <nanobind/stl/string_view.h>
+#include <nanobind/stl/unordered_map.h>
+#include <nanobind/stl/vector.h>
 
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <thread>
 
+#include "../common/containers_work.h"
 #include "../common/cxx_work.hpp"
 
 namespace nb = nanobind;
+
+// count_up's iterator (a distinct name per peer: both peers load into one process).
+struct NbCountUp {
+    int64_t next, stop;
+};
 
 NB_MODULE(nb_bench, m) {
     m.def("noop", []() {});
@@ -62,5 +73,42 @@ NB_MODULE(nb_bench, m) {
             acc += nb::cast<int64_t>(o);
         }
         return acc;
+    });
+    // Containers through nanobind's STL casters.
+    m.def("sum_list", [](const std::vector<int64_t> &xs) {
+        int64_t sum = 0;
+        for (int64_t x : xs)
+            if (__builtin_add_overflow(sum, x, &sum)) throw std::overflow_error("sum does not fit in int64");
+        return sum;
+    });
+    m.def("minmax", [](const std::vector<double> &xs) {
+        if (xs.empty()) throw nb::value_error("minmax: empty sequence");
+        double lo = xs[0], hi = xs[0];
+        for (double x : xs) {
+            if (x < lo) lo = x;
+            if (x > hi) hi = x;
+        }
+        return std::make_pair(lo, hi);
+    });
+    m.def("apply", [](const std::function<int64_t(int64_t)> &f, const std::vector<int64_t> &xs) {
+        std::vector<int64_t> out;
+        out.reserve(xs.size());
+        for (int64_t x : xs) out.push_back(f(x));
+        return out;
+    });
+    nb::class_<NbCountUp>(m, "CountUp")
+        .def("__iter__", [](nb::handle self) { return self; })
+        .def("__next__", [](NbCountUp &c) {
+            if (c.next >= c.stop) throw nb::stop_iteration();
+            return c.next++;
+        });
+    m.def("count_up", [](int64_t n) { return NbCountUp{0, n}; });
+    m.def("word_counts", [](std::string_view text) {
+        bench_word words[BENCH_MAX_DISTINCT];
+        int n = bench_count_words(text.data(), text.size(), words);
+        if (n < 0) throw nb::value_error("too many distinct words");
+        std::unordered_map<std::string, int64_t> out;
+        for (int i = 0; i < n; i++) out.emplace(std::string(words[i].ptr, words[i].len), words[i].count);
+        return out;
     });
 }

@@ -2,7 +2,8 @@
 
 use core::ffi::c_char;
 
-use pyz3_core::abi::PYZ3_ERROR;
+use pyz3_core::abi::{pyz3_module, PYZ3_ERROR};
+use pyz3_core::module::ModuleState;
 use pyz3_core::{error, gil};
 
 use pyz3_core::panic::guard;
@@ -47,4 +48,58 @@ pub extern "C" fn pyz3_error_occurred() -> bool {
 pub extern "C" fn pyz3_error_clear() {
     // SAFETY: the caller holds the GIL per the contract.
     guard((), || unsafe { pyo3_ffi::PyErr_Clear() })
+}
+
+/// Raises the plugin's own exception class `index` (its position in `pyz3_plugin.exceptions`)
+/// with a NUL-terminated UTF-8 `message` (copied; NULL gives an empty message), and returns
+/// `PYZ3_ERROR`. `module` is the `call->module` the function received. An index out of range
+/// raises `SystemError` instead. Callable from any thread, like `pyz3_raise`.
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_raise_exception(
+    module: *const pyz3_module,
+    index: u32,
+    message: *const c_char,
+) -> i32 {
+    let len = if message.is_null() {
+        0
+    } else {
+        // SAFETY: NUL-terminated per the contract.
+        unsafe { core::ffi::CStr::from_ptr(message) }
+            .to_bytes()
+            .len()
+    };
+    // SAFETY: forwarded.
+    unsafe { pyz3_raise_exception_len(module, index, message, len) }
+}
+
+/// As `pyz3_raise_exception`, with a message of `len` bytes that need not be NUL-terminated
+/// (invalid UTF-8 is replaced with U+FFFD).
+#[no_mangle]
+pub unsafe extern "C" fn pyz3_raise_exception_len(
+    module: *const pyz3_module,
+    index: u32,
+    message: *const c_char,
+    len: usize,
+) -> i32 {
+    guard(PYZ3_ERROR, || {
+        let text = if message.is_null() || len == 0 {
+            String::new()
+        } else {
+            // SAFETY: readable for `len` bytes per the contract.
+            let bytes = unsafe { core::slice::from_raw_parts(message.cast::<u8>(), len) };
+            String::from_utf8_lossy(bytes).into_owned()
+        };
+        // SAFETY: `module` is the handle the loader passed (its function is running, so the
+        // state is alive) or NULL; the GIL is held inside.
+        gil::with_gil(|| unsafe {
+            match ModuleState::from_handle(module) {
+                Some(state) => state.raise(index, &text),
+                None => error::raise_str(
+                    pyo3_ffi::PyExc_SystemError,
+                    "pyz3_raise_exception: module is NULL (pass call->module)",
+                ),
+            }
+        });
+        PYZ3_ERROR
+    })
 }

@@ -13,9 +13,12 @@
     reason = "C names are kept verbatim so the header reads as C"
 )]
 
+pub mod access;
 pub mod alloc;
 pub mod array;
+pub mod callback;
 pub mod class;
+pub mod containers;
 pub mod convert;
 pub mod debug;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod gil;
 pub mod object;
 pub mod opts;
 pub mod pool;
+pub mod result;
 pub mod version;
 
 pub use pyz3_core::abi::*;

@@ -93,6 +93,12 @@ ZIG = {
     "buffer": ("`[]const T`, `[]T`, `pyz3.View(T, .{ .ndim = N })`, `pyz3.ByteView`", ""),
     "array": ("", "`pyz3.Array(T, N)`"),
     "instance": ("`*const C`, `*C` (a class `C` of the plugin)", "`C`"),
+    "sequence": ("`pyz3.List(T)`", ""),
+    "dict": ("`pyz3.Dict(T)`", "`pyz3.Dict(T)`"),
+    "list": ("", "`pyz3.List(T)`"),
+    "tuple": ("", "a Zig tuple, `struct { f64, f64 }`"),
+    "callable": ("`pyz3.Callable`", ""),
+    "iterator": ("", "a struct with `pub fn next(self: *S) ?T`"),
 }
 RUST = {
     "void": ("", "`()`"),
@@ -103,6 +109,12 @@ RUST = {
     "buffer": ("`&[T]`, `&mut [T]`, `View<T, N>`, `ViewMut<T, N>`, `ByteView`", ""),
     "array": ("", "`Array<T, N>`"),
     "instance": ("`&C` (a class `C` of the plugin)", "`C`"),
+    "sequence": ("`Vec<T>`, `Seq<T>`", ""),
+    "dict": ("`HashMap<String, T>`, `Dict<T>`", "`HashMap<String, T>`"),
+    "list": ("", "`Vec<T>`"),
+    "tuple": ("", "`(A, B, ...)`"),
+    "callable": ("`Callable`", ""),
+    "iterator": ("", "`impl Iterator<Item = T>`"),
 }
 
 

@@ -7,10 +7,48 @@
 use pyz3_core::abi::*;
 use pyz3_core::error::EXCEPTIONS;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{DefaultRule, TypeCode, TypeFacts, TYPES};
+use pyz3_core::types::{DefaultRule, Needs, Repr, TypeCode, TypeFacts, TYPES};
 
 use crate::plugin::classes::{ClassSpec, PropertySpec};
-use crate::plugin::{FunctionSpec, ParamSpec, PluginSpec};
+use crate::plugin::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
+
+/// An annotation template of the registry with its `{elem}` and `{items}` filled in: a
+/// parameter's element takes its parameter annotation, a result's its result annotation.
+pub fn fill_annotation(
+    template: &str,
+    elem: Option<TypeCode>,
+    items: &[TypeCode],
+    result: bool,
+) -> String {
+    let of = |t: TypeCode| {
+        if result {
+            t.info().result_annotation
+        } else {
+            t.info().param_annotation
+        }
+    };
+    let items = items.iter().map(|&t| of(t)).collect::<Vec<_>>().join(", ");
+    template
+        .replace("{elem}", elem.map_or("Any", of))
+        .replace("{items}", &items)
+}
+
+/// The registry name with the element or items: `sequence[int64]`, `tuple[float64, str]`.
+pub fn type_display(ty: TypeCode, elem: Option<TypeCode>, items: &[TypeCode]) -> String {
+    match (elem, items.is_empty()) {
+        (Some(e), _) => format!("{}[{}]", ty.name(), e.name()),
+        (None, false) => format!(
+            "{}[{}]",
+            ty.name(),
+            items
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, true) => ty.name().to_owned(),
+    }
+}
 
 /// The descriptor as nested dicts and lists.
 ///
@@ -42,24 +80,82 @@ pub unsafe fn describe_spec(spec: &PluginSpec) -> PyResult<Owned> {
             ),
             (c"free_threaded", Owned::bool(spec.free_threaded)),
             (c"functions", Owned::list(functions)?),
+            (
+                c"constants",
+                Owned::list(
+                    spec.constants
+                        .iter()
+                        .map(|c| describe_constant(c))
+                        .collect::<PyResult<Vec<_>>>()?,
+                )?,
+            ),
+            (
+                c"exceptions",
+                Owned::list(
+                    spec.exceptions
+                        .iter()
+                        .map(|e| describe_exception(e))
+                        .collect::<PyResult<Vec<_>>>()?,
+                )?,
+            ),
             (c"classes", Owned::list(classes)?),
         ])
     }
 }
 
-/// The Python annotation of a value of type `ty`: the registry's, or the class's name for an
-/// instance.
-fn annotation(spec: &PluginSpec, ty: TypeCode, class_index: u16, result: bool) -> &str {
+unsafe fn describe_constant(c: &ConstantSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let info = c.ty.info();
+        let annotation = match info.repr {
+            Repr::Void => "None",
+            Repr::Object => "object",
+            _ => info.result_annotation,
+        };
+        Owned::dict(vec![
+            (c"name", Owned::str(&c.name)?),
+            (c"doc", Owned::str_or_none(c.doc.as_deref())?),
+            (c"type", Owned::str(c.ty.name())?),
+            (c"annotation", Owned::str(annotation)?),
+            (c"value", Owned::str(&c.value)?),
+        ])
+    }
+}
+
+unsafe fn describe_exception(e: &ExceptionSpec) -> PyResult<Owned> {
+    // SAFETY: GIL held by the caller.
+    unsafe {
+        let base = pyz3_core::error::EXCEPTIONS[e.base as usize].py_name;
+        Owned::dict(vec![
+            (c"name", Owned::str(&e.name)?),
+            (c"doc", Owned::str_or_none(e.doc.as_deref())?),
+            (c"base", Owned::str(base)?),
+        ])
+    }
+}
+
+/// The Python annotation of a value of type `ty`: the class's name for an instance, else the
+/// registry's annotation with the element type or the items filled in.
+fn annotation(
+    spec: &PluginSpec,
+    ty: TypeCode,
+    class_index: u16,
+    elem: Option<TypeCode>,
+    items: &[TypeCode],
+    result: bool,
+) -> String {
     if ty == TypeCode::Instance {
         if let Some(c) = spec.classes.get(usize::from(class_index)) {
-            return &c.name;
+            return c.name.clone();
         }
     }
-    if result {
-        ty.info().result_annotation
+    let info = ty.info();
+    let template = if result {
+        info.result_annotation
     } else {
-        ty.info().param_annotation
-    }
+        info.param_annotation
+    };
+    fill_annotation(template, elem, items, result)
 }
 
 /// The class a value of type `ty` belongs to (`None` unless it is an instance).
@@ -130,7 +226,7 @@ unsafe fn describe_property(p: &PropertySpec, spec: &PluginSpec) -> PyResult<Own
             (c"type", Owned::str(p.ty.name())?),
             (
                 c"annotation",
-                Owned::str(annotation(spec, p.ty, p.class_index, true))?,
+                Owned::str(&annotation(spec, p.ty, p.class_index, None, &[], true))?,
             ),
             (c"class", class_name(spec, p.ty, p.class_index)?),
             (c"readonly", Owned::bool(p.set.is_none())),
@@ -150,16 +246,31 @@ unsafe fn describe_function(f: &FunctionSpec, spec: &PluginSpec) -> PyResult<Own
         let ret = f.return_type.info();
         let numpy =
             f.return_type == TypeCode::Array && f.ret_facts.type_flags & PYZ3_ARRAY_NUMPY != 0;
-        let annotation = if numpy {
-            "numpy.ndarray"
+        let ret_annotation = if numpy {
+            "numpy.ndarray".to_owned()
         } else {
-            annotation(spec, f.return_type, f.ret_class_index, true)
+            annotation(
+                spec,
+                f.return_type,
+                f.ret_class_index,
+                elem_of(&f.ret_facts),
+                &f.ret_items,
+                true,
+            )
         };
         Owned::dict(vec![
             (c"name", Owned::str(&f.name)?),
             (c"doc", Owned::str_or_none(f.doc.as_deref())?),
             (c"return_type", Owned::str(ret.name)?),
-            (c"return_annotation", Owned::str(annotation)?),
+            (
+                c"return_display",
+                Owned::str(&type_display(
+                    f.return_type,
+                    elem_of(&f.ret_facts),
+                    &f.ret_items,
+                ))?,
+            ),
+            (c"return_annotation", Owned::str(&ret_annotation)?),
             (
                 c"return_class",
                 class_name(spec, f.return_type, f.ret_class_index)?,
@@ -188,13 +299,15 @@ unsafe fn describe_function(f: &FunctionSpec, spec: &PluginSpec) -> PyResult<Own
 unsafe fn describe_param(p: &ParamSpec, spec: &PluginSpec) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
+        let ann = annotation(spec, p.ty, p.class_index, elem_of(&p.facts), &[], false);
         Owned::dict(vec![
             (c"name", Owned::str(&p.name)?),
             (c"type", Owned::str(p.ty.name())?),
             (
-                c"annotation",
-                Owned::str(annotation(spec, p.ty, p.class_index, false))?,
+                c"display",
+                Owned::str(&type_display(p.ty, elem_of(&p.facts), &[]))?,
             ),
+            (c"annotation", Owned::str(&ann)?),
             (c"class", class_name(spec, p.ty, p.class_index)?),
             (c"optional", Owned::bool(p.flags & PYZ3_PARAM_OPTIONAL != 0)),
             (
@@ -220,6 +333,11 @@ unsafe fn describe_param(p: &ParamSpec, spec: &PluginSpec) -> PyResult<Owned> {
     }
 }
 
+/// The element type the facts name, if any.
+pub fn elem_of(facts: &TypeFacts) -> Option<TypeCode> {
+    (facts.elem != TypeCode::Void).then_some(facts.elem)
+}
+
 /// The registry name of a compound type's element type, or `None`.
 unsafe fn elem_name(facts: &TypeFacts) -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
@@ -242,6 +360,11 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
         let mut entries = Vec::with_capacity(TYPES.len());
         for t in TYPES {
             let (kind, bits, signed) = t.repr.kind_bits_signed();
+            let needs = match t.needs {
+                Needs::None => "none",
+                Needs::Elem => "elem",
+                Needs::Items => "items",
+            };
             let range = match t.code.int_range() {
                 Some((min, max)) => Owned::tuple(vec![wide_int(min)?, wide_int(max)?])?,
                 None => Owned::none(),
@@ -265,6 +388,7 @@ pub unsafe fn type_registry() -> PyResult<Owned> {
                 (c"borrowed_arg", Owned::bool(t.borrowed_arg)),
                 (c"result_needs_gil", Owned::bool(t.result_needs_gil)),
                 (c"default_rule", Owned::str(default_rule_name(t.default))?),
+                (c"needs", Owned::str(needs)?),
             ])?);
         }
         Owned::tuple(entries)

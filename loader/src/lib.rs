@@ -14,9 +14,11 @@ pub mod class;
 pub mod debug;
 pub mod describe;
 pub mod function;
+pub mod iterator;
 pub mod module;
 pub mod plugin;
 pub mod plugin_lock;
+pub mod sections;
 
 /// Why building a plugin's module failed.
 #[derive(Debug)]

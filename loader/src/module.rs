@@ -9,15 +9,17 @@ use core::ffi::{c_char, c_int, CStr};
 use core::ptr;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult, Raised};
 use pyz3_core::panic::guard;
 use pyz3_core::{convert, error, gil, opts, pool};
 
 use crate::plugin::{self, LoadError, PluginSpec};
-use crate::{class, describe, function, BuildError};
+use crate::{class, describe, function, iterator, sections, BuildError};
 
 static LOAD_ERROR_TYPE: AtomicPtr<ffi::PyObject> = AtomicPtr::new(ptr::null_mut());
 
@@ -142,17 +144,46 @@ unsafe fn build_module(spec: &PluginSpec, module_name: &str) -> Result<Owned, Bu
             Owned::int(spec.abi.1.into())?,
         ])?;
         m.set_attr(c"__pyz3_abi__", &abi)?;
-        let mut all = Vec::with_capacity(spec.classes.len() + spec.functions.len());
-        let classes = class::build_classes(spec, module_name, &m)?;
+        let mut all = Vec::with_capacity(
+            spec.exceptions.len()
+                + spec.classes.len()
+                + spec.functions.len()
+                + spec.constants.len(),
+        );
+        let publish = |all: &mut Vec<Owned>, name: &str, obj: &Owned| -> Result<(), BuildError> {
+            let key = CString::new(name).map_err(|e| BuildError::Plugin(e.to_string()))?;
+            m.set_attr(&key, obj)?;
+            all.push(Owned::str(name)?);
+            Ok(())
+        };
+        // Exception classes first: the functions' module state holds them.
+        let mut exceptions = Vec::with_capacity(spec.exceptions.len());
+        for e in &spec.exceptions {
+            let cls = sections::exception_class(spec, module_name, e)?;
+            publish(&mut all, &e.name, &cls)?;
+            exceptions.push(cls);
+        }
+        // Counted atomically: on free-threaded CPython the module's function objects (each
+        // holding a count) may be freed on several threads at once. The state itself is only
+        // read, and its classes dropped, with a thread state attached.
+        #[allow(
+            clippy::arc_with_non_send_sync,
+            reason = "shared across threads only through CPython objects, never sent by Rust"
+        )]
+        let state = Arc::new(ModuleState {
+            name: module_name.to_owned(),
+            exceptions,
+        });
+        let classes = class::build_classes(spec, module_name, &m, &state)?;
         for c in &spec.classes {
             all.push(Owned::str(&c.name)?);
         }
         for f in &spec.functions {
-            let obj = function::make_function(spec, module_name, f, &classes)?;
-            let key =
-                CString::new(f.name.as_str()).map_err(|e| BuildError::Plugin(e.to_string()))?;
-            m.set_attr(&key, &obj)?;
-            all.push(Owned::str(&f.name)?);
+            let obj = function::make_function(spec, module_name, &state, f, &classes)?;
+            publish(&mut all, &f.name, &obj)?;
+        }
+        for c in &spec.constants {
+            publish(&mut all, &c.name, &sections::constant_value(c)?)?;
         }
         m.set_attr(c"__all__", &Owned::list(all)?)?;
         Ok(m)
@@ -466,6 +497,7 @@ static mut MODULE_DEF: ffi::PyModuleDef = ffi::PyModuleDef {
 extern "C" fn forget_interpreter_objects() {
     LOAD_ERROR_TYPE.store(ptr::null_mut(), Ordering::Release);
     function::forget_type();
+    iterator::forget_type();
     pyz3_core::array::forget();
     pyz3_core::buffer::forget();
 }
@@ -575,6 +607,7 @@ unsafe fn make_native_module() -> PyResult<Owned> {
     // SAFETY: GIL held by the caller.
     unsafe {
         function::init_type()?;
+        iterator::init_type()?;
         MODULE_DEF.m_methods = (&raw mut METHODS).cast();
         let m = Owned::new(ffi::PyModule_Create(&raw mut MODULE_DEF))?;
         // On free-threaded CPython an extension module that does not say otherwise turns the

@@ -19,7 +19,9 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use pyz3_core::abi::*;
-use pyz3_core::types::{TypeCode, PYZ3_T_ARRAY, PYZ3_T_BUFFER, PYZ3_T_COUNT, PYZ3_T_INSTANCE};
+use pyz3_core::types::{
+    Needs, TypeCode, PYZ3_T_ARRAY, PYZ3_T_BUFFER, PYZ3_T_COUNT, PYZ3_T_INSTANCE,
+};
 use pyz3_loader::plugin::code::CodeRanges;
 use pyz3_loader::plugin::{read_descriptor, PluginSpec};
 
@@ -577,13 +579,20 @@ fn expected_param(p: &Param, param_size: usize, fn_flags: u16) -> Option<Expecte
         return None;
     }
     // Reserved bytes beyond the plugin's param_size read as zero. A buffer uses the first three
-    // (elem, type_flags, ndim) under its own rule; every other byte must be zero.
+    // (elem, type_flags, ndim) under its own rule; a sequence or dict (ABI 1.1) needs `elem` to
+    // name a scalar parameter type; every other byte must be zero.
     let visible = param_size.saturating_sub(RESERVED_AT).min(6);
     let mut facts = [0u8; 6];
     facts[..visible].copy_from_slice(&p.reserved[..visible]);
+    let ty = TypeCode::from_u8(p.ty)?;
     let used = if p.ty == PYZ3_T_BUFFER {
         pyz3_core::buffer::check_param_facts(facts[0], facts[1], facts[2]).ok()?;
         3
+    } else if ty.info().needs == Needs::Elem {
+        if !TypeCode::from_u8(facts[0]).is_some_and(|e| e.info().is_param_elem()) {
+            return None;
+        }
+        1
     } else {
         0
     };
@@ -605,9 +614,11 @@ fn expected_func(f: &Func, param_size: usize) -> Option<ExpectedFunc> {
     // The generated result facts (ret_elem, ...) are zero: no valid array result, and no
     // instance result (the model's plugins declare no class).
     if f.typed == f.raw
+        // Compound results need facts (ret_elem, ret_items, ret_ndim) the model does not
+        // generate.
         || f.ret == PYZ3_T_ARRAY
         || f.ret == PYZ3_T_INSTANCE
-        || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result)
+        || !TypeCode::from_u8(f.ret).is_some_and(|t| t.info().result && t.info().needs == Needs::None)
         || f.ret_flags & !PYZ3_RETURN_OPTIONAL != 0
     {
         return None;

@@ -3,7 +3,7 @@
 #
 #   make test-sdk-package  `cargo package` of pyz3-abi and pyz3-plugin, with verification (each
 #                          packaged crate is built from its .crate file); part of `make test`
-RUST_PLUGINS := hello_rs arrays_rs classes_rs
+RUST_PLUGINS := hello_rs arrays_rs classes_rs containers_rs
 RUST_PLUGIN_LIBS := $(foreach p,$(RUST_PLUGINS),$(BUILD)/plugins/lib$(p).so)
 EXTRA_PLUGIN_LIBS += $(RUST_PLUGIN_LIBS)
 

@@ -13,12 +13,12 @@ ZIG_STAMP := $(VENV)/py$(MAIN_PY)/.stamp
 ZIG_OPT ?= ReleaseFast
 ZIG_HEADER := $(BUILD)/zig/pyz3_h.zig
 ZIG_CACHE := --cache-dir $(BUILD)/zig/cache
-ZIG_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench classes
+ZIG_PLUGINS := hello arrays gil_bench fastpath_bench pool_bench classes containers
 ZIG_PLUGIN_LIBS := $(foreach p,$(ZIG_PLUGINS),$(BUILD)/plugins/lib$(p)_zig.so)
 
-# $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT[,OPT]): a plugin shared library from one Zig file
-# (the imported modules inherit the root module's -O).
-zig_plugin = $(ZIG) build-lib -dynamic -O $(or $(4),$(ZIG_OPT)) -lc -fno-each-lib-rpath -fno-soname $(ZIG_CACHE) \
+# $(call zig_plugin,MODULE,ROOT_SOURCE,OUTPUT[,OPT[,FLAGS]]): a plugin shared library from one Zig
+# file (the imported modules inherit the root module's -O and FLAGS, e.g. -mcpu).
+zig_plugin = $(ZIG) build-lib -dynamic -O $(or $(4),$(ZIG_OPT)) $(5) -lc -fno-each-lib-rpath -fno-soname $(ZIG_CACHE) \
 	--dep pyz3 -M$(1)=$(2) --dep pyz3_h -Mpyz3=sdk/zig/pyz3.zig -Mpyz3_h=$(ZIG_HEADER) \
 	-L$(BUILD)/lib -lpyz3 -femit-bin=$(3)
 

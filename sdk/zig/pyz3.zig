@@ -341,6 +341,177 @@ pub const NoGil = struct {
     }
 };
 
+// ---- compound types (ABI 1.1) ----------------------------------------------------------------------
+
+/// A sequence argument, or a list result, of `T` items: an integer or float, `bool`, `[]const u8`
+/// (str), `Bytes` or `Object`. As a parameter it accepts a list, tuple or other sequence, and
+/// `items` is borrowed for the call (numbers without a copy); as a result it becomes a new list.
+/// (A plain `[]const i64` stays what it is: not a sequence.)
+pub fn List(comptime T: type) type {
+    return struct {
+        pub const Item = T;
+        pub const pyz3_compound = .list;
+        items: []const T,
+    };
+}
+
+/// A `dict[str, T]` argument or result (`T` as for `List`). As a parameter, `keys` and `values`
+/// are borrowed for the call and `get` finds a key; as a result it becomes a new dict (a key that
+/// appears twice keeps its last value).
+pub fn Dict(comptime T: type) type {
+    return struct {
+        pub const Value = T;
+        pub const pyz3_compound = .dict;
+        keys: []const []const u8,
+        values: []const T,
+        /// The loader's view of a dict argument (for `get`); null for a result.
+        view: ?*const c.pyz3_dict = null,
+
+        /// The value of `key`, if there is one.
+        pub fn get(self: @This(), key: []const u8) ?T {
+            if (self.view) |v| {
+                var i: usize = 0;
+                if (c.pyz3_dict_find(v, key.ptr, key.len, &i) != c.PYZ3_OK) return null;
+                return self.values[i];
+            }
+            for (self.keys, 0..) |k, i| {
+                if (std.mem.eql(u8, k, key)) return self.values[i];
+            }
+            return null;
+        }
+    };
+}
+
+/// A callable argument (`PYZ3_T_CALLABLE`), borrowed for the call.
+pub const Callable = struct {
+    obj: Object,
+
+    /// Calls it with the values of the tuple `args` (integers, floats, `bool`, `[]const u8`,
+    /// `Bytes`, `Object`) and converts its result to `R` (`void` ignores it; `[]const u8` is not
+    /// a result type here: use `Object` and `pyz3.c.pyz3_to_str`). Takes the GIL if the thread
+    /// does not hold it. `error.Raised` when it raised or its result did not convert: return it to
+    /// pass the exception on unchanged.
+    pub fn call(self: Callable, comptime R: type, args: anytype) Error!R {
+        const fields = @typeInfo(@TypeOf(args)).@"struct".field_types;
+        var types: [fields.len]u8 = undefined;
+        var values: [fields.len]c.pyz3_value = undefined;
+        inline for (fields, 0..) |F, i| {
+            types[i] = comptime valueCode(F, "an argument of Callable.call", false);
+            values[i] = argValue(F, args[i]);
+        }
+        const code = comptime if (R == void) c.PYZ3_T_VOID else valueCode(R, "the result of Callable.call", true);
+        var out: c.pyz3_value = std.mem.zeroes(c.pyz3_value);
+        if (c.pyz3_call_typed(self.obj, &types, &values, fields.len, code, &out) != c.PYZ3_OK) return error.Raised;
+        if (R == void) return;
+        return readResultValue(R, out);
+    }
+};
+
+/// The value of a callback argument of type `T`, as a plugin receives one.
+fn argValue(comptime T: type, v: T) c.pyz3_value {
+    var out: c.pyz3_value = std.mem.zeroes(c.pyz3_value);
+    const info = comptime typeInfo(T, "an argument of Callable.call", false);
+    if (T == Bytes) {
+        out.bytes = .{ .ptr = v.data.ptr, .len = v.data.len };
+    } else if (T == Object) {
+        out.obj = v;
+    } else switch (info.kind) {
+        .str => out.str = .{ .ptr = v.ptr, .len = v.len },
+        .int => @field(out, info.arg_member) = @bitCast(v),
+        else => @field(out, info.arg_member) = v,
+    }
+    return out;
+}
+
+/// A callback's converted result of type `R` (a scalar or `Object`).
+fn readResultValue(comptime R: type, v: c.pyz3_value) R {
+    const info = comptime typeInfo(R, "the result of Callable.call", true);
+    if (R == Object) return v.obj.?;
+    if (info.kind == .bool) return v.u8 != 0;
+    return switch (info.kind) {
+        .int => @bitCast(@field(v, info.result_member)),
+        else => @field(v, info.result_member),
+    };
+}
+
+/// The call itself, as a leading parameter (`pub fn f(call: pyz3.Call, ...)`, before or after an
+/// allocator; not a Python parameter): raise the plugin's own exception classes through it.
+pub const Call = struct {
+    info: *const c.pyz3_call,
+
+    /// Raises the plugin's exception class `index` (its position in `Options.exceptions`) with
+    /// `message` and returns `error.Raised`.
+    pub fn raise(self: Call, index: u32, message: []const u8) Error {
+        _ = c.pyz3_raise_exception_len(self.info.module, index, message.ptr, message.len);
+        return error.Raised;
+    }
+
+    /// As `raise`, with a `std.fmt` message (cut at 1024 bytes).
+    pub fn raiseFmt(self: Call, index: u32, comptime fmt: []const u8, args: anytype) Error {
+        var buf: [1024]u8 = undefined;
+        var w: std.Io.Writer = .fixed(&buf);
+        w.print(fmt, args) catch {};
+        return self.raise(index, w.buffered());
+    }
+};
+
+/// A module constant (`Options.constants`): `pyz3.constant("VERSION", "1.0", "The version.")`.
+/// The value is a comptime integer (an `int64`), float, `bool`, string, `Bytes` or `null` (None).
+pub const Constant = struct {
+    name: [:0]const u8,
+    doc: ?[:0]const u8 = null,
+    code: u8,
+    literal: [:0]const u8,
+};
+
+pub fn constant(comptime name: [:0]const u8, comptime value: anytype, comptime doc: ?[:0]const u8) Constant {
+    comptime {
+        const T = @TypeOf(value);
+        const code: u8, const literal: []const u8 = switch (@typeInfo(T)) {
+            .comptime_int => .{ c.PYZ3_T_I64, std.fmt.comptimePrint("{d}", .{value}) },
+            .int => .{ valueCode(T, "constant " ++ name, true), std.fmt.comptimePrint("{d}", .{value}) },
+            .comptime_float, .float => .{ if (T == f32) c.PYZ3_T_F32 else c.PYZ3_T_F64, floatLiteral(@as(f64, value), name) },
+            .bool => .{ c.PYZ3_T_BOOL, if (value) "True" else "False" },
+            .null => .{ c.PYZ3_T_VOID, "None" },
+            .pointer => .{ c.PYZ3_T_STR, pyString("'", value) },
+            else => if (T == Bytes) .{ c.PYZ3_T_BYTES, pyString("b'", value.data) } else @compileError("pyz3: constant " ++ name ++ " has type " ++ @typeName(T) ++ "; use an integer, float, bool, string, pyz3.Bytes or null"),
+        };
+        return .{ .name = name, .doc = doc, .code = code, .literal = zstr(literal) };
+    }
+}
+
+fn floatLiteral(comptime v: f64, comptime name: []const u8) []const u8 {
+    if (std.math.isNan(v)) @compileError("pyz3: constant " ++ name ++ " is NaN, which has no Python literal");
+    if (std.math.isInf(v)) return if (v > 0) "1e999" else "-1e999";
+    return std.fmt.comptimePrint("{e}", .{v});
+}
+
+/// A Python string (or bytes, with `prefix` "b'") literal of `s`: quotes, backslashes and control
+/// bytes escaped; other bytes as they are (UTF-8 text stays text).
+fn pyString(comptime prefix: []const u8, comptime s: []const u8) []const u8 {
+    comptime {
+        @setEvalBranchQuota(10_000 + 100 * s.len);
+        var out: []const u8 = prefix;
+        for (s) |ch| {
+            out = out ++ switch (ch) {
+                '\\' => "\\\\",
+                '\'' => "\\'",
+                0...0x1f, 0x7f => std.fmt.comptimePrint("\\x{x:0>2}", .{ch}),
+                else => if (ch >= 0x80 and prefix.len > 1) std.fmt.comptimePrint("\\x{x:0>2}", .{ch}) else &[_]u8{ch},
+            };
+        }
+        return out ++ "'";
+    }
+}
+
+/// One of the plugin's exception classes (`Options.exceptions`): a subclass of `base`, raised
+/// by its index with `Call.raise`.
+pub const ExceptionDef = struct {
+    name: [:0]const u8,
+    base: Exc,
+    doc: ?[:0]const u8 = null,
+};
+
 // ---- declaring a plugin ---------------------------------------------------------------------------
 
 /// Optional per-function metadata: `pub const <fn>__meta: pyz3.Meta = .{ ... };` next to the
@@ -376,6 +547,10 @@ pub const Options = struct {
     /// Errors raised as a kind other than `RuntimeError`, with the error name as the message.
     /// `error.OutOfMemory` is a `MemoryError` unless listed here.
     errors: []const ErrorMap = &.{},
+    /// Module constants (ABI 1.1): `&.{ pyz3.constant("VERSION", "1.0", null) }`.
+    constants: []const Constant = &.{},
+    /// The plugin's exception classes (ABI 1.1), raised by index with `Call.raise`.
+    exceptions: []const ExceptionDef = &.{},
 };
 
 /// Generates the descriptor of `Module`'s `pub fn`s and exports `pyz3_plugin_entry`. Call once
@@ -417,12 +592,33 @@ fn Plugin(comptime Module: type, comptime options: Options) type {
             .classes = if (class_types.len == 0) null else &classes,
             .class_count = class_types.len,
             .class_size = @sizeOf(c.pyz3_class_def),
-            .constants = null,
-            .constant_count = 0,
+            .constants = if (constants.len == 0) null else &constants,
+            .constant_count = constants.len,
             .constant_size = @sizeOf(c.pyz3_constant_def),
-            .exceptions = null,
-            .exception_count = 0,
+            .exceptions = if (exceptions.len == 0) null else &exceptions,
+            .exception_count = exceptions.len,
             .exception_size = @sizeOf(c.pyz3_exception_def),
+        };
+        const constants: [options.constants.len]c.pyz3_constant_def = blk: {
+            var defs: [options.constants.len]c.pyz3_constant_def = undefined;
+            for (options.constants, 0..) |k, i| defs[i] = .{
+                .name = k.name.ptr,
+                .doc = if (k.doc) |d| d.ptr else null,
+                .value = k.literal.ptr,
+                .type = k.code,
+                .reserved = @splat(0),
+            };
+            break :blk defs;
+        };
+        const exceptions: [options.exceptions.len]c.pyz3_exception_def = blk: {
+            var defs: [options.exceptions.len]c.pyz3_exception_def = undefined;
+            for (options.exceptions, 0..) |e, i| defs[i] = .{
+                .name = e.name.ptr,
+                .doc = if (e.doc) |d| d.ptr else null,
+                .base = @backingInt(e.base),
+                .reserved = 0,
+            };
+            break :blk defs;
         };
 
         fn entry() callconv(.c) *const c.pyz3_plugin {
@@ -470,19 +666,60 @@ fn metaOf(comptime Module: type, comptime fn_name: []const u8) Meta {
 const Shape = struct {
     code: u8,
     optional: bool,
-    /// Buffers and arrays: the element type, `PYZ3_BUF_*`/`PYZ3_ARRAY_*` bits, dimensions.
+    /// The element type of a compound type (`elem`, `ret_elem`): a buffer's, an array's, a
+    /// sequence's, a dict's, a list's or an iterator's items.
     elem: u8 = 0,
+    /// Buffers and arrays: `PYZ3_BUF_*`/`PYZ3_ARRAY_*` bits, dimensions.
     type_flags: u8 = 0,
     ndim: u8 = 0,
+    /// The item types of a tuple result (`ret_items`).
+    items: []const u8 = &.{},
     /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
     class_index: u16 = 0,
 };
+
+/// Whether `T` is one of the SDK's compound types (`List`, `Dict`): its kind, or null.
+fn compoundKind(comptime T: type) ?@TypeOf(.list) {
+    if (@typeInfo(T) != .@"struct" or !@hasDecl(T, "pyz3_compound")) return null;
+    return T.pyz3_compound;
+}
+
+/// An iterator result: a struct (not a tuple) with `pub fn next(self: *Self) ?T` (or an error
+/// union of it); returns `T`, or null when `S` is no iterator.
+fn IterItem(comptime S: type) ?type {
+    if (@typeInfo(S) != .@"struct" or @typeInfo(S).@"struct".is_tuple or !@hasDecl(S, "next")) return null;
+    const R = @typeInfo(@TypeOf(S.next)).@"fn".return_type.?;
+    const O = Payload(R);
+    if (@typeInfo(O) != .optional) @compileError("pyz3: the iterator " ++ @typeName(S) ++ ".next must return ?T (or an error union of it)");
+    return @typeInfo(O).optional.child;
+}
+
+/// The shape of a compound parameter or result type, or null for a scalar.
+fn compoundShape(comptime T: type, comptime where: []const u8, comptime is_result: bool) ?Shape {
+    if (compoundKind(T)) |kind| {
+        const E = if (kind == .list) T.Item else T.Value;
+        const code = if (kind == .list) (if (is_result) c.PYZ3_T_LIST else c.PYZ3_T_SEQUENCE) else c.PYZ3_T_DICT;
+        return .{ .code = code, .optional = false, .elem = valueCode(E, "the items of " ++ where, is_result) };
+    }
+    if (T == Callable and !is_result) return .{ .code = c.PYZ3_T_CALLABLE, .optional = false };
+    if (!is_result) return null;
+    if (@typeInfo(T) == .@"struct" and @typeInfo(T).@"struct".is_tuple) {
+        const fields = @typeInfo(T).@"struct".field_types;
+        var items: [fields.len]u8 = undefined;
+        for (fields, 0..) |F, i| items[i] = valueCode(F, "item " ++ decimal(i) ++ " of " ++ where, true);
+        const final = items;
+        return .{ .code = c.PYZ3_T_TUPLE, .optional = false, .items = &final };
+    }
+    if (IterItem(T)) |E| return .{ .code = c.PYZ3_T_ITERATOR, .optional = false, .elem = valueCode(E, "the items of " ++ where, true) };
+    return null;
+}
 
 fn typeError(comptime where: []const u8, comptime T: type) noreturn {
     @compileError("pyz3: " ++ where ++ " has type '" ++ @typeName(T) ++ "', which pyz3 cannot convert. " ++
         "Supported: i8..i64, u8..u64 (any 8/16/32/64-bit integer), f32, f64, bool, []const u8 (str), " ++
         "pyz3.Bytes, pyz3.Object, ?T of those; buffers []const T, []T, pyz3.View, pyz3.ByteView; " ++
-        "results also void, pyz3.Array and error unions (docs/zig.md)");
+        "containers pyz3.List(T), pyz3.Dict(T), pyz3.Callable; " ++
+        "results also void, pyz3.Array, tuples, iterator structs and error unions (docs/zig.md)");
 }
 
 /// The registry entry of a Zig value type (no optional, no error union): integers and floats by
@@ -528,6 +765,13 @@ fn isText(comptime T: type, comptime is_result: bool) bool {
 fn paramShape(comptime Module: type, comptime T: type, comptime where: []const u8) Shape {
     const optional = @typeInfo(T) == .optional;
     const V = if (optional) @typeInfo(T).optional.child else T;
+    if (classIndexOf(Module, V, false) == null) {
+        if (compoundShape(V, where, false)) |s| {
+            var shape = s;
+            shape.optional = optional;
+            return shape;
+        }
+    }
     var shape: Shape = .{
         .code = shapeCode(Module, V, where, false),
         .optional = optional,
@@ -561,6 +805,13 @@ fn resultShape(comptime Module: type, comptime R: type, comptime where: []const 
     if (P == void) return .{ .code = c.PYZ3_T_VOID, .optional = false };
     const optional = @typeInfo(P) == .optional;
     const V = if (optional) @typeInfo(P).optional.child else P;
+    if (classIndexOf(Module, V, true) == null) {
+        if (compoundShape(V, where, true)) |s| {
+            var shape = s;
+            shape.optional = optional;
+            return shape;
+        }
+    }
     var shape: Shape = .{
         .code = shapeCode(Module, V, where, true),
         .optional = optional,
@@ -701,12 +952,30 @@ fn Signature(comptime Owner: type, comptime fn_name: []const u8, comptime role: 
             .method, .getter, .setter => 1,
             else => 0,
         };
-        /// A `std.mem.Allocator` parameter (after the instance) receives a per-call arena.
-        const has_arena = info.param_types.len > self_params and info.param_types[self_params] == std.mem.Allocator;
-        const first = self_params + (if (has_arena) 1 else 0);
+        /// Leading parameters after the instance that are not Python ones: a
+        /// `std.mem.Allocator` (a per-call arena) and a `Call`, in either order.
+        const first = leading: {
+            var k: usize = self_params;
+            while (k < info.param_types.len and k < self_params + 2 and (info.param_types[k] == std.mem.Allocator or info.param_types[k] == Call)) k += 1;
+            break :leading k;
+        };
+        const arena_at: ?usize = for (self_params..first) |k| {
+            if (info.param_types[k] == std.mem.Allocator) break k;
+        } else null;
+        const call_at: ?usize = for (self_params..first) |k| {
+            if (info.param_types[k] == Call) break k;
+        } else null;
+        const has_arena = arena_at != null;
         /// `fn (pyz3.RawArgs) Object` (or an error union of it) uses the raw convention.
         const raw = role == .function and info.param_types.len == 1 and info.param_types[0] == RawArgs;
         const count = info.param_types.len - first;
+        /// Some parameter's conversion needs memory for the call (items of str or bytes).
+        const needs_memory = blk: {
+            for (0..count) |i| {
+                if (convertNeedsMemory(info.param_types[first + i].?)) break :blk true;
+            }
+            break :blk false;
+        };
         /// The Python parameters start at `args[arg_offset]`: a class's functions other than
         /// static methods receive the instance's state in `args[0]`.
         const arg_offset = if (role == .function or role == .static) 0 else 1;
@@ -782,8 +1051,8 @@ fn functionDef(comptime Module: type, comptime Owner: type, comptime fn_name: []
             .ret_ndim = result.ndim,
             .ret_reserved = 0,
             .ret_class_index = result.class_index,
-            .ret_item_count = 0,
-            .ret_items = null,
+            .ret_item_count = result.items.len,
+            .ret_items = if (result.items.len == 0) null else result.items.ptr,
         };
     }
 }
@@ -853,20 +1122,27 @@ fn Trampoline(comptime Module: type, comptime Owner: type, comptime fn_name: []c
         fn call(args: [*c]const c.pyz3_value, result: [*c]c.pyz3_value, call_info: [*c]const c.pyz3_call) callconv(.c) i32 {
             var zargs: std.meta.ArgsTuple(S.F) = undefined;
             if (S.self_params == 1) zargs[0] = @ptrCast(@alignCast(args[0].inst.?));
-            inline for (0..S.count) |i| {
-                zargs[S.first + i] = readArg(Module, S.paramType(i), args[S.arg_offset + i], call_info, i);
-            }
-            if (S.has_arena) {
+            if (S.call_at) |k| zargs[k] = .{ .info = call_info };
+            if (S.has_arena or S.needs_memory) {
                 var arena: std.heap.ArenaAllocator = .init(allocator);
                 defer arena.deinit();
-                zargs[S.self_params] = arena.allocator();
+                const a = arena.allocator();
+                if (S.arena_at) |k| zargs[k] = a;
+                inline for (0..S.count) |i| {
+                    zargs[S.first + i] = readArg(Module, S.paramType(i), args[S.arg_offset + i], call_info, i, a) catch
+                        return c.pyz3_raise(c.PYZ3_EXC_MEMORY_ERROR, "out of memory converting an argument");
+                }
                 // The result is converted (copied) before the arena goes.
-                return finish(@call(.auto, S.func, zargs), args, result);
+                return finish(@call(.auto, S.func, zargs), args, result, call_info);
             }
-            return finish(@call(.auto, S.func, zargs), args, result);
+            inline for (0..S.count) |i| {
+                zargs[S.first + i] = readArg(Module, S.paramType(i), args[S.arg_offset + i], call_info, i, undefined) catch unreachable;
+            }
+            return finish(@call(.auto, S.func, zargs), args, result, call_info);
         }
 
-        inline fn finish(ret: S.R, args: [*c]const c.pyz3_value, result: [*c]c.pyz3_value) i32 {
+        inline fn finish(ret: S.R, args: [*c]const c.pyz3_value, result: [*c]c.pyz3_value, call_info: [*c]const c.pyz3_call) i32 {
+            _ = call_info;
             const payload = switch (@typeInfo(S.R)) {
                 .error_union => ret catch |err| return raiseError(options.errors, err),
                 else => ret,
@@ -881,9 +1157,9 @@ fn Trampoline(comptime Module: type, comptime Owner: type, comptime fn_name: []c
             if (P == void) return c.PYZ3_OK;
             if (@typeInfo(P) == .optional) {
                 const value = payload orelse return c.PYZ3_RETURN_NONE;
-                return writeResult(Module, @TypeOf(value), value, result, meta.release_gil);
+                return writeAny(Module, @TypeOf(value), value, result, meta.release_gil);
             }
-            return writeResult(Module, P, payload, result, meta.release_gil);
+            return writeAny(Module, P, payload, result, meta.release_gil);
         }
     };
 }
@@ -906,14 +1182,38 @@ fn RawTrampoline(comptime Module: type, comptime fn_name: []const u8, comptime o
     };
 }
 
-inline fn readArg(comptime Module: type, comptime T: type, args_i: c.pyz3_value, call_info: [*c]const c.pyz3_call, comptime i: usize) T {
+/// Whether converting an argument of type `T` needs memory for the call (items of str or bytes
+/// become Zig slices).
+fn convertNeedsMemory(comptime T: type) bool {
+    const U = switch (@typeInfo(T)) {
+        .optional => |o| o.child,
+        else => T,
+    };
+    const kind = compoundKind(U) orelse return false;
+    if (kind == .dict) return true;
+    return U.Item == []const u8 or U.Item == Bytes;
+}
+
+inline fn readArg(comptime Module: type, comptime T: type, args_i: c.pyz3_value, call_info: [*c]const c.pyz3_call, comptime i: usize, a: std.mem.Allocator) !T {
     if (@typeInfo(T) == .optional) {
         if (call_info.*.none_mask & (@as(u64, 1) << i) != 0) return null;
-        return readArg(Module, @typeInfo(T).optional.child, args_i, call_info, i);
+        return try readArg(Module, @typeInfo(T).optional.child, args_i, call_info, i, a);
     }
     if (comptime classIndexOf(Module, T, false) != null) {
         // An instance of one of the plugin's classes (or of a subclass): its state.
         return @ptrCast(@alignCast(args_i.inst.?));
+    }
+    if (T == Callable) return .{ .obj = args_i.obj.? };
+    if (comptime compoundKind(T)) |kind| {
+        if (kind == .list) {
+            const view = args_i.seq;
+            return .{ .items = try readItems(T.Item, view.*.items, view.*.len, a) };
+        }
+        const view = args_i.dict;
+        const n = view.*.len;
+        const keys = try a.alloc([]const u8, n);
+        for (keys, 0..) |*k, j| k.* = if (view.*.keys[j].len == 0) "" else view.*.keys[j].ptr[0..view.*.keys[j].len];
+        return .{ .keys = keys, .values = try readItems(T.Value, view.*.values, n, a), .view = view };
     }
     const info = comptime typeInfo(T, "a parameter", false);
     const member = @field(args_i, info.arg_member);
@@ -936,6 +1236,111 @@ inline fn readArg(comptime Module: type, comptime T: type, args_i: c.pyz3_value,
         .int => @bitCast(member),
         .str => member.ptr[0..member.len],
         else => member,
+    };
+}
+
+/// The `n` converted items of a sequence or dict argument as a Zig slice: the loader's array
+/// itself for numbers, bools and objects; slices made in `a` for str and bytes.
+fn readItems(comptime T: type, items: c.pyz3_items, n: usize, a: std.mem.Allocator) ![]const T {
+    if (n == 0) return &.{};
+    if (T == []const u8 or T == Bytes) {
+        const out = try a.alloc(T, n);
+        for (out, 0..) |*o, j| {
+            const s = if (T == Bytes) items.bytes[j] else items.str[j];
+            const data: []const u8 = if (s.len == 0) "" else s.ptr[0..s.len];
+            o.* = if (T == Bytes) .{ .data = data } else data;
+        }
+        return out;
+    }
+    const info = comptime typeInfo(T, "an item", false);
+    const p: [*]const T = @ptrCast(@field(items, info.arg_member));
+    return p[0..n];
+}
+
+/// The `Module` of values that are never instances (items of lists, dicts, tuples, iterators).
+const NoClasses = struct {};
+
+/// Writes a result of any supported type: a scalar (`writeResult`), a `List`, `Dict`, tuple or
+/// iterator. Compound results that make objects take a GIL scope in a release_gil function.
+inline fn writeAny(comptime Module: type, comptime T: type, value: T, result: [*c]c.pyz3_value, comptime release_gil: bool) i32 {
+    if (comptime classIndexOf(Module, T, true) == null and compoundShape(T, "a result", true) != null) {
+        const shape = comptime compoundShape(T, "a result", true).?;
+        const gil = if (release_gil) c.pyz3_gil_acquire();
+        defer if (release_gil) c.pyz3_gil_release(gil);
+        switch (shape.code) {
+            c.PYZ3_T_LIST => {
+                const out = c.pyz3_result_list(result, value.items.len) orelse return c.PYZ3_ERROR;
+                for (value.items, 0..) |item, i| {
+                    if (!storeItem(T.Item, item, out.*.items, i)) return c.PYZ3_ERROR;
+                }
+                return c.PYZ3_OK;
+            },
+            c.PYZ3_T_DICT => {
+                const out = c.pyz3_result_dict(result, value.keys.len) orelse return c.PYZ3_ERROR;
+                for (value.keys, value.values, 0..) |k, v, i| {
+                    out.*.keys[i] = c.pyz3_from_str(k.ptr, k.len);
+                    if (out.*.keys[i] == null) return c.PYZ3_ERROR;
+                    if (!storeItem(T.Value, v, out.*.items, i)) return c.PYZ3_ERROR;
+                }
+                return c.PYZ3_OK;
+            },
+            c.PYZ3_T_TUPLE => {
+                var status: i32 = c.PYZ3_OK;
+                inline for (@typeInfo(T).@"struct".field_types, 0..) |F, i| {
+                    if (writeResult(NoClasses, F, value[i], result + i, false) != c.PYZ3_OK) status = c.PYZ3_ERROR;
+                }
+                return status;
+            },
+            else => return Iteration(T).make(value, result),
+        }
+    }
+    return writeResult(Module, T, value, result, release_gil);
+}
+
+/// Stores `item` as item `i` of a list or dict result's items; false when making an object
+/// failed (an exception is set).
+fn storeItem(comptime T: type, item: T, items: c.pyz3_items, i: usize) bool {
+    var v: c.pyz3_value = std.mem.zeroes(c.pyz3_value);
+    if (writeResult(NoClasses, T, item, &v, false) != c.PYZ3_OK) return false;
+    const info = comptime typeInfo(T, "an item", true);
+    if (info.result_needs_gil) {
+        items.obj[i] = v.obj;
+    } else {
+        const p: [*]T = @ptrCast(@field(items, info.result_member));
+        p[i] = item;
+    }
+    return true;
+}
+
+/// The native iterator of an iterator struct `S` (a `next` method returning `?T`).
+fn Iteration(comptime S: type) type {
+    const T = IterItem(S).?;
+    return struct {
+        fn make(value: S, result: [*c]c.pyz3_value) i32 {
+            comptime if (@alignOf(S) > 16) @compileError("pyz3: iterator " ++ @typeName(S) ++ " needs more than 16-byte alignment");
+            var state: ?*anyopaque = null;
+            const code = comptime valueCode(T, "the items of " ++ @typeName(S), true);
+            result.*.obj = c.pyz3_iterator_new(code, @sizeOf(S), &next, if (@hasDecl(S, "deinit")) &drop else null, &state);
+            if (result.*.obj == null) return c.PYZ3_ERROR;
+            const s: *S = @ptrCast(@alignCast(state.?));
+            s.* = value;
+            return c.PYZ3_OK;
+        }
+
+        fn next(state: ?*anyopaque, item: [*c]c.pyz3_value) callconv(.c) i32 {
+            const s: *S = @ptrCast(@alignCast(state.?));
+            const got = switch (@typeInfo(@TypeOf(S.next)).@"fn".return_type.?) {
+                ?T => s.next(),
+                else => s.next() catch |err| return raiseError(&.{}, err),
+            };
+            const v = got orelse return c.PYZ3_ITER_END;
+            return writeResult(NoClasses, T, v, item, false);
+        }
+
+        fn drop(state: ?*anyopaque) callconv(.c) void {
+            const s: *S = @ptrCast(@alignCast(state.?));
+            s.deinit();
+        }
     };
 }
 

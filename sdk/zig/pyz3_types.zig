@@ -4,7 +4,7 @@
 //! (`make generate`).
 
 /// How a type's value is represented.
-pub const Kind = enum { void, int, float, bool, str, bytes, object, buffer, array, instance };
+pub const Kind = enum { void, int, float, bool, str, bytes, object, buffer, array, instance, sequence, dict, list, tuple, callable, iterator };
 
 /// One declared type.
 pub const TypeInfo = struct {
@@ -46,6 +46,12 @@ pub const types = [_]TypeInfo{
     .{ .code = 15, .name = "buffer", .kind = .buffer, .bits = 0, .signed = false, .arg_member = "buf", .result_member = "", .param = true, .result = false, .result_needs_gil = false },
     .{ .code = 16, .name = "array", .kind = .array, .bits = 0, .signed = false, .arg_member = "", .result_member = "obj", .param = false, .result = true, .result_needs_gil = true },
     .{ .code = 17, .name = "instance", .kind = .instance, .bits = 0, .signed = false, .arg_member = "inst", .result_member = "inst", .param = true, .result = true, .result_needs_gil = false },
+    .{ .code = 18, .name = "sequence", .kind = .sequence, .bits = 0, .signed = false, .arg_member = "seq", .result_member = "", .param = true, .result = false, .result_needs_gil = false },
+    .{ .code = 19, .name = "dict", .kind = .dict, .bits = 0, .signed = false, .arg_member = "dict", .result_member = "out", .param = true, .result = true, .result_needs_gil = true },
+    .{ .code = 20, .name = "list", .kind = .list, .bits = 0, .signed = false, .arg_member = "", .result_member = "out", .param = false, .result = true, .result_needs_gil = true },
+    .{ .code = 21, .name = "tuple", .kind = .tuple, .bits = 0, .signed = false, .arg_member = "", .result_member = "", .param = false, .result = true, .result_needs_gil = true },
+    .{ .code = 22, .name = "callable", .kind = .callable, .bits = 0, .signed = false, .arg_member = "obj", .result_member = "", .param = true, .result = false, .result_needs_gil = false },
+    .{ .code = 23, .name = "iterator", .kind = .iterator, .bits = 0, .signed = false, .arg_member = "", .result_member = "obj", .param = false, .result = true, .result_needs_gil = true },
 };
 
 /// The Python exception kinds a plugin can raise (`PYZ3_EXC_*`).

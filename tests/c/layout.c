@@ -30,6 +30,13 @@ int main(void) {
     SHOW("offsetof(pyz3_plugin, constants)", offsetof(pyz3_plugin, constants));
     SHOW("offsetof(pyz3_plugin, exceptions)", offsetof(pyz3_plugin, exceptions));
     SHOW("sizeof(pyz3_plugin)", sizeof(pyz3_plugin));
+    SHOW("sizeof(pyz3_seq)", sizeof(pyz3_seq));
+    SHOW("offsetof(pyz3_seq, obj)", offsetof(pyz3_seq, obj));
+    SHOW("sizeof(pyz3_dict)", sizeof(pyz3_dict));
+    SHOW("sizeof(pyz3_out)", sizeof(pyz3_out));
+    SHOW("sizeof(pyz3_constant_def)", sizeof(pyz3_constant_def));
+    SHOW("offsetof(pyz3_constant_def, type)", offsetof(pyz3_constant_def, type));
+    SHOW("sizeof(pyz3_exception_def)", sizeof(pyz3_exception_def));
     SHOW("sizeof(pyz3_class_def)", sizeof(pyz3_class_def));
     SHOW("offsetof(pyz3_class_def, state_size)", offsetof(pyz3_class_def, state_size));
     SHOW("offsetof(pyz3_class_def, init)", offsetof(pyz3_class_def, init));

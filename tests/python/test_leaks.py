@@ -2,7 +2,8 @@
 
 For each function and class of the C sample plugins (hello, arrays, gil_bench, fastpath_bench,
 pool_bench, classes: constructions, method calls, properties, instances as arguments and
-results, pickling, cycles through native state) a
+results, pickling, cycles through native state; containers, and the containers plugin's Zig and
+Rust twins: their constants and exception class too) a
 workload of one or more calls (success and error paths) runs ``PYZ3_LEAK_CALLS`` times after a
 warm-up of a tenth of that. Across the run:
 
@@ -186,6 +187,45 @@ def _pool_bench(m):
     }
 
 
+INTS = list(range(BIG, BIG + 30))  # more than the view's inline slots hold
+WORDS = "the cat and the hat " * 10 + TEXT
+
+
+def _twice(x):
+    return x * 2
+
+
+def _containers(m):
+    return {
+        "sum_list": [
+            lambda: m.sum_list(INTS),
+            lambda: m.sum_list(tuple(INTS[:5])),
+            lambda: m.sum_list(range(20)),
+            _raises(TypeError, m.sum_list, [1, TEXT]),
+            _raises(OverflowError, m.sum_list, [2**63 - 1, 1]),
+        ],
+        "minmax": [lambda: m.minmax([1.5, -2.0, 3.25]), _raises(ValueError, m.minmax, [])],
+        "split_words": [lambda: m.split_words(WORDS)],
+        "word_counts": [lambda: m.word_counts(WORDS)],
+        "lookup": [
+            lambda: m.lookup({"a": BIG, TEXT: 2}, TEXT),
+            lambda: m.lookup({"a": 1}, "b"),
+            _raises(TypeError, m.lookup, {"a": TEXT}, "a"),
+            _raises(TypeError, m.lookup, {1: 1}, "a"),
+        ],
+        "apply": [
+            lambda: m.apply(_twice, INTS),
+            _raises(TypeError, m.apply, str, [1]),
+            _raises(ZeroDivisionError, m.apply, lambda x: 1 // 0, [1]),
+        ],
+        "count_up": [lambda: list(m.count_up(30)), lambda: next(m.count_up(5))],
+        "parse_pairs": [lambda: m.parse_pairs("a=1, b=-2"), _raises(ValueError, m.parse_pairs, "a=1,b")],
+        "ParseError": [lambda: m.ParseError(TEXT)],
+        "VERSION": [lambda: m.VERSION],
+        "MAX_WORDS": [lambda: m.MAX_WORDS],
+    }
+
+
 def _classes(m):
     counter, stats = m.Counter(5), m.RollingStats(4)
     for x in (1.0, 2.0, 3.0):
@@ -241,6 +281,9 @@ WORKLOADS = {
     "gil_bench": _gil_bench,
     "fastpath_bench": _fastpath_bench,
     "pool_bench": _pool_bench,
+    "containers": _containers,
+    "containers_zig": _containers,
+    "containers_rs": _containers,
 }
 
 

@@ -49,13 +49,23 @@ def test_the_test_tables_cover_every_code():
     spelled = {"int": None, "float": None, "bool": "bool", "str": "str", "bytes": "bytes"}
     expected = set()
     for t in REGISTRY:
-        if not t["param"] or t["kind"] in ("object", "buffer", "instance"):
+        if (
+            not t["param"]
+            or t["kind"] in ("object", "buffer", "callable", "instance")
+            or t["needs"] != "none"
+        ):
             # Objects are passed through, not converted; buffers have their own element table
-            # (test_buffers.py, test_every_element_type_is_tested); instances are checked
-            # against their class (tests/python/test_classes.py).
+            # (test_buffers.py, test_every_element_type_is_tested); container types:
+            # test_containers.py; instances are checked against their class
+            # (tests/python/test_classes.py).
             continue
         expected.add(t["arg_member"] if spelled[t["kind"]] is None else spelled[t["kind"]])
     assert set(KINDS) == expected
+
+
+# The sample plugin of each feature that added compound types (ABI 1.1).
+FEATURE_SAMPLES = ["containers"]
+COMPOUND_KINDS = {"sequence", "dict", "list", "tuple", "callable", "iterator"}
 
 
 # Types whose values belong to a class of the plugin; the classes sample plugin uses them.
@@ -63,12 +73,29 @@ NEEDS_A_CLASS = {"instance"}
 
 
 @pytest.mark.parametrize("path", plugin_variants("hello"))
-def test_the_hello_plugin_uses_every_type(path):
+def test_the_hello_plugin_uses_every_scalar_type(path):
     desc = _pyz3.describe(str(path))
     params = {p["type"] for f in desc["functions"] for p in f["params"]}
     results = {f["return_type"] for f in desc["functions"]}
-    assert params >= {t["name"] for t in REGISTRY if t["param"]} - NEEDS_A_CLASS
-    assert results >= {t["name"] for t in REGISTRY if t["result"]} - NEEDS_A_CLASS
+    assert (
+        params
+        >= {t["name"] for t in REGISTRY if t["param"] and t["kind"] not in COMPOUND_KINDS} - NEEDS_A_CLASS
+    )
+    assert (
+        results
+        >= {t["name"] for t in REGISTRY if t["result"] and t["kind"] not in COMPOUND_KINDS} - NEEDS_A_CLASS
+    )
+
+
+def test_the_sample_plugins_use_every_type():
+    params, results = set(), set()
+    for name in ["hello", "classes", *FEATURE_SAMPLES]:
+        desc = _pyz3.describe(str(plugin_path(name)))
+        functions = desc["functions"] + [m for c in desc["classes"] for m in c["methods"]]
+        params |= {p["type"] for f in functions for p in f["params"]}
+        results |= {f["return_type"] for f in functions}
+    assert params >= {t["name"] for t in REGISTRY if t["param"]}
+    assert results >= {t["name"] for t in REGISTRY if t["result"]}
 
 
 @pytest.mark.parametrize("path", plugin_variants("classes"))

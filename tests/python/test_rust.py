@@ -185,6 +185,7 @@ _C_BASE = {
     **{f"int{n}_t": f"i{n}" for n in (8, 16, 32, 64)},
     **{f"uint{n}_t": f"u{n}" for n in (8, 16, 32, 64)},
     "size_t": "usize",
+    "ptrdiff_t": "isize",
     "bool": "bool",
     "double": "f64",
     "float": "f32",
@@ -194,6 +195,12 @@ _C_BASE = {
     "struct pyz3_gil": "pyz3_gil",
     "struct pyz3_nogil": "pyz3_nogil",
     "struct pyz3_str": "pyz3_str",
+    "union pyz3_value": "pyz3_value",
+    "struct pyz3_out": "pyz3_out",
+    "struct pyz3_dict": "pyz3_dict",
+    "struct pyz3_module": "pyz3_module",
+    "pyz3_iter_next_fn": "pyz3_iter_next_fn",
+    "pyz3_iter_drop_fn": "pyz3_iter_drop_fn",
     "struct pyz3_buffer": "pyz3_buffer",
 }
 

@@ -16,6 +16,7 @@ from support import BUILD, TEST_PLUGINS, plugin_path
 pytestmark = pytest.mark.single_mode
 
 GOOD = """\
+    import containers
     import hello
     import hi
     import stub_cases
@@ -29,6 +30,14 @@ GOOD = """\
     low: float = stub_cases.clamp(2.0)
     tagged: int = stub_cases.tagged(1, tag=b"t")
     abi: tuple[int, int] = hello.__pyz3_abi__
+    summed: int = containers.sum_list([1, 2]) + containers.lookup({"a": 1}, "a", default=0)
+    low2, high2 = containers.minmax((1.0, 2.5))
+    words: list[str] = containers.split_words("a b")
+    counts: dict[str, int] = containers.word_counts("a b")
+    doubled: list[int] = containers.apply(lambda x: x * 2, [1])
+    counted: int = sum(containers.count_up(3))
+    version: str = containers.VERSION
+    failure: ValueError = containers.ParseError("bad")
     byte_total: int = hello.byte_sum(bytearray(b"ab")) + hi.byte_sum(memoryview(b"c"))
     view: memoryview = memoryview(hello.iota(3))
 """
@@ -44,6 +53,10 @@ BAD = {
     "stub_cases.clamp(x=1.0)": "call-arg",
     "hello.no_such_function()": "attr-defined",
     "number: int = hello.half(2.0)": "assignment",
+    'containers.sum_list(["a"])': "list-item",
+    'containers.lookup({1: 2}, "a")': "dict-item",
+    'ints: list[int] = containers.split_words("a")': "assignment",
+    "containers.count_up(1.5)": "arg-type",
     'hello.byte_sum("text")': "arg-type",
 }
 
@@ -60,10 +73,12 @@ def test_mypy_accepts_correct_use_and_rejects_wrong_types(tmp_path):
     pytest.importorskip("mypy", reason="mypy is in tests/requirements.txt")
     stubs, site = tmp_path / "stubs", tmp_path / "site"
     _pyz3_loader("stubs", plugin_path("hello"), "-o", stubs)
+    _pyz3_loader("stubs", plugin_path("containers"), "-o", stubs)
     _pyz3_loader("stubs", TEST_PLUGINS / "libstub_cases.so", "-o", stubs)
     _pyz3_loader("build", plugin_path("hello"), "-o", site, "--name", "hi")
     (tmp_path / "good.py").write_text(textwrap.dedent(GOOD))
-    (tmp_path / "bad.py").write_text("import hello\nimport hi\nimport stub_cases\n\n" + "\n".join(BAD) + "\n")
+    header = "import containers\nimport hello\nimport hi\nimport stub_cases\n\n"
+    (tmp_path / "bad.py").write_text(header + "\n".join(BAD) + "\n")
 
     env = dict(os.environ, MYPYPATH=os.pathsep.join([str(stubs), str(site)]))
     run = subprocess.run(
@@ -79,6 +94,6 @@ def test_mypy_accepts_correct_use_and_rejects_wrong_types(tmp_path):
         m = re.match(r"bad\.py:(\d+): error: .*\[([a-z-]+)\]$", line)
         assert m, line
         found.setdefault(int(m.group(1)), m.group(2))
-    expected = {i + 5: code for i, code in enumerate(BAD.values())}
+    expected = {i + 6: code for i, code in enumerate(BAD.values())}
     assert found == expected, "\n".join(errors)
     assert 'Argument 1 to "add" has incompatible type "str"; expected "int"' in run.stdout

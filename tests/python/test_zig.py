@@ -23,7 +23,7 @@ import pyz3
 from pyz3 import _pyz3
 from support import BUILD, PLUGINS, ROOT, TEST_PLUGINS
 
-SAMPLES = ["hello", "gil_bench", "fastpath_bench", "pool_bench"]
+SAMPLES = ["hello", "gil_bench", "fastpath_bench", "pool_bench", "containers"]
 COMPILE_FAIL = sorted((ROOT / "tests" / "zig" / "compile_fail").glob("*.zig"))
 ZIG_HEADER = BUILD / "zig" / "pyz3_h.zig"
 
@@ -53,6 +53,8 @@ def test_zig_plugin_declares_what_the_c_plugin_declares(name):
     assert sorted(by_name) == sorted(f["name"] for f in c_side["functions"])
     for f in c_side["functions"]:
         assert by_name[f["name"]] == f, f["name"]
+    assert zig_side["constants"] == c_side["constants"]
+    assert zig_side["exceptions"] == c_side["exceptions"]
 
 
 @pytest.mark.single_mode

@@ -9,7 +9,7 @@ const h = @import("pyz3_h");
 comptime {
     // The constants and declarations a Zig plugin relies on translate to usable values.
     std.debug.assert(h.PYZ3_ABI_MAGIC == std.mem.readInt(u32, "PYZ3", .little));
-    std.debug.assert(h.PYZ3_T_COUNT == 18 and h.PYZ3_EXC_COUNT == 14 and h.PYZ3_MAX_PARAMS == 64);
+    std.debug.assert(h.PYZ3_T_COUNT == 24 and h.PYZ3_EXC_COUNT == 14 and h.PYZ3_MAX_PARAMS == 64);
     std.debug.assert(@sizeOf(h.pyz3_gil) == 4);
     const entry: h.pyz3_entry_fn = null;
     const typed: h.pyz3_fn = null;
@@ -44,6 +44,13 @@ pub fn main() void {
     show("offsetof(pyz3_plugin, constants)", @offsetOf(h.pyz3_plugin, "constants"));
     show("offsetof(pyz3_plugin, exceptions)", @offsetOf(h.pyz3_plugin, "exceptions"));
     show("sizeof(pyz3_plugin)", @sizeOf(h.pyz3_plugin));
+    show("sizeof(pyz3_seq)", @sizeOf(h.pyz3_seq));
+    show("offsetof(pyz3_seq, obj)", @offsetOf(h.pyz3_seq, "obj"));
+    show("sizeof(pyz3_dict)", @sizeOf(h.pyz3_dict));
+    show("sizeof(pyz3_out)", @sizeOf(h.pyz3_out));
+    show("sizeof(pyz3_constant_def)", @sizeOf(h.pyz3_constant_def));
+    show("offsetof(pyz3_constant_def, type)", @offsetOf(h.pyz3_constant_def, "type"));
+    show("sizeof(pyz3_exception_def)", @sizeOf(h.pyz3_exception_def));
     show("sizeof(pyz3_class_def)", @sizeOf(h.pyz3_class_def));
     show("offsetof(pyz3_class_def, state_size)", @offsetOf(h.pyz3_class_def, "state_size"));
     show("offsetof(pyz3_class_def, init)", @offsetOf(h.pyz3_class_def, "init"));

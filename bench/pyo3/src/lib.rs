@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 mod buffers;
 mod classes;
+mod containers;
 mod scalar;
 
 /// bench/common/bench_common.h, translated by build.rs.
@@ -21,5 +22,6 @@ mod common {
 fn pyo3_bench(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scalar::register(m)?;
     buffers::register(m)?;
-    classes::register(m)
+    classes::register(m)?;
+    containers::register(m)
 }

@@ -116,6 +116,38 @@ pub const PYZ3_OK: i32 = 0;
 pub const PYZ3_ERROR: i32 = -1;
 /// Function status: success, the result is `None` (only with `PYZ3_RETURN_OPTIONAL`).
 pub const PYZ3_RETURN_NONE: i32 = 1;
+/// Status of an iterator's `next` (and of `pyz3_next`, `pyz3_dict_next`): no more items.
+/// Not an error: no exception is set.
+pub const PYZ3_ITER_END: i32 = 2;
+/// Status of `pyz3_dict_find` and `pyz3_dict_get_item`: the key is not there. Not an error.
+pub const PYZ3_NOT_FOUND: i32 = 3;
+
+/// `pyz3_isinstance`: `None`.
+pub const PYZ3_PY_NONE: u32 = 0;
+/// `pyz3_isinstance`: `bool`.
+pub const PYZ3_PY_BOOL: u32 = 1;
+/// `pyz3_isinstance`: `int` (and `bool`).
+pub const PYZ3_PY_INT: u32 = 2;
+/// `pyz3_isinstance`: `float`.
+pub const PYZ3_PY_FLOAT: u32 = 3;
+/// `pyz3_isinstance`: `str`.
+pub const PYZ3_PY_STR: u32 = 4;
+/// `pyz3_isinstance`: `bytes`.
+pub const PYZ3_PY_BYTES: u32 = 5;
+/// `pyz3_isinstance`: `bytearray`.
+pub const PYZ3_PY_BYTEARRAY: u32 = 6;
+/// `pyz3_isinstance`: `list`.
+pub const PYZ3_PY_LIST: u32 = 7;
+/// `pyz3_isinstance`: `tuple`.
+pub const PYZ3_PY_TUPLE: u32 = 8;
+/// `pyz3_isinstance`: `dict`.
+pub const PYZ3_PY_DICT: u32 = 9;
+/// `pyz3_isinstance`: `set`.
+pub const PYZ3_PY_SET: u32 = 10;
+/// `pyz3_isinstance`: `frozenset`.
+pub const PYZ3_PY_FROZENSET: u32 = 11;
+/// `pyz3_isinstance`: `callable(obj)`.
+pub const PYZ3_PY_CALLABLE: u32 = 12;
 
 /// Optimisation bits for `pyz3_optimizations` / `pyz3_set_optimizations`.
 pub const PYZ3_OPT_GIL_CACHE: u32 = 1;
@@ -180,6 +212,9 @@ pub union pyz3_value {
     /// native state. Arguments borrow it for the call; a result is the state of a new instance
     /// pyz3 made before the call, which the function fills.
     pub inst: *mut c_void,
+    /// `PYZ3_T_LIST` and `PYZ3_T_DICT` results (ABI 1.1): set by the loader before the call;
+    /// fill the result through `pyz3_result_list` / `pyz3_result_dict`, never directly.
+    pub out: *mut pyz3_out,
 }
 
 /// A buffer argument (`PYZ3_T_BUFFER`, ABI 1.1): a view of the caller's object that the
@@ -214,17 +249,107 @@ pub struct pyz3_buffer {
     pub reserved: u32,
 }
 
-/// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1). The containers work defines its fields.
-// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
-pub struct pyz3_seq {
-    _private: [u8; 0],
+/// The items of a sequence or dict argument, or of a list or dict result (ABI 1.1): a pointer to
+/// `len` C values of the element type, read through the member the element's type names — for
+/// arguments its `pyz3_value` argument member (`i64`, `f64`, `b`, `str`, `bytes`, `obj`), for
+/// results its result member (`str`, `bytes` and `object` items are `obj`: new references).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union pyz3_items {
+    /// Items of `PYZ3_T_I8`.
+    pub i8: *mut i8,
+    /// Items of `PYZ3_T_I16`.
+    pub i16: *mut i16,
+    /// Items of `PYZ3_T_I32`.
+    pub i32: *mut i32,
+    /// Items of `PYZ3_T_I64`.
+    pub i64: *mut i64,
+    /// Items of `PYZ3_T_U8`.
+    pub u8: *mut u8,
+    /// Items of `PYZ3_T_U16`.
+    pub u16: *mut u16,
+    /// Items of `PYZ3_T_U32`.
+    pub u32: *mut u32,
+    /// Items of `PYZ3_T_U64`.
+    pub u64: *mut u64,
+    /// Items of `PYZ3_T_F32`.
+    pub f32: *mut f32,
+    /// Items of `PYZ3_T_F64`.
+    pub f64: *mut f64,
+    /// Items of `PYZ3_T_BOOL`.
+    pub b: *mut bool,
+    /// Argument items of `PYZ3_T_STR`: UTF-8, borrowed for the call.
+    pub str: *mut pyz3_str,
+    /// Argument items of `PYZ3_T_BYTES`: borrowed for the call.
+    pub bytes: *mut pyz3_str,
+    /// Argument items of `PYZ3_T_OBJECT` (borrowed for the call), and result items of
+    /// `PYZ3_T_STR`, `PYZ3_T_BYTES` and `PYZ3_T_OBJECT` (new references).
+    pub obj: *mut *mut PyObject,
+    /// The items as untyped memory.
+    pub ptr: *mut c_void,
 }
 
-/// A dict argument (`PYZ3_T_DICT`, ABI 1.1). The containers work defines its fields.
-// Not `repr(C)`: cbindgen declares it as an incomplete type, used only through pointers.
-pub struct pyz3_dict {
-    _private: [u8; 0],
+/// A sequence argument (`PYZ3_T_SEQUENCE`, ABI 1.1): the items of a `list`, `tuple` or other
+/// sequence, converted to the parameter's element type (`pyz3_param.elem`). The loader owns it
+/// and everything it points to for the call: do not modify the items, and do not keep pointers
+/// past the call.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pyz3_seq {
+    /// Number of items.
+    pub len: usize,
+    /// `len` items of the element type (the argument member of that type: `i64`, `str`, ...).
+    pub items: pyz3_items,
+    /// The sequence object (borrowed for the call).
+    pub obj: *mut PyObject,
 }
+
+/// A dict argument (`PYZ3_T_DICT`, ABI 1.1): the entries of a `dict[str, T]`, keys as UTF-8 and
+/// values converted to the parameter's element type (`pyz3_param.elem`), in the dict's order.
+/// The loader owns it and everything it points to for the call; look keys up with
+/// `pyz3_dict_find`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pyz3_dict {
+    /// Number of entries.
+    pub len: usize,
+    /// `len` keys (UTF-8, borrowed for the call).
+    pub keys: *const pyz3_str,
+    /// `len` values of the element type, in the order of `keys`.
+    pub values: pyz3_items,
+    /// The dict object (borrowed for the call).
+    pub obj: *mut PyObject,
+}
+
+/// A list or dict result being built (ABI 1.1): `pyz3_result_list` / `pyz3_result_dict` return
+/// it with room for `len` items, which the function then writes. The loader owns the memory and
+/// turns it into the result after the function returns (and releases the references it holds on
+/// every path).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pyz3_out {
+    /// Number of items (entries).
+    pub len: usize,
+    /// `len` items of the element type (`pyz3_function_def.ret_elem`), each written as a result
+    /// of that type would be: `i64`, `f64`, `b`, ...; `str`, `bytes` and `object` items are new
+    /// references in `obj`. Zeroed when made.
+    pub items: pyz3_items,
+    /// Dict results: `len` keys, each a `str` (new reference, e.g. from `pyz3_from_str`); NULL
+    /// for lists. Zeroed when made.
+    pub keys: *mut *mut PyObject,
+}
+
+/// An iterator's `next` (ABI 1.1), called by the loader with the GIL held: write the next item
+/// into `*item` as a result of the element type is written and return `PYZ3_OK`; return
+/// `PYZ3_ITER_END` when there are no more items (no exception), or `PYZ3_ERROR` after
+/// `pyz3_raise`. `state` is the memory `pyz3_iterator_new` gave.
+pub type pyz3_iter_next_fn =
+    Option<unsafe extern "C" fn(state: *mut c_void, item: *mut pyz3_value) -> i32>;
+
+/// Releases what an iterator's state holds (ABI 1.1), called once with the GIL held when the
+/// iterator object goes away; NULL when there is nothing to release. Must not free `state`
+/// itself (it lives inside the iterator object).
+pub type pyz3_iter_drop_fn = Option<unsafe extern "C" fn(state: *mut c_void)>;
 
 /// The module a function belongs to, as plugin code sees it (ABI 1.1): an opaque handle for
 /// the functions that need the module (its exceptions, its classes).
@@ -513,17 +638,29 @@ pub struct pyz3_property_def {
     pub reserved: u32,
 }
 
-/// A module constant of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+/// A module constant of a plugin (ABI 1.1): a module attribute with a value that never changes.
+/// cbindgen:field-names=[name, doc, value, type, reserved]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct pyz3_constant_def {
     /// Python name: a NUL-terminated identifier, unique among the plugin's names.
     pub name: *const c_char,
-    /// Doc string (NUL-terminated UTF-8) or NULL.
+    /// Doc string (NUL-terminated UTF-8) or NULL. Shown in stubs; Python has no place for the
+    /// doc of a plain attribute.
     pub doc: *const c_char,
+    /// The value as a Python literal (NUL-terminated): `"1024"`, `"0.5"`, `"'1.2'"`, `"b'x'"`,
+    /// `"True"`, `"None"`; evaluated with `ast.literal_eval` at load time and checked against
+    /// `type`.
+    pub value: *const c_char,
+    /// `PYZ3_T_*` code of the value: an integer, float, bool, str or bytes type;
+    /// `PYZ3_T_VOID` for `None`; `PYZ3_T_OBJECT` for any literal (a tuple, ...).
+    pub type_: u8,
+    /// Must be zero.
+    pub reserved: [u8; 7],
 }
 
-/// An exception class of a plugin (ABI 1.1). The containers work defines the rest of its fields.
+/// An exception class of a plugin (ABI 1.1): a subclass of a built-in exception, published as
+/// a module attribute and raised with `pyz3_raise_exception(call->module, index, message)`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct pyz3_exception_def {
@@ -531,6 +668,10 @@ pub struct pyz3_exception_def {
     pub name: *const c_char,
     /// Doc string (NUL-terminated UTF-8) or NULL.
     pub doc: *const c_char,
+    /// The base class, a `PYZ3_EXC_*` kind (`PYZ3_EXC_VALUE_ERROR`: a `ValueError` subclass).
+    pub base: i32,
+    /// Must be zero.
+    pub reserved: u32,
 }
 
 /// Name of the symbol every plugin exports: `const pyz3_plugin *pyz3_plugin_entry(void)`.
@@ -584,6 +725,13 @@ const _: () = assert!(offset_of!(pyz3_plugin, classes) == 16 + 3 * W + 16);
 const _: () = assert!(offset_of!(pyz3_plugin, constants) == 16 + 4 * W + 24);
 const _: () = assert!(offset_of!(pyz3_plugin, exceptions) == 16 + 5 * W + 32);
 const _: () = assert!(size_of::<pyz3_plugin>() == 16 + 6 * W + 40);
+const _: () = assert!(size_of::<pyz3_items>() == W);
+const _: () = assert!(size_of::<pyz3_seq>() == 3 * W);
+const _: () = assert!(size_of::<pyz3_dict>() == 4 * W);
+const _: () = assert!(size_of::<pyz3_out>() == 3 * W);
+const _: () = assert!(size_of::<pyz3_constant_def>() == 3 * W + 8);
+const _: () = assert!(offset_of!(pyz3_constant_def, type_) == 3 * W);
+const _: () = assert!(size_of::<pyz3_exception_def>() == 2 * W + 8);
 const _: () = assert!(size_of::<pyz3_class_def>() == 9 * W + 32);
 const _: () = assert!(offset_of!(pyz3_class_def, state_size) == 2 * W);
 const _: () = assert!(offset_of!(pyz3_class_def, init) == 3 * W + 16);
@@ -605,7 +753,7 @@ pub const PYZ3_PLUGIN_SIZE_1_0: usize = 16 + 3 * W + 16;
 pub const PYZ3_FUNCTION_SIZE_1_0: usize = 6 * W + 8;
 
 /// Layout facts exported for the cross-language layout test.
-pub const LAYOUT: [(&str, usize); 33] = [
+pub const LAYOUT: [(&str, usize); 40] = [
     ("sizeof(pyz3_str)", size_of::<pyz3_str>()),
     ("sizeof(pyz3_value)", size_of::<pyz3_value>()),
     ("sizeof(pyz3_call)", size_of::<pyz3_call>()),
@@ -664,6 +812,19 @@ pub const LAYOUT: [(&str, usize); 33] = [
         offset_of!(pyz3_plugin, exceptions),
     ),
     ("sizeof(pyz3_plugin)", size_of::<pyz3_plugin>()),
+    ("sizeof(pyz3_seq)", size_of::<pyz3_seq>()),
+    ("offsetof(pyz3_seq, obj)", offset_of!(pyz3_seq, obj)),
+    ("sizeof(pyz3_dict)", size_of::<pyz3_dict>()),
+    ("sizeof(pyz3_out)", size_of::<pyz3_out>()),
+    ("sizeof(pyz3_constant_def)", size_of::<pyz3_constant_def>()),
+    (
+        "offsetof(pyz3_constant_def, type)",
+        offset_of!(pyz3_constant_def, type_),
+    ),
+    (
+        "sizeof(pyz3_exception_def)",
+        size_of::<pyz3_exception_def>(),
+    ),
     ("sizeof(pyz3_class_def)", size_of::<pyz3_class_def>()),
     (
         "offsetof(pyz3_class_def, state_size)",

@@ -715,7 +715,11 @@ pub unsafe fn raise_mismatch(
         let tname = object_type_name(op);
         let (exc, msg) = match err {
             ConvError::Raised => return,
-            ConvError::WrongType | ConvError::OutOfRange => (
+            // Element and key errors are the container types' (a buffer never reports them).
+            ConvError::WrongType
+            | ConvError::OutOfRange
+            | ConvError::Element { .. }
+            | ConvError::Key { .. } => (
                 ffi::PyExc_TypeError,
                 format!("{what} must be {}, not {tname}", expected_text(facts, true)),
             ),

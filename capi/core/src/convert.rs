@@ -33,6 +33,19 @@ pub enum ConvError {
     OutOfRange,
     /// A Python exception is already set (e.g. raised by `__index__`).
     Raised,
+    /// Item `index` of a sequence (or value `index` of a dict) did not convert: its type, or
+    /// (`out_of_range`) its value; no exception is set yet (containers.rs words it).
+    Element {
+        /// The item's position.
+        index: usize,
+        /// The value does not fit, rather than being of the wrong type.
+        out_of_range: bool,
+    },
+    /// Key `index` of a dict argument is not a `str`; no exception is set yet.
+    Key {
+        /// The entry's position.
+        index: usize,
+    },
     /// A per-call view type (buffer) refused the object for a reason of its own; no exception
     /// is set yet ([`raise_arg_error`] words it).
     Mismatch(Mismatch),
@@ -75,6 +88,22 @@ mod long_layout {
         let tag = unsafe { (*(op as *const PyLongObject)).lv_tag };
         (1 - (tag & 3) as i64, tag >> 3)
     }
+
+    /// The value of a compact int (at most one digit, zero included), as CPython's
+    /// `_PyLong_CompactValue` reads it: every int has its first digit allocated (zero's is 0).
+    #[inline(always)]
+    pub unsafe fn compact(op: *mut ffi::PyObject) -> Option<i64> {
+        // SAFETY: the caller passes an exact int; ob_digit[0] always exists.
+        unsafe {
+            let o = op as *const PyLongObject;
+            let tag = (*o).lv_tag;
+            if tag < 2 << 3 {
+                Some((1 - (tag & 3) as i64) * (*o).ob_digit[0] as i64)
+            } else {
+                None
+            }
+        }
+    }
 }
 
 #[cfg(not(Py_3_12))]
@@ -92,6 +121,23 @@ mod long_layout {
         // SAFETY: the caller passes an exact int.
         let size = unsafe { (*(op as *const PyLongObject)).ob_base.ob_size };
         (size.signum() as i64, size.unsigned_abs())
+    }
+
+    /// The value of an int of at most one digit: `ob_size * ob_digit[0]` for -1 and 1 (3.11's
+    /// `medium_value`), and 0 for zero, whose digit is not read (before 3.12 a zero made outside
+    /// CPython need not have one).
+    #[inline(always)]
+    pub unsafe fn compact(op: *mut ffi::PyObject) -> Option<i64> {
+        // SAFETY: the caller passes an exact int; the digit is read only when ob_size is +-1.
+        unsafe {
+            let o = op as *const PyLongObject;
+            let size = (*o).ob_base.ob_size;
+            match size {
+                0 => Some(0),
+                -1 | 1 => Some(size as i64 * (*o).ob_digit[0] as i64),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -126,15 +172,17 @@ pub unsafe fn is_compact_ascii(op: *mut ffi::PyObject) -> bool {
 unsafe fn exact_long_small(op: *mut ffi::PyObject) -> Option<i64> {
     // SAFETY: the caller checked that `op` is an exact int; digits beyond `ndigits` are not read.
     unsafe {
+        if let Some(v) = long_layout::compact(op) {
+            return Some(v);
+        }
         let (sign, n) = long_layout::sign_ndigits(op);
         let d = (*(op as *const long_layout::PyLongObject))
             .ob_digit
             .as_ptr();
-        match n {
-            0 => Some(0),
-            1 => Some(sign * (*d as i64)),
-            2 => Some(sign * ((*d as i64) | ((*d.add(1) as i64) << 30))),
-            _ => None,
+        if n == 2 {
+            Some(sign * ((*d as i64) | ((*d.add(1) as i64) << 30)))
+        } else {
+            None
         }
     }
 }
@@ -143,6 +191,42 @@ unsafe fn exact_long_small(op: *mut ffi::PyObject) -> Option<i64> {
 unsafe fn is_exact(op: *mut ffi::PyObject, tp: *mut ffi::PyTypeObject) -> bool {
     // SAFETY: `op` is a valid object.
     unsafe { ffi::Py_TYPE(op) == tp }
+}
+
+/// The value of an exact `int` of up to two digits, read without a call; `None` for anything
+/// else (a conversion that runs no Python code, for loops over many items).
+///
+/// # Safety
+/// `op` a valid object.
+#[inline(always)]
+pub unsafe fn exact_i64(op: *mut ffi::PyObject) -> Option<i64> {
+    // SAFETY: the type is checked before the digits are read.
+    unsafe {
+        if is_exact(op, &raw mut ffi::PyLong_Type) {
+            exact_long_small(op)
+        } else {
+            None
+        }
+    }
+}
+
+/// The value of an exact `float`, or of an exact small `int` that a double holds exactly, read
+/// without a call; `None` for anything else.
+///
+/// # Safety
+/// `op` a valid object.
+#[inline(always)]
+pub unsafe fn exact_f64(op: *mut ffi::PyObject) -> Option<f64> {
+    // SAFETY: the type is checked before the value is read.
+    unsafe {
+        if is_exact(op, &raw mut ffi::PyFloat_Type) {
+            return Some(ffi::PyFloat_AS_DOUBLE(op));
+        }
+        match exact_i64(op) {
+            Some(v) if v.unsigned_abs() <= (1u64 << 53) => Some(v as f64),
+            _ => None,
+        }
+    }
 }
 
 // ---- integers ---------------------------------------------------------------------------------
@@ -704,11 +788,23 @@ pub unsafe fn to_value_into(
             TypeCode::U64 => (*out).u64 = to_unsigned_with(op, 64, fast)?,
             TypeCode::F32 => (*out).f32 = to_f32_with(op, fast)?,
             TypeCode::Bytes => (*out).bytes = to_bytes_with(op, fast)?,
+            TypeCode::Callable => {
+                if ffi::PyCallable_Check(op) == 0 {
+                    return Err(ConvError::WrongType);
+                }
+                (*out).obj = op;
+            }
             // Not parameter types: the loader refuses them in a descriptor.
-            TypeCode::Void | TypeCode::Array => return Err(ConvError::WrongType),
+            TypeCode::Void
+            | TypeCode::Array
+            | TypeCode::List
+            | TypeCode::Tuple
+            | TypeCode::Iterator => return Err(ConvError::WrongType),
             // Per-call views (the registry's `arg_view`): they need the call's view storage,
             // so they convert through `to_arg_into`; a default literal cannot be one.
-            TypeCode::Buffer => return Err(ConvError::WrongType),
+            TypeCode::Buffer | TypeCode::Sequence | TypeCode::Dict => {
+                return Err(ConvError::WrongType)
+            }
             // Needs the parameter's class, which this table does not know: the loader's
             // trampolines convert instance arguments themselves (loader/src/class).
             TypeCode::Instance => return Err(ConvError::WrongType),
@@ -737,6 +833,8 @@ pub unsafe fn to_arg_into(
     unsafe {
         match ty {
             TypeCode::Buffer => buffer::to_view(op, facts, out, views, fast),
+            TypeCode::Sequence => crate::containers::seq_to_view(op, facts.elem, out, views, fast),
+            TypeCode::Dict => crate::containers::dict_to_view(op, facts.elem, out, views, fast),
             TypeCode::Void
             | TypeCode::I8
             | TypeCode::I16
@@ -753,6 +851,10 @@ pub unsafe fn to_arg_into(
             | TypeCode::Bytes
             | TypeCode::Object
             | TypeCode::Array
+            | TypeCode::List
+            | TypeCode::Tuple
+            | TypeCode::Callable
+            | TypeCode::Iterator
             // Needs the parameter's class: `to_value_into` refuses it, and the loader's
             // trampolines convert instance arguments themselves (loader/src/class).
             | TypeCode::Instance => to_value_into(ty, op, out, fast),
@@ -795,9 +897,26 @@ pub unsafe fn from_value_with(ty: TypeCode, v: &pyz3_value, pooled: bool) -> *mu
             TypeCode::U32 => from_i64_with(v.u32 as i64, pooled),
             TypeCode::U64 => from_u64_with(v.u64, pooled),
             TypeCode::F32 => from_f64(v.f32 as f64),
-            TypeCode::Str | TypeCode::Bytes | TypeCode::Object | TypeCode::Array => v.obj,
-            // Not a result type: the loader refuses it in a descriptor.
-            TypeCode::Buffer => none(),
+            TypeCode::Str
+            | TypeCode::Bytes
+            | TypeCode::Object
+            | TypeCode::Array
+            | TypeCode::Iterator => v.obj,
+            // Built from what the plugin filled (capi/core/src/out.rs, the loader's tuple
+            // results), never from one value; not result types at all (buffer, sequence,
+            // callable): the loader refuses those in a descriptor.
+            TypeCode::List
+            | TypeCode::Dict
+            | TypeCode::Tuple
+            | TypeCode::Buffer
+            | TypeCode::Sequence
+            | TypeCode::Callable => {
+                error::raise_str(
+                    ffi::PyExc_SystemError,
+                    &format!("a {} result cannot be made from one value", ty.name()),
+                );
+                ptr::null_mut()
+            }
             // The loader makes an instance result before the call (loader/src/class); a state
             // pointer alone cannot become an object.
             TypeCode::Instance => {
@@ -885,6 +1004,9 @@ pub unsafe fn raise_arg_error(
     unsafe {
         match ty {
             TypeCode::Buffer => buffer::raise_mismatch(err, facts, op, what),
+            TypeCode::Sequence | TypeCode::Dict => {
+                crate::containers::raise_error(err, ty, facts.elem, op, what)
+            }
             _ => raise_conversion_error(err, ty, op, what),
         }
     }
@@ -929,6 +1051,11 @@ pub unsafe fn raise_conversion_error(
                     short_repr(op, 48)
                 );
                 error::raise_str(ffi::PyExc_OverflowError, &msg);
+            }
+            // Worded with the argument's element type by containers::raise_error.
+            ConvError::Element { .. } | ConvError::Key { .. } => {
+                let msg = format!("{what} does not convert to {}", ty.name());
+                error::raise_str(ffi::PyExc_TypeError, &msg);
             }
         }
     }

@@ -40,6 +40,18 @@ pub enum Repr {
     /// An instance of one of the plugin's classes (which one: `class_index`), as a pointer to
     /// its native state.
     Instance,
+    /// A sequence argument: a `pyz3_seq` view of converted items (ABI 1.1).
+    Sequence,
+    /// A `dict[str, T]`: a `pyz3_dict` view as an argument, built from a `pyz3_out` as a result.
+    Dict,
+    /// A `list[T]` result, built from a `pyz3_out` (ABI 1.1).
+    List,
+    /// A `tuple[T1, T2, ...]` result: one `pyz3_value` per item (ABI 1.1).
+    Tuple,
+    /// A callable argument: borrowed, called back with `pyz3_call_typed` (ABI 1.1).
+    Callable,
+    /// A native iterator result, made by `pyz3_result_iter` (ABI 1.1).
+    Iterator,
 }
 
 impl Repr {
@@ -57,6 +69,12 @@ impl Repr {
             Repr::Buffer => ("buffer", 0, false),
             Repr::Array => ("array", 0, false),
             Repr::Instance => ("instance", 0, false),
+            Repr::Sequence => ("sequence", 0, false),
+            Repr::Dict => ("dict", 0, false),
+            Repr::List => ("list", 0, false),
+            Repr::Tuple => ("tuple", 0, false),
+            Repr::Callable => ("callable", 0, false),
+            Repr::Iterator => ("iterator", 0, false),
         }
     }
 }
@@ -84,6 +102,17 @@ pub enum DefaultRule {
     Any,
     /// Only `None`, for an optional parameter (a per-call view or an instance has no literal).
     NoneOnly,
+}
+
+/// Which compound-type facts a declaration of the type carries (ABI 1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// None: `elem`, `ret_elem`, `ret_item_count`, `ret_items` are 0.
+    None,
+    /// An element type in `pyz3_param.elem` / `pyz3_function_def.ret_elem`.
+    Elem,
+    /// Per-item types in `ret_item_count` / `ret_items` (tuple results).
+    Items,
 }
 
 /// The facts about one declared type.
@@ -125,8 +154,35 @@ pub struct TypeInfo {
     pub arg_view: bool,
     /// What a default of this type may be.
     pub default: DefaultRule,
+    /// The compound-type facts a declaration carries. In the annotations and `expected`,
+    /// `{elem}` stands for the element type's annotation and `{items}` for the items'.
+    pub needs: Needs,
     /// The doc comment the header carries for the macro.
     pub doc: &'static str,
+}
+
+impl TypeInfo {
+    /// The facts the registry entries below do not spell out.
+    const DEFAULTS: TypeInfo = TypeInfo {
+        code: TypeCode::Void,
+        macro_name: "",
+        name: "",
+        c_type: "",
+        arg_member: "",
+        result_member: "",
+        param_annotation: "",
+        result_annotation: "",
+        expected: "",
+        repr: Repr::Void,
+        param: false,
+        result: false,
+        borrowed_arg: false,
+        result_needs_gil: false,
+        arg_view: false,
+        default: DefaultRule::None,
+        needs: Needs::None,
+        doc: "",
+    };
 }
 
 macro_rules! type_registry {
@@ -150,12 +206,17 @@ macro_rules! type_registry {
 
         /// Every type, in code order. Codes need not be dense: each feature of the ABI owns a
         /// block of codes (docs/design.md, "Adding a type").
+        #[allow(
+            clippy::needless_update,
+            reason = "entries that spell out every fact keep the defaults too"
+        )]
         pub const TYPES: &[TypeInfo] = &[
             $( TypeInfo {
                 code: TypeCode::$variant,
                 macro_name: stringify!($macro_name),
                 doc: concat!($($doc, "\n"),+),
                 $($field: $value,)*
+                ..TypeInfo::DEFAULTS
             }, )+
         ];
     };
@@ -307,6 +368,52 @@ type_registry! {
         borrowed_arg: true, result_needs_gil: false, arg_view: false,
         default: DefaultRule::NoneOnly,
     }
+    /// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
+    /// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
+    /// view the loader owns for the call.
+    Sequence = 18, PYZ3_T_SEQUENCE {
+        name: "sequence", c_type: "const pyz3_seq *", arg_member: "seq",
+        param_annotation: "Sequence[{elem}]", expected: "a sequence",
+        repr: Repr::Sequence, param: true, borrowed_arg: true, arg_view: true,
+        default: DefaultRule::NoneOnly, needs: Needs::Elem,
+    }
+    /// A `dict` with `str` keys whose values convert to `elem` (ABI 1.1). Arguments arrive in
+    /// `pyz3_value.dict`, a view the loader owns for the call; results are filled through
+    /// `pyz3_result_dict` (`ret_elem` names the values' type).
+    Dict = 19, PYZ3_T_DICT {
+        name: "dict", c_type: "const pyz3_dict *", arg_member: "dict", result_member: "out",
+        param_annotation: "dict[str, {elem}]", result_annotation: "dict[str, {elem}]",
+        expected: "dict", repr: Repr::Dict, param: true, result: true, borrowed_arg: true,
+        arg_view: true, result_needs_gil: true, default: DefaultRule::NoneOnly, needs: Needs::Elem,
+    }
+    /// A `list` result (ABI 1.1), filled through `pyz3_result_list`; `ret_elem` names the
+    /// items' type.
+    List = 20, PYZ3_T_LIST {
+        name: "list", c_type: "pyz3_out *", result_member: "out",
+        result_annotation: "list[{elem}]", repr: Repr::List, result: true,
+        result_needs_gil: true, needs: Needs::Elem,
+    }
+    /// A `tuple` result (ABI 1.1): `result` points to `ret_item_count` values, item `i` of type
+    /// `ret_items[i]`, each written as a result of that type.
+    Tuple = 21, PYZ3_T_TUPLE {
+        name: "tuple", c_type: "pyz3_value[]",
+        result_annotation: "tuple[{items}]", repr: Repr::Tuple, result: true,
+        result_needs_gil: true, needs: Needs::Items,
+    }
+    /// A callable argument (ABI 1.1), borrowed in `pyz3_value.obj`; call it with
+    /// `pyz3_call_typed` (typed values) or `pyz3_call_kw` (objects).
+    Callable = 22, PYZ3_T_CALLABLE {
+        name: "callable", c_type: "PyObject *", arg_member: "obj",
+        param_annotation: "Callable[..., Any]", expected: "callable",
+        repr: Repr::Callable, param: true, borrowed_arg: true, default: DefaultRule::NoneOnly,
+    }
+    /// An iterator result (ABI 1.1), made by `pyz3_iterator_new` in `pyz3_value.obj`; its
+    /// `next` yields items of type `ret_elem`.
+    Iterator = 23, PYZ3_T_ITERATOR {
+        name: "iterator", c_type: "PyObject *", result_member: "obj",
+        result_annotation: "Iterator[{elem}]", repr: Repr::Iterator, result: true,
+        result_needs_gil: true, needs: Needs::Elem,
+    }
 }
 
 /// The facts a compound type carries besides its code (ABI 1.1: `pyz3_param.elem`,
@@ -361,8 +468,52 @@ impl TypeInfo {
     pub const fn result_is_object(&self) -> bool {
         matches!(
             self.repr,
-            Repr::Text | Repr::Bytes | Repr::Object | Repr::Array
+            Repr::Text | Repr::Bytes | Repr::Object | Repr::Array | Repr::Iterator
         )
+    }
+
+    /// A scalar type: one C value in one `pyz3_value` member (everything but the compound
+    /// types of ABI 1.1). Only scalars can be the elements of a container type.
+    #[inline]
+    pub const fn is_scalar(&self) -> bool {
+        !matches!(
+            self.repr,
+            Repr::Buffer
+                | Repr::Array
+                | Repr::Sequence
+                | Repr::Dict
+                | Repr::List
+                | Repr::Tuple
+                | Repr::Callable
+                | Repr::Iterator
+        )
+    }
+
+    /// Valid as the element of a compound parameter (`pyz3_param.elem`): a scalar parameter
+    /// type.
+    #[inline]
+    pub const fn is_param_elem(&self) -> bool {
+        self.is_scalar() && self.param
+    }
+
+    /// Valid as the element or item of a compound result (`ret_elem`, `ret_items`): a scalar
+    /// result type other than `void`.
+    #[inline]
+    pub const fn is_result_elem(&self) -> bool {
+        self.is_scalar() && self.result && !matches!(self.repr, Repr::Void)
+    }
+
+    /// The size in bytes of one item of this (scalar) type in a `pyz3_items` array: as an
+    /// argument (`str`/`bytes` are `pyz3_str`) or as a result (`str`/`bytes`/`object` are
+    /// `PyObject *`). 0 for types that cannot be items.
+    pub const fn item_size(&self, as_result: bool) -> usize {
+        match self.repr {
+            Repr::Int { bits, .. } | Repr::Float { bits } => (bits / 8) as usize,
+            Repr::Bool => 1,
+            Repr::Text | Repr::Bytes if !as_result => 2 * core::mem::size_of::<usize>(),
+            Repr::Text | Repr::Bytes | Repr::Object => core::mem::size_of::<usize>(),
+            _ => 0,
+        }
     }
 }
 
@@ -442,9 +593,11 @@ mod tests {
                 Repr::Bool => "b",
                 Repr::Text => "str",
                 Repr::Bytes => "bytes",
-                Repr::Object => "obj",
+                Repr::Object | Repr::Callable => "obj",
                 Repr::Buffer => "buf",
-                Repr::Array => "",
+                Repr::Sequence => "seq",
+                Repr::Dict => "dict",
+                Repr::Array | Repr::List | Repr::Tuple | Repr::Iterator => "",
                 Repr::Instance => {
                     assert_eq!(t.arg_member, "inst", "{}", t.name);
                     assert_eq!(t.result_member, "inst", "{}", t.name);
@@ -453,12 +606,17 @@ mod tests {
             };
             assert_eq!(t.arg_member, expected_arg, "{}", t.name);
             assert_eq!(t.param, !t.arg_member.is_empty(), "{}", t.name);
-            assert_eq!(
-                t.result_needs_gil,
-                t.result_member == "obj",
-                "{}: results in `obj` are objects",
-                t.name
-            );
+            if t.is_scalar() {
+                assert_eq!(
+                    t.result_needs_gil,
+                    t.result_member == "obj",
+                    "{}: results in `obj` are objects",
+                    t.name
+                );
+            } else {
+                assert_eq!(t.result_needs_gil, t.result, "{}", t.name);
+                assert_eq!(t.default == DefaultRule::NoneOnly, t.param, "{}", t.name);
+            }
             assert_eq!(t.default == DefaultRule::None, !t.param, "{}", t.name);
             assert!(
                 !t.arg_view || t.param,
@@ -466,6 +624,28 @@ mod tests {
                 t.name
             );
         }
+    }
+
+    #[test]
+    fn compound_types_name_their_facts_in_annotations() {
+        for t in TYPES {
+            let anns = [t.param_annotation, t.result_annotation, t.expected];
+            let uses_elem = anns.iter().any(|a| a.contains("{elem}"));
+            let uses_items = anns.iter().any(|a| a.contains("{items}"));
+            assert_eq!(uses_elem, t.needs == Needs::Elem, "{}", t.name);
+            assert_eq!(uses_items, t.needs == Needs::Items, "{}", t.name);
+            if !t.is_scalar() {
+                assert_eq!(t.param, !t.param_annotation.is_empty(), "{}", t.name);
+                assert_eq!(t.result, !t.result_annotation.is_empty(), "{}", t.name);
+            }
+        }
+        assert_eq!(TypeCode::I64.info().item_size(false), 8);
+        assert_eq!(TypeCode::Str.info().item_size(false), 16);
+        assert_eq!(TypeCode::Str.info().item_size(true), 8);
+        assert_eq!(TypeCode::Bool.info().item_size(true), 1);
+        assert!(!TypeCode::Void.info().is_result_elem());
+        assert!(!TypeCode::List.info().is_result_elem());
+        assert!(TypeCode::Object.info().is_param_elem());
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub fn sys(root: &Path) -> Result<String, String> {
          //! One declaration per `pyz3_*` export of capi/src, with its doc comment (the source\n\
          //! include/pyz3.h comes from too). A plugin links `-lpyz3` and never references a CPython\n\
          //! symbol.\n\nuse core::ffi::{{c_char, c_void}};\n\nuse crate::abi::*;\nuse \
-         crate::PyObject;\n\n#[cfg_attr(not(test), link(name = \"pyz3\"))]\nextern \"C\" {{\n{decls}}}\n"
+         crate::PyObject;\n\n#[cfg_attr(not(test), link(name = \"pyz3\"))]\n#[allow(\n    improper_ctypes,\n    reason = \"the opaque ABI types (pyz3_module, ...) are only ever behind pointers\"\n)]\nextern \"C\" {{\n{decls}}}\n"
     );
     rustfmt(&text)
 }

@@ -21,7 +21,7 @@ pub fn types() -> String {
     );
     s.push_str(
         "/// How a type's value is represented.\n\
-         pub const Kind = enum { void, int, float, bool, str, bytes, object, buffer, array, instance };\n\n\
+         pub const Kind = enum { void, int, float, bool, str, bytes, object, buffer, array, instance, sequence, dict, list, tuple, callable, iterator };\n\n\
          /// One declared type.\n\
          pub const TypeInfo = struct {\n    \
          /// `PYZ3_T_*`.\n    code: u8,\n    \

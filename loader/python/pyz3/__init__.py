@@ -240,12 +240,13 @@ def _check_path(path: str) -> None:
 
 
 def _plugin_module(path: str, module_name: str, what: str) -> ModuleType:
-    """Unpickling helper: the module of the plugin at ``path`` published as ``module_name``.
+    """The module of the plugin at ``path`` published as ``module_name``, for unpickling ``what``.
 
-    Where the path does not exist (another machine, a relocated install), the module is imported
-    by name instead, which serves modules made by ``pyz3-loader build`` and the import hook. A
-    module this process (or the parent it was forked from) already loaded from ``path`` is the one
-    that was pickled, even if the file was replaced since. ``what`` names the object for messages.
+    Objects of plugins pickle by reference: (plugin path, module name, name). Where the path
+    does not exist (another machine, a relocated install), the module is imported by name
+    instead, which serves modules made by ``pyz3-loader build`` and the import hook. A module
+    this process (or the parent it was forked from) already loaded from ``path`` is the one that
+    was pickled, even if the file was replaced since.
     """
     with _lock:
         identity = _mapped.get(os.path.realpath(path))
@@ -262,8 +263,8 @@ def _plugin_module(path: str, module_name: str, what: str) -> ModuleType:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise PluginLoadError(
-                f"cannot unpickle {module_name}.{what}: {path} does not exist and module "
-                f"{module_name!r} cannot be imported ({exc})",
+                f"cannot unpickle {what}: {path} does not exist and module {module_name!r} cannot be "
+                f"imported ({exc})",
                 path=path,
             ) from exc
     return module
@@ -275,7 +276,7 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
     Functions pickle by reference: (plugin path, module name, function name); a static or class
     method's name is ``Class.name``. See :func:`_plugin_module` for how the module is found.
     """
-    module = _plugin_module(path, module_name, func_name)
+    module = _plugin_module(path, module_name, f"{module_name}.{func_name}")
     found: object = module
     for part in func_name.split("."):
         found = getattr(found, part, None)
@@ -289,11 +290,36 @@ def _function_owner(path: str, module_name: str, func_name: str) -> object:
     return owner
 
 
+def _plugin_exception(path: str, module_name: str, class_name: str, args: tuple) -> BaseException:
+    """Unpickling helper: an instance of the plugin's exception class ``class_name``."""
+    module = _plugin_module(path, module_name, f"{module_name}.{class_name}")
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and "__pyz3_origin__" in cls.__dict__):
+        raise PluginLoadError(
+            f"cannot unpickle {module_name}.{class_name}: {module.__name__} has no pyz3 exception "
+            f"class {class_name!r}",
+            path=path,
+        )
+    return cls(*args)
+
+
+def _reduce_plugin_exception(self: BaseException) -> tuple:
+    """``__reduce__`` of a plugin's exception classes: pickled by reference to the plugin (the
+    module may not be importable by name), with the arguments and attributes; a Python subclass
+    of one pickles as exceptions usually do."""
+    cls = type(self)
+    origin = cls.__dict__.get("__pyz3_origin__")
+    if origin is None:
+        return BaseException.__reduce__(self)
+    path, module_name = origin
+    return (_plugin_exception, (path, module_name, cls.__name__, self.args), self.__dict__ or None)
+
+
 def _class_instance(path: str, module_name: str, class_name: str, state: object) -> object:
     """Unpickling helper: an instance of class ``class_name`` of the plugin at ``path``, made by
     the class's ``import_state`` hook from ``state`` (instances pickle by reference, like
     functions; see :func:`_plugin_module`)."""
-    module = _plugin_module(path, module_name, class_name)
+    module = _plugin_module(path, module_name, f"{module_name}.{class_name}")
     cls = getattr(module, class_name, None)
     if not isinstance(cls, type):
         raise PluginLoadError(

@@ -15,6 +15,7 @@ import inspect
 import json
 import keyword
 import os
+import re
 import shutil
 import stat
 import sys
@@ -70,6 +71,14 @@ class Plugin:
         return self.desc["functions"]
 
     @property
+    def constants(self) -> list[dict[str, Any]]:
+        return self.desc.get("constants", [])
+
+    @property
+    def exceptions(self) -> list[dict[str, Any]]:
+        return self.desc.get("exceptions", [])
+
+    @property
     def classes(self) -> list[dict[str, Any]]:
         return self.desc.get("classes", [])
 
@@ -113,9 +122,16 @@ class Plugin:
         return f"({', '.join(parts)}) -> {ret}"
 
 
+def _qualified(annotation: str, qualify) -> str:
+    """``annotation`` with every name in it spelled as ``qualify`` says (``Sequence[int]`` ->
+    ``_abc.Sequence[_builtins.int]`` in a stub whose functions shadow those names); a dotted name
+    (``numpy.ndarray``) is one name."""
+    return re.sub(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", lambda m: qualify(m.group(0)), annotation)
+
+
 def param_annotation(param: dict[str, Any], qualify=lambda name: name) -> str:
     """The annotation of a parameter: the runtime's registry names it (``describe()``)."""
-    ann = qualify(param["annotation"])
+    ann = _qualified(param["annotation"], qualify)
     if param["optional"] and param["type"] != "object":
         ann += " | None"
     return ann
@@ -126,15 +142,21 @@ def return_annotation(func: dict[str, Any], qualify=lambda name: name) -> str:
     ann = "Any" if func["raw"] else func["return_annotation"]
     if ann in ("None", "Any"):
         return ann if ann == "None" else qualify(ann)
-    ann = qualify(ann)
+    ann = _qualified(ann, qualify)
     return ann + " | None" if func["return_optional"] else ann
+
+
+# Names annotations use that are not builtins, and where a stub imports them from.
+IMPORTED_NAMES = {"Any": "typing", "final": "typing", "Callable": "collections.abc",
+                  "Iterator": "collections.abc", "Sequence": "collections.abc"}  # fmt: skip
 
 
 def annotation_names() -> set[str]:
     """Every name an annotation of a declared type can use, from the runtime's type registry."""
     names: set[str] = set()
     for entry in pyz3._pyz3.type_registry():
-        names |= {entry["param_annotation"], entry["result_annotation"]}
+        for ann in (entry["param_annotation"], entry["result_annotation"]):
+            names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", ann)) - {"elem", "items"}
     return names - {"None"}
 
 
@@ -252,6 +274,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         if func["doc"]:
             for line in func["doc"].splitlines():
                 print(f"      {line}")
+    if plugin.constants:
+        print(f"constants {len(plugin.constants)}")
+        for const in plugin.constants:
+            print(f"  {const['name']}: {const['annotation']} = {getattr(plugin.module, const['name'])!r}")
+    if plugin.exceptions:
+        print(f"exceptions {len(plugin.exceptions)}")
+        for exc in plugin.exceptions:
+            print(f"  class {exc['name']}({exc['base']})")
     return 0
 
 
@@ -296,9 +326,10 @@ def _method_target(cls_obj: type, method: dict[str, Any]) -> tuple[object, int]:
 def stub_text(plugin: Plugin) -> str:
     """The .pyi text for the plugin's module."""
     names = {f["name"] for f in plugin.functions} | {c["name"] for c in plugin.classes}
+    names |= {c["name"] for c in plugin.constants} | {e["name"] for e in plugin.exceptions}
     for cls in plugin.classes:
         names |= {m["name"] for m in cls["methods"]} | {p["name"] for p in cls["properties"]}
-    shadowed = names & ({*annotation_names(), "Any", "tuple", "int", "final", "object"} - {"Buffer"})
+    shadowed = names & ({*annotation_names(), "tuple", "int", "object", *IMPORTED_NAMES} - {"Buffer"})
     callables = list(plugin.functions)
     for cls in plugin.classes:
         callables += [m for m in (cls["init"], *cls["methods"]) if m is not None]
@@ -310,32 +341,55 @@ def stub_text(plugin: Plugin) -> str:
     numpy_name = "_numpy" if "numpy" in names else "numpy"
 
     def qualify(type_name: str) -> str:
-        if type_name in ("Any", "final"):
-            return f"_typing.{type_name}" if shadowed else type_name
+        source = IMPORTED_NAMES.get(type_name)
+        if source is not None:
+            return f"_{source.rsplit('.', 1)[-1]}.{type_name}" if shadowed else type_name
         if type_name == "Buffer":
             return buffer_name
         if type_name.startswith("numpy."):
             return numpy_name + type_name[len("numpy") :]
         return f"_builtins.{type_name}" if type_name in shadowed else type_name
 
+    signatures = [(f, plugin.signature(f, qualify, stub=True)) for f in plugin.functions]
+    constants = [(c, _qualified(c["annotation"], qualify)) for c in plugin.constants]
+    bases = [qualify(e["base"]) for e in plugin.exceptions]
     lines = [f"{STUBS_MARKER} from {os.path.basename(plugin.path)!r}; do not edit."]
     if plugin.doc:
         lines.append(f'"""{_docstring(plugin.doc)}"""')
     lines.append("")
     body: list[str] = []
+    for const, ann in constants:
+        body.append(f"{const['name']}: {ann}")
+        if const["doc"]:
+            body.append(f'"""{_docstring(const["doc"])}"""')
+    for exc, base in zip(plugin.exceptions, bases, strict=True):
+        body += ["", f"class {exc['name']}({base}):"]
+        body.append(f'    """{_docstring(exc["doc"])}"""' if exc["doc"] else "    ...")
     for cls in plugin.classes:
         body += ["", *class_stub(plugin, cls, qualify)]
-    for func in plugin.functions:
-        body += ["", f"def {func['name']}{plugin.signature(func, qualify, stub=True)}:"]
+    for func, sig in signatures:
+        body += ["", f"def {func['name']}{sig}:"]
         if func["doc"]:
             body.append(f'    """{_docstring(func["doc"])}"""')
         else:
             body.append("    ...")
-    typing_names = sorted(n for n in ("Any", "final") if any(qualify(n) in line for line in body))
+    # The imported names the stub's code uses (docstrings do not count); `final` only decorates.
+    code = "\n".join(line for line in body if not line.lstrip().startswith('"""'))
+    used = {n for n in IMPORTED_NAMES if n != "final" and re.search(rf"\b{n}\b", code)}
+    if any(cls["final"] for cls in plugin.classes):
+        used.add("final")
     if shadowed:
-        lines += ["import builtins as _builtins", "import typing as _typing", ""]
-    elif typing_names:
-        lines += [f"from typing import {', '.join(typing_names)}", ""]
+        lines += ["import builtins as _builtins"]
+        lines += sorted(
+            {f"import {IMPORTED_NAMES[n]} as _{IMPORTED_NAMES[n].rsplit('.', 1)[-1]}" for n in used}
+        )
+        lines.append("")
+    elif used:
+        for module in sorted({IMPORTED_NAMES[n] for n in used}):
+            lines.append(
+                f"from {module} import {', '.join(sorted(n for n in used if IMPORTED_NAMES[n] == module))}"
+            )
+        lines.append("")
     if "Buffer" in annotations:
         alias = "" if buffer_name == "Buffer" else f" as {buffer_name}"
         if "sys" in names:
@@ -353,8 +407,7 @@ def stub_text(plugin: Plugin) -> str:
             ]
     if any(a.startswith("numpy.") for a in annotations):
         lines += [f"import numpy{'' if numpy_name == 'numpy' else ' as _numpy'}", ""]
-    all_names = [c["name"] for c in plugin.classes] + [f["name"] for f in plugin.functions]
-    lines.append(f"__all__ = {all_names!r}")
+    lines.append(f"__all__ = {[n for n in _all_names(plugin)]!r}")
     lines.append(f"__pyz3_abi__: {qualify('tuple')}[{qualify('int')}, {qualify('int')}]")
     return "\n".join(lines + body) + "\n"
 
@@ -411,6 +464,11 @@ def class_stub(plugin: Plugin, cls: dict[str, Any], qualify) -> list[str]:
                 f"    def {prop['name']}(self, value: {ann}) -> None: ...",
             ]
     return out + (members or ["    ..."])
+
+
+def _all_names(plugin: Plugin) -> list[str]:
+    """The module's ``__all__``, in the order the loader publishes them."""
+    return list(plugin.module.__all__)
 
 
 def _docstring(text: str) -> str:

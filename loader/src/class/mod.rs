@@ -23,11 +23,13 @@ use core::cell::{Cell, OnceCell};
 use core::ffi::{c_char, c_void};
 use core::ptr;
 use std::ffi::CString;
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
 use pyz3_core::error;
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::types::TypeFacts;
 
@@ -399,6 +401,7 @@ pub unsafe fn state_of_any(obj: *mut ffi::PyObject) -> *mut c_void {
 /// Builds every class of `plugin` as a type, adds each to `module`, and returns them in
 /// declaration order (what `class_index` numbers). Every function of every class is built
 /// before any type is made, so an unusable descriptor (a bad default) frees everything.
+/// `state` is what `pyz3_call.module` points to in every function of every class.
 ///
 /// # Safety
 /// GIL held.
@@ -406,6 +409,7 @@ pub unsafe fn build_classes(
     plugin: &PluginSpec,
     module_name: &str,
     module: &Owned,
+    state: &Arc<ModuleState>,
 ) -> Result<Vec<&'static ClassData>, BuildError> {
     let mut boxes: Vec<*mut ClassData> = Vec::with_capacity(plugin.classes.len());
     let free = |boxes: &[*mut ClassData]| {
@@ -427,7 +431,8 @@ pub unsafe fn build_classes(
     let classes: Vec<&'static ClassData> = boxes.iter().map(|&b| unsafe { &*b }).collect();
     for (spec, data) in plugin.classes.iter().zip(&classes) {
         // SAFETY: GIL held.
-        if let Err(e) = unsafe { build_functions(plugin, module_name, spec, data, &classes) } {
+        if let Err(e) = unsafe { build_functions(plugin, module_name, state, spec, data, &classes) }
+        {
             drop(classes);
             free(&boxes);
             return Err(e);
@@ -436,7 +441,7 @@ pub unsafe fn build_classes(
     // From here a made type points into its ClassData: they live for the process.
     for (spec, data) in plugin.classes.iter().zip(&classes) {
         // SAFETY: GIL held.
-        let tp = unsafe { make_type(plugin, module_name, spec, data, &classes)? };
+        let tp = unsafe { make_type(plugin, module_name, state, spec, data, &classes)? };
         let key =
             CString::new(spec.name.as_str()).map_err(|e| BuildError::Plugin(e.to_string()))?;
         // SAFETY: GIL held.
@@ -492,12 +497,14 @@ fn accessor_spec(p: &PropertySpec, setter: bool) -> FunctionSpec {
             }
         },
         ret_class_index: if setter { 0 } else { p.class_index },
+        ret_items: Vec::new(),
     }
 }
 
 unsafe fn build_functions(
     plugin: &PluginSpec,
     module_name: &str,
+    state: &Arc<ModuleState>,
     spec: &ClassSpec,
     data: &'static ClassData,
     classes: &[&'static ClassData],
@@ -511,6 +518,7 @@ unsafe fn build_functions(
             let f = Function::new(
                 plugin,
                 module_name,
+                state,
                 &init,
                 classes,
                 member(data, &display, Receiver::Instance, true, false),
@@ -530,6 +538,7 @@ unsafe fn build_functions(
             let f = Function::new(
                 plugin,
                 module_name,
+                state,
                 m,
                 classes,
                 member(data, &display, Receiver::Instance, false, false),
@@ -566,6 +575,7 @@ unsafe fn build_functions(
             let getter = Function::new(
                 plugin,
                 module_name,
+                state,
                 &accessor_spec(p, false),
                 classes,
                 member(data, &display, Receiver::Instance, false, false),
@@ -574,6 +584,7 @@ unsafe fn build_functions(
                 Some(_) => Some(Function::new(
                     plugin,
                     module_name,
+                    state,
                     &accessor_spec(p, true),
                     classes,
                     member(data, &display, Receiver::Instance, false, true),
@@ -599,6 +610,7 @@ unsafe fn build_functions(
             let e = Function::new(
                 plugin,
                 module_name,
+                state,
                 export,
                 classes,
                 member(
@@ -612,6 +624,7 @@ unsafe fn build_functions(
             let i = Function::new(
                 plugin,
                 module_name,
+                state,
                 import,
                 classes,
                 member(
@@ -668,6 +681,7 @@ fn slot(slot: core::ffi::c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
 unsafe fn make_type(
     plugin: &PluginSpec,
     module_name: &str,
+    state: &Arc<ModuleState>,
     spec: &ClassSpec,
     data: &'static ClassData,
     classes: &[&'static ClassData],
@@ -809,7 +823,7 @@ unsafe fn make_type(
                 .and_then(|f| f.ctor_vectorcall)
                 .unwrap_or(instance::no_constructor),
         );
-        add_static_members(plugin, module_name, spec, &tp, classes, data)?;
+        add_static_members(plugin, module_name, state, spec, &tp, classes, data)?;
         // Immutable like a static extension type: what CPython's call specialisation for
         // classes asks for, and what users expect of a compiled class.
         // (An atomic field on free-threaded builds; the type is not shared yet either way.)
@@ -832,6 +846,7 @@ unsafe fn make_type(
 unsafe fn add_static_members(
     plugin: &PluginSpec,
     module_name: &str,
+    state: &Arc<ModuleState>,
     spec: &ClassSpec,
     tp: &Owned,
     classes: &[&'static ClassData],
@@ -853,6 +868,7 @@ unsafe fn add_static_members(
             let builtin = function::make_member_builtin(
                 plugin,
                 module_name,
+                state,
                 m,
                 classes,
                 member(data, &display, receiver, false, false),

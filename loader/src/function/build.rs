@@ -6,12 +6,14 @@
 
 use core::ffi::c_void;
 use std::ffi::CString;
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
 use pyz3_core::convert::{self, ConvError};
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
-use pyz3_core::types::{TypeCode, TypeFacts, TYPES};
+use pyz3_core::types::{DefaultRule, TypeCode, TypeFacts, TYPES};
 use pyz3_core::{error, tls};
 
 use super::call::{pick_ctor_vectorcall, pick_method_entry, pick_trampoline, NO_METHOD_ENTRY};
@@ -22,13 +24,15 @@ use crate::BuildError;
 
 impl Function {
     /// Builds the function for `spec`, published in module `module_name`; `classes` are the
-    /// plugin's classes (for instance parameters and results), `role` says what it is.
+    /// plugin's classes (for instance parameters and results), `role` says what it is, `module`
+    /// what `pyz3_call.module` points to.
     ///
     /// # Safety
     /// GIL held.
     pub(crate) unsafe fn new(
         plugin: &PluginSpec,
         module_name: &str,
+        module: &Arc<ModuleState>,
         spec: &FunctionSpec,
         classes: &[&'static ClassData],
         role: Role,
@@ -151,11 +155,22 @@ impl Function {
             call0: pyz3_call {
                 none_mask: 0,
                 user_data: spec.user_data as *mut c_void,
-                module: core::ptr::null_mut(),
+                module: module.handle(),
                 self_: core::ptr::null_mut(),
             },
             ret_type: spec.return_type,
             ret_facts: spec.ret_facts,
+            ret_compound: matches!(
+                spec.return_type,
+                TypeCode::List | TypeCode::Dict | TypeCode::Tuple
+            ),
+            ret_items: spec.ret_items.clone().into_boxed_slice(),
+            ret_objects: spec
+                .ret_items
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.info().result_is_object())
+                .fold(0, |mask, (i, _)| mask | 1 << i),
             ret_optional: spec.return_flags & PYZ3_RETURN_OPTIONAL != 0,
             release_gil: spec.flags & PYZ3_FN_RELEASE_GIL != 0,
             positional_only,
@@ -169,6 +184,7 @@ impl Function {
             name: spec.name.clone(),
             qualname: spec.name.clone(),
             param_names: spec.params.iter().map(|p| p.name.clone()).collect(),
+            _module: Arc::clone(module),
             default_none_mask,
             state_slot: receiver == Some(Receiver::Instance),
             state_offset: owner.map_or(0, |c| c.state_offset),
@@ -327,6 +343,14 @@ unsafe fn parse_default(
         )) else {
             return Err(plugin_fault_or_raised("is not a Python literal"));
         };
+        let is_none = obj.as_ptr() == ffi::Py_None();
+        if !is_none && ty.info().default == DefaultRule::NoneOnly {
+            return Err(plugin_error(format!(
+                "is not None, not valid for a parameter of type {}: it can only default to \
+                 None (declared with PYZ3_PARAM_OPTIONAL)",
+                ty.name()
+            )));
+        }
         // An object parameter that is not optional takes a None default as the object itself,
         // as it takes a None argument; optional parameters get a set none_mask bit instead.
         if obj.as_ptr() == ffi::Py_None() && (optional || ty != TypeCode::Object) {
@@ -349,11 +373,15 @@ unsafe fn parse_default(
                 value,
                 is_none: false,
             }),
-            Err(ConvError::WrongType) => Err(plugin_error(format!(
-                "has type {}, not valid for a parameter of type {}",
-                convert::object_type_name(obj.as_ptr()),
-                ty.name()
-            ))),
+            // Sequences and dicts only default to None (refused above), so their element errors
+            // cannot happen here.
+            Err(ConvError::WrongType | ConvError::Element { .. } | ConvError::Key { .. }) => {
+                Err(plugin_error(format!(
+                    "has type {}, not valid for a parameter of type {}",
+                    convert::object_type_name(obj.as_ptr()),
+                    ty.name()
+                )))
+            }
             Err(ConvError::OutOfRange) => {
                 Err(plugin_error(format!("is out of range for {}", ty.name())))
             }
@@ -369,7 +397,7 @@ unsafe fn parse_default(
 /// Classifies the exception that is set: `ValueError`, `TypeError`, `SyntaxError` and
 /// `OverflowError` from evaluating or converting a literal are the plugin's fault (a message
 /// for `PluginLoadError`, the exception cleared); anything else stays set and propagates.
-unsafe fn plugin_fault_or_raised(what: &str) -> BuildError {
+pub(crate) unsafe fn plugin_fault_or_raised(what: &str) -> BuildError {
     // SAFETY: GIL held by the caller; an exception is set.
     unsafe {
         let exc = error::fetch();

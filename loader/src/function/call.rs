@@ -15,10 +15,11 @@
 //! method gets the same body with its state in `args[0].inst` and the instance in
 //! `call->self_` ([`MethodEntry`]).
 //!
-//! Functions with per-call view parameters (buffers; the registry's `arg_view`) take `VIEWS` and
-//! [`convert_and_invoke_views`]: the one place that owns a call's views. It creates a
-//! [`CallViews`] before the first conversion and drops it after the result object exists, so
-//! every committed view is released on every path (docs/design.md, "Per-call views").
+//! Functions with per-call view parameters (buffers, sequences, dicts; the registry's
+//! `arg_view`) take `VIEWS` and [`convert_and_invoke_views`]: the one place that owns a call's
+//! views. It creates a [`CallViews`] before the first conversion and drops it after the result
+//! object exists, so every committed view is released on every path (docs/design.md, "Per-call
+//! views").
 
 use core::ptr;
 
@@ -577,6 +578,9 @@ pub(super) unsafe fn invoke_ret<const RELEASE_GIL: bool, const R: u8, const M: b
     // SAFETY: `vals` holds one initialised value per parameter (after the receiver's state);
     // `fn_` is set for typed functions.
     unsafe {
+        if R == ANY_RET && f.ret_compound {
+            return super::compound::invoke::<RELEASE_GIL, M>(f, this, vals, none_mask);
+        }
         let per_call = pyz3_call {
             none_mask,
             self_: if M { this } else { f.call0.self_ },
@@ -684,6 +688,7 @@ pub(super) unsafe fn result_of_type(
     unsafe {
         match ty {
             TypeCode::Str | TypeCode::Bytes | TypeCode::Object => checked_object_result(f, ret.obj),
+            TypeCode::Iterator => super::compound::iterator_result(f, ret.obj),
             TypeCode::Array => checked_array_result(f, ret.obj),
             // Buffers are not a result type (the loader refuses them): nothing to convert.
             TypeCode::Void | TypeCode::Buffer => convert::none(),
@@ -698,8 +703,15 @@ pub(super) unsafe fn result_of_type(
             | TypeCode::U64
             | TypeCode::F32
             | TypeCode::Bool => convert::from_value_with(ty, ret, opts::pool()),
-            // Made before the call and finished by `class::finish_result_instance`.
-            TypeCode::Instance => convert::from_value_with(ty, ret, false),
+            // Lists, dicts and tuples take `compound::invoke` (`ret_compound`); sequences and
+            // callables are not result types; an instance is made before the call and finished
+            // by `class::finish_result_instance`. `from_value_with` reports the impossible.
+            TypeCode::List
+            | TypeCode::Dict
+            | TypeCode::Tuple
+            | TypeCode::Sequence
+            | TypeCode::Callable
+            | TypeCode::Instance => convert::from_value_with(ty, ret, false),
         }
     }
 }

@@ -21,9 +21,11 @@ use core::ffi::c_void;
 use core::ptr;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 use pyo3_ffi as ffi;
 use pyz3_core::abi::*;
+use pyz3_core::module::ModuleState;
 use pyz3_core::owned::{Owned, PyResult};
 use pyz3_core::panic::guard;
 use pyz3_core::types::{TypeCode, TypeFacts};
@@ -34,10 +36,13 @@ use crate::BuildError;
 
 mod build;
 mod call;
+mod compound;
 mod debug;
 mod slow;
 mod special;
 mod special_views;
+
+pub(crate) use build::plugin_fault_or_raised;
 
 pub(crate) use call::{call_with_receiver, convert_arg, MethodEntry};
 pub(crate) use special::{getter_for, setter_for};
@@ -118,8 +123,15 @@ pub struct Function {
     /// The `pyz3_call` of a call without `None` arguments, built once.
     call0: pyz3_call,
     ret_type: TypeCode,
-    /// The result's compound-type facts (an array's element type, dimensions, flags).
+    /// The result's compound-type facts (the element type of an array, list, dict or iterator
+    /// result; an array's dimensions and flags).
     ret_facts: TypeFacts,
+    /// The result is a list, dict or tuple: built after the call from what the plugin filled.
+    ret_compound: bool,
+    /// The item types of a tuple result.
+    ret_items: Box<[TypeCode]>,
+    /// Bit `i` set when tuple item `i` is an object (a new reference the plugin made).
+    ret_objects: u64,
     ret_optional: bool,
     release_gil: bool,
     positional_only: bool,
@@ -144,6 +156,8 @@ pub struct Function {
     pub qualname: String,
     /// Parameter names in order (for error messages).
     param_names: Vec<String>,
+    /// What `pyz3_call.module` points to; shared by the module's functions.
+    _module: Arc<ModuleState>,
     /// Bit `i` set when parameter `i`'s default is `None` (an optional parameter).
     default_none_mask: u64,
     /// `args[0].inst` is the receiver's state (instance methods, constructors, accessors).
@@ -415,18 +429,21 @@ unsafe fn new_builtin(owner: *mut ffi::PyObject, f: &Function) -> PyResult<Owned
     }
 }
 
-/// Builds the Python function object for `spec`; `classes` are the plugin's classes.
+/// Builds the Python function object for `spec`; `classes` are the plugin's classes, `module`
+/// what `pyz3_call.module` points to.
 ///
 /// # Safety
 /// GIL held.
 pub unsafe fn make_function(
     plugin: &PluginSpec,
     module_name: &str,
+    module: &Arc<ModuleState>,
     spec: &FunctionSpec,
     classes: &[&'static ClassData],
 ) -> Result<Owned, BuildError> {
     // SAFETY: GIL held.
-    let func = unsafe { Function::new(plugin, module_name, spec, classes, Role::Function)? };
+    let func =
+        unsafe { Function::new(plugin, module_name, module, spec, classes, Role::Function)? };
     // SAFETY: GIL held.
     unsafe { own_function(func) }
 }
@@ -440,13 +457,14 @@ pub unsafe fn make_function(
 pub(crate) unsafe fn make_member_builtin(
     plugin: &PluginSpec,
     module_name: &str,
+    module: &Arc<ModuleState>,
     spec: &FunctionSpec,
     classes: &[&'static ClassData],
     role: Role,
     qualname: String,
 ) -> Result<Owned, BuildError> {
     // SAFETY: GIL held.
-    let mut func = unsafe { Function::new(plugin, module_name, spec, classes, role)? };
+    let mut func = unsafe { Function::new(plugin, module_name, module, spec, classes, role)? };
     func.qualname = qualname;
     // SAFETY: GIL held.
     unsafe { own_function(func) }

@@ -8,7 +8,7 @@
 
 use pyz3_core::abi::*;
 use pyz3_core::names;
-use pyz3_core::types::TypeCode;
+use pyz3_core::types::{Needs, TypeCode};
 
 use super::code::CodeRanges;
 use super::safemem::SafeMem;
@@ -474,11 +474,11 @@ fn read_properties(
         let pdoc =
             read_optional_doc(mem, p.doc as usize).map_err(|e| format!("{pctx}: doc: {e}"))?;
         let ty = TypeCode::from_u8(p.type_)
-            .filter(|t| t.info().param && t.info().result)
+            .filter(|t| t.info().param && t.info().result && t.info().needs == Needs::None)
             .ok_or_else(|| {
                 format!(
                     "{pctx}: type code {} is not valid for a property (it must be both a \
-                     parameter and a result type)",
+                     parameter and a result type, and need no element type)",
                     p.type_
                 )
             })?;

@@ -83,8 +83,11 @@ pub struct FunctionSpec {
     pub params: Vec<ParamSpec>,
     /// The declared result type.
     pub return_type: TypeCode,
-    /// The result's compound-type facts (ABI 1.1 `ret_*` fields), validated.
+    /// The result's compound-type facts (ABI 1.1 `ret_*` fields), validated: `elem` is the
+    /// element type of an array, list, dict or iterator result.
     pub ret_facts: TypeFacts,
+    /// The item types of a tuple result (`ret_items`); empty otherwise.
+    pub ret_items: Vec<TypeCode>,
     /// `PYZ3_RETURN_*` bits.
     pub return_flags: u8,
     /// `PYZ3_FN_*` bits.
@@ -120,6 +123,34 @@ pub struct PluginSpec {
     pub functions: Vec<FunctionSpec>,
     /// Classes in declaration order (ABI 1.1).
     pub classes: Vec<classes::ClassSpec>,
+    /// Module constants (ABI 1.1), in declaration order.
+    pub constants: Vec<ConstantSpec>,
+    /// Exception classes (ABI 1.1), in declaration order (the index plugins raise them by).
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+/// A module constant, validated and copied out of the descriptor.
+#[derive(Debug, Clone)]
+pub struct ConstantSpec {
+    /// Python identifier.
+    pub name: String,
+    /// Doc string, if any.
+    pub doc: Option<String>,
+    /// The declared type of the value.
+    pub ty: TypeCode,
+    /// The value as a Python literal.
+    pub value: String,
+}
+
+/// An exception class, validated and copied out of the descriptor.
+#[derive(Debug, Clone)]
+pub struct ExceptionSpec {
+    /// Python identifier (the class's `__name__`).
+    pub name: String,
+    /// Doc string, if any.
+    pub doc: Option<String>,
+    /// The built-in class it derives from.
+    pub base: pyz3_core::exceptions::ExcKind,
 }
 
 /// The library handle, kept for the life of the process (plugins are never unloaded).

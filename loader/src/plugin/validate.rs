@@ -8,13 +8,14 @@
 use std::path::Path;
 
 use pyz3_core::abi::*;
-use pyz3_core::types::{TypeCode, TypeFacts};
+use pyz3_core::exceptions::ExcKind;
+use pyz3_core::types::{Needs, TypeCode, TypeFacts};
 use pyz3_core::{array, buffer, names};
 
-use super::classes::read_classes;
+use super::classes::{read_classes, ClassSpec};
 use super::code::CodeRanges;
 use super::safemem::SafeMem;
-use super::{FunctionSpec, ParamSpec, PluginSpec};
+use super::{ConstantSpec, ExceptionSpec, FunctionSpec, ParamSpec, PluginSpec};
 
 /// Checks the handshake and reads the descriptor at `desc` (the entry point's return value).
 /// Every `fn` and `raw` pointer must lie in `code`, the plugin's executable segments.
@@ -55,17 +56,10 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
         read_optional_doc(&mem, plugin.doc as usize).map_err(|e| format!("module doc: {e}"))?;
     let strides = Strides::of(&plugin);
     let functions = read_functions(&mem, &plugin, &strides, code)?;
-    check_sections(&plugin)?;
     let classes = read_classes(&mem, &plugin, &strides, code)?;
-    if let Some(c) = classes
-        .iter()
-        .find(|c| functions.iter().any(|f| f.name == c.name))
-    {
-        return Err(format!(
-            "class '{}' has the name of a function of the plugin",
-            c.name
-        ));
-    }
+    let constants = read_constants(&mem, &plugin)?;
+    let exceptions = read_exceptions(&mem, &plugin)?;
+    check_unique_names(&functions, &classes, &constants, &exceptions)?;
     Ok(PluginSpec {
         path: path.to_path_buf(),
         name,
@@ -76,6 +70,8 @@ pub fn read_descriptor(path: &Path, desc: usize, code: &CodeRanges) -> Result<Pl
         lock: None,
         functions,
         classes,
+        constants,
+        exceptions,
     })
 }
 
@@ -126,18 +122,139 @@ pub fn check_header(h: &pyz3_plugin_header) -> Result<(), String> {
     Ok(())
 }
 
-/// The ABI 1.1 sections not served yet (constants, exceptions; classes are read by
-/// [`read_classes`]). A descriptor whose `struct_size` ends before them (ABI 1.0) reads them as
-/// empty.
-fn check_sections(plugin: &pyz3_plugin) -> Result<(), String> {
-    let sections = [
-        ("constants", plugin.constant_count),
-        ("exceptions", plugin.exception_count),
-    ];
-    for (what, count) in sections {
-        if count != 0 {
+/// The address of entry `i` of a section (`base`, `count` entries of `size` bytes), after
+/// checking the section's count, stride and pointer; `what` names it in messages.
+fn section_entry(
+    what: &str,
+    base: usize,
+    count: u32,
+    size: u32,
+    max: u32,
+    min_size: usize,
+) -> Result<(), String> {
+    if count > max {
+        return Err(format!(
+            "{what}_count is {count}, more than the limit of {max}"
+        ));
+    }
+    if count > 0 && ((size as usize) < min_size || size > 4096) {
+        return Err(format!(
+            "{what}_size is {size}; expected at least {min_size} (rebuild the plugin with a \
+             matching pyz3.h)"
+        ));
+    }
+    if count > 0 && base == 0 {
+        return Err(format!("{what}_count is {count} but {what}s is NULL"));
+    }
+    Ok(())
+}
+
+/// The module constants (ABI 1.1).
+fn read_constants(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<ConstantSpec>, String> {
+    let (base, count, size) = (
+        plugin.constants as usize,
+        plugin.constant_count,
+        plugin.constant_size,
+    );
+    let min = core::mem::offset_of!(pyz3_constant_def, type_) + 1;
+    section_entry("constant", base, count, size, PYZ3_MAX_CONSTANTS, min)?;
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let def: pyz3_constant_def = mem
+            .read_struct(base + i * size as usize, size as usize)
+            .map_err(|e| format!("constant #{i}: cannot read its definition: {e}"))?;
+        let name = mem
+            .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
+            .map_err(|e| format!("constant #{i}: name: {e}"))?;
+        names::check(&format!("constant #{i} name"), &name)?;
+        let ctx = format!("constant '{name}'");
+        let doc =
+            read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
+        let ty = TypeCode::from_u8(def.type_)
+            .filter(|t| t.info().is_scalar())
+            .ok_or_else(|| format!("{ctx}: type code {} cannot be a constant's", def.type_))?;
+        if def.reserved.iter().any(|&b| b != 0) {
+            return Err(format!("{ctx}: reserved bytes must be 0"));
+        }
+        if def.value.is_null() {
             return Err(format!(
-                "the descriptor declares {count} {what}, which this runtime does not serve yet"
+                "{ctx}: value is NULL (write it as a Python literal: \"1\", \"'text'\")"
+            ));
+        }
+        let value = mem
+            .read_cstr(def.value as usize, PYZ3_MAX_DOC_LEN as usize)
+            .map_err(|e| format!("{ctx}: value: {e}"))?;
+        out.push(ConstantSpec {
+            name,
+            doc,
+            ty,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// The exception classes (ABI 1.1).
+fn read_exceptions(mem: &SafeMem, plugin: &pyz3_plugin) -> Result<Vec<ExceptionSpec>, String> {
+    let (base, count, size) = (
+        plugin.exceptions as usize,
+        plugin.exception_count,
+        plugin.exception_size,
+    );
+    let min = core::mem::offset_of!(pyz3_exception_def, base) + 4;
+    section_entry("exception", base, count, size, PYZ3_MAX_EXCEPTIONS, min)?;
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let def: pyz3_exception_def = mem
+            .read_struct(base + i * size as usize, size as usize)
+            .map_err(|e| format!("exception #{i}: cannot read its definition: {e}"))?;
+        let name = mem
+            .read_cstr(def.name as usize, PYZ3_MAX_NAME_LEN as usize)
+            .map_err(|e| format!("exception #{i}: name: {e}"))?;
+        names::check(&format!("exception #{i} name"), &name)?;
+        let ctx = format!("exception '{name}'");
+        let doc =
+            read_optional_doc(mem, def.doc as usize).map_err(|e| format!("{ctx}: doc: {e}"))?;
+        let base_kind = ExcKind::from_i32(def.base)
+            .ok_or_else(|| format!("{ctx}: base {} is not a PYZ3_EXC_* kind", def.base))?;
+        if def.reserved != 0 {
+            return Err(format!(
+                "{ctx}: reserved must be 0, got {:#x}",
+                def.reserved
+            ));
+        }
+        out.push(ExceptionSpec {
+            name,
+            doc,
+            base: base_kind,
+        });
+    }
+    Ok(out)
+}
+
+/// Functions, classes, constants and exception classes share the module's namespace.
+fn check_unique_names(
+    functions: &[FunctionSpec],
+    classes: &[ClassSpec],
+    constants: &[ConstantSpec],
+    exceptions: &[ExceptionSpec],
+) -> Result<(), String> {
+    let mut seen = std::collections::HashMap::new();
+    let all = functions
+        .iter()
+        .map(|f| ("function", f.name.as_str()))
+        .chain(classes.iter().map(|c| ("class", c.name.as_str())))
+        .chain(constants.iter().map(|c| ("constant", c.name.as_str())))
+        .chain(exceptions.iter().map(|e| ("exception", e.name.as_str())));
+    for (kind, name) in all {
+        if name.starts_with("__") && name.ends_with("__") {
+            return Err(format!(
+                "{kind} '{name}': dunder names are the module's own (__doc__, __all__, ...)"
+            ));
+        }
+        if let Some(first) = seen.insert(name, kind) {
+            return Err(format!(
+                "{kind} '{name}' has the name of a {first} of the plugin"
             ));
         }
     }
@@ -266,10 +383,24 @@ pub(super) fn read_function(
             ));
         }
     }
-    let return_type = TypeCode::from_u8(def.return_type)
-        .filter(|t| t.info().result)
-        .ok_or_else(|| format!("{ctx}: unknown return type code {}", def.return_type))?;
-    let ret_facts = check_result_facts(&def, return_type, strides.class_count, &ctx)?;
+    let return_type = match TypeCode::from_u8(def.return_type) {
+        Some(t) if t.info().result => t,
+        Some(t) => {
+            return Err(format!(
+                "{ctx}: type code {} ({}) is only valid as a parameter type",
+                def.return_type,
+                t.info().macro_name
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{ctx}: unknown return type code {}",
+                def.return_type
+            ))
+        }
+    };
+    let (ret_facts, ret_items) =
+        check_result_facts(mem, &def, return_type, strides.class_count, &ctx)?;
     if def.return_flags & !PYZ3_RETURN_OPTIONAL != 0 {
         return Err(format!(
             "{ctx}: unknown return_flags bits {:#x}",
@@ -328,6 +459,7 @@ pub(super) fn read_function(
         params,
         return_type,
         ret_facts,
+        ret_items,
         return_flags: def.return_flags,
         flags: def.flags,
         fn_: def.fn_,
@@ -412,6 +544,14 @@ fn check_param_facts(
                 &["class_index"],
             )
         }
+        // Sequences and dicts: a scalar element type, by the registry's `needs`.
+        _ if ty.info().needs == Needs::Elem => (
+            TypeFacts {
+                elem: element_type(p.elem, "elem", ty, false, pctx)?,
+                ..TypeFacts::NONE
+            },
+            &["elem"],
+        ),
         _ => (TypeFacts::NONE, &[]),
     };
     let fields = [
@@ -430,6 +570,45 @@ fn check_param_facts(
         }
     }
     Ok(facts)
+}
+
+/// The element type `code` of a compound `ty` (a parameter's or a result's, per `as_result`).
+fn element_type(
+    code: u8,
+    field: &str,
+    ty: TypeCode,
+    as_result: bool,
+    ctx: &str,
+) -> Result<TypeCode, String> {
+    let elem = TypeCode::from_u8(code)
+        .filter(|_| code != 0 || field.starts_with("ret_items"))
+        .ok_or_else(|| {
+            format!(
+                "{ctx}: {field} is {code}, not an element type (a {} needs its element type \
+                 there)",
+                ty.name()
+            )
+        })?;
+    let ok = if as_result {
+        elem.info().is_result_elem()
+    } else {
+        elem.info().is_param_elem()
+    };
+    if !ok {
+        return Err(format!(
+            "{ctx}: {field} {} ({}) cannot be the element type of {} {}: use an integer, float, \
+             bool, str, bytes or object type",
+            code,
+            elem.info().macro_name,
+            if ty.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            },
+            ty.name()
+        ));
+    }
+    Ok(elem)
 }
 
 /// For a `PYZ3_T_INSTANCE` value: is `index` a class of the plugin? Returns whether the type
@@ -454,12 +633,16 @@ pub(super) fn check_class_index(
 }
 
 /// The compound-result facts of a function (ABI 1.1 `ret_*` fields), as for parameters.
+/// Returns the facts (`elem`: the element type of array, list, dict and iterator results) and
+/// the item types of a tuple result.
 fn check_result_facts(
+    mem: &SafeMem,
     def: &pyz3_function_def,
     ty: TypeCode,
     class_count: u32,
     ctx: &str,
-) -> Result<TypeFacts, String> {
+) -> Result<(TypeFacts, Vec<TypeCode>), String> {
+    let needs = ty.info().needs;
     let (facts, used): (TypeFacts, &[&str]) = match ty {
         TypeCode::Array => (
             array::check_result_facts(def.ret_elem, def.ret_type_flags, def.ret_ndim)
@@ -476,15 +659,51 @@ fn check_result_facts(
                 &["ret_class_index"],
             )
         }
+        // Lists, dicts and iterators: a scalar element type, by the registry's `needs`.
+        _ if needs == Needs::Elem => (
+            TypeFacts {
+                elem: element_type(def.ret_elem, "ret_elem", ty, true, ctx)?,
+                ..TypeFacts::NONE
+            },
+            &["ret_elem"],
+        ),
         _ => (TypeFacts::NONE, &[]),
     };
+    let mut items = Vec::new();
+    if needs == Needs::Items {
+        let n = def.ret_item_count as u32;
+        if n == 0 || n > PYZ3_MAX_ITEMS {
+            return Err(format!(
+                "{ctx}: ret_item_count is {n}; a {} result has 1 to {PYZ3_MAX_ITEMS} items",
+                ty.name()
+            ));
+        }
+        if def.ret_items.is_null() {
+            return Err(format!(
+                "{ctx}: ret_item_count is {n} but ret_items is NULL"
+            ));
+        }
+        let mut codes = vec![0u8; n as usize];
+        mem.read(def.ret_items as usize, &mut codes)
+            .map_err(|e| format!("{ctx}: ret_items: {e}"))?;
+        for (i, &c) in codes.iter().enumerate() {
+            items.push(element_type(c, &format!("ret_items[{i}]"), ty, true, ctx)?);
+        }
+    }
     let fields = [
         ("ret_elem", u32::from(def.ret_elem)),
         ("ret_type_flags", u32::from(def.ret_type_flags)),
         ("ret_ndim", u32::from(def.ret_ndim)),
         ("ret_reserved", u32::from(def.ret_reserved)),
         ("ret_class_index", u32::from(def.ret_class_index)),
-        ("ret_item_count", u32::from(def.ret_item_count)),
+        (
+            "ret_item_count",
+            if items.is_empty() {
+                u32::from(def.ret_item_count)
+            } else {
+                0
+            },
+        ),
     ];
     for (field, value) in fields {
         if value != 0 && !used.contains(&field) {
@@ -494,13 +713,13 @@ fn check_result_facts(
             ));
         }
     }
-    if !def.ret_items.is_null() {
+    if items.is_empty() && !def.ret_items.is_null() {
         return Err(format!(
             "{ctx}: ret_items must be NULL for a result of type {}",
             ty.name()
         ));
     }
-    Ok(facts)
+    Ok((facts, items))
 }
 
 /// The rules that relate a parameter to the ones before it: unique names, keyword-only ones

@@ -366,8 +366,9 @@ impl<T: Element, const N: usize> IntoResult for Array<T, N> {
         assert!(N > 0 && N <= 64, "a pyz3 Array has 1 to 64 dimensions");
         N as u8
     };
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        out.obj = self.obj;
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: `out` is the function's result slot (the trait's contract).
+        unsafe { (*out).obj = self.obj };
         core::mem::forget(self);
         PYZ3_OK
     }

@@ -21,10 +21,13 @@
 //! Types: `i8..i64`, `u8..u64`, `f32`, `f64`, `bool`, `&str`, `&[u8]`, [`Object`], `Option<T>`
 //! for arguments, and buffers: `&[T]`, `&mut [T]`, [`View`], [`ViewMut`], [`ByteView`]
 //! (docs/buffers.md); the same scalars plus `()`, `String`, `Vec<u8>`, [`NewObject`], [`Array`]
-//! and `Result<T, PyErr>` for results; abi_stable's `RStr`, `RSlice<u8>`, `RString`, `RVec<u8>`
-//! and `ROption<T>` wherever their std counterparts go. A panic becomes `RuntimeError`, never an
-//! abort. The crate's ABI declarations come from `pyz3-abi`, with abi_stable layouts: each plugin
-//! exports its layout, which the loader checks before it reads the descriptor.
+//! and `Result<T, PyErr>` for results. Container types ([`compound`], docs/containers.md):
+//! `Vec<T>`, [`Seq`], `HashMap<String, T>`, [`Dict`] and [`Callable`] arguments; `Vec<T>`,
+//! `HashMap<String, T>`, tuples and `impl Iterator<Item = T>` results. A panic becomes
+//! `RuntimeError`, never an abort. abi_stable's `RStr`, `RSlice<u8>`, `RString`,
+//! `RVec<u8>` and `ROption<T>` go wherever their std counterparts go. The crate's ABI declarations
+//! come from `pyz3-abi`, with abi_stable layouts: each plugin exports its layout, which the loader
+//! checks before it reads the descriptor.
 //!
 //! A `struct` and its `impl` inside the macro are a class (docs/rust.md, "Classes"): `new` is the
 //! constructor, `&self`/`&mut self` functions are methods, `#[getter]`/`#[setter(name)]` make
@@ -36,14 +39,15 @@ use core::sync::atomic::{AtomicIsize, Ordering};
 use std::ffi::CString;
 
 pub mod buffer;
+pub mod compound;
 pub mod names;
 #[macro_use]
 pub mod registry;
 mod stable;
 pub mod sys;
-mod tuple;
 
 pub use buffer::{Array, ByteView, Element, View, ViewMut};
+pub use compound::{Callable, Dict, Seq};
 /// The ABI's structs and constants, with their abi_stable layouts: the `pyz3-abi` crate
 /// (generated from libpyz3's own declarations).
 pub use pyz3_abi as abi;
@@ -52,20 +56,36 @@ pub use pyz3_abi as abi;
 pub use pyz3_abi::abi_stable;
 /// CPython's object, opaque: plugins handle it only through libpyz3.
 pub use pyz3_abi::PyObject;
-pub use tuple::ToObject;
 
 use abi::*;
 use registry::*;
 
 // ---- errors -------------------------------------------------------------------------------------
 
-/// A Python exception to raise: a `PYZ3_EXC_*` kind and a message.
+/// A Python exception to raise: a `PYZ3_EXC_*` kind and a message; or one of the plugin's own
+/// exception classes ([`Exception::err`]); or "already raised" ([`PyErr::already_set`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PyErr {
-    /// `PYZ3_EXC_*`.
+    /// `PYZ3_EXC_*` (0 and up); that of [`PyErr::already_set`]; or `-2 - index` for the plugin's exception
+    /// class `index`.
     pub kind: i32,
     /// The message.
     pub message: String,
+}
+
+/// One of the plugin's own exception classes (the `exceptions { ... }` section of [`plugin!`]),
+/// by its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exception(pub u32);
+
+impl Exception {
+    /// An error that raises this class with `message`.
+    pub fn err(self, message: impl Into<String>) -> PyErr {
+        PyErr {
+            kind: -2 - self.0 as i32,
+            message: message.into(),
+        }
+    }
 }
 
 // One constructor per exception kind of the registry (registry.rs is generated from it).
@@ -97,8 +117,8 @@ impl PyErr {
     /// The kind of [`PyErr::already_set`].
     const ALREADY_SET: i32 = i32::MIN;
 
-    /// "A Python exception is already set" (by a failing libpyz3 call such as
-    /// [`Array::new`]): raising it keeps that exception.
+    /// "A Python exception is already set" (a callback raised, a failing libpyz3 call such as
+    /// [`Array::new`]): returning it passes that exception on unchanged.
     pub fn already_set() -> PyErr {
         PyErr {
             kind: Self::ALREADY_SET,
@@ -106,13 +126,30 @@ impl PyErr {
         }
     }
 
-    /// Raises this error in Python and returns `PYZ3_ERROR`.
+    /// Raises this error in Python and returns `PYZ3_ERROR`. The plugin's own exception classes
+    /// need the call's module: use [`PyErr::raise_in`] (what a `plugin!` function's `Err` does).
     pub fn raise(&self) -> i32 {
-        if self.kind == Self::ALREADY_SET {
-            return PYZ3_ERROR;
+        // SAFETY: no module: a plugin exception class raises SystemError instead.
+        unsafe { self.raise_in(core::ptr::null()) }
+    }
+
+    /// Raises this error for the call `call` (a plugin function's third argument, or NULL).
+    ///
+    /// # Safety
+    /// `call` is NULL or the `pyz3_call` of a running plugin function.
+    pub unsafe fn raise_in(&self, call: *const pyz3_call) -> i32 {
+        let (p, n) = (self.message.as_ptr().cast(), self.message.len());
+        // SAFETY: the message is valid for `n` bytes; libpyz3 copies it; `call` per the contract.
+        unsafe {
+            match self.kind {
+                Self::ALREADY_SET => PYZ3_ERROR,
+                k if k >= 0 => sys::pyz3_raise_len(k, p, n),
+                k => {
+                    let module = call.as_ref().map_or(core::ptr::null(), |c| c.module);
+                    sys::pyz3_raise_exception_len(module, (-2 - k) as u32, p, n)
+                }
+            }
         }
-        // SAFETY: the message is valid for `len` bytes; libpyz3 copies it.
-        unsafe { sys::pyz3_raise_len(self.kind, self.message.as_ptr().cast(), self.message.len()) }
     }
 }
 
@@ -304,26 +341,34 @@ unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
 pub trait IntoResult {
     /// `PYZ3_T_*` code of the result.
     const TYPE: u8;
+    /// The item types of a tuple result (`ret_items`); empty for others.
+    const ITEMS: &'static [u8] = &[];
     /// Whether the result may be `None` (`PYZ3_RETURN_OPTIONAL`).
     const OPTIONAL: bool = false;
     /// `PYZ3_T_INSTANCE`: the class's index among the plugin's classes.
     const CLASS_INDEX: u16 = 0;
-    /// Compound results: the element type (`pyz3_function_def.ret_elem`).
+    /// Compound results: the element type (`pyz3_function_def.ret_elem`): an array's, a list's,
+    /// a dict's values'.
     const RET_ELEM: u8 = 0;
     /// Compound results: `ret_type_flags` (arrays: `PYZ3_ARRAY_*`).
     const RET_TYPE_FLAGS: u8 = 0;
     /// Arrays: the dimensions (`ret_ndim`).
     const RET_NDIM: u8 = 0;
     /// Writes the result and returns the status (`PYZ3_OK`, `PYZ3_RETURN_NONE`, `PYZ3_ERROR`).
-    fn write(self, out: &mut pyz3_value) -> i32;
+    ///
+    /// # Safety
+    /// `out` is the function's `result` argument (for a tuple, `ITEMS.len()` values); `call` is
+    /// its `call` argument or NULL.
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32;
 }
 
 macro_rules! scalar_result {
     ($($t:ty => $code:ident . $field:ident),* $(,)?) => {$(
         impl IntoResult for $t {
             const TYPE: u8 = $code;
-            fn write(self, out: &mut pyz3_value) -> i32 {
-                out.$field = self;
+            unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+                // SAFETY: per the trait contract.
+                unsafe { (*out).$field = self };
                 PYZ3_OK
             }
         }
@@ -338,13 +383,14 @@ scalar_result! {
 
 impl IntoResult for () {
     const TYPE: u8 = PYZ3_T_VOID;
-    fn write(self, _out: &mut pyz3_value) -> i32 {
+    unsafe fn write(self, _out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
         PYZ3_OK
     }
 }
 
-fn object_status(obj: *mut PyObject, out: &mut pyz3_value) -> i32 {
-    out.obj = obj;
+unsafe fn object_status(obj: *mut PyObject, out: *mut pyz3_value) -> i32 {
+    // SAFETY: `out` is the result slot per the callers' contract.
+    unsafe { (*out).obj = obj };
     if obj.is_null() {
         PYZ3_ERROR
     } else {
@@ -354,57 +400,56 @@ fn object_status(obj: *mut PyObject, out: &mut pyz3_value) -> i32 {
 
 impl IntoResult for &str {
     const TYPE: u8 = PYZ3_T_STR;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        // SAFETY: the text is valid for `len` bytes; libpyz3 copies it.
-        object_status(
-            unsafe { sys::pyz3_from_str(self.as_ptr().cast(), self.len()) },
-            out,
-        )
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: the text is valid for `len` bytes; libpyz3 copies it; `out` per the contract.
+        unsafe { object_status(sys::pyz3_from_str(self.as_ptr().cast(), self.len()), out) }
     }
 }
 
 impl IntoResult for String {
     const TYPE: u8 = PYZ3_T_STR;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_str().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe { self.as_str().write(out, call) }
     }
 }
 
 impl IntoResult for &[u8] {
     const TYPE: u8 = PYZ3_T_BYTES;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        // SAFETY: the data is valid for `len` bytes; libpyz3 copies it.
-        object_status(
-            unsafe { sys::pyz3_from_bytes(self.as_ptr().cast(), self.len()) },
-            out,
-        )
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: the data is valid for `len` bytes; libpyz3 copies it; `out` per the contract.
+        unsafe { object_status(sys::pyz3_from_bytes(self.as_ptr().cast(), self.len()), out) }
     }
 }
 
 impl IntoResult for Vec<u8> {
     const TYPE: u8 = PYZ3_T_BYTES;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_slice().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe { self.as_slice().write(out, call) }
     }
 }
 
 impl IntoResult for NewObject {
     const TYPE: u8 = PYZ3_T_OBJECT;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        object_status(self.0, out)
+    unsafe fn write(self, out: *mut pyz3_value, _call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe { object_status(self.0, out) }
     }
 }
 
 impl<T: IntoResult> IntoResult for Option<T> {
     const TYPE: u8 = T::TYPE;
+    const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = true;
     const CLASS_INDEX: u16 = T::CLASS_INDEX;
     const RET_ELEM: u8 = T::RET_ELEM;
     const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
     const RET_NDIM: u8 = T::RET_NDIM;
-    fn write(self, out: &mut pyz3_value) -> i32 {
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
         match self {
-            Some(v) => v.write(out),
+            // SAFETY: forwarded.
+            Some(v) => unsafe { v.write(out, call) },
             None => PYZ3_RETURN_NONE,
         }
     }
@@ -412,17 +457,37 @@ impl<T: IntoResult> IntoResult for Option<T> {
 
 impl<T: IntoResult> IntoResult for Result<T, PyErr> {
     const TYPE: u8 = T::TYPE;
+    const ITEMS: &'static [u8] = T::ITEMS;
     const OPTIONAL: bool = T::OPTIONAL;
     const CLASS_INDEX: u16 = T::CLASS_INDEX;
     const RET_ELEM: u8 = T::RET_ELEM;
     const RET_TYPE_FLAGS: u8 = T::RET_TYPE_FLAGS;
     const RET_NDIM: u8 = T::RET_NDIM;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        match self {
-            Ok(v) => v.write(out),
-            Err(e) => e.raise(),
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: forwarded.
+        unsafe {
+            match self {
+                Ok(v) => v.write(out, call),
+                Err(e) => e.raise_in(call),
+            }
         }
     }
+}
+
+/// The type of a module constant (the `constants { ... }` section of [`plugin!`]).
+pub trait ConstantType: PyLiteral {
+    /// `PYZ3_T_*` code of the constant.
+    const TYPE: u8;
+}
+
+macro_rules! constant_type {
+    ($($t:ty => $code:ident),* $(,)?) => {$( impl ConstantType for $t { const TYPE: u8 = $code; } )*};
+}
+
+constant_type! {
+    i8 => PYZ3_T_I8, i16 => PYZ3_T_I16, i32 => PYZ3_T_I32, i64 => PYZ3_T_I64, u8 => PYZ3_T_U8,
+    u16 => PYZ3_T_U16, u32 => PYZ3_T_U32, u64 => PYZ3_T_U64, f32 => PYZ3_T_F32, f64 => PYZ3_T_F64,
+    bool => PYZ3_T_BOOL, &str => PYZ3_T_STR, &[u8] => PYZ3_T_BYTES, () => PYZ3_T_VOID,
 }
 
 // ---- defaults -----------------------------------------------------------------------------------
@@ -501,6 +566,12 @@ impl PyLiteral for &[u8] {
         }
         s.push('\'');
         s
+    }
+}
+
+impl PyLiteral for () {
+    fn py_literal(&self) -> String {
+        "None".to_owned()
     }
 }
 
@@ -650,17 +721,66 @@ pub mod rt {
     /// Writes a function's result. In a `#[release_gil]` function the result is written after
     /// the body, still without the GIL; a result that creates a Python object (the registry's
     /// `result_needs_gil`) is then made inside a GIL scope.
-    pub fn write_result<R: IntoResult>(value: R, out: &mut pyz3_value, released: bool) -> i32 {
+    ///
+    /// # Safety
+    /// `out` and `call` are the plugin function's `result` and `call` arguments.
+    pub unsafe fn write_result<R: IntoResult>(
+        value: R,
+        out: *mut pyz3_value,
+        call: *const pyz3_call,
+        released: bool,
+    ) -> i32 {
         let needs_gil = TYPES
             .iter()
             .any(|t| t.code == R::TYPE && t.result_needs_gil);
-        if released && needs_gil {
-            let _gil = Gil::acquire();
-            value.write(out)
-        } else {
-            value.write(out)
+        // SAFETY: forwarded.
+        unsafe {
+            if released && needs_gil {
+                let _gil = Gil::acquire();
+                value.write(out, call)
+            } else {
+                value.write(out, call)
+            }
         }
     }
+
+    /// Never called: stands for an argument of type `T` where `plugin!` only needs a function
+    /// call's type (its result type), not its value.
+    pub fn never<T>() -> T {
+        unreachable!("pyz3: a type probe was evaluated")
+    }
+
+    /// The `PYZ3_EXC_*` kind of a built-in exception class name (`"ValueError"`), or -1.
+    pub const fn exception_kind(class: &str) -> i32 {
+        const fn eq(a: &[u8], b: &[u8]) -> bool {
+            if a.len() != b.len() {
+                return false;
+            }
+            let mut i = 0;
+            while i < a.len() {
+                if a[i] != b[i] {
+                    return false;
+                }
+                i += 1;
+            }
+            true
+        }
+        let mut k = 0;
+        while k < EXCEPTION_CLASSES.len() {
+            if eq(EXCEPTION_CLASSES[k].0.as_bytes(), class.as_bytes()) {
+                return EXCEPTION_CLASSES[k].1;
+            }
+            k += 1;
+        }
+        -1
+    }
+
+    macro_rules! exception_classes {
+        ($($snake:ident => $kind:ident, $class:literal;)*) => {
+            const EXCEPTION_CLASSES: &[(&str, i32)] = &[$(($class, $kind)),*];
+        };
+    }
+    for_each_exception!(exception_classes);
 
     /// One parameter as the macro sees it.
     pub struct ParamInfo {
@@ -678,16 +798,27 @@ pub mod rt {
         pub name: &'static str,
         pub doc: String,
         pub params: Vec<ParamInfo>,
-        pub ret: u8,
-        /// Compound results' facts: element type, type flags, dimensions.
-        pub ret_facts: (u8, u8, u8),
-        pub ret_optional: bool,
-        pub ret_class_index: u16,
+        pub ret: compound::ResultFacts,
         pub release_gil: bool,
         /// A static method of a class.
         pub static_: bool,
         pub shape: CallShape,
         pub fn_: pyz3_fn,
+    }
+
+    /// One module constant as the macro sees it.
+    pub struct ConstantInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub ty: u8,
+        pub literal: String,
+    }
+
+    /// One exception class as the macro sees it.
+    pub struct ExceptionInfo {
+        pub name: &'static str,
+        pub doc: String,
+        pub base: i32,
     }
 
     /// One property as the macro sees it.
@@ -1126,8 +1257,8 @@ pub mod rt {
             raw: None,
             user_data: core::ptr::null_mut(),
             param_count: count,
-            return_type: f.ret,
-            return_flags: if f.ret_optional {
+            return_type: f.ret.ty,
+            return_flags: if f.ret.optional {
                 PYZ3_RETURN_OPTIONAL
             } else {
                 0
@@ -1142,13 +1273,17 @@ pub mod rt {
                 } else {
                     0
                 }),
-            ret_elem: f.ret_facts.0,
-            ret_type_flags: f.ret_facts.1,
-            ret_ndim: f.ret_facts.2,
+            ret_elem: f.ret.elem,
+            ret_type_flags: f.ret.type_flags,
+            ret_ndim: f.ret.ndim,
             ret_reserved: 0,
-            ret_class_index: f.ret_class_index,
-            ret_item_count: 0,
-            ret_items: core::ptr::null(),
+            ret_class_index: f.ret.class_index,
+            ret_item_count: f.ret.items.len() as u16,
+            ret_items: if f.ret.items.is_empty() {
+                core::ptr::null()
+            } else {
+                f.ret.items.as_ptr()
+            },
         }
     }
 
@@ -1202,9 +1337,40 @@ pub mod rt {
         flags: u32,
         functions: Vec<FunctionInfo>,
         classes: Vec<ClassInfo>,
+        constants: Vec<ConstantInfo>,
+        exceptions: Vec<ExceptionInfo>,
     ) -> *const pyz3_plugin {
         install_panic_hook();
+        let optional_doc = |d: &str| {
+            if d.is_empty() {
+                core::ptr::null()
+            } else {
+                leak_cstr(d)
+            }
+        };
         let defs: Vec<pyz3_function_def> = functions.into_iter().map(function_def).collect();
+        let constant_defs: Vec<pyz3_constant_def> = constants
+            .iter()
+            .map(|c| pyz3_constant_def {
+                name: leak_cstr(c.name),
+                doc: optional_doc(&c.doc),
+                value: leak_cstr(&c.literal),
+                type_: c.ty,
+                reserved: [0; 7],
+            })
+            .collect();
+        let exception_defs: Vec<pyz3_exception_def> = exceptions
+            .iter()
+            .map(|e| pyz3_exception_def {
+                name: leak_cstr(e.name),
+                doc: optional_doc(&e.doc),
+                base: e.base,
+                reserved: 0,
+            })
+            .collect();
+        let (nconstants, nexceptions) = (constant_defs.len() as u32, exception_defs.len() as u32);
+        let constant_defs = Box::leak(constant_defs.into_boxed_slice());
+        let exception_defs = Box::leak(exception_defs.into_boxed_slice());
         let count = defs.len() as u32;
         let defs = Box::leak(defs.into_boxed_slice());
         let class_count = classes.len() as u32;
@@ -1231,11 +1397,11 @@ pub mod rt {
             classes: leak_slice(classes),
             class_count,
             class_size: core::mem::size_of::<pyz3_class_def>() as u32,
-            constants: core::ptr::null(),
-            constant_count: 0,
+            constants: constant_defs.as_ptr(),
+            constant_count: nconstants,
             constant_size: core::mem::size_of::<pyz3_constant_def>() as u32,
-            exceptions: core::ptr::null(),
-            exception_count: 0,
+            exceptions: exception_defs.as_ptr(),
+            exception_count: nexceptions,
             exception_size: core::mem::size_of::<pyz3_exception_def>() as u32,
         }))
     }
@@ -1299,16 +1465,38 @@ pub mod rt {
     }
 }
 
-/// Declares a plugin: its name, doc, classes and functions — ordinary Rust `fn` items whose `///`
-/// docs become Python doc strings, with optional `= default` values after a parameter's type, and
-/// `#[release_gil]` before `fn` to run without the GIL, `#[positional_only]` (`/`) or
-/// `#[keyword_only(param)]` (`*` before `param`) for the call shape. `free_threaded = true;` after the doc
-/// declares the plugin safe to run without the GIL on free-threaded CPython
-/// (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry` and
+/// Declares a plugin: its name, doc, classes, module constants, exception classes and functions —
+/// ordinary Rust `fn` items whose `///` docs become Python doc strings, with optional
+/// `= default` values after a parameter's type, `#[release_gil]` before `fn` to run without
+/// the GIL, and `#[positional_only]` (`/`) or `#[keyword_only(param)]` (`*` before `param`) for
+/// the call shape. `free_threaded = true;` after the doc declares the plugin safe to run without the GIL
+/// on free-threaded CPython (`PYZ3_PLUGIN_FREE_THREADED`). Exports `pyz3_plugin_entry` and
 /// `pyz3_plugin_layout`. Use once per cdylib crate.
 ///
-/// Classes and functions come in any order: a class is a `struct` followed by its `impl`
-/// (docs/rust.md, "Classes").
+/// Classes, functions and the `constants { ... }` and `exceptions { ... }` sections come in any
+/// order: a class is a `struct` followed by its `impl` (docs/rust.md, "Classes").
+///
+/// ```ignore
+/// pyz3_plugin::plugin! {
+///     name = "words";
+///     doc = "Words.";
+///     constants {
+///         /// The version.
+///         VERSION: &str = "1.0";
+///     }
+///     exceptions {
+///         /// Malformed input.
+///         ParseError: ValueError;
+///     }
+///     fn split(text: &str) -> Vec<String> { text.split_whitespace().map(str::to_owned).collect() }
+///     fn first(text: &str) -> Result<String, PyErr> {
+///         text.split_whitespace().next().map(str::to_owned).ok_or_else(|| ParseError.err("empty"))
+///     }
+/// }
+/// ```
+///
+/// Each constant is also a Rust `const` of its type, each exception class a
+/// [`Exception`] constant whose `err(message)` makes the `PyErr` that raises it.
 #[macro_export]
 macro_rules! plugin {
     (
@@ -1318,34 +1506,60 @@ macro_rules! plugin {
         $($items:tt)*
     ) => {
         $crate::__pyz3_items! {
-            @name $modname @doc $moddoc @ft [$free_threaded] @classes [] @fns [] $($items)*
+            @name $modname @doc $moddoc @ft [$free_threaded] @consts [] @excs []
+            @classes [] @fns [] $($items)*
         }
     };
     (name = $modname:literal; doc = $moddoc:literal; $($items:tt)*) => {
-        $crate::__pyz3_items! { @name $modname @doc $moddoc @ft [] @classes [] @fns [] $($items)* }
+        $crate::__pyz3_items! {
+            @name $modname @doc $moddoc @ft [] @consts [] @excs [] @classes [] @fns [] $($items)*
+        }
     };
 }
 
-/// Sorts a plugin's items (classes and functions, in any order) for `plugin!`, one at a time.
+/// Sorts a plugin's items (classes, functions, constants and exceptions sections, in any order)
+/// for `plugin!`, one at a time.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __pyz3_items {
+    // The module constants.
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts [$($k:tt)*] @excs $e:tt
+        @classes $c:tt @fns $f:tt
+        constants { $($kbody:tt)* } $($rest:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $n @doc $d @ft $ft @consts [$($k)* $($kbody)*] @excs $e
+            @classes $c @fns $f
+            $($rest)*
+        }
+    };
+    // The exception classes.
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts $k:tt @excs [$($e:tt)*]
+        @classes $c:tt @fns $f:tt
+        exceptions { $($ebody:tt)* } $($rest:tt)*) => {
+        $crate::__pyz3_items! {
+            @name $n @doc $d @ft $ft @consts $k @excs [$($e)* $($ebody)*]
+            @classes $c @fns $f
+            $($rest)*
+        }
+    };
     // A class: a struct and its impl.
-    (@name $n:literal @doc $d:literal @ft $ft:tt @classes [$($c:tt)*] @fns [$($f:tt)*]
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts $k:tt @excs $e:tt
+        @classes [$($c:tt)*] @fns [$($f:tt)*]
         $(#[$($cattr:tt)*])* $cvis:vis struct $cname:ident { $($fields:tt)* }
         impl $cname2:ident { $($cbody:tt)* } $($rest:tt)*) => {
         $crate::__pyz3_items! {
-            @name $n @doc $d @ft $ft
+            @name $n @doc $d @ft $ft @consts $k @excs $e
             @classes [$($c)* { $(#[$($cattr)*])* $cvis struct $cname { $($fields)* } impl $cname2 { $($cbody)* } }]
             @fns [$($f)*]
             $($rest)*
         }
     };
     // A function.
-    (@name $n:literal @doc $d:literal @ft $ft:tt @classes [$($c:tt)*] @fns [$($f:tt)*]
+    (@name $n:literal @doc $d:literal @ft $ft:tt @consts $k:tt @excs $e:tt
+        @classes [$($c:tt)*] @fns [$($f:tt)*]
         $(#[$($attr:tt)*])* fn $name:ident ( $($params:tt)* ) $(-> $r:ty)? $body:block $($rest:tt)*) => {
         $crate::__pyz3_items! {
-            @name $n @doc $d @ft $ft
+            @name $n @doc $d @ft $ft @consts $k @excs $e
             @classes [$($c)*]
             @fns [$($f)* { $(#[$($attr)*])* fn $name ( $($params)* ) $(-> $r)? $body }]
             $($rest)*
@@ -1354,6 +1568,8 @@ macro_rules! __pyz3_items {
     // Everything sorted: the plugin.
     (
         @name $modname:literal @doc $moddoc:literal @ft [$($free_threaded:literal)?]
+        @consts [$( $(#[doc = $kdoc:literal])* $kname:ident : $kty:ty = $kval:expr ; )*]
+        @excs [$( $(#[doc = $edoc:literal])* $ename:ident : $ebase:ident ; )*]
         @classes [$({
             $(#[$($cattr:tt)*])*
             $cvis:vis struct $cname:ident {
@@ -1366,6 +1582,16 @@ macro_rules! __pyz3_items {
             fn $name:ident ( $( $p:ident : $t:ty $(= $default:expr)? ),* $(,)? ) $(-> $r:ty)? $body:block
         })*]
     ) => {
+        $(
+            #[allow(dead_code, reason = "a constant the plugin's Rust code may not use")]
+            const $kname: $kty = $kval;
+            const _: () = assert!(
+                $crate::rt::is_python_name(stringify!($kname)),
+                concat!("pyz3: `", stringify!($kname), "` cannot name a Python constant"),
+            );
+        )*
+        $crate::__pyz3_exceptions!($($ename : $ebase),*);
+
         // The plugin's classes in declaration order: what `class_index` numbers.
         const __PYZ3_CLASSES: &[&str] = &[$(stringify!($cname)),*];
 
@@ -1396,9 +1622,13 @@ macro_rules! __pyz3_items {
             impl $crate::IntoResult for $cname {
                 const TYPE: u8 = $crate::registry::PYZ3_T_INSTANCE;
                 const CLASS_INDEX: u16 = $crate::rt::class_index(__PYZ3_CLASSES, stringify!($cname));
-                fn write(self, out: &mut $crate::abi::pyz3_value) -> i32 {
+                unsafe fn write(
+                    self,
+                    out: *mut $crate::abi::pyz3_value,
+                    _call: *const $crate::abi::pyz3_call,
+                ) -> i32 {
                     // SAFETY: `out.inst` is the zeroed state of a new instance of this class.
-                    unsafe { $crate::rt::Slot::make(out.inst, self) };
+                    unsafe { $crate::rt::Slot::make((*out).inst, self) };
                     $crate::abi::PYZ3_OK
                 }
             }
@@ -1434,6 +1664,8 @@ macro_rules! __pyz3_items {
         mod __pyz3_wrappers {
             #[allow(unused_imports, reason = "used by the generated wrappers")]
             use super::*;
+            #[allow(unused_imports, reason = "the result kinds some functions need")]
+            use $crate::compound::{ViaIntoResult, ViaIterator, WriteViaIntoResult, WriteViaIterator};
             $(
                 pub(super) unsafe extern "C" fn $name(
                     args: *const $crate::abi::pyz3_value,
@@ -1444,13 +1676,16 @@ macro_rules! __pyz3_items {
                         #[allow(unused_variables, unused_mut, reason = "functions without parameters")]
                         let mut guards = $crate::rt::Guards::new();
                         // SAFETY: the loader passes one converted value per declared parameter,
-                        // of the declared type, valid for the call.
+                        // of the declared type, valid for the call; `result` and `call` are the
+                        // loader's.
                         #[allow(unused_unsafe, reason = "functions without parameters")]
                         unsafe {
                             $crate::__pyz3_args!(args, call, guards, 0usize; $($p : $t),*);
-                            let value = super::$name($($p),*);
+                            let value = $crate::compound::Returned(core::cell::Cell::new(Some(
+                                super::$name($($p),*),
+                            )));
                             let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
-                            $crate::rt::write_result(value, &mut *result, released)
+                            (&&value).write_out(result, call, released)
                         }
                     })
                 }
@@ -1466,6 +1701,8 @@ macro_rules! __pyz3_items {
 
         #[no_mangle]
         pub extern "C" fn pyz3_plugin_entry() -> *const $crate::abi::pyz3_plugin {
+            #[allow(unused_imports, reason = "the result kinds some functions need")]
+            use $crate::compound::{ViaIntoResult, ViaIterator};
             struct Descriptor(*const $crate::abi::pyz3_plugin);
             // SAFETY: the descriptor is immutable once built.
             unsafe impl Send for Descriptor {}
@@ -1479,24 +1716,68 @@ macro_rules! __pyz3_items {
                     } else {
                         0
                     };
-                    Descriptor($crate::rt::build($modname, $moddoc, flags, vec![$(
-                        $crate::rt::FunctionInfo {
-                            name: stringify!($name),
-                            doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
-                            params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
-                            ret: $crate::__ret_type!($($r)?),
-                            ret_facts: $crate::__ret_facts!($($r)?),
-                            ret_optional: $crate::__ret_optional!($($r)?),
-                            ret_class_index: $crate::__ret_class!($($r)?),
-                            release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
-                            static_: false,
-                            shape: $crate::rt::CallShape::of(&[$($crate::__call_shape!($($attr)*)),*]),
-                            fn_: Some(__pyz3_wrappers::$name),
-                        }
-                    ),*], vec![$(<$cname as $crate::rt::PyClass>::info()),*]))
+                    Descriptor($crate::rt::build(
+                        $modname,
+                        $moddoc,
+                        flags,
+                        vec![$(
+                            $crate::rt::FunctionInfo {
+                                name: stringify!($name),
+                                doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
+                                params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
+                                // The result type, found from a call that is never made.
+                                #[allow(unreachable_code, reason = "a type probe, never called")]
+                                ret: (&&$crate::compound::probe(|| {
+                                    $name($($crate::rt::never::<$t>()),*)
+                                }))
+                                .facts(),
+                                release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
+                                static_: false,
+                                shape: $crate::rt::CallShape::of(&[$($crate::__call_shape!($($attr)*)),*]),
+                                fn_: Some(__pyz3_wrappers::$name),
+                            }
+                        ),*],
+                        vec![$(<$cname as $crate::rt::PyClass>::info()),*],
+                        vec![$(
+                            $crate::rt::ConstantInfo {
+                                name: stringify!($kname),
+                                doc: $crate::rt::doc(&[$(Some($kdoc)),*]),
+                                ty: <$kty as $crate::ConstantType>::TYPE,
+                                literal: $crate::PyLiteral::py_literal(&$kname),
+                            }
+                        ),*],
+                        vec![$(
+                            $crate::rt::ExceptionInfo {
+                                name: stringify!($ename),
+                                doc: $crate::rt::doc(&[$(Some($edoc)),*]),
+                                base: $crate::rt::exception_kind(stringify!($ebase)),
+                            }
+                        ),*],
+                    ))
                 })
                 .0
         }
+    };
+}
+
+/// The exception classes of `plugin!`: one [`Exception`] constant each, numbered in order.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pyz3_exceptions {
+    () => {};
+    ($($ename:ident : $ebase:ident),+) => {
+        #[allow(non_camel_case_types, dead_code, reason = "one variant per exception class, named as in Python")]
+        #[repr(u32)]
+        enum __Pyz3Exceptions { $($ename),+ }
+        $(
+            #[allow(non_upper_case_globals, dead_code, reason = "named as the Python class")]
+            const $ename: $crate::Exception = $crate::Exception(__Pyz3Exceptions::$ename as u32);
+            const _: () = assert!(
+                $crate::rt::exception_kind(stringify!($ebase)) >= 0,
+                concat!("pyz3: `", stringify!($ebase), "` is not a built-in exception class \
+                    pyz3 can derive from (ValueError, KeyError, RuntimeError, ...)"),
+            );
+        )+
     };
 }
 
@@ -1597,7 +1878,7 @@ macro_rules! __pyz3_method_info {
                     drop(guards);
                     drop(this);
                     let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
-                    $crate::rt::write_result(value, &mut *result, released)
+                    $crate::rt::write_result(value, result, call, released)
                 }
             })
         }
@@ -1605,10 +1886,7 @@ macro_rules! __pyz3_method_info {
             name: stringify!($name),
             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
-            ret: $crate::__ret_type!($($r)?),
-            ret_facts: $crate::__ret_facts!($($r)?),
-            ret_optional: $crate::__ret_optional!($($r)?),
-            ret_class_index: $crate::__ret_class!($($r)?),
+            ret: $crate::__ret_facts!($($r)?),
             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
             static_: $static_,
             shape: $crate::rt::CallShape::Plain,
@@ -1645,10 +1923,7 @@ macro_rules! __pyz3_ctor_info {
             name: stringify!($name),
             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
-            ret: $crate::registry::PYZ3_T_VOID,
-            ret_facts: (0, 0, 0),
-            ret_optional: false,
-            ret_class_index: 0,
+            ret: $crate::__ret_facts!(),
             release_gil: false,
             static_: false,
             shape: $crate::rt::CallShape::Plain,
@@ -1702,9 +1977,9 @@ macro_rules! __pyz3_class {
                     doc: f.doc,
                     get: f.fn_,
                     set: None,
-                    ty: f.ret,
-                    optional: f.ret_optional,
-                    class_index: f.ret_class_index,
+                    ty: f.ret.ty,
+                    optional: f.ret.optional,
+                    class_index: f.ret.class_index,
                 });
             })]
             $($rest)*
@@ -1811,7 +2086,7 @@ macro_rules! __pyz3_static_info {
                     let value = <$c>::$name($($p),*);
                     drop(guards);
                     let released = false $(|| $crate::__is_release_gil!($($attr)*))*;
-                    $crate::rt::write_result(value, &mut *result, released)
+                    $crate::rt::write_result(value, result, call, released)
                 }
             })
         }
@@ -1819,10 +2094,7 @@ macro_rules! __pyz3_static_info {
             name: stringify!($name),
             doc: $crate::rt::doc(&[$($crate::__doc_line!($($attr)*)),*]),
             params: $crate::__param_infos!($( $p : $t $(= $default)? ),*),
-            ret: $crate::__ret_type!($($r)?),
-            ret_facts: $crate::__ret_facts!($($r)?),
-            ret_optional: $crate::__ret_optional!($($r)?),
-            ret_class_index: $crate::__ret_class!($($r)?),
+            ret: $crate::__ret_facts!($($r)?),
             release_gil: false $(|| $crate::__is_release_gil!($($attr)*))*,
             static_: true,
             shape: $crate::rt::CallShape::Plain,
@@ -1831,51 +2103,15 @@ macro_rules! __pyz3_static_info {
     }};
 }
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __ret_class {
-    () => {
-        0
-    };
-    ($r:ty) => {
-        <$r as $crate::IntoResult>::CLASS_INDEX
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __ret_type {
-    () => {
-        $crate::registry::PYZ3_T_VOID
-    };
-    ($r:ty) => {
-        <$r as $crate::IntoResult>::TYPE
-    };
-}
-
+/// The result facts of a declared result type (none: `()`), for functions of classes.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __ret_facts {
     () => {
-        (0, 0, 0)
+        $crate::compound::result_facts::<()>()
     };
     ($r:ty) => {
-        (
-            <$r as $crate::IntoResult>::RET_ELEM,
-            <$r as $crate::IntoResult>::RET_TYPE_FLAGS,
-            <$r as $crate::IntoResult>::RET_NDIM,
-        )
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __ret_optional {
-    () => {
-        false
-    };
-    ($r:ty) => {
-        <$r as $crate::IntoResult>::OPTIONAL
+        $crate::compound::result_facts::<$r>()
     };
 }
 
@@ -1937,6 +2173,11 @@ mod tests {
             <&str as FromArg>::TYPE,
             <&[u8] as FromArg>::TYPE,
             <Object as FromArg>::TYPE,
+            <Vec<i64> as FromArg>::TYPE,
+            <Seq<f64> as FromArg>::TYPE,
+            <std::collections::HashMap<String, i64> as FromArg>::TYPE,
+            <Dict<&str> as FromArg>::TYPE,
+            <Callable as FromArg>::TYPE,
             <ByteView as FromArg>::TYPE,
             // `&Class`: generated per class by `plugin!` (plugins/rust/classes_rs uses it).
             PYZ3_T_INSTANCE,
@@ -1957,6 +2198,14 @@ mod tests {
             <String as IntoResult>::TYPE,
             <Vec<u8> as IntoResult>::TYPE,
             <NewObject as IntoResult>::TYPE,
+            <Vec<i64> as IntoResult>::TYPE,
+            <std::collections::HashMap<String, f64> as IntoResult>::TYPE,
+            <(i64, String) as IntoResult>::TYPE,
+            {
+                use compound::ViaIterator;
+                #[allow(clippy::needless_borrow, reason = "the autoref dispatch plugin! uses")]
+                (&&compound::probe(|| 0..3i64)).facts().ty
+            },
             <Array<f64, 1> as IntoResult>::TYPE,
             // A class value: generated per class by `plugin!`.
             PYZ3_T_INSTANCE,
@@ -1965,6 +2214,28 @@ mod tests {
             assert_eq!(t.param, params.contains(&t.code), "{}: parameter", t.name);
             assert_eq!(t.result, results.contains(&t.code), "{}: result", t.name);
         }
+    }
+
+    #[test]
+    #[allow(clippy::needless_borrow, reason = "the autoref dispatch plugin! uses")]
+    fn compound_types_carry_their_facts() {
+        use compound::{ViaIntoResult, ViaIterator};
+        assert_eq!(<Vec<i64> as FromArg>::ELEM, PYZ3_T_I64);
+        assert_eq!(<Option<Seq<&str>> as FromArg>::ELEM, PYZ3_T_STR);
+        assert_eq!(<Vec<String> as IntoResult>::RET_ELEM, PYZ3_T_STR);
+        assert_eq!(<Vec<u8> as IntoResult>::TYPE, PYZ3_T_BYTES);
+        assert_eq!(<(f64, f64) as IntoResult>::ITEMS, [PYZ3_T_F64, PYZ3_T_F64]);
+        assert_eq!(
+            <Result<Option<(bool, NewObject)>, PyErr> as IntoResult>::ITEMS,
+            [PYZ3_T_BOOL, PYZ3_T_OBJECT]
+        );
+        let facts = (&&compound::probe(|| vec!["a".to_owned()].into_iter())).facts();
+        assert_eq!((facts.ty, facts.elem), (PYZ3_T_ITERATOR, PYZ3_T_STR));
+        let facts = (&&compound::probe(|| 7i64)).facts();
+        assert_eq!((facts.ty, facts.elem), (PYZ3_T_I64, 0));
+        assert_eq!(rt::exception_kind("ValueError"), PYZ3_EXC_VALUE_ERROR);
+        assert_eq!(rt::exception_kind("NoSuchError"), -1);
+        assert_eq!(Exception(2).err("x").kind, -4);
     }
 
     #[test]

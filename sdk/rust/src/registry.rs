@@ -52,8 +52,28 @@ pub const PYZ3_T_ARRAY: u8 = 16;
 /// are accepted). For a result, pyz3 makes a new instance before the call and passes its
 /// zeroed state in `result->inst`; the function fills it and returns `PYZ3_OK`.
 pub const PYZ3_T_INSTANCE: u8 = 17;
+/// A sequence argument (ABI 1.1): a `list`, `tuple` or other sequence (not `str`, `bytes`
+/// or `bytearray`) whose items convert to `pyz3_param.elem`. Arrives in `pyz3_value.seq`, a
+/// view the loader owns for the call.
+pub const PYZ3_T_SEQUENCE: u8 = 18;
+/// A `dict` with `str` keys whose values convert to `elem` (ABI 1.1). Arguments arrive in
+/// `pyz3_value.dict`, a view the loader owns for the call; results are filled through
+/// `pyz3_result_dict` (`ret_elem` names the values' type).
+pub const PYZ3_T_DICT: u8 = 19;
+/// A `list` result (ABI 1.1), filled through `pyz3_result_list`; `ret_elem` names the
+/// items' type.
+pub const PYZ3_T_LIST: u8 = 20;
+/// A `tuple` result (ABI 1.1): `result` points to `ret_item_count` values, item `i` of type
+/// `ret_items[i]`, each written as a result of that type.
+pub const PYZ3_T_TUPLE: u8 = 21;
+/// A callable argument (ABI 1.1), borrowed in `pyz3_value.obj`; call it with
+/// `pyz3_call_typed` (typed values) or `pyz3_call_kw` (objects).
+pub const PYZ3_T_CALLABLE: u8 = 22;
+/// An iterator result (ABI 1.1), made by `pyz3_iterator_new` in `pyz3_value.obj`; its
+/// `next` yields items of type `ret_elem`.
+pub const PYZ3_T_ITERATOR: u8 = 23;
 /// One past the last valid type code.
-pub const PYZ3_T_COUNT: u8 = 18;
+pub const PYZ3_T_COUNT: u8 = 24;
 
 /// `RuntimeError` (also what an unknown kind raises).
 pub const PYZ3_EXC_RUNTIME_ERROR: i32 = 0;
@@ -247,6 +267,54 @@ pub const TYPES: &[TypeEntry] = &[
         param: true,
         result: true,
         result_needs_gil: false,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_SEQUENCE,
+        name: "sequence",
+        param: true,
+        result: false,
+        result_needs_gil: false,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_DICT,
+        name: "dict",
+        param: true,
+        result: true,
+        result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_LIST,
+        name: "list",
+        param: false,
+        result: true,
+        result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_TUPLE,
+        name: "tuple",
+        param: false,
+        result: true,
+        result_needs_gil: true,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_CALLABLE,
+        name: "callable",
+        param: true,
+        result: false,
+        result_needs_gil: false,
+        int: None,
+    },
+    TypeEntry {
+        code: PYZ3_T_ITERATOR,
+        name: "iterator",
+        param: false,
+        result: true,
+        result_needs_gil: true,
         int: None,
     },
 ];

@@ -7,7 +7,7 @@
 
 use crate::abi_stable::std_types::{ROption, RSlice, RStr, RString, RVec};
 
-use crate::abi::pyz3_value;
+use crate::abi::{pyz3_call, pyz3_value};
 use crate::{rt, FromArg, IntoResult, PyErr};
 
 // SAFETY: the same member and contract as `&str`.
@@ -19,7 +19,9 @@ unsafe impl<'a> FromArg<'a> for RStr<'a> {
         guards: &mut rt::Guards,
     ) -> Result<Self, PyErr> {
         // SAFETY: per the trait contract, forwarded.
-        Ok(RStr::from_str(unsafe { <&str as FromArg>::from_value(v, none, guards) }?))
+        Ok(RStr::from_str(unsafe {
+            <&str as FromArg>::from_value(v, none, guards)
+        }?))
     }
 }
 
@@ -32,7 +34,9 @@ unsafe impl<'a> FromArg<'a> for RSlice<'a, u8> {
         guards: &mut rt::Guards,
     ) -> Result<Self, PyErr> {
         // SAFETY: per the trait contract, forwarded.
-        Ok(RSlice::from_slice(unsafe { <&[u8] as FromArg>::from_value(v, none, guards) }?))
+        Ok(RSlice::from_slice(unsafe {
+            <&[u8] as FromArg>::from_value(v, none, guards)
+        }?))
     }
 }
 
@@ -46,43 +50,50 @@ unsafe impl<'a, T: FromArg<'a>> FromArg<'a> for ROption<T> {
         guards: &mut rt::Guards,
     ) -> Result<Self, PyErr> {
         // SAFETY: per the trait contract, forwarded.
-        Ok(ROption::from(unsafe { <Option<T> as FromArg>::from_value(v, none, guards) }?))
+        Ok(ROption::from(unsafe {
+            <Option<T> as FromArg>::from_value(v, none, guards)
+        }?))
     }
 }
 
 impl IntoResult for RStr<'_> {
     const TYPE: u8 = <&str as IntoResult>::TYPE;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_str().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: per the trait contract, forwarded.
+        unsafe { self.as_str().write(out, call) }
     }
 }
 
 impl IntoResult for RString {
     const TYPE: u8 = <String as IntoResult>::TYPE;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_str().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: per the trait contract, forwarded.
+        unsafe { self.as_str().write(out, call) }
     }
 }
 
 impl IntoResult for RSlice<'_, u8> {
     const TYPE: u8 = <&[u8] as IntoResult>::TYPE;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_slice().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: per the trait contract, forwarded.
+        unsafe { self.as_slice().write(out, call) }
     }
 }
 
 impl IntoResult for RVec<u8> {
     const TYPE: u8 = <Vec<u8> as IntoResult>::TYPE;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.as_slice().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: per the trait contract, forwarded.
+        unsafe { self.as_slice().write(out, call) }
     }
 }
 
 impl<T: IntoResult> IntoResult for ROption<T> {
     const TYPE: u8 = T::TYPE;
     const OPTIONAL: bool = true;
-    fn write(self, out: &mut pyz3_value) -> i32 {
-        self.into_option().write(out)
+    unsafe fn write(self, out: *mut pyz3_value, call: *const pyz3_call) -> i32 {
+        // SAFETY: per the trait contract, forwarded.
+        unsafe { self.into_option().write(out, call) }
     }
 }
 
@@ -103,11 +114,18 @@ mod tests {
         );
         const { assert!(<ROption<RString> as IntoResult>::OPTIONAL) };
         let mut out = pyz3_value::ZERO;
-        assert_eq!(
-            ROption::<i64>::RNone.write(&mut out),
-            crate::abi::PYZ3_RETURN_NONE
-        );
-        assert_eq!(ROption::RSome(7i64).write(&mut out), crate::abi::PYZ3_OK);
+        let none = core::ptr::null();
+        // SAFETY: `out` is a value slot; no call is needed for scalars.
+        unsafe {
+            assert_eq!(
+                ROption::<i64>::RNone.write(&mut out, none),
+                crate::abi::PYZ3_RETURN_NONE
+            );
+            assert_eq!(
+                ROption::RSome(7i64).write(&mut out, none),
+                crate::abi::PYZ3_OK
+            );
+        }
         // SAFETY: i64 was just written.
         assert_eq!(unsafe { out.i64 }, 7);
     }
@@ -121,14 +139,19 @@ mod tests {
                 len: text.len(),
             },
         };
+        let mut g = crate::rt::Guards::new();
         // SAFETY: `v` holds a str value borrowed from `text`.
         unsafe {
-            assert_eq!(<RStr as FromArg>::from_value(&v, false).as_str(), "héllo");
-            assert_eq!(
-                <ROption<RStr> as FromArg>::from_value(&v, true),
-                ROption::RNone
-            );
-            assert_eq!(<RSlice<u8> as FromArg>::from_value(&v, false).len(), 6);
+            let s = <RStr as FromArg>::from_value(&v, false, &mut g)
+                .ok()
+                .unwrap();
+            assert_eq!(s.as_str(), "héllo");
+            let none = <ROption<RStr> as FromArg>::from_value(&v, true, &mut g).ok();
+            assert_eq!(none, Some(ROption::RNone));
+            let bytes = <RSlice<u8> as FromArg>::from_value(&v, false, &mut g)
+                .ok()
+                .unwrap();
+            assert_eq!(bytes.len(), 6);
         }
     }
 }

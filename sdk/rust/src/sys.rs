@@ -11,7 +11,56 @@ use crate::abi::*;
 use crate::PyObject;
 
 #[cfg_attr(not(test), link(name = "pyz3"))]
+#[allow(
+    improper_ctypes,
+    reason = "the opaque ABI types (pyz3_module, ...) are only ever behind pointers"
+)]
 extern "C" {
+    /// `len(obj)`, or -1 with an exception set (`TypeError` when `obj` has no length).
+    pub fn pyz3_len(obj: *mut PyObject) -> isize;
+    /// `obj[key]`: a new reference, or NULL with the exception raised (`KeyError`, `IndexError`,
+    /// `TypeError`, ...). `key` is borrowed.
+    pub fn pyz3_getitem(obj: *mut PyObject, key: *mut PyObject) -> *mut PyObject;
+    /// `obj[index]` for a sequence (a negative index counts from the end): a new reference, or
+    /// NULL with `IndexError`, `TypeError`, ...
+    pub fn pyz3_getitem_index(obj: *mut PyObject, index: isize) -> *mut PyObject;
+    /// `obj[key] = value`. `key` is borrowed, `value` stolen. `PYZ3_OK` or `PYZ3_ERROR`.
+    pub fn pyz3_setitem(obj: *mut PyObject, key: *mut PyObject, value: *mut PyObject) -> i32;
+    /// `iter(obj)`: a new reference to an iterator, or NULL with `TypeError` when `obj` is not
+    /// iterable. Step through it with `pyz3_next`.
+    pub fn pyz3_get_iter(obj: *mut PyObject) -> *mut PyObject;
+    /// The next item of iterator `iter` into `*item` (a new reference): `PYZ3_OK`; `PYZ3_ITER_END`
+    /// when it is exhausted (no exception set, `*item` NULL); `PYZ3_ERROR` with the exception the
+    /// iterator raised.
+    pub fn pyz3_next(iter: *mut PyObject, item: *mut *mut PyObject) -> i32;
+    /// `dict[key]` for a `dict` (or subclass; its `__getitem__` is not called) with a `str` key
+    /// given as NUL-terminated UTF-8: `PYZ3_OK` with `*value` a new reference; `PYZ3_NOT_FOUND`
+    /// when the key is missing (no exception, `*value` NULL); `PYZ3_ERROR` with `TypeError` when
+    /// `dict` is not a dict, or the exception a key's `__eq__` raised.
+    pub fn pyz3_dict_get_item(
+        dict: *mut PyObject,
+        key: *const c_char,
+        value: *mut *mut PyObject,
+    ) -> i32;
+    /// Steps through the entries of a `dict`: start with `*pos = 0`; each call stores the next key
+    /// and value (new references, either pointer may be NULL to skip it) and returns `PYZ3_OK`, or
+    /// returns `PYZ3_ITER_END` after the last entry. The dict must not change size meanwhile.
+    /// `PYZ3_ERROR` with `TypeError` when `dict` is not a dict.
+    pub fn pyz3_dict_next(
+        dict: *mut PyObject,
+        pos: *mut usize,
+        key: *mut *mut PyObject,
+        value: *mut *mut PyObject,
+    ) -> i32;
+    /// `getattr(obj, name)` with `name` NUL-terminated UTF-8: a new reference, or NULL with
+    /// `AttributeError` (or what the attribute's getter raised).
+    pub fn pyz3_getattr(obj: *mut PyObject, name: *const c_char) -> *mut PyObject;
+    /// `setattr(obj, name, value)`; `value` is stolen. `PYZ3_OK` or `PYZ3_ERROR`.
+    pub fn pyz3_setattr(obj: *mut PyObject, name: *const c_char, value: *mut PyObject) -> i32;
+    /// `isinstance(obj, T)` for a built-in `T` named by a `PYZ3_PY_*` constant (subclasses count,
+    /// so `True` is an int; `PYZ3_PY_CALLABLE` is `callable(obj)`): 1 or 0, or -1 with
+    /// `SystemError` for an unknown constant.
+    pub fn pyz3_isinstance(obj: *mut PyObject, builtin: u32) -> i32;
     /// Allocates `size` bytes aligned to `align` (a power of two up to 65536; 0 means the default,
     /// 16 bytes on 64-bit platforms) from CPython's `PyMem` allocator. Returns NULL when out of
     /// memory, when `align` is invalid, or when Python is not running — including once the
@@ -51,12 +100,69 @@ extern "C" {
         shape: *const usize,
         out: *mut *mut PyObject,
     ) -> *mut pyz3_buffer;
+    /// Calls `callable` with `nargs` typed arguments and converts its result.
+    ///
+    /// `arg_types[i]` is the `PYZ3_T_*` code of `args[i]`, given as a plugin receives an argument of
+    /// that type (`i64`, `f64`, `b`, ...; `str`/`bytes` as UTF-8 in `str`/`bytes`, copied into new
+    /// objects; `obj` borrowed). `result_type` is the code the result converts to, with the rules
+    /// of an argument conversion (`TypeError`/`OverflowError` naming the callable when it does not
+    /// fit); numbers and bools arrive in their member of `*result`, a `str`, `bytes` or `object`
+    /// result as a new reference in `result->obj` (the caller releases it), and `PYZ3_T_VOID`
+    /// ignores the result. `result` may be NULL to ignore it.
+    ///
+    /// Returns `PYZ3_OK`, or `PYZ3_ERROR` with the exception set — the callable's own exception,
+    /// unchanged, when it raised: return `PYZ3_ERROR` from the plugin function to pass it to the
+    /// caller. Callable from any thread: it takes the GIL when the thread does not hold it. On a
+    /// thread Python never saw, hold a `pyz3_gil_acquire` scope around the call to look at an
+    /// exception (without one, the thread's state and its exception go when the call ends), and
+    /// keep `callable` alive with your own reference.
+    pub fn pyz3_call_typed(
+        callable: *mut PyObject,
+        arg_types: *const u8,
+        args: *const pyz3_value,
+        nargs: usize,
+        result_type: u8,
+        result: *mut pyz3_value,
+    ) -> i32;
+    /// Calls `callable` with `nargs` positional arguments followed by `nkw` keyword arguments:
+    /// `args` holds `nargs + nkw` borrowed objects, `kwnames` the `nkw` keyword names
+    /// (NUL-terminated UTF-8; may be NULL when `nkw` is 0). Returns a new reference, or NULL with
+    /// the exception the call raised. Requires the GIL.
+    pub fn pyz3_call_kw(
+        callable: *mut PyObject,
+        args: *const *mut PyObject,
+        nargs: usize,
+        kwnames: *const *const c_char,
+        nkw: usize,
+    ) -> *mut PyObject;
+    /// Calls method `name` (NUL-terminated UTF-8) of `obj`: `obj.name(*args, **kwargs)` with the
+    /// arguments laid out as for `pyz3_call_kw`. Returns a new reference, or NULL with the
+    /// exception raised (`AttributeError` when there is no such method). Requires the GIL.
+    pub fn pyz3_call_method(
+        obj: *mut PyObject,
+        name: *const c_char,
+        args: *const *mut PyObject,
+        nargs: usize,
+        kwnames: *const *const c_char,
+        nkw: usize,
+    ) -> *mut PyObject;
     /// The native state of `obj`, an instance of a class of any pyz3 plugin (or of a Python
     /// subclass of one), valid while `obj` is alive. Returns NULL with `TypeError` when `obj` is not
     /// such an instance, or `RuntimeError` when its state was never made (its `__init__` was not
     /// called). Requires the GIL. Code that knows the class should rather check
     /// `PyObject_TypeCheck`-like facts through a typed `PYZ3_T_INSTANCE` parameter.
     pub fn pyz3_instance_state(obj: *mut PyObject) -> *mut c_void;
+    /// Finds `key` (`len` bytes of UTF-8, need not be NUL-terminated) among the keys of dict
+    /// argument `dict`: `PYZ3_OK` with its position in `*index` (for `dict->keys` and
+    /// `dict->values`), or `PYZ3_NOT_FOUND`. Keys compare by their bytes, as equal `str` keys do.
+    /// Needs no GIL (the view is the loader's, for the call). `PYZ3_NOT_FOUND` for a NULL `dict`
+    /// or `key` (with `len` > 0).
+    pub fn pyz3_dict_find(
+        dict: *const pyz3_dict,
+        key: *const c_char,
+        len: usize,
+        index: *mut usize,
+    ) -> i32;
     /// Converts an `int` (or `__index__` object) to `int8_t`.
     pub fn pyz3_to_i8(obj: *mut PyObject, out: *mut i8) -> i32;
     /// Converts an `int` (or `__index__` object) to `int16_t`.
@@ -119,6 +225,23 @@ extern "C" {
     pub fn pyz3_error_occurred() -> bool;
     /// Clears the current Python exception, if any. Requires the GIL.
     pub fn pyz3_error_clear();
+    /// Raises the plugin's own exception class `index` (its position in `pyz3_plugin.exceptions`)
+    /// with a NUL-terminated UTF-8 `message` (copied; NULL gives an empty message), and returns
+    /// `PYZ3_ERROR`. `module` is the `call->module` the function received. An index out of range
+    /// raises `SystemError` instead. Callable from any thread, like `pyz3_raise`.
+    pub fn pyz3_raise_exception(
+        module: *const pyz3_module,
+        index: u32,
+        message: *const c_char,
+    ) -> i32;
+    /// As `pyz3_raise_exception`, with a message of `len` bytes that need not be NUL-terminated
+    /// (invalid UTF-8 is replaced with U+FFFD).
+    pub fn pyz3_raise_exception_len(
+        module: *const pyz3_module,
+        index: u32,
+        message: *const c_char,
+        len: usize,
+    ) -> i32;
     /// Takes the GIL for a scope and returns its token. Nestable: if this thread already holds the
     /// GIL through pyz3, only a per-thread counter moves, so allocations and nested scopes inside
     /// cost no GIL call. Use it on native threads that call pyz3 functions repeatedly.
@@ -189,6 +312,42 @@ extern "C" {
     /// compare by identity, which makes them the cheapest dict keys and attribute names; repeated
     /// calls with the same text return the same object. NULL `name` raises `SystemError`.
     pub fn pyz3_intern(name: *const c_char) -> *mut PyObject;
+    /// Makes room for `len` items of a `PYZ3_T_LIST` result and returns them (`out->items`, of the
+    /// function's `ret_elem` type, zeroed). Pass the function's `result` argument unchanged. Write
+    /// each item as a result of the element type is written: `out->items.i64[i] = v`;
+    /// `out->items.obj[i] = pyz3_from_str(...)` for `str`, `bytes` and `object` items (new
+    /// references the list takes over). Calling it again changes the length and keeps the first
+    /// items (dropping the references of items beyond a shorter length), so a function can reserve
+    /// an upper bound and shrink. Not calling it gives an empty list.
+    ///
+    /// Returns NULL with `MemoryError` when memory runs out, or `SystemError` when `result` is not
+    /// a list result. The memory belongs to the loader: valid until the function returns, freed
+    /// (and its references dropped) whether the function succeeds or fails. Works without the GIL
+    /// (in a `PYZ3_FN_RELEASE_GIL` function), though making object items needs it.
+    pub fn pyz3_result_list(result: *mut pyz3_value, len: usize) -> *mut pyz3_out;
+    /// As `pyz3_result_list`, for a `PYZ3_T_DICT` result: room for `len` entries, keys in
+    /// `out->keys` (each a `str`, new reference: `out->keys[i] = pyz3_from_str(...)`) and values
+    /// in `out->items` (of `ret_elem`). A key that appears twice keeps its last value.
+    pub fn pyz3_result_dict(result: *mut pyz3_value, len: usize) -> *mut pyz3_out;
+    /// Makes a native iterator (a `pyz3.Iterator`, new reference) whose items come from `next`,
+    /// each of type `elem` (a `PYZ3_T_*` code: an integer, float, bool, str, bytes or object type,
+    /// the function's `ret_elem` for a `PYZ3_T_ITERATOR` result). `state_size` bytes of zeroed
+    /// state live inside the object (aligned to 16); their address goes to `*state` (if `state` is
+    /// not NULL) for the function to fill, and is passed to every `next` call and to `drop` (may be
+    /// NULL) when the iterator goes away.
+    ///
+    /// `next` runs with the GIL held, one call at a time per iterator; after it returns
+    /// `PYZ3_ITER_END` the iterator is exhausted and `next` is not called again. The state is not
+    /// visited by the garbage collector: references it holds must not form cycles through the
+    /// iterator. Returns NULL with an exception set (`SystemError` for a bad `elem` or a NULL
+    /// `next`, `MemoryError`). Requires the GIL.
+    pub fn pyz3_iterator_new(
+        elem: u8,
+        state_size: usize,
+        next: pyz3_iter_next_fn,
+        drop: pyz3_iter_drop_fn,
+        state: *mut *mut c_void,
+    ) -> *mut PyObject;
     /// The ABI version this runtime serves, as `(PYZ3_ABI_MAJOR << 16) | PYZ3_ABI_MINOR`.
     ///
     /// Any thread, no GIL needed.
