@@ -107,9 +107,9 @@ plugin! {
         Ok((a.div_euclid(b), a.rem_euclid(b)))
     }
 
-    /// n as every kind of tuple item: int, float, bool, str, bytes, None (n < 0) or n.
-    fn as_items(n: i64) -> (i64, f64, bool, String, Vec<u8>, Option<i64>) {
-        (n, n as f64 / 2.0, n > 0, n.to_string(), n.to_le_bytes()[..1].to_vec(), (n >= 0).then_some(n))
+    /// n as every kind of scalar tuple item: int, float, bool, str, bytes.
+    fn as_items(n: i64) -> (i64, f64, bool, String, Vec<u8>) {
+        (n, n as f64 / 2.0, n > 0, n.to_string(), n.to_le_bytes()[..1].to_vec())
     }
 
     /// text, upper-cased: abi_stable's RStr in, RString out.
