@@ -142,6 +142,34 @@ unsafe fn warn(msg: &str) -> bool {
     }
 }
 
+/// The items of a list, tuple or dict result the loader built from the plugin's result values:
+/// the objects among them were handed over, so they leave the call's account.
+unsafe fn hand_over_items(frame: &mut Frame, obj: *mut ffi::PyObject) {
+    // SAFETY: GIL held; `obj` is NULL or the new list, tuple or dict only this call has seen.
+    unsafe {
+        if obj.is_null() {
+            return;
+        }
+        if ffi::PyList_Check(obj) != 0 {
+            for i in 0..ffi::PyList_GET_SIZE(obj) {
+                frames::untrack_in(frame, ffi::PyList_GET_ITEM(obj, i));
+            }
+        } else if ffi::PyTuple_Check(obj) != 0 {
+            for i in 0..ffi::PyTuple_GET_SIZE(obj) {
+                frames::untrack_in(frame, ffi::PyTuple_GET_ITEM(obj, i));
+            }
+        } else if ffi::PyDict_Check(obj) != 0 {
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut key = ptr::null_mut();
+            let mut value = ptr::null_mut();
+            while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+                frames::untrack_in(frame, key);
+                frames::untrack_in(frame, value);
+            }
+        }
+    }
+}
+
 /// A new reference returned by the plugin: not NULL-checked here. A result the plugin did not
 /// own (one of its borrowed arguments, never increfed) is an error; otherwise it leaves the
 /// call's account.
@@ -301,22 +329,42 @@ unsafe fn call_typed(
         } else {
             ptr::null_mut()
         };
-        let fn_ = f.fn_.unwrap_unchecked();
-        tls::take_error_hint();
-        gil::enter_call();
-        frames::enter(frame);
-        let status = plugin_lock::with(f, || {
-            if f.release_gil {
-                let region = gil::release_begin();
-                let s = fn_(vals.as_ptr(), &mut ret, &call);
-                gil::release_end(region);
-                s
+        // A list, dict or tuple result is built by the release code (compound.rs) inside the
+        // frame: the wrappers' checks and the borrowed arguments' poisoning still apply.
+        let mut built = ptr::null_mut();
+        let status = if f.ret_compound {
+            frames::enter(frame);
+            built = if f.release_gil {
+                super::compound::invoke::<true, false>(f, ptr::null_mut(), vals.as_ptr(), none_mask)
             } else {
-                fn_(vals.as_ptr(), &mut ret, &call)
-            }
-        });
-        frames::leave(frame);
-        gil::leave_call();
+                super::compound::invoke::<false, false>(
+                    f,
+                    ptr::null_mut(),
+                    vals.as_ptr(),
+                    none_mask,
+                )
+            };
+            frames::leave(frame);
+            PYZ3_OK
+        } else {
+            let fn_ = f.fn_.unwrap_unchecked();
+            tls::take_error_hint();
+            gil::enter_call();
+            frames::enter(frame);
+            let status = plugin_lock::with(f, || {
+                if f.release_gil {
+                    let region = gil::release_begin();
+                    let s = fn_(vals.as_ptr(), &mut ret, &call);
+                    gil::release_end(region);
+                    s
+                } else {
+                    fn_(vals.as_ptr(), &mut ret, &call)
+                }
+            });
+            frames::leave(frame);
+            gil::leave_call();
+            status
+        };
         for (j, c, back) in copies {
             if !back.is_null() {
                 c.copy_back(back);
@@ -333,7 +381,10 @@ unsafe fn call_typed(
                 f.param_names[j], frame.function
             ));
         }
-        let result = if made.is_null() {
+        let result = if f.ret_compound {
+            hand_over_items(frame, built);
+            Ok(built)
+        } else if made.is_null() {
             finish_typed(f, frame, status, &ret)
         } else {
             Ok(class::finish_result_instance(f, made, status))
