@@ -3,10 +3,8 @@
 A LocalCluster of two worker processes (each started fresh by Dask, sharing nothing with this one
 but the environment): functions of a module loaded with pyz3.load, of a module built by
 `pyz3-loader build`, and of the Rust sample plugin travel to the workers pickled by reference, run
-there, and their results and exceptions come back. `make test-dask` runs it with the main Python.
-
-Still to come: a native class instance sent to the workers (pickled by value), once the classes
-work (issue 13) lands — add it here.
+there, and their results and exceptions come back; native class instances travel by value (their
+`__getstate__`/`__setstate__`). `make test-dask` runs it with the main Python.
 """
 
 from __future__ import annotations
@@ -92,3 +90,15 @@ def test_a_built_module_and_a_rust_plugin(client):
     hello_rs = pyz3.load(PLUGINS / "libhello_rs.so")
     assert client.submit(hello_rs.greet, name="dask").result() == "hello, dask"
     assert client.gather(client.map(hello_rs.half, [2.0, None])) == [1.0, None]
+
+
+def test_native_instances_travel_by_value(client):
+    classes = pyz3.load(PLUGINS / "libclasses.so")
+    counters = [classes.Counter(n) for n in (1, 2, 3)]
+    # Each worker unpickles a copy, changes it and sends it back pickled: the originals here stay.
+    back = client.gather(client.map(lambda c: (c.inc(10), c)[1], counters))
+    assert [type(c) for c in back] == [classes.Counter] * 3
+    assert [c.value for c in back] == [11, 12, 13]
+    assert [c.value for c in counters] == [1, 2, 3]
+    pids = client.gather(client.map(lambda c: os.getpid(), counters))
+    assert os.getpid() not in pids
