@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 import re
+import sys
 
 RUNNABLE = {"sh", "bash", "console", "python"}
 SOURCE = {"c", "zig", "rust", "toml", "python", "sh", "bash", "json", "ini", "cfg", "make"}
@@ -120,3 +121,22 @@ def problem(block: Block) -> str | None:
             "<!-- file: path -->), or be marked <!-- not-run: reason -->"
         )
     return f"{block.where}: unknown info string {block.lang!r}"
+
+
+def main(argv: list[str]) -> int:
+    """`python snippets.py PAGE FILE`: print the block of PAGE written to FILE (a page's setup uses
+    it to reuse another page's file, such as the quick start's `Cargo.toml`)."""
+    if len(argv) != 2:
+        print("usage: snippets.py PAGE FILE", file=sys.stderr)
+        return 2
+    page, name = pathlib.Path(argv[0]), argv[1]
+    for block in blocks(page):
+        if block.file == name:
+            sys.stdout.write(block.text)
+            return 0
+    print(f"{page}: no block is written to {name}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

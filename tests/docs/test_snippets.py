@@ -95,9 +95,11 @@ class Session:
 
     def python(self, block: snippets.Block) -> None:
         self.count += 1
-        source = self.root / f"block{self.count}.py"
+        doctest = block.text.lstrip().startswith(">>>")
+        # doctest reads a .txt file as a session; a .py file it would import as a module.
+        source = self.root / f"block{self.count}.{'txt' if doctest else 'py'}"
         source.write_text(block.text)
-        if block.text.lstrip().startswith(">>>"):
+        if doctest:
             cmd = ["python", "-m", "doctest", "-o", "ELLIPSIS", "-o", "NORMALIZE_WHITESPACE", str(source)]
         else:
             cmd = ["python", str(pathlib.Path(__file__).with_name("pyblock.py")), str(source)]
