@@ -90,13 +90,11 @@ stress: venv runtime plugins test-plugins
 # The whole pytest suite with every plugin loaded in debug mode (docs/reliability.md, "Debug
 # mode"), leaks as errors. `make test` runs it on the main version only: the suite is the same on
 # every version, and debug mode's checks do not depend on it (DEBUG_VERSIONS="3.10 3.13" for more).
-# The containers sample's tests (-k "not containers") are left out until the container object API has checking wrappers
-# (docs/reliability.md, "Debug mode").
 DEBUG_VERSIONS ?= $(MAIN_PY)
 EXTRA_TEST_TARGETS += pytest-debug
 pytest-debug: venv runtime plugins test-plugins
 	@set -e; for v in $(DEBUG_VERSIONS); do \
 		echo "== pytest in debug mode on Python $$v =="; \
 		PYZ3_DEBUG=1 $(RELIABILITY_ENV) $(EXTRA_PYTEST_ENV) $(VENV)/py$$v/bin/python -m pytest -q \
-			-W error::pyz3.DebugWarning -k "not containers" tests/python; \
+			-W error::pyz3.DebugWarning tests/python; \
 	done

@@ -10,10 +10,13 @@
 use core::ffi::{c_char, c_void};
 
 use pyo3_ffi::PyObject;
-use pyz3_core::abi::{pyz3_buffer, pyz3_str, PYZ3_ERROR};
+use pyz3_core::abi::{
+    pyz3_buffer, pyz3_iter_drop_fn, pyz3_iter_next_fn, pyz3_str, pyz3_value, PYZ3_ERROR, PYZ3_OK,
+};
 use pyz3_core::debug::{gil_ok, is_borrowed_argument, report, track, untrack};
+use pyz3_core::types::TypeCode;
 
-use crate::{array, convert, error, object, pool};
+use crate::{access, array, callback, class, convert, error, object, pool, result};
 
 macro_rules! to_value {
     ($($wrapper:ident => $api:ident($out:ty)),* $(,)?) => {$(
@@ -72,6 +75,106 @@ new_ref!(
     none => pool::pyz3_none(),
     empty_tuple => pool::pyz3_empty_tuple(),
     intern => pool::pyz3_intern(name: *const c_char),
+    get_iter => access::pyz3_get_iter(obj: *mut PyObject),
+    getattr => access::pyz3_getattr(obj: *mut PyObject, name: *const c_char),
+    getitem => access::pyz3_getitem(obj: *mut PyObject, key: *mut PyObject),
+    getitem_index => access::pyz3_getitem_index(obj: *mut PyObject, index: isize),
+    call_kw => callback::pyz3_call_kw(
+        callable: *mut PyObject,
+        args: *const *mut PyObject,
+        nargs: usize,
+        kwnames: *const *const c_char,
+        nkw: usize
+    ),
+    call_method => callback::pyz3_call_method(
+        obj: *mut PyObject,
+        name: *const c_char,
+        args: *const *mut PyObject,
+        nargs: usize,
+        kwnames: *const *const c_char,
+        nkw: usize
+    ),
+    iterator_new => result::pyz3_iterator_new(
+        elem: u8,
+        state_size: usize,
+        next: pyz3_iter_next_fn,
+        drop: pyz3_iter_drop_fn,
+        state: *mut *mut c_void
+    ),
+);
+
+/// A wrapper of a function that needs the GIL and neither hands out nor takes a reference.
+macro_rules! gil_only {
+    ($($wrapper:ident => $module:ident::$api:ident($($a:ident: $t:ty),*) -> $r:ty = $fail:expr),* $(,)?) => {$(
+        unsafe extern "C" fn $wrapper($($a: $t),*) -> $r {
+            if !gil_ok(stringify!($api)) {
+                return $fail;
+            }
+            // SAFETY: forwarded with the caller's contract; the GIL is held.
+            unsafe { $module::$api($($a),*) }
+        }
+    )*};
+}
+
+gil_only!(
+    len => access::pyz3_len(obj: *mut PyObject) -> isize = -1,
+    isinstance => access::pyz3_isinstance(obj: *mut PyObject, builtin: u32) -> i32 = -1,
+    instance_state => class::pyz3_instance_state(obj: *mut PyObject) -> *mut c_void =
+        core::ptr::null_mut(),
+);
+
+/// A wrapper of a function that stores new references through its out-pointers on `PYZ3_OK`.
+macro_rules! out_refs {
+    ($($wrapper:ident => $module:ident::$api:ident($($a:ident: $t:ty),*) stores [$($out:ident),*]),* $(,)?) => {$(
+        unsafe extern "C" fn $wrapper($($a: $t),*) -> i32 {
+            if !gil_ok(stringify!($api)) {
+                return PYZ3_ERROR;
+            }
+            // SAFETY: forwarded with the caller's contract; the GIL is held.
+            let status = unsafe { $module::$api($($a),*) };
+            if status == PYZ3_OK {
+                // SAFETY: on success each non-NULL out-pointer holds a new reference.
+                $(if !$out.is_null() { track(unsafe { *$out }, stringify!($api)); })*
+            }
+            status
+        }
+    )*};
+}
+
+out_refs!(
+    next => access::pyz3_next(iter: *mut PyObject, item: *mut *mut PyObject) stores [item],
+    dict_get_item => access::pyz3_dict_get_item(
+        dict: *mut PyObject,
+        key: *const c_char,
+        value: *mut *mut PyObject
+    ) stores [value],
+    dict_next => access::pyz3_dict_next(
+        dict: *mut PyObject,
+        pos: *mut usize,
+        key: *mut *mut PyObject,
+        value: *mut *mut PyObject
+    ) stores [key, value],
+);
+
+/// A wrapper of a function that steals `value`: GIL checked, the reference leaves the account.
+macro_rules! steals_value {
+    ($($wrapper:ident => $module:ident::$api:ident($($a:ident: $t:ty),*)),* $(,)?) => {$(
+        unsafe extern "C" fn $wrapper($($a: $t),*) -> i32 {
+            if !gil_ok(stringify!($api)) {
+                return PYZ3_ERROR;
+            }
+            untrack(value);
+            // SAFETY: forwarded with the caller's contract; the GIL is held.
+            unsafe { $module::$api($($a),*) }
+        }
+    )*};
+}
+
+steals_value!(
+    dict_set => object::pyz3_dict_set(dict: *mut PyObject, key: *const c_char, value: *mut PyObject),
+    list_append => object::pyz3_list_append(list: *mut PyObject, value: *mut PyObject),
+    setattr => access::pyz3_setattr(obj: *mut PyObject, name: *const c_char, value: *mut PyObject),
+    setitem => access::pyz3_setitem(obj: *mut PyObject, key: *mut PyObject, value: *mut PyObject),
 );
 
 unsafe extern "C" fn incref(obj: *mut PyObject) {
@@ -94,28 +197,6 @@ unsafe extern "C" fn decref(obj: *mut PyObject) {
     }
     // SAFETY: forwarded; the GIL is held.
     unsafe { object::pyz3_decref(obj) }
-}
-
-unsafe extern "C" fn dict_set(
-    dict: *mut PyObject,
-    key: *const c_char,
-    value: *mut PyObject,
-) -> i32 {
-    if !gil_ok("pyz3_dict_set") {
-        return PYZ3_ERROR;
-    }
-    untrack(value);
-    // SAFETY: forwarded; the GIL is held.
-    unsafe { object::pyz3_dict_set(dict, key, value) }
-}
-
-unsafe extern "C" fn list_append(list: *mut PyObject, value: *mut PyObject) -> i32 {
-    if !gil_ok("pyz3_list_append") {
-        return PYZ3_ERROR;
-    }
-    untrack(value);
-    // SAFETY: forwarded; the GIL is held.
-    unsafe { object::pyz3_list_append(list, value) }
 }
 
 unsafe extern "C" fn tuple_new(items: *const *mut PyObject, count: usize) -> *mut PyObject {
@@ -157,6 +238,26 @@ unsafe extern "C" fn error_clear() {
     if gil_ok("pyz3_error_clear") {
         error::pyz3_error_clear();
     }
+}
+
+/// Callable from any thread (it takes the GIL when needed): an object result is tracked.
+unsafe extern "C" fn call_typed(
+    callable: *mut PyObject,
+    arg_types: *const u8,
+    args: *const pyz3_value,
+    nargs: usize,
+    result_type: u8,
+    result: *mut pyz3_value,
+) -> i32 {
+    // SAFETY: forwarded with the caller's contract.
+    let status =
+        unsafe { callback::pyz3_call_typed(callable, arg_types, args, nargs, result_type, result) };
+    let object_result = TypeCode::from_u8(result_type).is_some_and(|t| t.info().result_is_object());
+    if status == PYZ3_OK && object_result && !result.is_null() {
+        // SAFETY: on success an object result is a new reference in `result->obj`.
+        track(unsafe { (*result).obj }, "pyz3_call_typed");
+    }
+    status
 }
 
 /// Callable without the GIL (it takes it): only the reference is tracked.
@@ -212,5 +313,21 @@ pub fn wrappers() -> Vec<(&'static str, *const c_void)> {
         ("pyz3_error_occurred", error_occurred as *const c_void),
         ("pyz3_error_clear", error_clear as *const c_void),
         ("pyz3_array_new", array_new as *const c_void),
+        ("pyz3_get_iter", get_iter as *const c_void),
+        ("pyz3_getattr", getattr as *const c_void),
+        ("pyz3_getitem", getitem as *const c_void),
+        ("pyz3_getitem_index", getitem_index as *const c_void),
+        ("pyz3_call_kw", call_kw as *const c_void),
+        ("pyz3_call_method", call_method as *const c_void),
+        ("pyz3_call_typed", call_typed as *const c_void),
+        ("pyz3_iterator_new", iterator_new as *const c_void),
+        ("pyz3_len", len as *const c_void),
+        ("pyz3_isinstance", isinstance as *const c_void),
+        ("pyz3_instance_state", instance_state as *const c_void),
+        ("pyz3_next", next as *const c_void),
+        ("pyz3_dict_get_item", dict_get_item as *const c_void),
+        ("pyz3_dict_next", dict_next as *const c_void),
+        ("pyz3_setattr", setattr as *const c_void),
+        ("pyz3_setitem", setitem as *const c_void),
     ]
 }

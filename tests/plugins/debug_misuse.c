@@ -129,6 +129,92 @@ static PYZ3_FN(balanced) {
     return PYZ3_OK;
 }
 
+/* ---- the container object API ------------------------------------------------------------- */
+
+/* leak_attribute(x) -> int: reads x.__class__ and never releases it. */
+static PYZ3_FN(leak_attribute) {
+    PyObject *cls = pyz3_getattr(args[0].obj, "__class__");
+    result->i64 = cls != NULL;
+    return cls ? PYZ3_OK : PYZ3_ERROR;
+}
+
+/* leak_first_item(x) -> int: takes the first item of iter(x) and never releases it. */
+static PYZ3_FN(leak_first_item) {
+    PyObject *it = pyz3_get_iter(args[0].obj);
+    if (!it) return PYZ3_ERROR;
+    PyObject *item = NULL;
+    int32_t status = pyz3_next(it, &item);
+    pyz3_decref(it);
+    result->i64 = status == PYZ3_OK;
+    return status == PYZ3_ERROR ? PYZ3_ERROR : PYZ3_OK;
+}
+
+/* walk(d) -> int: container API calls whose references are each released or stolen. Counts the
+ * entries of dict d (n), sets d["ns"].seen = n when d has "ns", sets d["k"] = d.get("k"), reads
+ * it back; returns n * 100 + len(d). */
+static PYZ3_FN(walk) {
+    PyObject *d = args[0].obj;
+    size_t pos = 0;
+    PyObject *key = NULL, *value = NULL;
+    int64_t n = 0;
+    int32_t s;
+    while ((s = pyz3_dict_next(d, &pos, &key, &value)) == PYZ3_OK) {
+        pyz3_decref(key);
+        pyz3_decref(value);
+        n++;
+    }
+    if (s == PYZ3_ERROR) return PYZ3_ERROR;
+    PyObject *ns = NULL;
+    if (pyz3_dict_get_item(d, "ns", &ns) == PYZ3_OK) {
+        int32_t set = pyz3_setattr(ns, "seen", pyz3_from_i64(n));
+        pyz3_decref(ns);
+        if (set != PYZ3_OK) return PYZ3_ERROR;
+    }
+    PyObject *k = pyz3_from_str("k", 1);
+    PyObject *called = pyz3_call_method(d, "get", &k, 1, NULL, 0);
+    if (!called) {
+        pyz3_decref(k);
+        return PYZ3_ERROR;
+    }
+    int32_t set = pyz3_setitem(d, k, called);
+    PyObject *got = set == PYZ3_OK ? pyz3_getitem(d, k) : NULL;
+    pyz3_decref(k);
+    if (!got) return PYZ3_ERROR;
+    pyz3_decref(got);
+    ptrdiff_t len = pyz3_len(d);
+    if (len < 0 || pyz3_isinstance(d, PYZ3_PY_DICT) != 1) return PYZ3_ERROR;
+    result->i64 = n * 100 + len;
+    return PYZ3_OK;
+}
+
+/* len_in_nogil_region(x) -> int: len(x) inside a pyz3_nogil_begin region. */
+static PYZ3_FN(len_in_nogil_region) {
+    pyz3_nogil region = pyz3_nogil_begin();
+    ptrdiff_t n = pyz3_len(args[0].obj);
+    pyz3_nogil_end(region);
+    result->i64 = n;
+    return n < 0 ? PYZ3_ERROR : PYZ3_OK;
+}
+
+/* words_then_fail() -> list[str]: fills two str items, then fails; the loader drops them. */
+static PYZ3_FN(words_then_fail) {
+    pyz3_out *out = pyz3_result_list(result, 2);
+    if (!out) return PYZ3_ERROR;
+    out->items.obj[0] = pyz3_from_str("a", 1);
+    out->items.obj[1] = pyz3_from_str("b", 1);
+    return pyz3_raise(PYZ3_EXC_VALUE_ERROR, "failed after filling the list");
+}
+
+/* words_with_a_bad_item() -> list[str]: a str, an int, a str: the loader refuses the int. */
+static PYZ3_FN(words_with_a_bad_item) {
+    pyz3_out *out = pyz3_result_list(result, 3);
+    if (!out) return PYZ3_ERROR;
+    out->items.obj[0] = pyz3_from_str("a", 1);
+    out->items.obj[1] = pyz3_from_i64(1);
+    out->items.obj[2] = pyz3_from_str("c", 1);
+    return PYZ3_OK;
+}
+
 /* decref_argument(x) -> None: releases a borrowed argument. */
 static PYZ3_FN(decref_argument) {
     pyz3_decref(args[0].obj);
@@ -183,6 +269,16 @@ static const pyz3_function_def functions[] = {
     PYZ3_RAW_FUNCTION("raw_return_borrowed", raw_return_borrowed, p_obj, 1,
                       "Returns a borrowed argument (raw)."),
     PYZ3_FUNCTION_NOARGS("wide_i8", wide_i8, PYZ3_T_I8, "Writes an int8 result as int64."),
+    PYZ3_FUNCTION("leak_attribute", leak_attribute, p_obj, PYZ3_T_I64, "Leaks x.__class__."),
+    PYZ3_FUNCTION("leak_first_item", leak_first_item, p_obj, PYZ3_T_I64,
+                  "Leaks the first item of iter(x)."),
+    PYZ3_FUNCTION("walk", walk, p_obj, PYZ3_T_I64, "Every container call, nothing leaked."),
+    PYZ3_FUNCTION("len_in_nogil_region", len_in_nogil_region, p_obj, PYZ3_T_I64,
+                  "len(x) inside a GIL-released region."),
+    PYZ3_FUNCTION_FACTS("words_then_fail", words_then_fail, NULL, 0, PYZ3_T_LIST, 0, 0, NULL,
+                        "Fills a list result, then fails.", PYZ3_RESULT_ELEM(PYZ3_T_STR)),
+    PYZ3_FUNCTION_FACTS("words_with_a_bad_item", words_with_a_bad_item, NULL, 0, PYZ3_T_LIST, 0, 0,
+                        NULL, "A list[str] result with an int item.", PYZ3_RESULT_ELEM(PYZ3_T_STR)),
 };
 
 PYZ3_PLUGIN("debug_misuse", "Mistakes debug mode catches (tests/python/test_debug_mode.py).", functions)

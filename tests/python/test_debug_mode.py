@@ -219,6 +219,50 @@ def test_releasing_a_borrowed_argument_is_refused(dbg):
     assert sys.getrefcount(item) == before
 
 
+# ---- the container object API ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "arg", "api"),
+    [("leak_attribute", 1, "pyz3_getattr"), ("leak_first_item", [object()], "pyz3_next")],
+)
+def test_container_api_leaks_warn_naming_the_call(dbg, name, arg, api):
+    with pytest.warns(pyz3.DebugWarning, match=rf"debug_misuse\.{name}\(\) leaked 1 reference .*{api}"):
+        assert getattr(dbg, name)(arg) == 1
+
+
+def test_container_api_references_given_back_do_not_warn(dbg, release):
+    class Namespace:
+        pass
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pyz3.DebugWarning)
+        for mod in (dbg, release):
+            ns = Namespace()
+            d = {"a": 1, "ns": ns, "k": "v"}
+            before = sys.getrefcount(ns)
+            assert mod.walk(d) == 300 + 3
+            assert ns.seen == 3
+            assert d["k"] == "v"
+            del d
+            assert sys.getrefcount(ns) == before - 1
+
+
+def test_container_api_without_the_gil_is_reported(dbg):
+    with pytest.raises(SystemError, match=r"len_in_nogil_region\(\) called pyz3_len\(\) without holding the GIL"):
+        dbg.len_in_nogil_region([1, 2])
+
+
+def test_items_of_a_failed_list_result_are_the_loaders(dbg):
+    """The loader drops the items a failed list result holds: not a leak of the plugin's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pyz3.DebugWarning)
+        with pytest.raises(ValueError, match="failed after filling the list"):
+            dbg.words_then_fail()
+        with pytest.raises(SystemError, match=r"words_with_a_bad_item: item 1 of its result should be str"):
+            dbg.words_with_a_bad_item()
+
+
 # ---- results -----------------------------------------------------------------------------------
 
 

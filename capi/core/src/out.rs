@@ -16,7 +16,7 @@ use pyo3_ffi as ffi;
 
 use crate::abi::*;
 use crate::types::{Repr, TypeCode};
-use crate::{alloc, convert, error, gil, pool, tls};
+use crate::{alloc, convert, debug, error, gil, pool, tls};
 
 /// Bytes of items kept on the trampoline's stack (32 `int64` items).
 pub const INLINE_BYTES: usize = 256;
@@ -228,11 +228,14 @@ impl OutBuilder {
         // SAFETY: items and keys `from..to` are initialised (zeroed when made, then written by
         // the plugin); dropping a reference needs the GIL, taken here if the thread lacks it.
         gil::with_gil(|| unsafe {
+            // Each reference was the plugin's: in debug mode it leaves the call's account.
             for i in from..to {
                 if objs {
+                    debug::untrack(*self.out.items.obj.add(i));
                     ffi::Py_XDECREF(*self.out.items.obj.add(i));
                 }
                 if self.kind == OutKind::Dict {
+                    debug::untrack(*self.out.keys.add(i));
                     ffi::Py_XDECREF(*self.out.keys.add(i));
                 }
             }
@@ -311,6 +314,7 @@ impl OutBuilder {
             };
             if let Err(i) = filled {
                 // Items before `i` moved into the list; `i` itself was consumed.
+                hand_over_list_items(list, i);
                 self.drop_items(i + 1, n);
                 ffi::Py_DECREF(list);
                 return ptr::null_mut();
@@ -371,6 +375,12 @@ impl OutBuilder {
                 } else {
                     value.is_null() || ffi::PyDict_SetItem(dict, key, value) < 0
                 };
+                if failed {
+                    // Entries before `i` are in the dict; key and value `i` are consumed here.
+                    hand_over_dict_entries(dict);
+                    debug::untrack(key);
+                    debug::untrack(value);
+                }
                 ffi::Py_XDECREF(key);
                 ffi::Py_XDECREF(value);
                 if failed {
@@ -382,6 +392,28 @@ impl OutBuilder {
             }
             dict
         }
+    }
+}
+
+/// A list result that failed at item `filled`: the plugin's references among items
+/// `0..filled` go with the list, out of a debug-mode call's account (a failure path only).
+#[cold]
+unsafe fn hand_over_list_items(list: *mut ffi::PyObject, filled: usize) {
+    for j in 0..filled {
+        // SAFETY: GIL held; items `0..filled` of the new list are set.
+        debug::untrack(unsafe { ffi::PyList_GET_ITEM(list, j as ffi::Py_ssize_t) });
+    }
+}
+
+/// As [`hand_over_list_items`], for the entries of a dict result that failed.
+#[cold]
+unsafe fn hand_over_dict_entries(dict: *mut ffi::PyObject) {
+    let mut pos: ffi::Py_ssize_t = 0;
+    let (mut key, mut value) = (ptr::null_mut(), ptr::null_mut());
+    // SAFETY: GIL held; `dict` is the new dict only this call has seen.
+    while unsafe { ffi::PyDict_Next(dict, &mut pos, &mut key, &mut value) } != 0 {
+        debug::untrack(key);
+        debug::untrack(value);
     }
 }
 
@@ -503,6 +535,7 @@ pub unsafe fn checked_item(
             elem.name(),
             convert::object_type_name(obj)
         );
+        debug::untrack(obj);
         ffi::Py_DECREF(obj);
         error::raise_str(ffi::PyExc_SystemError, &msg);
         ptr::null_mut()

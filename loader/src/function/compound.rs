@@ -165,6 +165,10 @@ unsafe fn make_tuple(f: &Function, slots: &mut [pyz3_value]) -> *mut ffi::PyObje
                 convert::from_value_with(ty, slot, pooled)
             };
             if obj.is_null() {
+                // Items before `i` go with the tuple (in debug mode, out of the call's account).
+                for j in 0..i {
+                    pyz3_core::debug::untrack(ffi::PyTuple_GET_ITEM(t, j as ffi::Py_ssize_t));
+                }
                 drop_object_items(f, slots, i + 1);
                 ffi::Py_DECREF(t);
                 return ptr::null_mut();
@@ -196,8 +200,11 @@ unsafe fn object_item(
 unsafe fn drop_object_items(f: &Function, slots: &mut [pyz3_value], from: usize) {
     for (slot, ty) in slots.iter_mut().zip(f.ret_items.iter()).skip(from) {
         if ty.info().result_is_object() {
+            let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
+            // In debug mode the reference leaves the call's account.
+            pyz3_core::debug::untrack(obj);
             // SAFETY: GIL held; an object item is NULL or a new reference the plugin made.
-            unsafe { ffi::Py_XDECREF(core::mem::replace(&mut slot.obj, ptr::null_mut())) };
+            unsafe { ffi::Py_XDECREF(obj) };
         }
     }
 }
