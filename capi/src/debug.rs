@@ -156,14 +156,14 @@ out_refs!(
     ) stores [key, value],
 );
 
-/// A wrapper of a function that steals `value`: GIL checked, the reference leaves the account.
+/// A wrapper of a function that steals one of its arguments: GIL checked, the reference leaves the account.
 macro_rules! steals_value {
-    ($($wrapper:ident => $module:ident::$api:ident($($a:ident: $t:ty),*)),* $(,)?) => {$(
+    ($($wrapper:ident => $module:ident::$api:ident($($a:ident: $t:ty),*) steals $stolen:ident),* $(,)?) => {$(
         unsafe extern "C" fn $wrapper($($a: $t),*) -> i32 {
             if !gil_ok(stringify!($api)) {
                 return PYZ3_ERROR;
             }
-            untrack(value);
+            untrack($stolen);
             // SAFETY: forwarded with the caller's contract; the GIL is held.
             unsafe { $module::$api($($a),*) }
         }
@@ -171,10 +171,10 @@ macro_rules! steals_value {
 }
 
 steals_value!(
-    dict_set => object::pyz3_dict_set(dict: *mut PyObject, key: *const c_char, value: *mut PyObject),
-    list_append => object::pyz3_list_append(list: *mut PyObject, value: *mut PyObject),
-    setattr => access::pyz3_setattr(obj: *mut PyObject, name: *const c_char, value: *mut PyObject),
-    setitem => access::pyz3_setitem(obj: *mut PyObject, key: *mut PyObject, value: *mut PyObject),
+    dict_set => object::pyz3_dict_set(dict: *mut PyObject, key: *const c_char, value: *mut PyObject) steals value,
+    list_append => object::pyz3_list_append(list: *mut PyObject, value: *mut PyObject) steals value,
+    setattr => access::pyz3_setattr(obj: *mut PyObject, name: *const c_char, value: *mut PyObject) steals value,
+    setitem => access::pyz3_setitem(obj: *mut PyObject, key: *mut PyObject, value: *mut PyObject) steals value,
 );
 
 unsafe extern "C" fn incref(obj: *mut PyObject) {

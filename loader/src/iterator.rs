@@ -34,6 +34,8 @@ struct IterObject {
     objects: bool,
     /// `READY`, `RUNNING` (inside `next`) or `DONE` (exhausted): one byte to test per item.
     state: u8,
+    /// The size of the plugin's state, which follows the header at `STATE_OFFSET`.
+    state_size: usize,
     /// Free-threaded builds: the lock of the plugin whose function returned the iterator (when
     /// that plugin is not declared free-threaded), held around `next` and `drop` as around the
     /// plugin's functions. Set by [`attach_lock`]; NULL when none.
@@ -57,6 +59,24 @@ pub unsafe fn element_type(obj: *mut ffi::PyObject) -> Option<TypeCode> {
     // SAFETY: `obj` is valid; a `pyz3.Iterator` is an IterObject.
     unsafe {
         (!tp.is_null() && ffi::Py_TYPE(obj) == tp.cast()).then(|| (*(obj as *mut IterObject)).elem)
+    }
+}
+
+/// The plugin's state of a `pyz3.Iterator` made by this runtime, as the pointer-sized words it
+/// holds (debug mode looks there for the references a function handed to its iterator), or
+/// `None` for any other object.
+///
+/// # Safety
+/// GIL held; `obj` a valid object. The slice lives as long as `obj` and must not be kept.
+pub unsafe fn state_words<'a>(obj: *mut ffi::PyObject) -> Option<&'a [usize]> {
+    // SAFETY: per the contract; the state is `state_size` bytes at `STATE_OFFSET`, 16-aligned.
+    unsafe {
+        element_type(obj)?;
+        let n = (*(obj as *mut IterObject)).state_size / core::mem::size_of::<usize>();
+        Some(core::slice::from_raw_parts(
+            obj.cast::<u8>().add(STATE_OFFSET).cast(),
+            n,
+        ))
     }
 }
 
@@ -112,6 +132,7 @@ pub unsafe fn new_iterator(
         (*it).elem = elem;
         (*it).objects = elem.info().result_is_object();
         (*it).state = READY;
+        (*it).state_size = state_size;
         #[cfg(Py_GIL_DISABLED)]
         {
             (*it).lock = ptr::null();

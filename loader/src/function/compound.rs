@@ -200,11 +200,13 @@ unsafe fn object_item(
 unsafe fn drop_object_items(f: &Function, slots: &mut [pyz3_value], from: usize) {
     for (slot, ty) in slots.iter_mut().zip(f.ret_items.iter()).skip(from) {
         if ty.info().result_is_object() {
-            let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
-            // In debug mode the reference leaves the call's account.
-            pyz3_core::debug::untrack(obj);
             // SAFETY: GIL held; an object item is NULL or a new reference the plugin made.
-            unsafe { ffi::Py_XDECREF(obj) };
+            unsafe {
+                let obj = core::mem::replace(&mut slot.obj, ptr::null_mut());
+                // In debug mode the reference leaves the call's account.
+                pyz3_core::debug::untrack(obj);
+                ffi::Py_XDECREF(obj);
+            }
         }
     }
 }

@@ -170,6 +170,20 @@ unsafe fn hand_over_items(frame: &mut Frame, obj: *mut ffi::PyObject) {
     }
 }
 
+/// References the function stored in the state of the iterator it returns (the iterable it
+/// walks, a callable it calls) belong to the iterator, which releases them in its `drop`: they
+/// leave the call's account. Found by their addresses among the state's words.
+unsafe fn hand_over_to_iterator(frame: &mut Frame, obj: *mut ffi::PyObject) {
+    // SAFETY: GIL held; `obj` is the function's new result.
+    if let Some(words) = unsafe { crate::iterator::state_words(obj) } {
+        for &w in words {
+            if w != 0 {
+                frames::untrack_in(frame, w as *mut ffi::PyObject);
+            }
+        }
+    }
+}
+
 /// A new reference returned by the plugin: not NULL-checked here. A result the plugin did not
 /// own (one of its borrowed arguments, never increfed) is an error; otherwise it leaves the
 /// call's account.
@@ -413,6 +427,9 @@ unsafe fn finish_typed(
             // A borrowed reference is not released; a failed call's `str` or `bytes` result is
             // not the loader's (it stays in the account: a leak).
             check_returned_object(f, frame, ret.obj)?;
+            if f.ret_type == TypeCode::Iterator && !ret.obj.is_null() {
+                hand_over_to_iterator(frame, ret.obj);
+            }
         }
         if frame.misuse.is_some() {
             if owns_obj {
