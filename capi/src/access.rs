@@ -14,6 +14,8 @@ use pyz3_core::abi::*;
 use pyz3_core::panic::guard;
 use pyz3_core::{error, pool, tls};
 
+use crate::object::{set_named, status};
+
 #[cold]
 fn null_object(func: &str) -> i32 {
     // SAFETY: GIL held per the contract.
@@ -110,16 +112,6 @@ pub unsafe extern "C" fn pyz3_setitem(
             status(rc)
         }
     })
-}
-
-#[inline]
-fn status(rc: core::ffi::c_int) -> i32 {
-    if rc < 0 {
-        tls::note_error();
-        PYZ3_ERROR
-    } else {
-        PYZ3_OK
-    }
 }
 
 /// `iter(obj)`: a new reference to an iterator, or NULL with `TypeError` when `obj` is not
@@ -334,19 +326,9 @@ pub unsafe extern "C" fn pyz3_setattr(
     guard(PYZ3_ERROR, || {
         // SAFETY: GIL held; pointers valid or NULL per the contract.
         unsafe {
-            if obj.is_null() || name.is_null() || value.is_null() {
-                ffi::Py_XDECREF(value);
-                return null_object("pyz3_setattr");
-            }
-            let n = pool::intern_cstr(name);
-            if n.is_null() {
-                ffi::Py_DECREF(value);
-                return PYZ3_ERROR;
-            }
-            let rc = ffi::PyObject_SetAttr(obj, n, value);
-            ffi::Py_DECREF(n);
-            ffi::Py_DECREF(value);
-            status(rc)
+            set_named(obj, name, value, ffi::PyObject_SetAttr, || {
+                null_object("pyz3_setattr")
+            })
         }
     })
 }

@@ -41,8 +41,9 @@ fn fail_null() -> i32 {
     PYZ3_ERROR
 }
 
+/// A CPython status (`< 0`: an exception is set) as `PYZ3_OK`/`PYZ3_ERROR`.
 #[inline]
-fn status(rc: core::ffi::c_int) -> i32 {
+pub(crate) fn status(rc: core::ffi::c_int) -> i32 {
     if rc < 0 {
         tls::note_error();
         PYZ3_ERROR
@@ -70,22 +71,40 @@ pub unsafe extern "C" fn pyz3_dict_set(
 ) -> i32 {
     guard(PYZ3_ERROR, || {
         // SAFETY: GIL held; pointers valid or NULL per the contract.
-        unsafe {
-            if dict.is_null() || key.is_null() || value.is_null() {
-                ffi::Py_XDECREF(value);
-                return fail_null();
-            }
-            let k = pool::intern_cstr(key);
-            if k.is_null() {
-                ffi::Py_DECREF(value);
-                return PYZ3_ERROR;
-            }
-            let rc = ffi::PyDict_SetItem(dict, k, value);
-            ffi::Py_DECREF(k);
-            ffi::Py_DECREF(value);
-            status(rc)
-        }
+        unsafe { set_named(dict, key, value, ffi::PyDict_SetItem, fail_null) }
     })
+}
+
+/// `setter(target, name, value)` with `name` NUL-terminated UTF-8 (interned, cached by the pool
+/// when it is on) and `value` stolen on every path, NULL arguments included (`on_null` raises):
+/// the body of `pyz3_dict_set` and `pyz3_setattr`.
+///
+/// # Safety
+/// GIL held; each pointer valid or NULL.
+#[inline(always)]
+pub(crate) unsafe fn set_named(
+    target: *mut PyObject,
+    name: *const c_char,
+    value: *mut PyObject,
+    setter: unsafe extern "C" fn(*mut PyObject, *mut PyObject, *mut PyObject) -> core::ffi::c_int,
+    on_null: fn() -> i32,
+) -> i32 {
+    // SAFETY: per the contract.
+    unsafe {
+        if target.is_null() || name.is_null() || value.is_null() {
+            ffi::Py_XDECREF(value);
+            return on_null();
+        }
+        let n = pool::intern_cstr(name);
+        if n.is_null() {
+            ffi::Py_DECREF(value);
+            return PYZ3_ERROR;
+        }
+        let rc = setter(target, n, value);
+        ffi::Py_DECREF(n);
+        ffi::Py_DECREF(value);
+        status(rc)
+    }
 }
 
 /// A new empty `list`.

@@ -673,6 +673,7 @@ impl Drop for Buffer {
 #[doc(hidden)]
 pub mod rt {
     use super::*;
+    use crate::names::bytes_eq;
 
     /// Can `name` name a function or parameter? The loader's rule (an ASCII identifier that is
     /// not a keyword), as a `const fn` so `plugin!` checks it at compile time.
@@ -752,22 +753,9 @@ pub mod rt {
 
     /// The `PYZ3_EXC_*` kind of a built-in exception class name (`"ValueError"`), or -1.
     pub const fn exception_kind(class: &str) -> i32 {
-        const fn eq(a: &[u8], b: &[u8]) -> bool {
-            if a.len() != b.len() {
-                return false;
-            }
-            let mut i = 0;
-            while i < a.len() {
-                if a[i] != b[i] {
-                    return false;
-                }
-                i += 1;
-            }
-            true
-        }
         let mut k = 0;
         while k < EXCEPTION_CLASSES.len() {
-            if eq(EXCEPTION_CLASSES[k].0.as_bytes(), class.as_bytes()) {
+            if bytes_eq(EXCEPTION_CLASSES[k].0.as_bytes(), class.as_bytes()) {
                 return EXCEPTION_CLASSES[k].1;
             }
             k += 1;
@@ -906,7 +894,7 @@ pub mod rt {
     pub const fn class_index(names: &[&str], name: &str) -> u16 {
         let mut i = 0;
         while i < names.len() {
-            if same_bytes(names[i].as_bytes(), name.as_bytes()) {
+            if bytes_eq(names[i].as_bytes(), name.as_bytes()) {
                 return i as u16;
             }
             i += 1;
@@ -970,21 +958,7 @@ pub mod rt {
     }
 
     const fn same(a: &str, b: &str) -> bool {
-        same_bytes(a.as_bytes(), b.as_bytes())
-    }
-
-    const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        bytes_eq(a.as_bytes(), b.as_bytes())
     }
 
     /// An instance's state: a borrow flag and the value (`#[repr(C)]`, so pyz3 knows where the

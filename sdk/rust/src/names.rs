@@ -51,7 +51,8 @@ pub const fn is_python_name(s: &str) -> bool {
     is_ascii_identifier(s) && !is_keyword(s)
 }
 
-const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+/// Are `a` and `b` the same bytes? (`==` on slices, as a `const fn`.)
+pub const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
